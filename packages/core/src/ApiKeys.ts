@@ -1,0 +1,232 @@
+/**
+ * API keys (SPEC §11): tokens `amt_<keyId>_<secret>`, of which only an scrypt hash of the
+ * secret is stored. The key id is public (it is the lookup key and shows in the prefix); the
+ * secret is shown once, at creation.
+ */
+import { createHash, randomBytes, scrypt, timingSafeEqual } from "node:crypto"
+import { Clock, Effect, Option, Schema } from "effect"
+import type { Actor, Caller } from "./domain/Audit.js"
+import { Id, Timestamp } from "./domain/Common.js"
+import { type ApiKey, Role } from "./domain/Organization.js"
+import {
+  type FieldError,
+  ForbiddenRole,
+  NotFound,
+  type StoreError,
+  Unauthenticated,
+  type ValidationFailed,
+  validationFailed
+} from "./Errors.js"
+import { Ids } from "./ports/Ids.js"
+import { OrgStore } from "./ports/OrgStore.js"
+import * as Roles from "./Roles.js"
+
+/** What a list shows of a key: never the hash. */
+export const ApiKeyView = Schema.Struct({
+  id: Id,
+  name: Schema.String,
+  /** `amt_<keyId>…`: enough to recognise a key, useless to an attacker. */
+  prefix: Schema.String,
+  role: Role,
+  createdBy: Schema.NullOr(Id),
+  createdAt: Timestamp,
+  lastUsedAt: Schema.NullOr(Timestamp)
+})
+export type ApiKeyView = typeof ApiKeyView.Type
+
+const tokenPattern = /^amt_([a-z0-9]{12})_([A-Za-z0-9_-]{32,})$/
+const keyIdAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+/** Random bytes behind a secret: 32 bytes = 43 base64url characters. */
+const secretBytes = 32
+
+/** Splits a token into key id and secret, or `null` when it is not shaped like an Armature key. */
+export const parseToken = (token: string): { keyId: string; secret: string } | null => {
+  if (typeof token !== "string") return null
+  const match = tokenPattern.exec(token.trim())
+  return match ? { keyId: match[1]!, secret: match[2]! } : null
+}
+
+/** The displayable prefix of a key: `amt_<keyId>…`. */
+export const prefix = (keyId: string): string => `amt_${keyId}…`
+
+/** The full token of a key id and secret. */
+export const formatToken = (keyId: string, secret: string): string => `amt_${keyId}_${secret}`
+
+const scryptParams = { N: 16384, r: 8, p: 1 } as const
+const keyLength = 32
+
+const derive = (secret: string, salt: Buffer): Effect.Effect<Buffer> =>
+  Effect.async<Buffer>((resume) => {
+    scrypt(secret, salt, keyLength, scryptParams, (error, key) => {
+      // Only out-of-memory style failures end up here; they are defects, not bad input.
+      if (error) resume(Effect.die(error))
+      else resume(Effect.succeed(key))
+    })
+  })
+
+/** scrypt hash of a secret (N=16384, r=8, p=1, 16-byte salt, 32-byte key) as `scrypt$<salt>$<hash>`. */
+export const hashSecret = (secret: string): Effect.Effect<string> =>
+  Effect.suspend(() => {
+    const salt = randomBytes(16)
+    return Effect.map(
+      derive(secret, salt),
+      (key) => `scrypt$${salt.toString("base64")}$${key.toString("base64")}`
+    )
+  })
+
+/** Whether `secret` matches a stored `scrypt$…` hash; compared in constant time, false for a malformed hash. */
+export const verifySecret = (secret: string, stored: string): Effect.Effect<boolean> =>
+  Effect.suspend(() => {
+    const parts = typeof stored === "string" ? stored.split("$") : []
+    if (parts.length !== 3 || parts[0] !== "scrypt") return Effect.succeed(false)
+    const salt = Buffer.from(parts[1]!, "base64")
+    const expected = Buffer.from(parts[2]!, "base64")
+    if (salt.length === 0 || expected.length !== keyLength) return Effect.succeed(false)
+    return Effect.map(derive(secret, salt), (key) => timingSafeEqual(key, expected))
+  })
+
+/** A 12-character [a-z0-9] key id drawn from `Ids`, so tests get predictable ids. */
+const newKeyId = Effect.map(
+  Effect.flatMap(Ids, (ids) => ids.token(16)),
+  (random) => {
+    // Hashing spreads any token (even a sequential test token) evenly over the alphabet.
+    const digest = createHash("sha256").update(random).digest()
+    let id = ""
+    for (let i = 0; i < 12; i++) id += keyIdAlphabet[digest[i]! % keyIdAlphabet.length]
+    return id
+  }
+)
+
+/** The view of a stored key. */
+export const toView = (key: ApiKey): ApiKeyView => ({
+  id: key.id,
+  name: key.name,
+  prefix: prefix(key.id),
+  role: key.role,
+  createdBy: key.createdBy,
+  createdAt: key.createdAt,
+  lastUsedAt: key.lastUsedAt
+})
+
+const mint = (orgId: string, name: string, role: Role, createdBy: string | null) =>
+  Effect.gen(function* () {
+    const store = yield* OrgStore
+    const ids = yield* Ids
+    const keyId = yield* newKeyId
+    const secret = yield* ids.token(secretBytes)
+    const key: ApiKey = {
+      id: keyId,
+      orgId,
+      name,
+      role,
+      createdBy,
+      secretHash: yield* hashSecret(secret),
+      createdAt: new Date(yield* Clock.currentTimeMillis),
+      lastUsedAt: null
+    }
+    yield* store.createApiKey(key)
+    return { key: toView(key), token: formatToken(keyId, secret) }
+  })
+
+/**
+ * Creates a key in the caller's organization and returns its token (shown once). The key's role
+ * is frozen now: at most the caller's own role, the caller's role when not given.
+ */
+export const create = (
+  caller: Caller,
+  input: { readonly name: string; readonly role?: Role | undefined }
+): Effect.Effect<
+  { key: ApiKeyView; token: string },
+  ValidationFailed | ForbiddenRole | StoreError,
+  OrgStore | Ids
+> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "keys.write")
+    const name = typeof input?.name === "string" ? input.name.trim() : ""
+    const errors: FieldError[] = []
+    if (name.length === 0) errors.push({ field: "name", message: "A key needs a name" })
+    else if (name.length > 200) errors.push({ field: "name", message: "At most 200 characters" })
+    const role = input?.role ?? caller.actor.role
+    if (!Schema.is(Role)(role))
+      errors.push({ field: "role", message: "Expected viewer, editor, admin or owner" })
+    if (errors.length > 0) return yield* Effect.fail(validationFailed(errors))
+    if (!Roles.atLeast(caller.actor.role, role)) {
+      return yield* Effect.fail(
+        new ForbiddenRole({
+          message: `A key's role may not exceed its creator's: cannot create a ${role} key with the ${caller.actor.role} role.`,
+          required: role,
+          actual: caller.actor.role
+        })
+      )
+    }
+    return yield* mint(caller.orgId, name, role, caller.actor.memberId)
+  })
+
+/** The keys of the caller's organization, without their hashes. */
+export const list = (
+  caller: Caller
+): Effect.Effect<ReadonlyArray<ApiKeyView>, ForbiddenRole | StoreError, OrgStore> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "keys.read")
+    const store = yield* OrgStore
+    const keys = yield* store.listApiKeys(caller.orgId)
+    return keys.map(toView)
+  })
+
+/** Deletes a key of the caller's organization; it stops working on the next request. */
+export const revoke = (
+  caller: Caller,
+  keyId: string
+): Effect.Effect<void, ForbiddenRole | NotFound | StoreError, OrgStore> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "keys.write")
+    const store = yield* OrgStore
+    const existed = yield* store.deleteApiKey(caller.orgId, keyId)
+    if (!existed) {
+      return yield* Effect.fail(
+        new NotFound({ message: `API key ${keyId} not found`, entity: "api_key", id: keyId })
+      )
+    }
+  })
+
+/** A hash no secret matches, verified against when the key id is unknown so both paths cost the same. */
+let dummyHash: string | undefined
+
+/**
+ * Resolves a bearer token to its organization, key and actor, and records the use. Malformed,
+ * unknown and wrong tokens fail alike, with a message that never repeats the token.
+ */
+export const authenticate = (
+  token: string
+): Effect.Effect<{ orgId: string; key: ApiKey; actor: Actor }, Unauthenticated | StoreError, OrgStore> =>
+  Effect.gen(function* () {
+    const invalid = new Unauthenticated({ message: "Invalid or revoked API key." })
+    const parsed = parseToken(token)
+    if (parsed === null) return yield* Effect.fail(invalid)
+    const store = yield* OrgStore
+    const found = yield* store.getApiKey(parsed.keyId)
+    if (Option.isNone(found)) {
+      // Spend the same scrypt work as for a known key, so timing does not reveal which key ids exist.
+      dummyHash ??= yield* hashSecret("armature-dummy-secret")
+      yield* verifySecret(parsed.secret, dummyHash)
+      return yield* Effect.fail(invalid)
+    }
+    const key = found.value
+    if (!(yield* verifySecret(parsed.secret, key.secretHash))) return yield* Effect.fail(invalid)
+    const now = new Date(yield* Clock.currentTimeMillis)
+    yield* store.touchApiKey(key.id, now)
+    return {
+      orgId: key.orgId,
+      key: { ...key, lastUsedAt: now },
+      actor: { keyId: key.id, memberId: key.createdBy, role: key.role }
+    }
+  })
+
+/** Mints a key without a role check, for the server's first start when no key exists yet. */
+export const mintForBootstrap = (
+  orgId: string,
+  name: string,
+  role: Role,
+  createdBy: string | null
+): Effect.Effect<{ key: ApiKeyView; token: string }, StoreError, OrgStore | Ids> =>
+  mint(orgId, name, role, createdBy)

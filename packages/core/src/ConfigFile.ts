@@ -1,0 +1,176 @@
+import { Effect, Schema, Struct } from "effect"
+import { AuthKind, Headers, Transport } from "./domain/McpServer.js"
+import { MonitorSpec } from "./domain/Monitor.js"
+import { WorkflowSpec } from "./domain/Workflow.js"
+import type { FieldError, ValidationFailed } from "./Errors.js"
+import { withCriterionIds } from "./internal/workflowChecks.js"
+import * as Schedules from "./Schedules.js"
+import * as ToolPolicy from "./ToolPolicy.js"
+import { decode, failIfAny } from "./Validation.js"
+
+/**
+ * Monitoring-as-code: servers, workflows and monitors in one file (YAML or TypeScript).
+ * Records reference servers and auth profiles by name, so one file can describe a whole
+ * deployment before any id exists.
+ */
+
+const name = Schema.String.pipe(Schema.minLength(1))
+
+export const ServerEntry = Schema.Struct({
+  name,
+  transport: Schema.optionalWith(Transport, { default: () => "streamable_http" as const }),
+  baseUrl: Schema.optional(Schema.String),
+  command: Schema.optional(Schema.String),
+  args: Schema.optional(Schema.Array(Schema.String)),
+  env: Schema.optional(Headers),
+  extraHeaders: Schema.optional(Headers),
+  authProfiles: Schema.optionalWith(
+    Schema.Array(
+      Schema.Struct({
+        name,
+        kind: AuthKind,
+        /** Secrets are read from the environment at apply time, never written in the file. */
+        tokenEnv: Schema.optional(Schema.String),
+        headerName: Schema.optional(Schema.String),
+        tokenUrl: Schema.optional(Schema.String),
+        clientId: Schema.optional(Schema.String),
+        scopes: Schema.optional(Schema.Array(Schema.String))
+      })
+    ),
+    { default: () => [] }
+  )
+})
+export type ServerEntry = typeof ServerEntry.Type
+
+const serverRef = { server: name, authProfile: Schema.optional(name) }
+
+export const WorkflowEntry = Schema.Struct({
+  ...Struct.omit(WorkflowSpec.fields, "mcpServerId", "authProfileId"),
+  ...serverRef
+})
+export type WorkflowEntry = typeof WorkflowEntry.Type
+
+export const MonitorEntry = Schema.Struct({
+  ...Struct.omit(MonitorSpec.fields, "mcpServerId", "authProfileId"),
+  ...serverRef
+})
+export type MonitorEntry = typeof MonitorEntry.Type
+
+export const ConfigFile = Schema.Struct({
+  servers: Schema.optionalWith(Schema.Array(ServerEntry), { default: () => [] }),
+  workflows: Schema.optionalWith(Schema.Array(WorkflowEntry), { default: () => [] }),
+  monitors: Schema.optionalWith(Schema.Array(MonitorEntry), { default: () => [] })
+})
+export type ConfigFile = typeof ConfigFile.Type
+
+/** Decodes a parsed config file and checks what the schema alone cannot: names, references, schedules. */
+export const parse = (input: unknown): Effect.Effect<ConfigFile, ValidationFailed> =>
+  Effect.gen(function* () {
+    const config = yield* decode(ConfigFile)(withWorkflowCriterionIds(input))
+    const errors: FieldError[] = []
+    const servers = new Map(config.servers.map((s) => [s.name, s]))
+    const unique = (kind: string, names: ReadonlyArray<string>) =>
+      names.forEach((n, i) => {
+        if (names.indexOf(n) !== i)
+          errors.push({ field: `${kind}[${i}].name`, message: `duplicate name "${n}"` })
+      })
+    unique(
+      "servers",
+      config.servers.map((s) => s.name)
+    )
+    unique(
+      "workflows",
+      config.workflows.map((w) => w.name)
+    )
+    unique(
+      "monitors",
+      config.monitors.map((m) => m.name)
+    )
+    config.servers.forEach((s, i) => {
+      if (s.transport === "stdio" ? !s.command : !s.baseUrl)
+        errors.push({
+          field: `servers[${i}].${s.transport === "stdio" ? "command" : "baseUrl"}`,
+          message: `is required for transport ${s.transport}`
+        })
+    })
+    const checkRef = (
+      kind: string,
+      i: number,
+      entry: { server: string; authProfile?: string | undefined }
+    ) => {
+      const server = servers.get(entry.server)
+      if (!server) errors.push({ field: `${kind}[${i}].server`, message: `unknown server "${entry.server}"` })
+      else if (entry.authProfile && !server.authProfiles.some((p) => p.name === entry.authProfile))
+        errors.push({
+          field: `${kind}[${i}].authProfile`,
+          message: `server "${entry.server}" has no auth profile "${entry.authProfile}"`
+        })
+    }
+    config.workflows.forEach((w, i) => {
+      checkRef("workflows", i, w)
+      errors.push(...Schedules.validate(w.schedule, `workflows[${i}].schedule`))
+      if (!w.criteria.some((c) => c.required))
+        errors.push({ field: `workflows[${i}].criteria`, message: "at least one criterion must be required" })
+    })
+    config.monitors.forEach((m, i) => {
+      checkRef("monitors", i, m)
+    })
+    yield* failIfAny(errors)
+    return config
+  })
+
+/** Criterion ids may be left out in a file, as in the API: each workflow numbers its own. */
+const withWorkflowCriterionIds = (input: unknown): unknown => {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) return input
+  const workflows = (input as { workflows?: unknown }).workflows
+  return Array.isArray(workflows) ? { ...input, workflows: workflows.map(withCriterionIds) } : input
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
+
+/** A plain-language account of what a config file asks Armature to do. */
+export const explain = (config: ConfigFile, now: Date): string => {
+  const lines: string[] = []
+  lines.push(
+    `${plural(config.servers.length, "server")}, ${plural(config.workflows.length, "workflow")}, ${plural(config.monitors.length, "monitor")}`
+  )
+  for (const s of config.servers) {
+    lines.push("", `Server "${s.name}" — ${s.transport} ${s.transport === "stdio" ? s.command : s.baseUrl}`)
+    for (const p of s.authProfiles) lines.push(`  auth profile "${p.name}": ${p.kind}`)
+  }
+  for (const w of config.workflows) {
+    lines.push("", `Workflow "${w.name}" on server "${w.server}"`)
+    lines.push(`  schedule: ${Schedules.label(w.schedule, w.testerModels.length)}`)
+    if (w.schedule) {
+      const next = Schedules.nextFires(w.schedule, now, 3).map((d) => d.toISOString())
+      lines.push(`  next fires: ${next.join(", ")}`)
+    }
+    lines.push(`  tester models: ${w.testerModels.join(", ")} · judge: ${w.judgeModel}`)
+    const allowed = w.toolPolicy.allowedTools
+    lines.push(
+      `  tools: ${allowed ? allowed.join(", ") : "every tool (open policy)"}${w.toolPolicy.deniedTools?.length ? `; denied: ${w.toolPolicy.deniedTools.join(", ")}` : ""}${w.toolPolicy.allowDestructive === false ? "; destructive tools hidden" : ""}`
+    )
+    const covering = ToolPolicy.coveringNames(w.toolPolicy)
+    lines.push(
+      `  counts for coverage: ${covering.length > 0 ? covering.join(", ") : "no tool (open policy or globs)"}`
+    )
+    lines.push(`  criteria (${w.criteria.filter((c) => c.required).length} required):`)
+    for (const c of w.criteria)
+      lines.push(`    ${c.required ? "•" : "◦"} ${c.text}${c.required ? "" : " (optional)"}`)
+    for (const a of w.assertions) lines.push(`    ✓ assertion ${a.type}${a.required ? "" : " (optional)"}`)
+    lines.push(
+      `  limits: ${w.limits.maxSteps} steps, ${w.limits.maxToolCalls} tool calls, ${w.limits.timeoutSeconds}s, ${w.limits.callTimeoutSeconds}s per call`
+    )
+  }
+  for (const m of config.monitors) {
+    const steps = [m.toolName, ...m.nextSteps.map((s) => s.toolName)]
+    lines.push("", `Monitor "${m.name}" on server "${m.server}"`)
+    lines.push(
+      `  calls ${steps.join(" → ")} every ${m.intervalSeconds}s (timeout ${m.timeoutMs} ms, ${m.retries} retries)`
+    )
+    if (m.degradedAboveMs) lines.push(`  degraded above ${m.degradedAboveMs} ms`)
+    if (m.state === "paused" || m.muted)
+      lines.push(`  ${m.state === "paused" ? "paused" : ""}${m.muted ? " muted" : ""}`)
+  }
+  return lines.join("\n")
+}

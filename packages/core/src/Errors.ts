@@ -1,0 +1,268 @@
+import { Schema } from "effect"
+
+/** One offending input field; `field` is a path rooted at the argument names (`changes.criteria[0].position`). */
+export const FieldError = Schema.Struct({ field: Schema.String, message: Schema.String })
+export type FieldError = typeof FieldError.Type
+
+export const ErrorDetails = Schema.Struct({
+  fieldErrors: Schema.optional(Schema.Array(FieldError)),
+  warnings: Schema.optional(Schema.Array(Schema.String)),
+  retryAfterSeconds: Schema.optional(Schema.Number),
+  reason: Schema.optional(Schema.String)
+})
+export type ErrorDetails = typeof ErrorDetails.Type
+
+/** The wire form of every error of every interface (REST, MCP, CLI). */
+export const ApiErrorBody = Schema.Struct({
+  code: Schema.String,
+  message: Schema.String,
+  details: Schema.optional(ErrorDetails)
+})
+export type ApiErrorBody = typeof ApiErrorBody.Type
+
+/**
+ * The one error vocabulary: each ApiError code with its HTTP status and JSON-RPC code
+ * (SPEC §9.2). Interfaces translate errors through this table and nothing else.
+ */
+export const codes = {
+  validation_failed: { http: 400, jsonRpc: -32602 },
+  secret_in_arguments: { http: 400, jsonRpc: -32602 },
+  unauthenticated: { http: 401, jsonRpc: -32001 },
+  forbidden_role: { http: 403, jsonRpc: -32003 },
+  run_not_found: { http: 404, jsonRpc: -32004 },
+  workflow_not_found: { http: 404, jsonRpc: -32004 },
+  mcp_server_not_found: { http: 404, jsonRpc: -32004 },
+  monitor_not_found: { http: 404, jsonRpc: -32004 },
+  proposal_not_found: { http: 404, jsonRpc: -32004 },
+  not_found: { http: 404, jsonRpc: -32004 },
+  run_wait_timeout: { http: 408, jsonRpc: -32008 },
+  version_conflict: { http: 409, jsonRpc: -32009 },
+  conflict: { http: 409, jsonRpc: -32009 },
+  proposal_expired: { http: 409, jsonRpc: -32010 },
+  proposal_already_applied: { http: 409, jsonRpc: -32011 },
+  read_only_workspace: { http: 403, jsonRpc: -32012 },
+  quota_exceeded: { http: 403, jsonRpc: -32012 },
+  server_unreachable: { http: 502, jsonRpc: -32020 },
+  rate_limited: { http: 429, jsonRpc: -32029 },
+  internal_error: { http: 500, jsonRpc: -32603 }
+} as const satisfies Record<string, { http: number; jsonRpc: number }>
+export type ErrorCode = keyof typeof codes
+
+const base = { message: Schema.String }
+const fieldErrors = { fieldErrors: Schema.optionalWith(Schema.Array(FieldError), { default: () => [] }) }
+
+/** Arguments failed validation; every offending field is named. */
+export class ValidationFailed extends Schema.TaggedError<ValidationFailed>()("ValidationFailed", {
+  ...base,
+  ...fieldErrors,
+  warnings: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] })
+}) {
+  readonly code = "validation_failed" as const
+}
+
+/** An argument looks like a credential (`amt_` token, bearer token, private key). */
+export class SecretInArguments extends Schema.TaggedError<SecretInArguments>()("SecretInArguments", {
+  ...base,
+  ...fieldErrors
+}) {
+  readonly code = "secret_in_arguments" as const
+}
+
+export class Unauthenticated extends Schema.TaggedError<Unauthenticated>()("Unauthenticated", base) {
+  readonly code = "unauthenticated" as const
+}
+
+export class ForbiddenRole extends Schema.TaggedError<ForbiddenRole>()("ForbiddenRole", {
+  ...base,
+  required: Schema.String,
+  actual: Schema.String
+}) {
+  readonly code = "forbidden_role" as const
+}
+
+/** An unknown id, or an id of another organization (indistinguishable on purpose). */
+export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
+  ...base,
+  entity: Schema.Literal(
+    "run",
+    "workflow",
+    "mcp_server",
+    "monitor",
+    "proposal",
+    "auth_profile",
+    "alert_rule",
+    "api_key",
+    "member",
+    "invitation",
+    "catalog",
+    "organization",
+    "workflow_version"
+  ),
+  id: Schema.String
+}) {
+  get code(): ErrorCode {
+    switch (this.entity) {
+      case "run":
+        return "run_not_found"
+      case "workflow":
+      case "workflow_version":
+        return "workflow_not_found"
+      case "mcp_server":
+        return "mcp_server_not_found"
+      case "monitor":
+        return "monitor_not_found"
+      case "proposal":
+        return "proposal_not_found"
+      default:
+        return "not_found"
+    }
+  }
+}
+
+export class ProposalExpired extends Schema.TaggedError<ProposalExpired>()("ProposalExpired", base) {
+  readonly code = "proposal_expired" as const
+}
+
+export class ProposalAlreadyApplied extends Schema.TaggedError<ProposalAlreadyApplied>()(
+  "ProposalAlreadyApplied",
+  base
+) {
+  readonly code = "proposal_already_applied" as const
+}
+
+/** The workflow changed after the base version a change was staged against. */
+export class VersionConflict extends Schema.TaggedError<VersionConflict>()("VersionConflict", {
+  ...base,
+  expectedVersionId: Schema.String,
+  currentVersionId: Schema.String
+}) {
+  readonly code = "version_conflict" as const
+}
+
+/** A uniqueness rule was violated (a duplicate slug, name or key). */
+export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", { ...base, ...fieldErrors }) {
+  readonly code = "conflict" as const
+}
+
+export class RunWaitTimeout extends Schema.TaggedError<RunWaitTimeout>()("RunWaitTimeout", {
+  ...base,
+  runId: Schema.String
+}) {
+  readonly code = "run_wait_timeout" as const
+}
+
+/** A probe or sync could not reach the MCP server; `reason` says why (SPEC §2). */
+export class ServerUnreachable extends Schema.TaggedError<ServerUnreachable>()("ServerUnreachable", {
+  ...base,
+  reason: Schema.Literal(
+    "connection_refused",
+    "dns",
+    "tls",
+    "http_status",
+    "auth_rejected",
+    "timeout",
+    "not_mcp",
+    "protocol_version",
+    "ssrf_blocked",
+    "transport"
+  ),
+  httpStatus: Schema.optional(Schema.Number)
+}) {
+  readonly code = "server_unreachable" as const
+}
+
+export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
+  ...base,
+  retryAfterSeconds: Schema.Number
+}) {
+  readonly code = "rate_limited" as const
+}
+
+export class ReadOnlyWorkspace extends Schema.TaggedError<ReadOnlyWorkspace>()("ReadOnlyWorkspace", base) {
+  readonly code = "read_only_workspace" as const
+}
+
+export class QuotaExceeded extends Schema.TaggedError<QuotaExceeded>()("QuotaExceeded", {
+  ...base,
+  limit: Schema.String
+}) {
+  readonly code = "quota_exceeded" as const
+}
+
+/** Anything unexpected. The message is safe to show: never a stack trace or a secret. */
+export class InternalError extends Schema.TaggedError<InternalError>()("InternalError", {
+  ...base,
+  cause: Schema.optional(Schema.Unknown)
+}) {
+  readonly code = "internal_error" as const
+}
+
+/** Every error the use cases return to an interface. */
+export type ApiError =
+  | ValidationFailed
+  | SecretInArguments
+  | Unauthenticated
+  | ForbiddenRole
+  | NotFound
+  | ProposalExpired
+  | ProposalAlreadyApplied
+  | VersionConflict
+  | Conflict
+  | RunWaitTimeout
+  | ServerUnreachable
+  | RateLimited
+  | ReadOnlyWorkspace
+  | QuotaExceeded
+  | InternalError
+
+/** Storage failed (connection lost, constraint the core did not expect). Reported as `internal_error`. */
+export class StoreError extends Schema.TaggedError<StoreError>()("StoreError", {
+  ...base,
+  cause: Schema.optional(Schema.Unknown)
+}) {
+  readonly code = "internal_error" as const
+}
+
+/** The wire body of any error; unexpected errors become a generic `internal_error`. */
+export const toApiErrorBody = (error: unknown): ApiErrorBody => {
+  const e = error as { code?: unknown; message?: unknown; _tag?: unknown }
+  if (
+    typeof e?.code === "string" &&
+    e.code in codes &&
+    e._tag !== "StoreError" &&
+    e._tag !== "InternalError"
+  ) {
+    const body: { code: string; message: string; details?: ErrorDetails } = {
+      code: e.code,
+      message: String(e.message ?? e.code)
+    }
+    const x = error as {
+      fieldErrors?: ReadonlyArray<FieldError>
+      warnings?: ReadonlyArray<string>
+      retryAfterSeconds?: number
+      reason?: string
+    }
+    const details: { -readonly [K in keyof ErrorDetails]: ErrorDetails[K] } = {}
+    if (x.fieldErrors && x.fieldErrors.length > 0) details.fieldErrors = x.fieldErrors
+    if (x.warnings && x.warnings.length > 0) details.warnings = x.warnings
+    if (typeof x.retryAfterSeconds === "number") details.retryAfterSeconds = x.retryAfterSeconds
+    if (typeof x.reason === "string") details.reason = x.reason
+    if (Object.keys(details).length > 0) body.details = details
+    return body
+  }
+  return { code: "internal_error", message: "An unexpected error occurred." }
+}
+
+/** HTTP status and JSON-RPC code of an error body. */
+export const statusOf = (body: ApiErrorBody) => codes[body.code as ErrorCode] ?? codes.internal_error
+
+/** Builds a `ValidationFailed` naming fields, with a message that repeats them in words. */
+export const validationFailed = (
+  fieldErrors: ReadonlyArray<FieldError>,
+  warnings: ReadonlyArray<string> = []
+) =>
+  new ValidationFailed({
+    message: `Validation failed: ${fieldErrors.map((f) => `${f.field}: ${f.message}`).join("; ")}`,
+    fieldErrors,
+    warnings
+  })

@@ -1,0 +1,380 @@
+/**
+ * Tool monitors (SPEC §5): scheduled single (or multi-step) tool calls without an LLM. Arguments
+ * are validated against the tool's input schema when saved; the worker executes checks and
+ * reports them through `recordCheck`, which stores the check, the monitor's last outcome and the
+ * alert outbox rows in one transaction. `outcomeOf` is the one classification of a check.
+ */
+import { Clock, Effect, Option } from "effect"
+import * as Alerting from "./Alerting.js"
+import type { Caller } from "./domain/Audit.js"
+import {
+  type CheckOutcome,
+  type Monitor,
+  type MonitorCheck,
+  MonitorSpec,
+  type MonitorState,
+  type MonitorStats
+} from "./domain/Monitor.js"
+import {
+  type Conflict,
+  type ForbiddenRole,
+  NotFound,
+  type SecretInArguments,
+  type StoreError,
+  type ValidationFailed,
+  validationFailed
+} from "./Errors.js"
+import { exampleObject, validateArguments } from "./internal/monitorArgs.js"
+import { percentiles, windows } from "./internal/monitorStats.js"
+import { checkSecrets, validate } from "./internal/monitorValidation.js"
+import type { AlertStore } from "./ports/AlertStore.js"
+import { Ids } from "./ports/Ids.js"
+import { MonitorStore } from "./ports/MonitorStore.js"
+import { ServerStore } from "./ports/ServerStore.js"
+import { Transactor } from "./ports/Transactor.js"
+import * as Roles from "./Roles.js"
+import { decode } from "./Validation.js"
+
+export { exampleObject, exampleValue, validateArguments } from "./internal/monitorArgs.js"
+export { percentiles } from "./internal/monitorStats.js"
+
+const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
+
+const monitorNotFound = (id: string) =>
+  new NotFound({ message: `Monitor ${id} not found`, entity: "monitor", id })
+
+const load = (orgId: string, id: string) =>
+  Effect.flatMap(MonitorStore, (s) => s.getMonitor(orgId, id)).pipe(
+    Effect.flatMap(Option.match({ onNone: () => Effect.fail(monitorNotFound(id)), onSome: Effect.succeed }))
+  )
+
+/** What a check produced, as the worker observed it. */
+export interface CheckObservation {
+  /** The tool returned a result with `isError: true`. */
+  readonly isError: boolean
+  readonly latencyMs: number
+  /** No result within the monitor's timeout. */
+  readonly timedOut: boolean
+  /** Transport-level failure: unreachable, unexpected HTTP status, malformed or non-MCP response, auth rejected. */
+  readonly transportError: boolean
+}
+
+/**
+ * The outcome of a check (SPEC §5): `error` for transport failures and timeouts, `fail` for an
+ * `isError` result, `degraded` for a pass slower than `degradedAboveMs`, otherwise `pass`.
+ */
+export const outcomeOf = (
+  check: CheckObservation,
+  monitor: Pick<Monitor, "timeoutMs" | "degradedAboveMs">
+): CheckOutcome => {
+  if (check.transportError || check.timedOut || check.latencyMs > monitor.timeoutMs) return "error"
+  if (check.isError) return "fail"
+  if (monitor.degradedAboveMs !== null && check.latencyMs > monitor.degradedAboveMs) return "degraded"
+  return "pass"
+}
+
+type Errors = ForbiddenRole | ValidationFailed | SecretInArguments | Conflict | StoreError
+
+/** Creates a monitor; its first check is due now. */
+export const create = (
+  caller: Caller,
+  input: unknown
+): Effect.Effect<Monitor, Errors, MonitorStore | ServerStore | Ids> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "monitors.write")
+    const decoded = yield* decode(MonitorSpec)(input)
+    yield* checkSecrets(decoded)
+    const spec = yield* validate(caller.orgId, decoded)
+    const at = yield* now
+    const monitor: Monitor = {
+      id: yield* Effect.flatMap(Ids, (ids) => ids.uuid),
+      orgId: caller.orgId,
+      ...spec,
+      name: spec.name.trim(),
+      nextCheckAt: at,
+      lastOutcome: null,
+      lastCheckedAt: null,
+      createdAt: at,
+      updatedAt: at
+    }
+    yield* Effect.flatMap(MonitorStore, (s) => s.insertMonitor(monitor))
+    return monitor
+  })
+
+const specOf = (m: Monitor): typeof MonitorSpec.Encoded => ({
+  name: m.name,
+  mcpServerId: m.mcpServerId,
+  authProfileId: m.authProfileId,
+  toolName: m.toolName,
+  arguments: m.arguments,
+  nextSteps: m.nextSteps,
+  intervalSeconds: m.intervalSeconds,
+  timeoutMs: m.timeoutMs,
+  degradedAboveMs: m.degradedAboveMs,
+  retries: m.retries,
+  state: m.state,
+  muted: m.muted
+})
+
+/** Changes some fields of a monitor and validates the result as a whole, like `create`. */
+export const update = (
+  caller: Caller,
+  monitorId: string,
+  patch: unknown
+): Effect.Effect<Monitor, Errors | NotFound, MonitorStore | ServerStore> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "monitors.write")
+    const existing = yield* load(caller.orgId, monitorId)
+    if (typeof patch !== "object" || patch === null || Array.isArray(patch)) {
+      return yield* Effect.fail(
+        validationFailed([{ field: "(root)", message: "Expected an object of fields to change" }])
+      )
+    }
+    const decoded = yield* decode(MonitorSpec)({ ...specOf(existing), ...patch })
+    yield* checkSecrets(decoded)
+    const spec = yield* validate(caller.orgId, decoded)
+    const at = yield* now
+    // A shorter interval or a resumed monitor should not wait out the old schedule.
+    const reschedule =
+      spec.intervalSeconds !== existing.intervalSeconds ||
+      (existing.state === "paused" && spec.state === "active")
+    const monitor: Monitor = {
+      ...existing,
+      ...spec,
+      name: spec.name.trim(),
+      nextCheckAt: reschedule ? at : existing.nextCheckAt,
+      updatedAt: at
+    }
+    yield* Effect.flatMap(MonitorStore, (s) => s.updateMonitor(monitor))
+    return monitor
+  })
+
+/** One monitor. */
+export const get = (
+  caller: Caller,
+  monitorId: string
+): Effect.Effect<Monitor, ForbiddenRole | NotFound | StoreError, MonitorStore> =>
+  Effect.zipRight(Roles.authorize(caller.actor, "monitors.read"), load(caller.orgId, monitorId))
+
+/** Monitors of the organization, optionally of one server. */
+export const list = (
+  caller: Caller,
+  filter: { readonly mcpServerId?: string } = {}
+): Effect.Effect<ReadonlyArray<Monitor>, ForbiddenRole | StoreError, MonitorStore> =>
+  Effect.zipRight(
+    Roles.authorize(caller.actor, "monitors.read"),
+    Effect.flatMap(MonitorStore, (s) => s.listMonitors(caller.orgId, filter))
+  )
+
+const patchFields = (caller: Caller, monitorId: string, change: (m: Monitor, at: Date) => Monitor) =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "monitors.write")
+    const existing = yield* load(caller.orgId, monitorId)
+    const monitor = change(existing, yield* now)
+    yield* Effect.flatMap(MonitorStore, (s) => s.updateMonitor(monitor))
+    return monitor
+  })
+
+/** Pauses or resumes a monitor; a resumed monitor is due at once. */
+export const setState = (
+  caller: Caller,
+  monitorId: string,
+  state: MonitorState
+): Effect.Effect<
+  Monitor,
+  ForbiddenRole | NotFound | ValidationFailed | Conflict | StoreError,
+  MonitorStore
+> =>
+  state !== "active" && state !== "paused"
+    ? Effect.fail(validationFailed([{ field: "state", message: "Expected active or paused" }]))
+    : patchFields(caller, monitorId, (m, at) => ({
+        ...m,
+        state,
+        nextCheckAt: m.state === "paused" && state === "active" ? at : m.nextCheckAt,
+        updatedAt: at
+      }))
+
+/** Mutes or unmutes a monitor: muted checks still run and are recorded, but alert nobody. */
+export const setMuted = (
+  caller: Caller,
+  monitorId: string,
+  muted: boolean
+): Effect.Effect<Monitor, ForbiddenRole | NotFound | Conflict | StoreError, MonitorStore> =>
+  patchFields(caller, monitorId, (m, at) => ({ ...m, muted: muted === true, updatedAt: at }))
+
+/** Deletes a monitor. */
+export const remove = (
+  caller: Caller,
+  monitorId: string
+): Effect.Effect<void, ForbiddenRole | NotFound | StoreError, MonitorStore> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "monitors.write")
+    const deleted = yield* Effect.flatMap(MonitorStore, (s) => s.deleteMonitor(caller.orgId, monitorId))
+    if (!deleted) return yield* monitorNotFound(monitorId)
+  })
+
+/** Check history of a monitor, newest first (`limit` 1–1000, default 100). */
+export const checks = (
+  caller: Caller,
+  monitorId: string,
+  options: { readonly since?: Date; readonly limit?: number } = {}
+): Effect.Effect<ReadonlyArray<MonitorCheck>, ForbiddenRole | NotFound | StoreError, MonitorStore> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "monitors.read")
+    yield* load(caller.orgId, monitorId)
+    const limit = Math.min(Math.max(Math.trunc(options.limit ?? 100), 1), 1000)
+    return yield* Effect.flatMap(MonitorStore, (s) =>
+      s.listChecks(caller.orgId, monitorId, {
+        limit,
+        ...(options.since === undefined ? {} : { since: options.since })
+      })
+    )
+  })
+
+/**
+ * Success rate (pass + degraded over all checks) and latency percentiles over 1 h, 24 h and 7 d.
+ * Latency counts only checks that got an answer: an `error` check's latency is a timeout or a
+ * refused connection, which says nothing about how fast the tool is.
+ */
+export const stats = (
+  caller: Caller,
+  monitorId: string
+): Effect.Effect<ReadonlyArray<MonitorStats>, ForbiddenRole | NotFound | StoreError, MonitorStore> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "monitors.read")
+    yield* load(caller.orgId, monitorId)
+    const store = yield* MonitorStore
+    const at = yield* now
+    const out: MonitorStats[] = []
+    for (const w of windows) {
+      // Samples carry no start time, so each window is its own read.
+      const inWindow = yield* store.checkSamples(caller.orgId, monitorId, new Date(at.getTime() - w.ms))
+      const ok = inWindow.filter((s) => s.outcome === "pass" || s.outcome === "degraded").length
+      out.push({
+        window: w.window,
+        checks: inWindow.length,
+        successRate: inWindow.length === 0 ? null : ok / inWindow.length,
+        ...percentiles(inWindow.filter((s) => s.outcome !== "error").map((s) => s.latencyMs))
+      })
+    }
+    return out
+  })
+
+/** A proposed monitor: ready to pass to `create`. */
+export interface Suggestion {
+  readonly name: string
+  readonly mcpServerId: string
+  readonly authProfileId: string | null
+  readonly toolName: string
+  readonly arguments: { readonly [key: string]: unknown }
+  readonly intervalSeconds: number
+  readonly reason: string
+}
+
+/**
+ * Monitors worth adding for a server: its read-only tools (never destructive ones) that no
+ * monitor calls yet, with arguments generated from the input schema. Tools whose generated
+ * arguments would not validate are left out, so every suggestion can be created as is.
+ */
+export const suggestions = (
+  caller: Caller,
+  serverId: string
+): Effect.Effect<
+  ReadonlyArray<Suggestion>,
+  ForbiddenRole | NotFound | StoreError,
+  MonitorStore | ServerStore
+> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "monitors.read")
+    const servers = yield* ServerStore
+    const server = Option.getOrNull(yield* servers.getServer(caller.orgId, serverId))
+    if (server === null) {
+      return yield* new NotFound({
+        message: `MCP server ${serverId} not found`,
+        entity: "mcp_server",
+        id: serverId
+      })
+    }
+    const catalog = Option.getOrNull(yield* servers.latestCatalog(caller.orgId, serverId))
+    if (catalog === null) return []
+    const monitors = yield* Effect.flatMap(MonitorStore, (s) =>
+      s.listMonitors(caller.orgId, { mcpServerId: serverId })
+    )
+    const monitored = new Set(monitors.flatMap((m) => [m.toolName, ...m.nextSteps.map((s) => s.toolName)]))
+    const profiles = [...(yield* servers.listAuthProfiles(caller.orgId, serverId))].sort(
+      (a, b) => a.createdAt.getTime() - b.createdAt.getTime()
+    )
+    const out: Suggestion[] = []
+    for (const tool of [...catalog.tools].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (tool.annotations?.readOnlyHint !== true || tool.annotations.destructiveHint === true) continue
+      if (monitored.has(tool.name)) continue
+      const args = exampleObject(tool.inputSchema)
+      if (validateArguments("arguments", tool.inputSchema, args).length > 0) continue
+      out.push({
+        name: `${tool.title ?? tool.annotations.title ?? tool.name} check`,
+        mcpServerId: serverId,
+        authProfileId: profiles[0]?.id ?? null,
+        toolName: tool.name,
+        arguments: args,
+        intervalSeconds: 300,
+        reason: "Read-only tool without a monitor"
+      })
+    }
+    return out
+  })
+
+const summaryOf = (check: MonitorCheck, monitor: Monitor): string => {
+  if (check.error !== null) return check.error
+  switch (check.outcome) {
+    case "fail":
+      return `The tool returned an error result${check.resultExcerpt === null ? "" : `: ${check.resultExcerpt}`}`
+    case "degraded":
+      return `Answered in ${Math.round(check.latencyMs)} ms, slower than ${monitor.degradedAboveMs} ms`
+    default:
+      return `Check ${check.outcome} in ${Math.round(check.latencyMs)} ms`
+  }
+}
+
+/**
+ * Records a check executed by the worker: the check, the monitor's last outcome and the alert
+ * outbox rows it causes (none for muted monitors) commit together. A duplicate check (same
+ * monitor and `scheduledAt`) changes nothing.
+ */
+export const recordCheck = (
+  check: MonitorCheck
+): Effect.Effect<
+  { readonly recorded: boolean; readonly alerts: number },
+  StoreError | Conflict,
+  MonitorStore | ServerStore | AlertStore | Ids | Transactor
+> =>
+  Effect.flatMap(Transactor, (tx) =>
+    tx.withTransaction(
+      Effect.gen(function* () {
+        const store = yield* MonitorStore
+        const inserted = yield* store.insertCheck(check)
+        if (!inserted) return { recorded: false, alerts: 0 }
+        const monitor = Option.getOrNull(yield* store.getMonitor(check.orgId, check.monitorId))
+        if (monitor === null) return { recorded: true, alerts: 0 }
+        // A late check of an older fire must not overwrite a newer outcome.
+        if (monitor.lastCheckedAt !== null && monitor.lastCheckedAt.getTime() > check.startedAt.getTime()) {
+          return { recorded: true, alerts: 0 }
+        }
+        yield* store.updateMonitor({ ...monitor, lastOutcome: check.outcome, lastCheckedAt: check.startedAt })
+        if (monitor.muted) return { recorded: true, alerts: 0 }
+        const server = Option.getOrNull(
+          yield* Effect.flatMap(ServerStore, (s) => s.getServer(check.orgId, monitor.mcpServerId))
+        )
+        const messages = yield* Alerting.onOutcome({
+          orgId: check.orgId,
+          target: { type: "monitor", id: monitor.id, name: monitor.name },
+          outcome: check.outcome,
+          previousOutcome: monitor.lastOutcome,
+          summary: summaryOf(check, monitor),
+          link: `/monitors/${monitor.id}`,
+          at: check.startedAt,
+          server: server === null ? null : { id: server.id, name: server.name }
+        })
+        return { recorded: true, alerts: messages.length }
+      })
+    )
+  )

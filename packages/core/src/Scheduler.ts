@@ -1,0 +1,48 @@
+import { Clock, Effect } from "effect"
+import type { Workflow } from "./domain/Workflow.js"
+import { WorkflowStore } from "./ports/WorkflowStore.js"
+import * as Runs from "./Runs.js"
+import * as Schedules from "./Schedules.js"
+
+/**
+ * The scheduler tick (SPEC §3.1, §8). Any number of replicas may tick at once: a fire's run id
+ * is derived from (workflow, model, fire time) and inserted idempotently, so each fire yields
+ * exactly one run however many replicas see it.
+ */
+
+export interface TickResult {
+  readonly fired: number
+  readonly skipped: number
+}
+
+/** Fires that are due for one workflow at `now`, one per tester model (staggered later by the job queue). */
+export const dueFires = (workflow: Workflow, now: Date): ReadonlyArray<{ model: string; fireAt: Date }> => {
+  if (workflow.state !== "active" || workflow.spec.schedule === null) return []
+  const fireAt = Schedules.dueFire(workflow.spec.schedule, null, now)
+  return fireAt === null ? [] : workflow.spec.testerModels.map((model) => ({ model, fireAt }))
+}
+
+/**
+ * Makes a tick function that remembers the last fire it handled per workflow and model, so a
+ * replica does not retry the same fire every tick (the store would dedupe it anyway).
+ */
+export const makeTick = Effect.sync(() => {
+  const seen = new Map<string, number>()
+  return Effect.gen(function* () {
+    const now = new Date(yield* Clock.currentTimeMillis)
+    const workflows = yield* (yield* WorkflowStore).listScheduled
+    let fired = 0
+    let skipped = 0
+    for (const workflow of workflows) {
+      for (const { model, fireAt } of dueFires(workflow, now)) {
+        const key = `${workflow.id}\u0000${model}`
+        if (seen.get(key) === fireAt.getTime()) continue
+        const outcome = yield* Runs.scheduledFire(workflow, model, fireAt)
+        seen.set(key, fireAt.getTime())
+        if ("skipped" in outcome && outcome.skipped) skipped++
+        else fired++
+      }
+    }
+    return { fired, skipped } satisfies TickResult
+  })
+})

@@ -1,0 +1,385 @@
+/**
+ * MCP servers (SPEC §1, §2): registration with live probing, auth profiles whose secrets live
+ * only in the `SecretStore`, catalog sync with drift classification, and catalog history.
+ * Nothing returned here contains a secret value: profiles are returned as views, and stdio
+ * environment values are stored as `secret:<ref>` references.
+ */
+import { Clock, Effect, Option, Redacted } from "effect"
+import * as Drift from "./Drift.js"
+import type { Caller } from "./domain/Audit.js"
+import type { CatalogDiff, CatalogVersion, ToolChange } from "./domain/Catalog.js"
+import type { AuthProfile, McpServer } from "./domain/McpServer.js"
+import {
+  type Conflict,
+  type ForbiddenRole,
+  NotFound,
+  type ServerUnreachable,
+  type StoreError,
+  type ValidationFailed,
+  validationFailed
+} from "./Errors.js"
+import {
+  type AuthProfileInput,
+  AuthProfileInput as AuthProfileInputSchema,
+  checkAuthProfile,
+  checkRegistration,
+  RegisterInput,
+  secretOf
+} from "./internal/serverInput.js"
+import { type AuthProfileView, profileView } from "./internal/serverProbe.js"
+import { probeAndRecord, probeStateOnly, ServerPolicy } from "./internal/serverRecord.js"
+import type { AlertStore } from "./ports/AlertStore.js"
+import { Ids } from "./ports/Ids.js"
+import type { McpConnector } from "./ports/McpConnector.js"
+import { MonitorStore } from "./ports/MonitorStore.js"
+import { RunStore } from "./ports/RunStore.js"
+import { SecretStore } from "./ports/SecretStore.js"
+import { ServerStore } from "./ports/ServerStore.js"
+import { Transactor } from "./ports/Transactor.js"
+import { WorkflowStore } from "./ports/WorkflowStore.js"
+import * as Roles from "./Roles.js"
+import { decode, failIfAny } from "./Validation.js"
+
+export { AuthProfileInput, RegisterInput } from "./internal/serverInput.js"
+export { AuthProfileView, profileView } from "./internal/serverProbe.js"
+export { ServerPolicy } from "./internal/serverRecord.js"
+
+/** Outcome of a live probe as returned to callers: the reason is one of `ServerUnreachable`'s. */
+export interface ProbeOutcome {
+  readonly ok: boolean
+  readonly error?: { readonly reason: ServerUnreachable["reason"]; readonly message: string }
+}
+
+/** A catalog version without its tool list, for summaries. */
+export interface CatalogSummary {
+  readonly version: number
+  readonly hash: string
+  readonly serverInfo: CatalogVersion["serverInfo"]
+  readonly protocolVersion: string
+  readonly toolCount: number
+  readonly createdAt: Date
+}
+
+/** Result of `sync` (SPEC §9.1 `sync_mcp_server_capabilities`). */
+export interface SyncResult {
+  readonly catalogVersion: number
+  readonly added: ReadonlyArray<string>
+  readonly removed: ReadonlyArray<string>
+  readonly changed: ReadonlyArray<ToolChange>
+  readonly affectedWorkflows: Drift.Impact["affectedWorkflows"]
+  readonly affectedMonitors: Drift.Impact["affectedMonitors"]
+}
+
+type Env = ServerStore | SecretStore | McpConnector | Ids | Transactor | AlertStore
+
+const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
+
+const summaryOf = (c: CatalogVersion): CatalogSummary => ({
+  version: c.version,
+  hash: c.hash,
+  serverInfo: c.serverInfo,
+  protocolVersion: c.protocolVersion,
+  toolCount: c.tools.length,
+  createdAt: c.createdAt
+})
+
+const serverNotFound = (id: string) =>
+  new NotFound({ message: `MCP server ${id} not found`, entity: "mcp_server", id })
+
+const loadServer = (orgId: string, id: string) =>
+  Effect.flatMap(ServerStore, (store) => store.getServer(orgId, id)).pipe(
+    Effect.flatMap(Option.match({ onNone: () => Effect.fail(serverNotFound(id)), onSome: Effect.succeed }))
+  )
+
+/** Profiles of a server, oldest first: the first one is the server's default for probes. */
+const profilesOf = (orgId: string, serverId: string) =>
+  Effect.map(
+    Effect.flatMap(ServerStore, (store) => store.listAuthProfiles(orgId, serverId)),
+    (profiles) =>
+      [...profiles].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1))
+  )
+
+/** Stores a profile's secret in the SecretStore and the profile with only its reference. */
+const createProfile = (orgId: string, serverId: string, input: AuthProfileInput, at: Date) =>
+  Effect.gen(function* () {
+    const secrets = yield* SecretStore
+    const ids = yield* Ids
+    const secret = secretOf(input)
+    const profile: AuthProfile = {
+      id: yield* ids.uuid,
+      orgId,
+      serverId,
+      name: input.name.trim(),
+      kind: input.kind,
+      headerName: input.kind === "api_key_header" ? (input.headerName?.trim() ?? null) : null,
+      tokenUrl: input.kind === "oauth_client_credentials" ? (input.tokenUrl?.trim() ?? null) : null,
+      clientId: input.kind === "oauth_client_credentials" ? (input.clientId?.trim() ?? null) : null,
+      scopes: input.kind === "oauth_client_credentials" ? (input.scopes ?? []) : [],
+      secretRef: secret === null ? null : yield* secrets.put(orgId, Redacted.make(secret)),
+      createdAt: at
+    }
+    yield* Effect.flatMap(ServerStore, (store) => store.insertAuthProfile(profile))
+    return profile
+  })
+
+const probeOutcome = (error: ServerUnreachable | null): ProbeOutcome =>
+  error === null ? { ok: true } : { ok: false, error: { reason: error.reason, message: error.message } }
+
+/**
+ * Registers a server with its auth profiles (a `none` profile named `default` when none is
+ * given) and probes it live. A failed probe still saves the server, as `unreachable` with the
+ * precise reason in `lastProbeError`.
+ */
+export const register = (
+  caller: Caller,
+  input: unknown
+): Effect.Effect<
+  {
+    server: McpServer
+    authProfiles: ReadonlyArray<AuthProfileView>
+    probe: ProbeOutcome
+    catalog?: CatalogSummary
+  },
+  ForbiddenRole | ValidationFailed | Conflict | StoreError,
+  Env
+> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "servers.write")
+    const policy = yield* ServerPolicy
+    const spec = yield* decode(RegisterInput)(input)
+    yield* failIfAny(checkRegistration(spec, policy.allowInsecureHttp))
+    const store = yield* ServerStore
+    const existing = yield* store.listServers(caller.orgId)
+    const name = spec.name.trim()
+    if (existing.some((s) => s.name.toLowerCase() === name.toLowerCase())) {
+      return yield* Effect.fail(
+        validationFailed([{ field: "name", message: "is used by another server of this organization" }])
+      )
+    }
+    const ids = yield* Ids
+    const secrets = yield* SecretStore
+    const tx = yield* Transactor
+    const at = yield* now
+    const serverId = yield* ids.uuid
+    const profileInputs: ReadonlyArray<AuthProfileInput> =
+      spec.authProfiles.length > 0 ? spec.authProfiles : [{ name: "default", kind: "none" }]
+    const { server, profiles } = yield* tx.withTransaction(
+      Effect.gen(function* () {
+        // stdio environments routinely carry tokens; keep every value as a secret reference.
+        const env: Record<string, string> = {}
+        for (const [key, value] of Object.entries(spec.env)) {
+          env[key] = value.startsWith("secret:")
+            ? value
+            : `secret:${yield* secrets.put(caller.orgId, Redacted.make(value))}`
+        }
+        const server: McpServer = {
+          id: serverId,
+          orgId: caller.orgId,
+          name,
+          transport: spec.transport,
+          baseUrl: spec.transport === "stdio" ? null : (spec.baseUrl?.trim() ?? null),
+          command: spec.transport === "stdio" ? (spec.command?.trim() ?? null) : null,
+          args: spec.args,
+          env,
+          extraHeaders: spec.extraHeaders,
+          // Not probed yet: a crash before the probe must not leave a server that looks healthy.
+          state: "unreachable",
+          lastProbeError: null,
+          lastProbedAt: null,
+          createdAt: at,
+          updatedAt: at
+        }
+        yield* store.insertServer(server)
+        const profiles: AuthProfile[] = []
+        for (const p of profileInputs) profiles.push(yield* createProfile(caller.orgId, serverId, p, at))
+        return { server, profiles }
+      })
+    )
+    const probed = yield* probeAndRecord(server, profiles[0] ?? null)
+    return {
+      server: probed.server,
+      authProfiles: profiles.map(profileView),
+      probe: probeOutcome(probed.error),
+      ...(probed.catalog === null ? {} : { catalog: summaryOf(probed.catalog) })
+    }
+  })
+
+/** One server with its auth profiles (views) and its latest catalog summary. */
+export const get = (
+  caller: Caller,
+  serverId: string
+): Effect.Effect<
+  { server: McpServer; authProfiles: ReadonlyArray<AuthProfileView>; catalog: CatalogSummary | null },
+  ForbiddenRole | NotFound | StoreError,
+  ServerStore
+> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "servers.read")
+    const server = yield* loadServer(caller.orgId, serverId)
+    const profiles = yield* profilesOf(caller.orgId, serverId)
+    const latest = yield* Effect.flatMap(ServerStore, (s) => s.latestCatalog(caller.orgId, serverId))
+    return {
+      server,
+      authProfiles: profiles.map(profileView),
+      catalog: Option.match(latest, { onNone: () => null, onSome: summaryOf })
+    }
+  })
+
+/** The servers of the caller's organization. */
+export const list = (
+  caller: Caller
+): Effect.Effect<ReadonlyArray<McpServer>, ForbiddenRole | StoreError, ServerStore> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "servers.read")
+    return yield* Effect.flatMap(ServerStore, (store) => store.listServers(caller.orgId))
+  })
+
+/** Adds a named auth profile to a server; its secret goes to the SecretStore. */
+export const addAuthProfile = (
+  caller: Caller,
+  serverId: string,
+  input: unknown
+): Effect.Effect<AuthProfileView, ForbiddenRole | NotFound | ValidationFailed | Conflict | StoreError, Env> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "servers.write")
+    const policy = yield* ServerPolicy
+    const profile = yield* decode(AuthProfileInputSchema)(input)
+    yield* loadServer(caller.orgId, serverId)
+    const errors = [...checkAuthProfile("", profile, policy.allowInsecureHttp)]
+    const existing = yield* profilesOf(caller.orgId, serverId)
+    if (existing.some((p) => p.name.toLowerCase() === profile.name.trim().toLowerCase())) {
+      errors.push({ field: "name", message: "is used by another profile of this server" })
+    }
+    yield* failIfAny(errors)
+    const at = yield* now
+    const tx = yield* Transactor
+    return profileView(yield* tx.withTransaction(createProfile(caller.orgId, serverId, profile, at)))
+  })
+
+/** Picks the profile to probe with: the given one (which must belong to the server) or the default. */
+const chooseProfile = (orgId: string, serverId: string, authProfileId: string | undefined) =>
+  Effect.gen(function* () {
+    const profiles = yield* profilesOf(orgId, serverId)
+    if (authProfileId === undefined) return profiles[0] ?? null
+    const found = profiles.find((p) => p.id === authProfileId)
+    if (found === undefined) {
+      return yield* new NotFound({
+        message: `Auth profile ${authProfileId} not found`,
+        entity: "auth_profile",
+        id: authProfileId
+      })
+    }
+    return found
+  })
+
+/**
+ * Probes a server again with a fresh session and records its state; stores a catalog version
+ * only if the server has none yet (later catalog changes are `sync`'s job).
+ */
+export const probe = (
+  caller: Caller,
+  serverId: string,
+  options: { readonly authProfileId?: string } = {}
+): Effect.Effect<
+  { server: McpServer; probe: ProbeOutcome },
+  ForbiddenRole | NotFound | Conflict | StoreError,
+  Env
+> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "servers.probe")
+    const server = yield* loadServer(caller.orgId, serverId)
+    const profile = yield* chooseProfile(caller.orgId, serverId, options.authProfileId)
+    const hasCatalog = Option.isSome(
+      yield* Effect.flatMap(ServerStore, (s) => s.latestCatalog(caller.orgId, serverId))
+    )
+    // A plain probe must not create catalog versions behind sync's back once a catalog exists.
+    const probed = hasCatalog
+      ? yield* probeStateOnly(server, profile)
+      : yield* probeAndRecord(server, profile)
+    return { server: probed.server, probe: probeOutcome(probed.error) }
+  })
+
+/**
+ * Re-probes a server (fresh session) and stores catalog version n+1 when the hash changed, with
+ * the classified drift and the workflows and monitors it affects. A breaking drift fires the
+ * server's rules that watch `drift_breaking`. Unreachable → the server is marked so, and the call
+ * fails with `server_unreachable`.
+ */
+export const sync = (
+  caller: Caller,
+  serverId: string
+): Effect.Effect<
+  SyncResult,
+  ForbiddenRole | NotFound | ServerUnreachable | Conflict | StoreError,
+  Env | WorkflowStore | MonitorStore | RunStore
+> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "servers.sync")
+    const server = yield* loadServer(caller.orgId, serverId)
+    const profile = yield* chooseProfile(caller.orgId, serverId, undefined)
+    const probed = yield* probeAndRecord(server, profile)
+    if (probed.error !== null) return yield* Effect.fail(probed.error)
+    const catalog = probed.catalog!
+    if (!probed.created) {
+      return {
+        catalogVersion: catalog.version,
+        added: [],
+        removed: [],
+        changed: [],
+        affectedWorkflows: [],
+        affectedMonitors: []
+      }
+    }
+    // The first catalog of a server registered while unreachable: every tool is new.
+    const diff = probed.diff ?? Drift.diff([], catalog.tools)
+    const workflows = yield* Effect.flatMap(WorkflowStore, (s) =>
+      s.listWorkflows(caller.orgId, { mcpServerId: serverId })
+    )
+    const monitors = yield* Effect.flatMap(MonitorStore, (s) =>
+      s.listMonitors(caller.orgId, { mcpServerId: serverId })
+    )
+    const calls = yield* Effect.flatMap(RunStore, (s) => s.recentToolCalls(caller.orgId, serverId, 50))
+    const impact = Drift.impact(diff, {
+      workflows,
+      monitors,
+      recentCalls: calls.map((c) => ({ workflowId: c.workflowId, toolName: c.call.name }))
+    })
+    return {
+      catalogVersion: catalog.version,
+      added: diff.added,
+      removed: diff.removed,
+      changed: diff.changed,
+      affectedWorkflows: impact.affectedWorkflows,
+      affectedMonitors: impact.affectedMonitors
+    }
+  })
+
+/** Catalog history entry: a version summary with the drift from the version before it. */
+export interface CatalogHistoryEntry extends CatalogSummary {
+  readonly diff: CatalogDiff | null
+}
+
+/** The latest catalog version and the history (newest first), each with the diff to its predecessor. */
+export const catalog = (
+  caller: Caller,
+  serverId: string,
+  options: { readonly limit?: number } = {}
+): Effect.Effect<
+  { latest: CatalogVersion | null; history: ReadonlyArray<CatalogHistoryEntry> },
+  ForbiddenRole | NotFound | StoreError,
+  ServerStore
+> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "servers.read")
+    yield* loadServer(caller.orgId, serverId)
+    const limit = Math.min(Math.max(options.limit ?? 50, 1), 500)
+    // One extra version, so the oldest shown entry still gets its diff.
+    const versions = yield* Effect.flatMap(ServerStore, (s) =>
+      s.listCatalogVersions(caller.orgId, serverId, limit + 1)
+    )
+    const history = versions.slice(0, limit).map((v, i) => {
+      const previous = versions[i + 1]
+      return { ...summaryOf(v), diff: previous === undefined ? null : Drift.diff(previous.tools, v.tools) }
+    })
+    return { latest: versions[0] ?? null, history }
+  })

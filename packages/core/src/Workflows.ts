@@ -1,0 +1,211 @@
+/**
+ * Workflows (SPEC §1, §3): create, edit and read tests of an MCP server. Every edit stores a new
+ * immutable version; runs are pinned to the version current at dispatch. One validation path
+ * (`validateSpec`) serves direct edits, proposals and regression drafts.
+ */
+import { Effect, Option, Schema } from "effect"
+import type { Caller } from "./domain/Audit.js"
+import { type Workflow, WorkflowSpec, WorkflowState, type WorkflowVersion } from "./domain/Workflow.js"
+import {
+  type Conflict,
+  type ForbiddenRole,
+  NotFound,
+  type StoreError,
+  type ValidationFailed,
+  VersionConflict,
+  validationFailed
+} from "./Errors.js"
+import { checkSpec, splitByTouched, withCriterionIds } from "./internal/workflowChecks.js"
+import { editorOf, loadWorkflow, newWorkflow, nextVersion, now } from "./internal/workflowRecords.js"
+import type { Ids } from "./ports/Ids.js"
+import type { LanguageModels } from "./ports/LanguageModels.js"
+import type { ServerStore } from "./ports/ServerStore.js"
+import { WorkflowStore } from "./ports/WorkflowStore.js"
+import * as Roles from "./Roles.js"
+import { decode } from "./Validation.js"
+
+/** Services the workflow use cases need. */
+export type Env = WorkflowStore | ServerStore | LanguageModels | Ids
+
+/** A stored workflow with the version an edit produced and any warnings of its validation. */
+export interface Saved {
+  readonly workflow: Workflow
+  readonly version: WorkflowVersion
+  readonly warnings: ReadonlyArray<string>
+}
+
+/** An edit: a complete replacement `spec`, or top-level `changes` merged over the current spec. */
+export type UpdateInput = { readonly spec: unknown } | { readonly changes: unknown }
+
+/** Decodes user input into a full spec (defaults filled, criterion ids assigned), naming every bad field. */
+export const decodeSpec = (input: unknown, root = ""): Effect.Effect<WorkflowSpec, ValidationFailed> =>
+  decode(WorkflowSpec, root)(withCriterionIds(input))
+
+/** Validates a decoded spec against the store and the deployment; fails naming every offending field. */
+export const validateSpec = (
+  orgId: string,
+  spec: WorkflowSpec
+): Effect.Effect<
+  { readonly spec: WorkflowSpec; readonly warnings: ReadonlyArray<string> },
+  ValidationFailed | StoreError,
+  ServerStore | LanguageModels
+> =>
+  Effect.flatMap(checkSpec(orgId, spec), (check) =>
+    check.fieldErrors.length > 0
+      ? Effect.fail(validationFailed(check.fieldErrors, check.warnings))
+      : Effect.succeed({ spec, warnings: check.warnings })
+  )
+
+/** Creates a workflow with version 1 from user input (SPEC §1 Workflow). */
+export const create = (
+  caller: Caller,
+  input: unknown
+): Effect.Effect<Saved, ForbiddenRole | ValidationFailed | Conflict | StoreError, Env> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "workflows.write")
+    const decoded = yield* decodeSpec(input)
+    const { spec, warnings } = yield* validateSpec(caller.orgId, decoded)
+    const { workflow, version } = yield* newWorkflow(caller.orgId, spec, editorOf(caller.actor), yield* now)
+    yield* Effect.flatMap(WorkflowStore, (store) => store.insertWorkflow(workflow, version))
+    return { workflow, version, warnings }
+  })
+
+const isRecord = (u: unknown): u is Record<string, unknown> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+
+/**
+ * The spec an edit produces and the top-level fields it touched. `limits` in `changes` is merged
+ * key by key, so `{ limits: { maxSteps: 40 } }` keeps the other limits of the current version.
+ */
+const editedSpec = (current: WorkflowSpec, input: UpdateInput) =>
+  Effect.gen(function* () {
+    const spec = "spec" in input ? input.spec : undefined
+    const changes = "changes" in input ? input.changes : undefined
+    if ((spec === undefined) === (changes === undefined)) {
+      return yield* Effect.fail(
+        validationFailed([{ field: "spec", message: "Give exactly one of `spec` or `changes`" }])
+      )
+    }
+    if (spec !== undefined) return { spec: yield* decodeSpec(spec), touched: "all" as const }
+    if (!isRecord(changes)) {
+      return yield* Effect.fail(validationFailed([{ field: "changes", message: "Expected an object" }]))
+    }
+    const encoded = Schema.encodeSync(WorkflowSpec)(current)
+    const merged: Record<string, unknown> = { ...encoded, ...changes }
+    if (isRecord(changes.limits)) merged.limits = { ...encoded.limits, ...changes.limits }
+    return { spec: yield* decodeSpec(merged), touched: new Set(Object.keys(changes)) }
+  })
+
+/**
+ * Stores a new immutable version of a workflow. With `expectedVersionId`, fails with
+ * `version_conflict` unless it is still the current version (checked again atomically on write).
+ */
+export const update = (
+  caller: Caller,
+  workflowId: string,
+  input: UpdateInput,
+  expectedVersionId?: string
+): Effect.Effect<
+  Saved,
+  ForbiddenRole | NotFound | ValidationFailed | VersionConflict | Conflict | StoreError,
+  Env
+> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "workflows.write")
+    const current = yield* loadWorkflow(caller.orgId, workflowId)
+    const expected = expectedVersionId ?? current.currentVersionId
+    if (expected !== current.currentVersionId) {
+      return yield* Effect.fail(
+        new VersionConflict({
+          message: `Workflow ${workflowId} changed after version ${expected}; reload and edit again`,
+          expectedVersionId: expected,
+          currentVersionId: current.currentVersionId
+        })
+      )
+    }
+    const edit = yield* editedSpec(current.spec, input)
+    const check = splitByTouched(yield* checkSpec(caller.orgId, edit.spec), edit.touched)
+    if (check.fieldErrors.length > 0) {
+      return yield* Effect.fail(validationFailed(check.fieldErrors, check.warnings))
+    }
+    const at = yield* now
+    const next = yield* nextVersion(current, edit.spec, editorOf(caller.actor), at)
+    yield* Effect.flatMap(WorkflowStore, (store) => store.appendVersion(next.version, expected, at))
+    return { ...next, warnings: check.warnings }
+  })
+
+/** One workflow with its current spec. */
+export const get = (
+  caller: Caller,
+  id: string
+): Effect.Effect<Workflow, ForbiddenRole | NotFound | StoreError, WorkflowStore> =>
+  Effect.zipRight(Roles.authorize(caller.actor, "workflows.read"), loadWorkflow(caller.orgId, id))
+
+/** Filter of `list`. */
+export interface ListFilter {
+  readonly mcpServerId?: string
+  readonly state?: WorkflowState
+}
+
+/** The organization's workflows, optionally of one server or in one state. */
+export const list = (
+  caller: Caller,
+  filter: ListFilter = {}
+): Effect.Effect<ReadonlyArray<Workflow>, ForbiddenRole | StoreError, WorkflowStore> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "workflows.read")
+    const store = yield* WorkflowStore
+    const all = yield* store.listWorkflows(
+      caller.orgId,
+      filter.mcpServerId === undefined ? {} : { mcpServerId: filter.mcpServerId }
+    )
+    return filter.state === undefined ? all : all.filter((w) => w.state === filter.state)
+  })
+
+/** Every version of a workflow, newest first. */
+export const versions = (
+  caller: Caller,
+  id: string
+): Effect.Effect<ReadonlyArray<WorkflowVersion>, ForbiddenRole | NotFound | StoreError, WorkflowStore> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "workflows.read")
+    yield* loadWorkflow(caller.orgId, id)
+    return yield* Effect.flatMap(WorkflowStore, (store) => store.listVersions(caller.orgId, id))
+  })
+
+/** One version of a workflow; a version of another workflow counts as not found. */
+export const getVersion = (
+  caller: Caller,
+  workflowId: string,
+  versionId: string
+): Effect.Effect<WorkflowVersion, ForbiddenRole | NotFound | StoreError, WorkflowStore> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "workflows.read")
+    const found = yield* Effect.flatMap(WorkflowStore, (store) => store.getVersion(caller.orgId, versionId))
+    if (Option.isNone(found) || found.value.workflowId !== workflowId) {
+      return yield* Effect.fail(
+        new NotFound({
+          message: `Version ${versionId} of workflow ${workflowId} not found`,
+          entity: "workflow_version",
+          id: versionId
+        })
+      )
+    }
+    return found.value
+  })
+
+/** Pauses or resumes a workflow; paused workflows keep their data and fire nothing. */
+export const setState = (
+  caller: Caller,
+  id: string,
+  state: WorkflowState
+): Effect.Effect<Workflow, ForbiddenRole | NotFound | ValidationFailed | StoreError, WorkflowStore> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "workflows.write")
+    const valid = yield* decode(WorkflowState, "state")(state)
+    const workflow = yield* loadWorkflow(caller.orgId, id)
+    if (workflow.state === valid) return workflow
+    const at = yield* now
+    yield* Effect.flatMap(WorkflowStore, (store) => store.setState(caller.orgId, id, valid, at))
+    return { ...workflow, state: valid, updatedAt: at }
+  })

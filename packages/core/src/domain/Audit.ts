@@ -1,0 +1,32 @@
+import { Schema } from "effect"
+import { Id, Timestamp } from "./Common.js"
+import { Role } from "./Organization.js"
+
+/** Who acted: an API key (and the member it belongs to), or the system itself. */
+export const Actor = Schema.Struct({
+  keyId: Schema.NullOr(Schema.String),
+  memberId: Schema.NullOr(Id),
+  role: Role
+})
+export type Actor = typeof Actor.Type
+
+export const AuditEntry = Schema.Struct({
+  id: Id,
+  orgId: Id,
+  at: Timestamp,
+  actor: Actor,
+  /** The operation, named as in the permission table (`workflows.update`, `run_workflow_now`). */
+  action: Schema.String,
+  targetId: Schema.NullOr(Schema.String),
+  /** `telemetry.intent` of an MCP tool call. */
+  intent: Schema.NullOr(Schema.String),
+  /** `ok` or the ApiError code. */
+  outcome: Schema.String
+})
+export type AuditEntry = typeof AuditEntry.Type
+
+/** Who is calling a use case, in which organization. Every use case takes one. */
+export interface Caller {
+  readonly orgId: string
+  readonly actor: Actor
+}

@@ -1,0 +1,81 @@
+import { Schema } from "effect"
+import { Id, JsonObject, Timestamp } from "./Common.js"
+
+/** One call of a (multi-step) monitor; arguments may reference earlier results (`{{steps.0.structuredContent.id}}`). */
+export const MonitorStep = Schema.Struct({
+  toolName: Schema.String.pipe(Schema.minLength(1)),
+  arguments: Schema.optionalWith(JsonObject, { default: () => ({}) })
+})
+export type MonitorStep = typeof MonitorStep.Type
+
+export const MonitorState = Schema.Literal("active", "paused")
+export type MonitorState = typeof MonitorState.Type
+
+export const CheckOutcome = Schema.Literal("pass", "degraded", "fail", "error")
+export type CheckOutcome = typeof CheckOutcome.Type
+
+/** The editable fields of a monitor, with the SPEC's defaults. */
+export const MonitorSpec = Schema.Struct({
+  name: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)),
+  mcpServerId: Id,
+  authProfileId: Schema.optionalWith(Schema.NullOr(Id), { default: () => null }),
+  toolName: Schema.String.pipe(Schema.minLength(1)),
+  arguments: Schema.optionalWith(JsonObject, { default: () => ({}) }),
+  /** Further calls after the first, for multi-step monitors; step 0 is `toolName`/`arguments`. */
+  nextSteps: Schema.optionalWith(Schema.Array(MonitorStep), { default: () => [] }),
+  /** The SDK accepts any interval of at least 10 s; the dashboard offers 60/300/900/3600. */
+  intervalSeconds: Schema.optionalWith(Schema.Int.pipe(Schema.greaterThanOrEqualTo(10)), {
+    default: () => 300
+  }),
+  timeoutMs: Schema.optionalWith(Schema.Int.pipe(Schema.between(100, 600_000)), { default: () => 30_000 }),
+  degradedAboveMs: Schema.optionalWith(Schema.NullOr(Schema.Int.pipe(Schema.positive())), {
+    default: () => null
+  }),
+  /** Retries on transport errors only. */
+  retries: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 2)), { default: () => 1 }),
+  state: Schema.optionalWith(MonitorState, { default: () => "active" as const }),
+  muted: Schema.optionalWith(Schema.Boolean, { default: () => false })
+})
+export type MonitorSpec = typeof MonitorSpec.Type
+export type MonitorSpecInput = typeof MonitorSpec.Encoded
+
+export const Monitor = Schema.Struct({
+  id: Id,
+  orgId: Id,
+  ...MonitorSpec.fields,
+  /** Scheduling state lives in the store: the next time this monitor is due. */
+  nextCheckAt: Timestamp,
+  lastOutcome: Schema.NullOr(CheckOutcome),
+  lastCheckedAt: Schema.NullOr(Timestamp),
+  createdAt: Timestamp,
+  updatedAt: Timestamp
+})
+export type Monitor = typeof Monitor.Type
+
+/** One execution of a monitor. */
+export const MonitorCheck = Schema.Struct({
+  id: Id,
+  orgId: Id,
+  monitorId: Id,
+  /** The due time this check was for; (monitorId, scheduledAt) is unique. */
+  scheduledAt: Timestamp,
+  startedAt: Timestamp,
+  outcome: CheckOutcome,
+  latencyMs: Schema.Number,
+  error: Schema.NullOr(Schema.String),
+  /** A bounded excerpt of the result content. */
+  resultExcerpt: Schema.NullOr(Schema.String),
+  attempts: Schema.Int
+})
+export type MonitorCheck = typeof MonitorCheck.Type
+
+/** Latency percentiles and success rate of a monitor over a window. */
+export const MonitorStats = Schema.Struct({
+  window: Schema.Literal("1h", "24h", "7d"),
+  checks: Schema.Int,
+  successRate: Schema.NullOr(Schema.Number),
+  p50: Schema.NullOr(Schema.Number),
+  p95: Schema.NullOr(Schema.Number),
+  p99: Schema.NullOr(Schema.Number)
+})
+export type MonitorStats = typeof MonitorStats.Type

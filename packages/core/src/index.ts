@@ -1,0 +1,58 @@
+/**
+ * @armature/core — the domain, ports and use cases of Armature. Owns no I/O: storage, models,
+ * MCP connections and alert delivery are ports (`Context.Tag`s) implemented by adapters.
+ */
+
+// Use cases
+export * as Alerting from "./Alerting.js"
+export * as ApiKeys from "./ApiKeys.js"
+// Pure rules
+export * as Assertions from "./Assertions.js"
+export * as Catalogs from "./Catalogs.js"
+export * as ConfigFile from "./ConfigFile.js"
+export * as Coverage from "./Coverage.js"
+export * as Drift from "./Drift.js"
+// Domain schemas
+export * from "./domain/Alert.js"
+export * from "./domain/Audit.js"
+export * from "./domain/Catalog.js"
+export * from "./domain/Common.js"
+export * from "./domain/McpServer.js"
+export * from "./domain/Monitor.js"
+export * from "./domain/Organization.js"
+export * from "./domain/Proposal.js"
+export * from "./domain/Run.js"
+export * from "./domain/Workflow.js"
+// The error vocabulary and edge validation
+export * from "./Errors.js"
+export * as Grading from "./Grading.js"
+export * as Monitors from "./Monitors.js"
+export * as Proposals from "./Proposals.js"
+// Ports
+export * from "./ports/AlertSink.js"
+export * from "./ports/AlertStore.js"
+export * from "./ports/AuditLog.js"
+export * as IdsLayer from "./ports/Ids.js"
+export { Ids } from "./ports/Ids.js"
+export * from "./ports/JobQueue.js"
+export * from "./ports/LanguageModels.js"
+export * from "./ports/McpConnector.js"
+export * from "./ports/MonitorStore.js"
+export * from "./ports/OrgStore.js"
+export * from "./ports/ProposalStore.js"
+export * from "./ports/RunStore.js"
+export * from "./ports/SecretStore.js"
+export * from "./ports/ServerStore.js"
+export * from "./ports/Transactor.js"
+export * from "./ports/WorkflowStore.js"
+export * as Redaction from "./Redaction.js"
+export * as Roles from "./Roles.js"
+export * as RunIds from "./RunIds.js"
+export * as Runs from "./Runs.js"
+export * as Scheduler from "./Scheduler.js"
+export * as Schedules from "./Schedules.js"
+export * as Servers from "./Servers.js"
+export * as Team from "./Team.js"
+export * as ToolPolicy from "./ToolPolicy.js"
+export * as Validation from "./Validation.js"
+export * as Workflows from "./Workflows.js"

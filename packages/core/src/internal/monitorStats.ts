@@ -1,0 +1,20 @@
+/** Latency percentiles and the stats windows of monitors (SPEC §5). */
+
+/** Nearest-rank percentile of ascending `sorted` values. */
+const nearestRank = (sorted: ReadonlyArray<number>, p: number): number =>
+  sorted[Math.min(Math.max(Math.ceil((p / 100) * sorted.length), 1), sorted.length) - 1]!
+
+/** p50/p95/p99 by the nearest-rank method; `null`s for no values. */
+export const percentiles = (
+  values: ReadonlyArray<number>
+): { readonly p50: number | null; readonly p95: number | null; readonly p99: number | null } => {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b)
+  if (sorted.length === 0) return { p50: null, p95: null, p99: null }
+  return { p50: nearestRank(sorted, 50), p95: nearestRank(sorted, 95), p99: nearestRank(sorted, 99) }
+}
+
+export const windows = [
+  { window: "1h", ms: 3_600_000 },
+  { window: "24h", ms: 86_400_000 },
+  { window: "7d", ms: 7 * 86_400_000 }
+] as const

@@ -1,0 +1,160 @@
+/**
+ * Recording a live probe (SPEC §2): the server's state, a new catalog version when the hash
+ * changed, and the alerts both cause (server `error`/recovery, breaking drift), written together.
+ */
+import { Clock, Context, Effect, Option } from "effect"
+import * as Alerting from "../Alerting.js"
+import * as Catalogs from "../Catalogs.js"
+import * as Drift from "../Drift.js"
+import type { CatalogDiff, CatalogVersion } from "../domain/Catalog.js"
+import type { AuthProfile, McpServer } from "../domain/McpServer.js"
+import { Ids } from "../ports/Ids.js"
+import { ServerStore } from "../ports/ServerStore.js"
+import { Transactor } from "../ports/Transactor.js"
+import { describeFailure, type ProbeResult, probe as probeLive } from "./serverProbe.js"
+
+const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
+
+/**
+ * Deployment policy for outbound server connections. `allowInsecureHttp` permits plain `http://`
+ * base URLs beyond loopback (the reference server sets it from `ARMATURE_ALLOW_INSECURE_HTTP`);
+ * `probeTimeoutMs` bounds a whole probe. Optional: the defaults apply when no layer provides it.
+ */
+export class ServerPolicy extends Context.Reference<ServerPolicy>()("@armature/core/ServerPolicy", {
+  defaultValue: (): { readonly allowInsecureHttp: boolean; readonly probeTimeoutMs: number } => ({
+    allowInsecureHttp: false,
+    probeTimeoutMs: 30_000
+  })
+}) {}
+
+/** Probes once and records the result: server state, and a new catalog version when the hash changed. */
+export const probeAndRecord = (server: McpServer, profile: AuthProfile | null) =>
+  Effect.gen(function* () {
+    const policy = yield* ServerPolicy
+    const store = yield* ServerStore
+    const tx = yield* Transactor
+    const result = yield* Effect.either(probeLive(server, profile, policy.probeTimeoutMs))
+    const at = yield* now
+    const previous = server.lastProbedAt === null ? null : server.state === "active" ? "pass" : "error"
+    const transition = (outcome: "pass" | "error", summary: string) =>
+      Alerting.onOutcome({
+        orgId: server.orgId,
+        target: { type: "mcp_server", id: server.id, name: server.name },
+        outcome,
+        previousOutcome: previous,
+        summary,
+        link: `/mcp-servers/${server.id}`,
+        at
+      })
+    return yield* tx.withTransaction(
+      Effect.gen(function* () {
+        if (result._tag === "Left") {
+          const updated: McpServer = {
+            ...server,
+            state: "unreachable",
+            lastProbeError: describeFailure(result.left),
+            lastProbedAt: at,
+            updatedAt: at
+          }
+          yield* store.updateServer(updated)
+          yield* transition("error", `Probe failed: ${describeFailure(result.left)}`)
+          return {
+            server: updated,
+            error: result.left,
+            before: null,
+            catalog: null,
+            created: false,
+            diff: null
+          } as const
+        }
+        const updated: McpServer = {
+          ...server,
+          state: "active",
+          lastProbeError: null,
+          lastProbedAt: at,
+          updatedAt: at
+        }
+        yield* store.updateServer(updated)
+        yield* transition("pass", "Probe succeeded")
+        const stored = yield* storeCatalog(server, result.right, at)
+        const diff =
+          stored.created && stored.before !== null
+            ? Drift.diff(stored.before.tools, stored.catalog.tools)
+            : null
+        if (diff !== null && diff.severity === "breaking") {
+          // Same transaction as the catalog version: the outbox row exists exactly when the drift does.
+          yield* Alerting.onEvent({
+            orgId: server.orgId,
+            target: { type: "mcp_server", id: server.id, name: server.name },
+            event: "drift_breaking",
+            summary: driftSummary(stored.catalog.version, diff),
+            link: `/mcp-servers/${server.id}`,
+            at
+          })
+        }
+        return { server: updated, error: null, ...stored, diff } as const
+      })
+    )
+  })
+
+/** Stores a new catalog version unless the latest one has the same hash. */
+export const storeCatalog = (server: McpServer, probed: ProbeResult, at: Date) =>
+  Effect.gen(function* () {
+    const store = yield* ServerStore
+    const latest = Option.getOrNull(yield* store.latestCatalog(server.orgId, server.id))
+    const hash = Catalogs.canonicalHash(probed.tools)
+    if (latest !== null && latest.hash === hash) return { before: latest, catalog: latest, created: false }
+    const version: CatalogVersion = {
+      id: yield* Effect.flatMap(Ids, (ids) => ids.uuid),
+      orgId: server.orgId,
+      serverId: server.id,
+      version: (latest?.version ?? 0) + 1,
+      hash,
+      serverInfo: probed.serverInfo,
+      protocolVersion: probed.protocolVersion,
+      capabilities: probed.capabilities,
+      tools: probed.tools,
+      createdAt: at
+    }
+    yield* store.insertCatalogVersion(version)
+    return { before: latest, catalog: version, created: true }
+  })
+
+export const probeStateOnly = (server: McpServer, profile: AuthProfile | null) =>
+  Effect.gen(function* () {
+    const policy = yield* ServerPolicy
+    const result = yield* Effect.either(probeLive(server, profile, policy.probeTimeoutMs))
+    const at = yield* now
+    const error = result._tag === "Left" ? result.left : null
+    const updated: McpServer = {
+      ...server,
+      state: error === null ? "active" : "unreachable",
+      lastProbeError: error === null ? null : describeFailure(error),
+      lastProbedAt: at,
+      updatedAt: at
+    }
+    const tx = yield* Transactor
+    yield* tx.withTransaction(
+      Effect.gen(function* () {
+        yield* Effect.flatMap(ServerStore, (s) => s.updateServer(updated))
+        yield* Alerting.onOutcome({
+          orgId: server.orgId,
+          target: { type: "mcp_server", id: server.id, name: server.name },
+          outcome: error === null ? "pass" : "error",
+          previousOutcome: server.lastProbedAt === null ? null : server.state === "active" ? "pass" : "error",
+          summary: error === null ? "Probe succeeded" : `Probe failed: ${describeFailure(error)}`,
+          link: `/mcp-servers/${server.id}`,
+          at
+        })
+      })
+    )
+    return { server: updated, error }
+  })
+
+export const driftSummary = (version: number, diff: CatalogDiff): string =>
+  [
+    `Catalog version ${version} has breaking changes.`,
+    ...Drift.changes(diff)
+      .filter((c) => c.classification === "breaking")
+      .map((c) => `${c.tool}: ${c.details.join("; ")}`)
+  ].join("\n")

@@ -1,0 +1,77 @@
+/** Building and storing workflow records, shared by `Workflows` and `Proposals.apply`. */
+import { Clock, Effect, Option } from "effect"
+import type { Actor } from "../domain/Audit.js"
+import type { Workflow, WorkflowSpec, WorkflowVersion } from "../domain/Workflow.js"
+import { NotFound } from "../Errors.js"
+import { Ids } from "../ports/Ids.js"
+import { WorkflowStore } from "../ports/WorkflowStore.js"
+
+/** The current time from Effect's `Clock` (TestClock in tests). */
+export const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
+
+/** Who an edit is attributed to: the API key, else the member; `null` for the system. */
+export const editorOf = (actor: Actor): string | null => actor.keyId ?? actor.memberId
+
+export const workflowNotFound = (id: string) =>
+  new NotFound({ message: `Workflow ${id} not found`, entity: "workflow", id })
+
+/** Loads a workflow of the organization or fails with `workflow_not_found`. */
+export const loadWorkflow = (orgId: string, id: string) =>
+  Effect.flatMap(WorkflowStore, (store) => store.getWorkflow(orgId, id)).pipe(
+    Effect.flatMap(Option.match({ onNone: () => Effect.fail(workflowNotFound(id)), onSome: Effect.succeed }))
+  )
+
+/** A new workflow and its version 1 (not stored yet). */
+export const newWorkflow = (orgId: string, spec: WorkflowSpec, createdBy: string | null, at: Date) =>
+  Effect.gen(function* () {
+    const ids = yield* Ids
+    const workflowId = yield* ids.uuid
+    const version: WorkflowVersion = {
+      id: yield* ids.uuid,
+      orgId,
+      workflowId,
+      version: 1,
+      spec,
+      createdBy,
+      createdAt: at
+    }
+    const workflow: Workflow = {
+      id: workflowId,
+      orgId,
+      currentVersionId: version.id,
+      version: 1,
+      state: "active",
+      spec,
+      createdAt: at,
+      updatedAt: at
+    }
+    return { workflow, version }
+  })
+
+/** The version after the workflow's current one, and the workflow as it will read once it is stored. */
+export const nextVersion = (
+  workflow: Workflow,
+  spec: WorkflowSpec,
+  createdBy: string | null,
+  at: Date,
+  id?: string
+) =>
+  Effect.gen(function* () {
+    const version: WorkflowVersion = {
+      id: id ?? (yield* Effect.flatMap(Ids, (ids) => ids.uuid)),
+      orgId: workflow.orgId,
+      workflowId: workflow.id,
+      version: workflow.version + 1,
+      spec,
+      createdBy,
+      createdAt: at
+    }
+    const updated: Workflow = {
+      ...workflow,
+      currentVersionId: version.id,
+      version: version.version,
+      spec,
+      updatedAt: at
+    }
+    return { workflow: updated, version }
+  })

@@ -1,0 +1,49 @@
+import { Context, type Effect, type Option } from "effect"
+import type { Monitor, MonitorCheck } from "../domain/Monitor.js"
+import type { Conflict, StoreError } from "../Errors.js"
+
+/** Tool monitors and their check history. */
+export class MonitorStore extends Context.Tag("@armature/core/MonitorStore")<
+  MonitorStore,
+  {
+    readonly insertMonitor: (monitor: Monitor) => Effect.Effect<void, Conflict | StoreError>
+    readonly updateMonitor: (monitor: Monitor) => Effect.Effect<void, Conflict | StoreError>
+    readonly getMonitor: (orgId: string, id: string) => Effect.Effect<Option.Option<Monitor>, StoreError>
+    readonly listMonitors: (
+      orgId: string,
+      filter?: { readonly mcpServerId?: string }
+    ) => Effect.Effect<ReadonlyArray<Monitor>, StoreError>
+    readonly deleteMonitor: (orgId: string, id: string) => Effect.Effect<boolean, StoreError>
+    /**
+     * Claims up to `limit` active monitors due at `now` (across organizations) and moves their
+     * `nextCheckAt` forward by their interval in the same statement, so two schedulers never
+     * claim the same fire. Fires missed while nothing claimed them are skipped: the new
+     * `nextCheckAt` is the first `nextCheckAt + k × interval` after `now`, so a second claim at
+     * the same instant returns nothing. Returns the updated monitors with the due time
+     * (their previous `nextCheckAt`) they were claimed for.
+     */
+    readonly claimDue: (
+      now: Date,
+      limit: number
+    ) => Effect.Effect<ReadonlyArray<{ readonly monitor: Monitor; readonly dueAt: Date }>, StoreError>
+    /**
+     * Records a check (unique per monitor and `scheduledAt`; a duplicate is ignored → false) and
+     * the monitor's last outcome, unless the monitor already has a newer `lastCheckedAt`.
+     */
+    readonly insertCheck: (check: MonitorCheck) => Effect.Effect<boolean, StoreError>
+    /** Newest first. */
+    readonly listChecks: (
+      orgId: string,
+      monitorId: string,
+      options: { readonly since?: Date; readonly limit: number }
+    ) => Effect.Effect<ReadonlyArray<MonitorCheck>, StoreError>
+    /** Latencies (ms) and outcomes of a monitor's checks since `since`, for percentiles. */
+    readonly checkSamples: (
+      orgId: string,
+      monitorId: string,
+      since: Date
+    ) => Effect.Effect<ReadonlyArray<Pick<MonitorCheck, "outcome" | "latencyMs">>, StoreError>
+    /** Deletes checks started before `before`, at most `limit`; returns how many. */
+    readonly pruneChecks: (before: Date, limit: number) => Effect.Effect<number, StoreError>
+  }
+>() {}

@@ -1,0 +1,39 @@
+import { Context, type Effect, type Option } from "effect"
+import type { CatalogVersion } from "../domain/Catalog.js"
+import type { AuthProfile, McpServer } from "../domain/McpServer.js"
+import type { Conflict, StoreError } from "../Errors.js"
+
+/** MCP servers, their auth profiles and their catalog versions. */
+export class ServerStore extends Context.Tag("@armature/core/ServerStore")<
+  ServerStore,
+  {
+    /** Fails with `Conflict` (field `name`) when the organization has a server of that name. */
+    readonly insertServer: (server: McpServer) => Effect.Effect<void, Conflict | StoreError>
+    readonly updateServer: (server: McpServer) => Effect.Effect<void, Conflict | StoreError>
+    readonly getServer: (orgId: string, id: string) => Effect.Effect<Option.Option<McpServer>, StoreError>
+    readonly listServers: (orgId: string) => Effect.Effect<ReadonlyArray<McpServer>, StoreError>
+
+    readonly insertAuthProfile: (profile: AuthProfile) => Effect.Effect<void, Conflict | StoreError>
+    readonly getAuthProfile: (
+      orgId: string,
+      id: string
+    ) => Effect.Effect<Option.Option<AuthProfile>, StoreError>
+    readonly listAuthProfiles: (
+      orgId: string,
+      serverId: string
+    ) => Effect.Effect<ReadonlyArray<AuthProfile>, StoreError>
+
+    /** Versions of one server are numbered 1, 2, …; inserting an existing number fails with `Conflict`. */
+    readonly insertCatalogVersion: (version: CatalogVersion) => Effect.Effect<void, Conflict | StoreError>
+    readonly latestCatalog: (
+      orgId: string,
+      serverId: string
+    ) => Effect.Effect<Option.Option<CatalogVersion>, StoreError>
+    /** Newest first. */
+    readonly listCatalogVersions: (
+      orgId: string,
+      serverId: string,
+      limit: number
+    ) => Effect.Effect<ReadonlyArray<CatalogVersion>, StoreError>
+  }
+>() {}

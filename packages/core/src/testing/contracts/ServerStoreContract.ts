@@ -1,0 +1,113 @@
+import { describe, expect, type Vitest } from "@effect/vitest"
+import { Effect, Option } from "effect"
+import { ServerStore } from "../../ports/ServerStore.js"
+import type { StorePorts } from "../StorePorts.js"
+import { at, authProfile, catalogVersion, newOrg, server } from "./fixtures.js"
+
+const fields = (error: {
+  readonly _tag: string
+  readonly fieldErrors?: ReadonlyArray<{ readonly field: string }>
+}) => error.fieldErrors?.map((f) => f.field)
+
+/** Registers the `ServerStore` contract tests. */
+export const serverStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void => {
+  describe("servers", () => {
+    it.effect("a name is unique per organization", () =>
+      Effect.gen(function* () {
+        const store = yield* ServerStore
+        const [orgA, orgB] = [yield* newOrg, yield* newOrg]
+        const s = server(orgA)
+        yield* store.insertServer(s)
+        const error = yield* Effect.flip(store.insertServer(server(orgA, { name: s.name })))
+        expect(error._tag).toBe("Conflict")
+        expect(fields(error)).toEqual(["name"])
+        yield* store.insertServer(server(orgB, { name: s.name }))
+      })
+    )
+
+    it.effect("reads never cross organizations", () =>
+      Effect.gen(function* () {
+        const store = yield* ServerStore
+        const [orgA, orgB] = [yield* newOrg, yield* newOrg]
+        const s = server(orgA)
+        yield* store.insertServer(s)
+        expect(Option.getOrThrow(yield* store.getServer(orgA, s.id))).toEqual(s)
+        expect(Option.isNone(yield* store.getServer(orgB, s.id))).toBe(true)
+        expect((yield* store.listServers(orgA)).map((x) => x.id)).toEqual([s.id])
+        expect(yield* store.listServers(orgB)).toEqual([])
+      })
+    )
+
+    it.effect("update stores the new fields; renaming onto another server's name is a Conflict", () =>
+      Effect.gen(function* () {
+        const store = yield* ServerStore
+        const orgId = yield* newOrg
+        const first = server(orgId)
+        const second = server(orgId, { createdAt: at(1) })
+        yield* store.insertServer(first)
+        yield* store.insertServer(second)
+        const updated = {
+          ...first,
+          state: "unreachable" as const,
+          lastProbeError: "refused",
+          lastProbedAt: at(5)
+        }
+        yield* store.updateServer(updated)
+        expect(Option.getOrThrow(yield* store.getServer(orgId, first.id))).toEqual(updated)
+        const error = yield* Effect.flip(store.updateServer({ ...second, name: first.name }))
+        expect(error._tag).toBe("Conflict")
+        expect(Option.getOrThrow(yield* store.getServer(orgId, second.id)).name).toBe(second.name)
+      })
+    )
+  })
+
+  describe("auth profiles", () => {
+    it.effect("are listed per server, scoped to the organization, and unique by name per server", () =>
+      Effect.gen(function* () {
+        const store = yield* ServerStore
+        const [orgA, orgB] = [yield* newOrg, yield* newOrg]
+        const s = server(orgA)
+        const other = server(orgA)
+        yield* store.insertServer(s)
+        yield* store.insertServer(other)
+        const profile = authProfile(orgA, s.id, { secretRef: "ref-1" })
+        yield* store.insertAuthProfile(profile)
+        yield* store.insertAuthProfile(authProfile(orgA, other.id, { name: profile.name }))
+        const error = yield* Effect.flip(
+          store.insertAuthProfile(authProfile(orgA, s.id, { name: profile.name }))
+        )
+        expect(error._tag).toBe("Conflict")
+
+        expect(Option.getOrThrow(yield* store.getAuthProfile(orgA, profile.id))).toEqual(profile)
+        expect(Option.isNone(yield* store.getAuthProfile(orgB, profile.id))).toBe(true)
+        expect((yield* store.listAuthProfiles(orgA, s.id)).map((p) => p.id)).toEqual([profile.id])
+        expect(yield* store.listAuthProfiles(orgB, s.id)).toEqual([])
+      })
+    )
+  })
+
+  describe("catalog versions", () => {
+    it.effect("the latest is the highest number; a taken number is a Conflict", () =>
+      Effect.gen(function* () {
+        const store = yield* ServerStore
+        const [orgA, orgB] = [yield* newOrg, yield* newOrg]
+        const s = server(orgA)
+        yield* store.insertServer(s)
+        expect(Option.isNone(yield* store.latestCatalog(orgA, s.id))).toBe(true)
+        const v1 = catalogVersion(orgA, s.id, 1)
+        const v2 = catalogVersion(orgA, s.id, 2)
+        const v3 = catalogVersion(orgA, s.id, 3)
+        yield* store.insertCatalogVersion(v1)
+        yield* store.insertCatalogVersion(v2)
+        yield* store.insertCatalogVersion(v3)
+        const error = yield* Effect.flip(store.insertCatalogVersion(catalogVersion(orgA, s.id, 2)))
+        expect(error._tag).toBe("Conflict")
+
+        expect(Option.getOrThrow(yield* store.latestCatalog(orgA, s.id))).toEqual(v3)
+        expect((yield* store.listCatalogVersions(orgA, s.id, 2)).map((v) => v.version)).toEqual([3, 2])
+        expect(Option.isNone(yield* store.latestCatalog(orgB, s.id))).toBe(true)
+        expect(yield* store.listCatalogVersions(orgB, s.id, 10)).toEqual([])
+      })
+    )
+  })
+}

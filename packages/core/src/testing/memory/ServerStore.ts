@@ -1,0 +1,72 @@
+import { type Context, Either, Option } from "effect"
+import type { ServerStore } from "../../ports/ServerStore.js"
+import { byCreation, conflict, type Db, rowOf, rowsOf } from "./Tables.js"
+
+/** In-memory `ServerStore`. */
+export const makeServerStore = (db: Db): Context.Tag.Service<ServerStore> => ({
+  insertServer: (server) =>
+    db.attempt((t) => {
+      if (t.servers.has(server.id)) return Either.left(conflict("id", "server id already exists"))
+      if (rowsOf(t.servers, server.orgId, (s) => s.name === server.name).length > 0) {
+        return Either.left(conflict("name", `a server named "${server.name}" exists`))
+      }
+      t.servers.set(server.id, server)
+      return Either.void
+    }),
+  updateServer: (server) =>
+    db.attempt((t) => {
+      if (rowOf(t.servers, server.orgId, server.id) === undefined) return Either.void
+      if (rowsOf(t.servers, server.orgId, (s) => s.name === server.name && s.id !== server.id).length > 0) {
+        return Either.left(conflict("name", `a server named "${server.name}" exists`))
+      }
+      t.servers.set(server.id, server)
+      return Either.void
+    }),
+  getServer: (orgId, id) => db.run((t) => Option.fromNullable(rowOf(t.servers, orgId, id))),
+  listServers: (orgId) => db.run((t) => rowsOf(t.servers, orgId).sort(byCreation)),
+
+  insertAuthProfile: (profile) =>
+    db.attempt((t) => {
+      if (t.authProfiles.has(profile.id)) return Either.left(conflict("id", "auth profile id already exists"))
+      if (
+        rowsOf(
+          t.authProfiles,
+          profile.orgId,
+          (p) => p.serverId === profile.serverId && p.name === profile.name
+        ).length > 0
+      ) {
+        return Either.left(conflict("name", `the server has an auth profile named "${profile.name}"`))
+      }
+      t.authProfiles.set(profile.id, profile)
+      return Either.void
+    }),
+  getAuthProfile: (orgId, id) => db.run((t) => Option.fromNullable(rowOf(t.authProfiles, orgId, id))),
+  listAuthProfiles: (orgId, serverId) =>
+    db.run((t) => rowsOf(t.authProfiles, orgId, (p) => p.serverId === serverId).sort(byCreation)),
+
+  insertCatalogVersion: (version) =>
+    db.attempt((t) => {
+      if (t.catalogVersions.has(version.id))
+        return Either.left(conflict("id", "catalog version id already exists"))
+      if (
+        Array.from(t.catalogVersions.values()).some(
+          (v) => v.serverId === version.serverId && v.version === version.version
+        )
+      ) {
+        return Either.left(conflict("version", `catalog version ${version.version} exists`))
+      }
+      t.catalogVersions.set(version.id, version)
+      return Either.void
+    }),
+  latestCatalog: (orgId, serverId) =>
+    db.run((t) =>
+      Option.fromNullable(newestFirst(rowsOf(t.catalogVersions, orgId, (v) => v.serverId === serverId))[0])
+    ),
+  listCatalogVersions: (orgId, serverId, limit) =>
+    db.run((t) =>
+      newestFirst(rowsOf(t.catalogVersions, orgId, (v) => v.serverId === serverId)).slice(0, limit)
+    )
+})
+
+const newestFirst = <A extends { readonly version: number }>(rows: Array<A>): Array<A> =>
+  rows.sort((a, b) => b.version - a.version)

@@ -1,0 +1,382 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Exit, Layer, TestClock } from "effect"
+import * as Alerting from "../src/Alerting.js"
+import type { CheckOutcome, Monitor, MonitorCheck } from "../src/domain/Monitor.js"
+import type { ValidationFailed } from "../src/Errors.js"
+import * as Monitors from "../src/Monitors.js"
+import { AlertStore } from "../src/ports/AlertStore.js"
+import * as Servers from "../src/Servers.js"
+import { callerOf, connectorLayer, fakeServer, orgId, testLayer } from "./useCaseSupport.js"
+
+const editor = callerOf("editor")
+
+const run = <A, E>(effect: Effect.Effect<A, E, any>) =>
+  effect.pipe(
+    Effect.provide(testLayer(Layer.merge(connectorLayer(fakeServer()), Layer.empty)))
+  ) as Effect.Effect<A, E>
+
+const failureOf = <A>(exit: Exit.Exit<A, unknown>): any => {
+  if (Exit.isSuccess(exit) || exit.cause._tag !== "Fail")
+    throw new Error(`expected a failure, got ${JSON.stringify(exit)}`)
+  return exit.cause.error
+}
+const fieldErrors = <A>(exit: Exit.Exit<A, unknown>) => {
+  const error = failureOf(exit) as ValidationFailed
+  expect(error._tag).toBe("ValidationFailed")
+  return error.fieldErrors
+}
+
+const registered = Effect.map(
+  Servers.register(editor, { name: "Weather", baseUrl: "https://weather.example.com/mcp" }),
+  (r) => r.server
+)
+
+const weatherMonitor = (serverId: string, extra: object = {}) => ({
+  name: "weather",
+  mcpServerId: serverId,
+  toolName: "get_weather",
+  arguments: { city: "Oslo", units: "metric" },
+  ...extra
+})
+
+describe("Monitors.create", () => {
+  it.effect("stores the monitor with SPEC defaults, due now, with the server's default profile", () =>
+    run(
+      Effect.gen(function* () {
+        yield* TestClock.setTime(1_700_000_000_000)
+        const server = yield* registered
+        const monitor = yield* Monitors.create(editor, weatherMonitor(server.id))
+        expect(monitor).toMatchObject({
+          intervalSeconds: 300,
+          timeoutMs: 30_000,
+          retries: 1,
+          state: "active",
+          muted: false,
+          degradedAboveMs: null,
+          lastOutcome: null
+        })
+        expect(monitor.nextCheckAt.getTime()).toBe(1_700_000_000_000)
+        expect(monitor.authProfileId).not.toBeNull()
+      })
+    )
+  )
+
+  it.effect("validates arguments against the tool's input schema, field by field", () =>
+    run(
+      Effect.gen(function* () {
+        const server = yield* registered
+        const exit = yield* Effect.exit(
+          Monitors.create(editor, weatherMonitor(server.id, { arguments: { days: 0, units: "kelvin" } }))
+        )
+        const errors = fieldErrors(exit)
+        expect(errors).toContainEqual({ field: "arguments.city", message: "is required" })
+        expect(errors.map((e) => e.field).sort()).toEqual([
+          "arguments.city",
+          "arguments.days",
+          "arguments.units"
+        ])
+      })
+    )
+  )
+
+  it.effect("the server, profile and tool must exist", () =>
+    run(
+      Effect.gen(function* () {
+        const server = yield* registered
+        const noServer = yield* Effect.exit(Monitors.create(editor, weatherMonitor("nope")))
+        expect(fieldErrors(noServer).map((e) => e.field)).toEqual(["mcpServerId"])
+        const bad = yield* Effect.exit(
+          Monitors.create(
+            editor,
+            weatherMonitor(server.id, { toolName: "get_wether", authProfileId: "nope" })
+          )
+        )
+        expect(
+          fieldErrors(bad)
+            .map((e) => e.field)
+            .sort()
+        ).toEqual(["authProfileId", "toolName"])
+      })
+    )
+  )
+
+  it.effect("multi-step: tools must exist and templates must reference earlier steps", () =>
+    run(
+      Effect.gen(function* () {
+        const server = yield* registered
+        const ok = yield* Monitors.create(
+          editor,
+          weatherMonitor(server.id, {
+            nextSteps: [{ toolName: "get_order", arguments: { id: "{{steps.0.structuredContent.id}}" } }]
+          })
+        )
+        expect(ok.nextSteps).toHaveLength(1)
+        const bad = yield* Effect.exit(
+          Monitors.create(
+            editor,
+            weatherMonitor(server.id, {
+              name: "weather 2",
+              arguments: { city: "{{steps.0.x}}", units: "metric" },
+              nextSteps: [
+                { toolName: "get_order", arguments: { id: "{{steps.1.structuredContent.id}}" } },
+                { toolName: "nope" },
+                // A template skips schema validation of its value, not of the other fields.
+                { toolName: "get_order", arguments: { id: "{{steps.1.id}}", expand: "yes" } }
+              ]
+            })
+          )
+        )
+        expect(
+          fieldErrors(bad)
+            .map((e) => e.field)
+            .sort()
+        ).toEqual([
+          "arguments.city",
+          "nextSteps[0].arguments.id",
+          "nextSteps[1].toolName",
+          "nextSteps[2].arguments.expand"
+        ])
+      })
+    )
+  )
+
+  it.effect("credentials in arguments are refused", () =>
+    run(
+      Effect.gen(function* () {
+        const server = yield* registered
+        const exit = yield* Effect.exit(
+          Monitors.create(
+            editor,
+            weatherMonitor(server.id, {
+              arguments: {
+                city: "amt_abcdefghijkl_abcdefghijklmnopqrstuvwxyz0123456789ABCD",
+                units: "metric"
+              }
+            })
+          )
+        )
+        expect(failureOf(exit)._tag).toBe("SecretInArguments")
+      })
+    )
+  )
+
+  it.effect("viewers cannot create monitors", () =>
+    run(
+      Effect.gen(function* () {
+        const server = yield* registered
+        const exit = yield* Effect.exit(Monitors.create(callerOf("viewer"), weatherMonitor(server.id)))
+        expect(failureOf(exit)._tag).toBe("ForbiddenRole")
+      })
+    )
+  )
+})
+
+describe("Monitors.update and state", () => {
+  it.effect("update validates the merged spec; pause, mute and remove", () =>
+    run(
+      Effect.gen(function* () {
+        const server = yield* registered
+        const monitor = yield* Monitors.create(editor, weatherMonitor(server.id))
+        const updated = yield* Monitors.update(editor, monitor.id, {
+          intervalSeconds: 60,
+          degradedAboveMs: 500
+        })
+        expect(updated).toMatchObject({ intervalSeconds: 60, degradedAboveMs: 500, toolName: "get_weather" })
+        const bad = yield* Effect.exit(Monitors.update(editor, monitor.id, { arguments: { city: 1 } }))
+        expect(
+          fieldErrors(bad)
+            .map((e) => e.field)
+            .sort()
+        ).toEqual(["arguments.city", "arguments.units"])
+        expect((yield* Monitors.setState(editor, monitor.id, "paused")).state).toBe("paused")
+        expect((yield* Monitors.setMuted(editor, monitor.id, true)).muted).toBe(true)
+        expect(yield* Monitors.list(callerOf("viewer"), { mcpServerId: server.id })).toHaveLength(1)
+        yield* Monitors.remove(editor, monitor.id)
+        expect(failureOf(yield* Effect.exit(Monitors.get(editor, monitor.id)))._tag).toBe("NotFound")
+      })
+    )
+  )
+})
+
+describe("Monitors.outcomeOf", () => {
+  const monitor = { timeoutMs: 1000, degradedAboveMs: 200 }
+  const table: ReadonlyArray<[string, Monitors.CheckObservation, CheckOutcome]> = [
+    ["fast result", { isError: false, latencyMs: 50, timedOut: false, transportError: false }, "pass"],
+    [
+      "exactly at the degraded threshold",
+      { isError: false, latencyMs: 200, timedOut: false, transportError: false },
+      "pass"
+    ],
+    ["slow result", { isError: false, latencyMs: 201, timedOut: false, transportError: false }, "degraded"],
+    ["isError result", { isError: true, latencyMs: 50, timedOut: false, transportError: false }, "fail"],
+    [
+      "slow isError result",
+      { isError: true, latencyMs: 500, timedOut: false, transportError: false },
+      "fail"
+    ],
+    ["timeout", { isError: false, latencyMs: 1000, timedOut: true, transportError: false }, "error"],
+    [
+      "over the timeout",
+      { isError: false, latencyMs: 1001, timedOut: false, transportError: false },
+      "error"
+    ],
+    ["transport failure", { isError: false, latencyMs: 5, timedOut: false, transportError: true }, "error"]
+  ]
+  for (const [name, observation, expected] of table) {
+    it(`${name} → ${expected}`, () => expect(Monitors.outcomeOf(observation, monitor)).toBe(expected))
+  }
+  it("without degradedAboveMs a slow answer within the timeout passes", () =>
+    expect(
+      Monitors.outcomeOf(
+        { isError: false, latencyMs: 900, timedOut: false, transportError: false },
+        { timeoutMs: 1000, degradedAboveMs: null }
+      )
+    ).toBe("pass"))
+})
+
+describe("Monitors.percentiles", () => {
+  it("uses the nearest-rank method", () => {
+    const values = Array.from({ length: 100 }, (_, i) => 100 - i)
+    expect(Monitors.percentiles(values)).toEqual({ p50: 50, p95: 95, p99: 99 })
+    expect(Monitors.percentiles([7])).toEqual({ p50: 7, p95: 7, p99: 7 })
+    expect(Monitors.percentiles([1, 2, 3, 4])).toEqual({ p50: 2, p95: 4, p99: 4 })
+    expect(Monitors.percentiles([])).toEqual({ p50: null, p95: null, p99: null })
+  })
+})
+
+const checkOf = (
+  monitor: Monitor,
+  n: number,
+  outcome: CheckOutcome,
+  at: number,
+  latencyMs = 100
+): MonitorCheck => ({
+  id: `check-${n}`,
+  orgId: monitor.orgId,
+  monitorId: monitor.id,
+  scheduledAt: new Date(at),
+  startedAt: new Date(at),
+  outcome,
+  latencyMs,
+  error: outcome === "error" ? "connect ECONNREFUSED" : null,
+  resultExcerpt: null,
+  attempts: 1
+})
+
+describe("Monitors.stats", () => {
+  it.effect("success rate and latency percentiles per window", () =>
+    run(
+      Effect.gen(function* () {
+        yield* TestClock.setTime(10 * 86_400_000)
+        const server = yield* registered
+        const monitor = yield* Monitors.create(editor, weatherMonitor(server.id))
+        const now = 10 * 86_400_000
+        yield* Monitors.recordCheck(checkOf(monitor, 1, "pass", now - 2 * 86_400_000, 300)) // 7d only
+        yield* Monitors.recordCheck(checkOf(monitor, 2, "fail", now - 2 * 3_600_000, 200)) // 24h
+        yield* Monitors.recordCheck(checkOf(monitor, 3, "degraded", now - 60_000, 900)) // 1h
+        yield* Monitors.recordCheck(checkOf(monitor, 4, "error", now - 30_000, 30_000)) // 1h
+        const stats = yield* Monitors.stats(callerOf("viewer"), monitor.id)
+        expect(stats).toEqual([
+          { window: "1h", checks: 2, successRate: 0.5, p50: 900, p95: 900, p99: 900 },
+          { window: "24h", checks: 3, successRate: 1 / 3, p50: 200, p95: 900, p99: 900 },
+          { window: "7d", checks: 4, successRate: 0.5, p50: 300, p95: 900, p99: 900 }
+        ])
+        const history = yield* Monitors.checks(callerOf("viewer"), monitor.id, { limit: 2 })
+        expect(history.map((c) => c.id)).toEqual(["check-4", "check-3"])
+      })
+    )
+  )
+})
+
+describe("Monitors.suggestions", () => {
+  it.effect("proposes read-only, non-destructive, unmonitored tools with generated arguments", () =>
+    run(
+      Effect.gen(function* () {
+        const server = yield* registered
+        const before = yield* Monitors.suggestions(editor, server.id)
+        expect(before.map((s) => [s.toolName, s.arguments])).toEqual([
+          ["get_order", { id: "test" }],
+          ["get_weather", { city: "test", units: "metric" }]
+        ])
+        // Each suggestion can be created as is.
+        const { reason: _, ...spec } = before[1]!
+        yield* Monitors.create(editor, spec)
+        const after = yield* Monitors.suggestions(editor, server.id)
+        expect(after.map((s) => s.toolName)).toEqual(["get_order"])
+      })
+    )
+  )
+
+  it("generates nested objects, enums, numbers and booleans", () => {
+    const args = Monitors.exampleObject({
+      type: "object",
+      required: ["filter", "limit", "flag", "kind", "when"],
+      properties: {
+        filter: {
+          type: "object",
+          required: ["from"],
+          properties: { from: { type: "integer", minimum: 5 }, to: { type: "integer" } }
+        },
+        limit: { type: "number", default: 10 },
+        flag: { type: "boolean" },
+        kind: { type: "string", enum: ["a", "b"] },
+        when: { type: "string", examples: ["2024-05-01"] },
+        optional: { type: "string" }
+      }
+    })
+    expect(args).toEqual({ filter: { from: 5 }, limit: 10, flag: false, kind: "a", when: "2024-05-01" })
+  })
+})
+
+describe("Monitors.recordCheck", () => {
+  it.effect("stores the check and last outcome, alerts on transitions, ignores duplicates", () =>
+    run(
+      Effect.gen(function* () {
+        const server = yield* registered
+        const monitor = yield* Monitors.create(editor, weatherMonitor(server.id))
+        yield* Alerting.createRule(editor, {
+          name: "Weather",
+          target: { type: "monitor", id: monitor.id },
+          destination: { type: "slack", channel: "C123" }
+        })
+        expect(yield* Monitors.recordCheck(checkOf(monitor, 1, "pass", 1000))).toEqual({
+          recorded: true,
+          alerts: 0
+        })
+        expect(yield* Monitors.recordCheck(checkOf(monitor, 2, "fail", 2000))).toEqual({
+          recorded: true,
+          alerts: 1
+        })
+        expect(yield* Monitors.recordCheck(checkOf(monitor, 3, "fail", 3000))).toEqual({
+          recorded: true,
+          alerts: 0
+        })
+        expect(yield* Monitors.recordCheck(checkOf(monitor, 3, "fail", 3000))).toEqual({
+          recorded: false,
+          alerts: 0
+        })
+        const stored = yield* Monitors.get(editor, monitor.id)
+        expect(stored.lastOutcome).toBe("fail")
+        expect(stored.lastCheckedAt?.getTime()).toBe(3000)
+      })
+    )
+  )
+
+  it.effect("muted monitors record checks but alert nobody", () =>
+    run(
+      Effect.gen(function* () {
+        const server = yield* registered
+        const monitor = yield* Monitors.create(editor, weatherMonitor(server.id, { muted: true }))
+        yield* Alerting.createRule(editor, {
+          name: "Weather",
+          target: { type: "monitor", id: monitor.id },
+          destination: { type: "slack", channel: "C123" }
+        })
+        yield* Monitors.recordCheck(checkOf(monitor, 1, "fail", 1000))
+        yield* Monitors.recordCheck(checkOf(monitor, 2, "error", 2000))
+        expect(yield* Effect.flatMap(AlertStore, (s) => s.listOutbox(orgId))).toHaveLength(0)
+        expect((yield* Monitors.checks(editor, monitor.id)).length).toBe(2)
+      })
+    )
+  )
+})

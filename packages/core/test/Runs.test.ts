@@ -1,0 +1,392 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Duration, Effect, Fiber, Option, TestClock } from "effect"
+import { JobQueue } from "../src/ports/JobQueue.js"
+import { RunStore } from "../src/ports/RunStore.js"
+import * as RunIds from "../src/RunIds.js"
+import * as Runs from "../src/Runs.js"
+import * as Workflows from "../src/Workflows.js"
+import {
+  callerOf,
+  editor,
+  fieldsOf,
+  finish,
+  orgId,
+  otherOrgId,
+  seed,
+  specInput,
+  testLayer,
+  viewer
+} from "./workflowFixtures.js"
+
+const run = <A, E>(effect: Effect.Effect<A, E, any>) =>
+  Effect.zipRight(seed, effect).pipe(Effect.provide(testLayer())) as Effect.Effect<A, E>
+
+const workflow = Effect.map(Workflows.create(editor, specInput()), (saved) => saved.workflow)
+
+/** Every queued job (claimed far in the future so stagger offsets do not hide any). */
+const jobs = Effect.flatMap(JobQueue, (q) =>
+  q.claim({ owner: "test", kinds: [Runs.JOB_KIND], now: new Date(8.64e15), leaseMs: 1000, limit: 100 })
+)
+
+const storedRuns = Effect.flatMap(RunStore, (s) => s.searchRuns(orgId, { limit: 100 }))
+
+describe("dispatch creates a pending run pinned to the current version and enqueues its job", () => {
+  it.effect("defaults: trigger api, the first tester model, attempt 1", () =>
+    run(
+      Effect.gen(function* () {
+        const wf = yield* workflow
+        const { run, created, runs, sampleGroupId } = yield* Runs.dispatch(editor, {
+          workflowId: wf.id,
+          reason: "Verify"
+        })
+        expect(created).toBe(true)
+        expect(runs).toEqual([run])
+        expect(sampleGroupId).toBeNull()
+        expect(run).toMatchObject({
+          id: RunIds.runId({ workflowId: wf.id, reason: "Verify" }),
+          orgId,
+          workflowId: wf.id,
+          workflowVersionId: wf.currentVersionId,
+          workflowVersion: 1,
+          workflowName: "Order lookup",
+          mcpServerId: wf.spec.mcpServerId,
+          testerModel: "openai:gpt-5-mini",
+          judgeModel: "openai:gpt-5",
+          trigger: "api",
+          reason: "Verify",
+          idempotencyKey: null,
+          attempt: 1,
+          status: "pending",
+          fireAt: null
+        })
+        const queued = yield* jobs
+        expect(queued).toHaveLength(1)
+        expect(queued[0]).toMatchObject({
+          orgId,
+          kind: "workflow_run",
+          targetId: run.id,
+          model: "openai:gpt-5-mini",
+          payload: { runId: run.id },
+          maxAttempts: 2,
+          fireAt: new Date(0),
+          runAfter: new Date(0)
+        })
+      })
+    )
+  )
+
+  it.effect("runs are pinned: a dispatch after an edit uses the new version, earlier runs keep theirs", () =>
+    run(
+      Effect.gen(function* () {
+        const wf = yield* workflow
+        const first = yield* Runs.dispatch(editor, { workflowId: wf.id, reason: "one" })
+        const v2 = yield* Workflows.update(editor, wf.id, { changes: { name: "Renamed" } })
+        const second = yield* Runs.dispatch(editor, {
+          workflowId: wf.id,
+          reason: "two",
+          testerModel: "anthropic:claude",
+          trigger: "ci"
+        })
+        expect(second.run).toMatchObject({
+          workflowVersionId: v2.version.id,
+          workflowVersion: 2,
+          workflowName: "Renamed",
+          testerModel: "anthropic:claude",
+          trigger: "ci"
+        })
+        expect((yield* Runs.get(viewer, first.run.id)).workflowVersion).toBe(1)
+      })
+    )
+  )
+
+  it.effect("a paused workflow may still be dispatched by hand", () =>
+    run(
+      Effect.gen(function* () {
+        const wf = yield* workflow
+        yield* Workflows.setState(editor, wf.id, "paused")
+        const { created } = yield* Runs.dispatch(editor, { workflowId: wf.id, trigger: "manual" })
+        expect(created).toBe(true)
+      })
+    )
+  )
+})
+
+describe("idempotency: the run id is a UUIDv5 of workflow, normalized reason and key", () => {
+  it.effect("the same key and normalized reason return the same run; one run and one job are stored", () =>
+    run(
+      Effect.gen(function* () {
+        const wf = yield* workflow
+        const a = yield* Runs.dispatch(editor, {
+          workflowId: wf.id,
+          reason: "Verify the  FIX",
+          idempotencyKey: "k1"
+        })
+        const b = yield* Runs.dispatch(editor, {
+          workflowId: wf.id,
+          reason: "  verify the fix\n",
+          idempotencyKey: "k1"
+        })
+        expect(b.created).toBe(false)
+        expect(b.run.id).toBe(a.run.id)
+        expect(b.run.reason).toBe("Verify the  FIX")
+        expect((yield* storedRuns).items).toHaveLength(1)
+        expect(yield* jobs).toHaveLength(1)
+      })
+    )
+  )
+
+  it.effect("a different key or reason gives a different run", () =>
+    run(
+      Effect.gen(function* () {
+        const wf = yield* workflow
+        const a = yield* Runs.dispatch(editor, { workflowId: wf.id, reason: "Verify", idempotencyKey: "k1" })
+        const b = yield* Runs.dispatch(editor, { workflowId: wf.id, reason: "Verify", idempotencyKey: "k2" })
+        const c = yield* Runs.dispatch(editor, {
+          workflowId: wf.id,
+          reason: "Verify again",
+          idempotencyKey: "k1"
+        })
+        expect(new Set([a.run.id, b.run.id, c.run.id]).size).toBe(3)
+        expect([b.created, c.created]).toEqual([true, true])
+        expect((yield* storedRuns).items).toHaveLength(3)
+        expect(yield* jobs).toHaveLength(3)
+      })
+    )
+  )
+
+  it.effect("after the run is terminal the same key still names it; forceNewRun makes a new one", () =>
+    run(
+      Effect.gen(function* () {
+        const wf = yield* workflow
+        const first = yield* Runs.dispatch(editor, { workflowId: wf.id, idempotencyKey: "deploy-7" })
+        yield* finish(first.run, "pass")
+        const repeat = yield* Runs.dispatch(editor, { workflowId: wf.id, idempotencyKey: "deploy-7" })
+        expect(repeat.created).toBe(false)
+        expect(repeat.run.status).toBe("pass")
+        const forced = yield* Runs.dispatch(editor, {
+          workflowId: wf.id,
+          idempotencyKey: "deploy-7",
+          forceNewRun: true
+        })
+        expect(forced.created).toBe(true)
+        expect(forced.run.id).not.toBe(first.run.id)
+        expect(forced.run.idempotencyKey).toBe("deploy-7")
+      })
+    )
+  )
+})
+
+describe("multi-sample dispatch", () => {
+  it.effect("samples: N creates N runs sharing a sampleGroupId; a repeat returns the same runs", () =>
+    run(
+      Effect.gen(function* () {
+        const wf = yield* workflow
+        const a = yield* Runs.dispatch(editor, { workflowId: wf.id, reason: "flaky?", samples: 3 })
+        expect(a.runs).toHaveLength(3)
+        expect(new Set(a.runs.map((r) => r.id)).size).toBe(3)
+        expect(a.sampleGroupId).not.toBeNull()
+        expect(a.runs.every((r) => r.sampleGroupId === a.sampleGroupId)).toBe(true)
+        expect(a.run).toEqual(a.runs[0])
+        const b = yield* Runs.dispatch(editor, { workflowId: wf.id, reason: "flaky?", samples: 3 })
+        expect(b.created).toBe(false)
+        expect(b.runs.map((r) => r.id)).toEqual(a.runs.map((r) => r.id))
+        expect(yield* jobs).toHaveLength(3)
+        for (const [i, r] of a.runs.entries()) yield* finish(r, i === 0 ? "fail" : "pass")
+        const result = yield* Runs.sampleResult(
+          viewer,
+          a.runs.map((r) => r.id)
+        )
+        expect(result.passRate).toBeCloseTo(2 / 3)
+      })
+    )
+  )
+})
+
+describe("dispatch validation and roles", () => {
+  it.effect("bad arguments are named: testerModel, samples, trigger, baselineRunId", () =>
+    run(
+      Effect.gen(function* () {
+        const wf = yield* workflow
+        const model = yield* Effect.flip(
+          Runs.dispatch(editor, { workflowId: wf.id, testerModel: "openai:gpt-5" })
+        )
+        expect(fieldsOf(model)).toEqual(["testerModel"])
+        const args = yield* Effect.flip(
+          Runs.dispatch(editor, { workflowId: wf.id, samples: 11, trigger: "scheduled" as never })
+        )
+        expect(new Set(fieldsOf(args))).toEqual(new Set(["samples", "trigger"]))
+        const baseline = yield* Effect.flip(
+          Runs.dispatch(editor, { workflowId: wf.id, baselineRunId: "nope" })
+        )
+        expect(fieldsOf(baseline)).toEqual(["baselineRunId"])
+        expect((yield* storedRuns).items).toHaveLength(0)
+      })
+    )
+  )
+
+  it.effect("a viewer cannot dispatch; unknown workflows are workflow_not_found", () =>
+    run(
+      Effect.gen(function* () {
+        const wf = yield* workflow
+        expect((yield* Effect.flip(Runs.dispatch(viewer, { workflowId: wf.id }))).code).toBe("forbidden_role")
+        expect((yield* Effect.flip(Runs.dispatch(editor, { workflowId: "nope" }))).code).toBe(
+          "workflow_not_found"
+        )
+        expect(
+          (yield* Effect.flip(Runs.dispatch(callerOf("owner", otherOrgId), { workflowId: wf.id }))).code
+        ).toBe("workflow_not_found")
+        expect((yield* storedRuns).items).toHaveLength(0)
+      })
+    )
+  )
+})
+
+describe("reads", () => {
+  it.effect("get: run_not_found for unknown ids and other organizations", () =>
+    run(
+      Effect.gen(function* () {
+        const wf = yield* workflow
+        const { run } = yield* Runs.dispatch(editor, { workflowId: wf.id })
+        expect((yield* Runs.get(viewer, run.id)).id).toBe(run.id)
+        expect((yield* Effect.flip(Runs.get(viewer, "nope"))).code).toBe("run_not_found")
+        expect((yield* Effect.flip(Runs.get(callerOf("viewer", otherOrgId), run.id))).code).toBe(
+          "run_not_found"
+        )
+      })
+    )
+  )
+
+  it.effect("search validates limit (default 20, max 100) and ISO before/after, naming the field", () =>
+    run(
+      Effect.gen(function* () {
+        const wf = yield* workflow
+        for (const reason of ["a", "b", "c"]) yield* Runs.dispatch(editor, { workflowId: wf.id, reason })
+        const page = yield* Runs.search(viewer, { workflowId: wf.id, status: "pending", limit: 2 })
+        expect(page.runs).toHaveLength(2)
+        expect(page.nextCursor).not.toBeNull()
+        expect((yield* Runs.search(viewer)).runs).toHaveLength(3)
+        expect((yield* Runs.search(viewer, { after: "1970-01-01T00:00:01Z" })).runs).toHaveLength(0)
+        expect(fieldsOf(yield* Effect.flip(Runs.search(viewer, { limit: 101 })))).toEqual(["limit"])
+        expect(fieldsOf(yield* Effect.flip(Runs.search(viewer, { limit: 0 })))).toEqual(["limit"])
+        expect(
+          fieldsOf(yield* Effect.flip(Runs.search(viewer, { before: "yesterday", after: "2025-13-45" })))
+        ).toEqual(["before", "after"])
+        expect(
+          fieldsOf(
+            yield* Effect.flip(Runs.search(viewer, { before: "2025-01-01", after: "2025-02-01T00:00:00Z" }))
+          )
+        ).toEqual(["after"])
+        expect(
+          new Set(fieldsOf(yield* Effect.flip(Runs.search(viewer, { status: "done" as never }))))
+        ).toEqual(new Set(["status"]))
+      })
+    )
+  )
+})
+
+describe("waitForTerminal", () => {
+  it.effect("returns the run once it is terminal", () =>
+    run(
+      Effect.gen(function* () {
+        const wf = yield* workflow
+        const { run } = yield* Runs.dispatch(editor, { workflowId: wf.id })
+        const waiting = yield* Effect.fork(Runs.waitForTerminal(editor, run.id, 60))
+        yield* TestClock.adjust(Duration.seconds(10))
+        yield* finish(run, "fail")
+        yield* TestClock.adjust(Duration.seconds(2))
+        const done = yield* Fiber.join(waiting)
+        expect(done.status).toBe("fail")
+      })
+    )
+  )
+
+  it.effect("fails with run_wait_timeout carrying the run id; the run goes on", () =>
+    run(
+      Effect.gen(function* () {
+        const wf = yield* workflow
+        const { run } = yield* Runs.dispatch(editor, { workflowId: wf.id })
+        const waiting = yield* Effect.fork(Effect.flip(Runs.waitForTerminal(editor, run.id)))
+        yield* TestClock.adjust(Duration.seconds(121))
+        const error = yield* Fiber.join(waiting)
+        expect(error.code).toBe("run_wait_timeout")
+        expect(error._tag === "RunWaitTimeout" && error.runId).toBe(run.id)
+        expect((yield* Runs.get(viewer, run.id)).status).toBe("pending")
+      })
+    )
+  )
+
+  it.effect("waitSeconds above 600 is a field error", () =>
+    run(
+      Effect.gen(function* () {
+        const wf = yield* workflow
+        const { run } = yield* Runs.dispatch(editor, { workflowId: wf.id })
+        expect(fieldsOf(yield* Effect.flip(Runs.waitForTerminal(editor, run.id, 601)))).toEqual([
+          "waitSeconds"
+        ])
+      })
+    )
+  )
+})
+
+describe("scheduledFire: one run per fire and model, no overlap", () => {
+  it.effect(
+    "creates a scheduled run; a repeat of the same fire returns it; the next fire is skipped while it is active",
+    () =>
+      run(
+        Effect.gen(function* () {
+          const wf = yield* workflow
+          const fireAt = new Date("2025-01-01T09:00:00Z")
+          const first = yield* Runs.scheduledFire(wf, "anthropic:claude", fireAt)
+          if (first.skipped) throw new Error("unexpected skip")
+          expect(first.created).toBe(true)
+          expect(first.run).toMatchObject({
+            trigger: "scheduled",
+            reason: "scheduled:2025-01-01T09:00:00.000Z",
+            idempotencyKey: "anthropic:claude",
+            fireAt
+          })
+          const [job] = yield* jobs
+          // The second tester model waits for its stagger offset.
+          expect(job?.runAfter.getTime()).toBe(fireAt.getTime() + 30_000)
+          expect(job?.fireAt).toEqual(fireAt)
+
+          const again = yield* Runs.scheduledFire(wf, "anthropic:claude", fireAt)
+          expect(again).toMatchObject({ skipped: false, created: false })
+
+          const next = new Date("2025-01-01T09:15:00Z")
+          expect(yield* Runs.scheduledFire(wf, "anthropic:claude", next)).toEqual({
+            skipped: true,
+            activeRunId: first.run.id
+          })
+          // Another model is not blocked by it.
+          expect((yield* Runs.scheduledFire(wf, "openai:gpt-5-mini", next)).skipped).toBe(false)
+
+          yield* finish(first.run, "pass")
+          expect((yield* Runs.scheduledFire(wf, "anthropic:claude", next)).skipped).toBe(false)
+        })
+      )
+  )
+})
+
+describe("passRates exclude error runs", () => {
+  it.effect("pass / (pass + partial + fail); null when only errors", () =>
+    run(
+      Effect.gen(function* () {
+        const wf = yield* workflow
+        const other = (yield* Workflows.create(editor, specInput({ name: "Other" }))).workflow
+        const statuses = ["pass", "pass", "fail", "partial", "error", "error"] as const
+        for (const [i, status] of statuses.entries()) {
+          const { run } = yield* Runs.dispatch(editor, { workflowId: wf.id, reason: `r${i}` })
+          yield* finish(run, status)
+        }
+        const { run: errored } = yield* Runs.dispatch(editor, { workflowId: other.id })
+        yield* finish(errored, "error")
+        const rates = yield* Runs.passRates(viewer, new Date(0))
+        const byId = new Map(rates.map((r) => [r.workflowId, r]))
+        expect(byId.get(wf.id)).toMatchObject({ pass: 2, fail: 1, partial: 1, error: 2, passRate: 0.5 })
+        expect(byId.get(other.id)?.passRate).toBeNull()
+        expect(Option.isNone(Option.fromNullable(byId.get("nope")))).toBe(true)
+      })
+    )
+  )
+})

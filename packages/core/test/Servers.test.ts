@@ -1,0 +1,374 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Exit, Layer, Option, Redacted } from "effect"
+import * as Alerting from "../src/Alerting.js"
+import type { ValidationFailed } from "../src/Errors.js"
+import * as Monitors from "../src/Monitors.js"
+import { AlertStore } from "../src/ports/AlertStore.js"
+import { SecretStore } from "../src/ports/SecretStore.js"
+import { ServerStore } from "../src/ports/ServerStore.js"
+import * as Servers from "../src/Servers.js"
+import {
+  callerOf,
+  connectorLayer,
+  createOrder,
+  type FakeServer,
+  fakeServer,
+  getOrder,
+  orgId,
+  refused,
+  testLayer,
+  weather
+} from "./useCaseSupport.js"
+
+const editor = callerOf("editor")
+const admin = callerOf("admin")
+
+const run = <A, E>(
+  server: FakeServer,
+  effect: Effect.Effect<A, E, any>,
+  policy?: Layer.Layer<Servers.ServerPolicy>
+) =>
+  effect.pipe(
+    Effect.provide(
+      testLayer(policy === undefined ? connectorLayer(server) : Layer.merge(connectorLayer(server), policy))
+    )
+  ) as Effect.Effect<A, E>
+
+const fieldErrors = <A>(exit: Exit.Exit<A, unknown>) => {
+  if (Exit.isSuccess(exit)) throw new Error("expected a failure")
+  const error =
+    (exit.cause as { _tag: string; error?: ValidationFailed })._tag === "Fail"
+      ? (exit.cause as any).error
+      : null
+  expect(error?._tag).toBe("ValidationFailed")
+  return (error as ValidationFailed).fieldErrors
+}
+
+const base = { name: "Weather", baseUrl: "https://weather.example.com/mcp" }
+
+describe("Servers.register", () => {
+  it.effect("probes live and stores catalog version 1 on success", () =>
+    run(
+      fakeServer(),
+      Effect.gen(function* () {
+        const result = yield* Servers.register(editor, base)
+        expect(result.probe).toEqual({ ok: true })
+        expect(result.server.state).toBe("active")
+        expect(result.server.transport).toBe("streamable_http")
+        expect(result.catalog?.version).toBe(1)
+        expect(result.catalog?.toolCount).toBe(3)
+        expect(result.catalog?.serverInfo).toEqual({ name: "fake", version: "1.0.0" })
+        // No profile given: a `none` profile named default.
+        expect(result.authProfiles.map((p) => [p.name, p.kind])).toEqual([["default", "none"]])
+      })
+    )
+  )
+
+  it.effect("an unreachable server is still saved, unreachable, with the precise reason", () => {
+    const server = fakeServer()
+    server.failure = refused()
+    return run(
+      server,
+      Effect.gen(function* () {
+        const result = yield* Servers.register(editor, base)
+        expect(result.probe.ok).toBe(false)
+        expect(result.probe.error?.reason).toBe("connection_refused")
+        expect(result.catalog).toBeUndefined()
+        const saved = yield* Servers.get(editor, result.server.id)
+        expect(saved.server.state).toBe("unreachable")
+        expect(saved.server.lastProbeError).toMatch(/^connection_refused: .*ECONNREFUSED/)
+        expect(saved.catalog).toBeNull()
+      })
+    )
+  })
+
+  it.effect("secrets go to the SecretStore and are never returned", () =>
+    run(
+      fakeServer(),
+      Effect.gen(function* () {
+        const result = yield* Servers.register(editor, {
+          ...base,
+          authProfiles: [
+            { name: "token", kind: "bearer", token: "Bearer s3cr3t-bearer-value" },
+            {
+              name: "header",
+              kind: "api_key_header",
+              headerName: "X-Api-Key",
+              headerValue: "s3cr3t-header-value"
+            },
+            {
+              name: "oauth",
+              kind: "oauth_client_credentials",
+              tokenUrl: "https://auth.example.com/token",
+              clientId: "client",
+              clientSecret: "s3cr3t-client-secret",
+              scopes: ["read"]
+            }
+          ]
+        })
+        const reads = [result, yield* Servers.get(editor, result.server.id), yield* Servers.list(editor)]
+        for (const read of reads) {
+          const text = JSON.stringify(read)
+          expect(text).not.toContain("s3cr3t")
+          expect(text).not.toContain("secretRef")
+        }
+        expect(result.authProfiles.every((p) => p.kind === "none" || p.hasSecret)).toBe(true)
+        // The stored profile keeps only a reference; the value (prefix stripped) is in the SecretStore.
+        const profiles = yield* Effect.flatMap(ServerStore, (s) =>
+          s.listAuthProfiles(orgId, result.server.id)
+        )
+        const bearer = profiles.find((p) => p.kind === "bearer")!
+        const secret = yield* Effect.flatMap(SecretStore, (s) => s.get(orgId, bearer.secretRef!))
+        expect(Redacted.value(secret)).toBe("s3cr3t-bearer-value")
+      })
+    )
+  )
+
+  it.effect("stdio environment values are stored as secret references", () =>
+    run(
+      fakeServer(),
+      Effect.gen(function* () {
+        const result = yield* Servers.register(editor, {
+          name: "Local",
+          transport: "stdio",
+          command: "node",
+          args: ["server.js"],
+          env: { API_TOKEN: "s3cr3t-env" }
+        })
+        expect(JSON.stringify(result)).not.toContain("s3cr3t-env")
+        expect(result.server.env.API_TOKEN).toMatch(/^secret:/)
+      })
+    )
+  )
+
+  it.effect("extraHeaders must be an object of string values", () =>
+    run(
+      fakeServer(),
+      Effect.gen(function* () {
+        const exit = yield* Effect.exit(
+          Servers.register(editor, { ...base, extraHeaders: { "X-Team": "core", "X-Count": 3 } })
+        )
+        expect(fieldErrors(exit).map((f) => f.field)).toEqual(["extraHeaders.X-Count"])
+      })
+    )
+  )
+
+  it.effect("kind-specific auth fields are required and named by path", () =>
+    run(
+      fakeServer(),
+      Effect.gen(function* () {
+        const exit = yield* Effect.exit(
+          Servers.register(editor, {
+            ...base,
+            authProfiles: [
+              { name: "a", kind: "bearer", token: "Bearer " },
+              { name: "b", kind: "api_key_header", headerValue: "x" },
+              { name: "c", kind: "oauth_client_credentials", tokenUrl: "not a url", clientId: "id" },
+              { name: "d", kind: "none", token: "stray" }
+            ]
+          })
+        )
+        expect(
+          fieldErrors(exit)
+            .map((f) => f.field)
+            .sort()
+        ).toEqual([
+          "authProfiles[0].token",
+          "authProfiles[1].headerName",
+          "authProfiles[2].clientSecret",
+          "authProfiles[2].tokenUrl",
+          "authProfiles[3].token"
+        ])
+      })
+    )
+  )
+
+  it.effect("baseUrl is required and must be https unless loopback", () =>
+    run(
+      fakeServer(),
+      Effect.gen(function* () {
+        const missing = yield* Effect.exit(Servers.register(editor, { name: "x" }))
+        expect(fieldErrors(missing)).toEqual([
+          { field: "baseUrl", message: "is required for the streamable_http transport" }
+        ])
+        const insecure = yield* Effect.exit(
+          Servers.register(editor, { name: "x", baseUrl: "http://example.com/mcp" })
+        )
+        expect(fieldErrors(insecure).map((f) => f.field)).toEqual(["baseUrl"])
+        const invalid = yield* Effect.exit(Servers.register(editor, { name: "x", baseUrl: "example" }))
+        expect(fieldErrors(invalid).map((f) => f.field)).toEqual(["baseUrl"])
+        for (const [i, url] of [
+          "http://localhost:3000/mcp",
+          "http://127.0.0.2/mcp",
+          "http://[::1]:8080/mcp"
+        ].entries()) {
+          const ok = yield* Servers.register(editor, { name: `local ${i}`, baseUrl: url })
+          expect(ok.server.baseUrl).toBe(url)
+        }
+      })
+    )
+  )
+
+  it.effect("ServerPolicy.allowInsecureHttp allows plain http anywhere", () =>
+    run(
+      fakeServer(),
+      Effect.gen(function* () {
+        const ok = yield* Servers.register(editor, { name: "x", baseUrl: "http://mcp.internal:8080/mcp" })
+        expect(ok.server.state).toBe("active")
+      }),
+      Layer.succeed(Servers.ServerPolicy, { allowInsecureHttp: true, probeTimeoutMs: 30_000 })
+    )
+  )
+
+  it.effect("viewers cannot register", () =>
+    run(
+      fakeServer(),
+      Effect.gen(function* () {
+        const exit = yield* Effect.exit(Servers.register(callerOf("viewer"), base))
+        expect(Exit.isFailure(exit) && JSON.stringify(exit.cause)).toContain("ForbiddenRole")
+      })
+    )
+  )
+
+  it.effect("duplicate names are a field error", () =>
+    run(
+      fakeServer(),
+      Effect.gen(function* () {
+        yield* Servers.register(editor, base)
+        const exit = yield* Effect.exit(Servers.register(editor, base))
+        expect(fieldErrors(exit).map((f) => f.field)).toEqual(["name"])
+      })
+    )
+  )
+})
+
+describe("Servers.addAuthProfile", () => {
+  it.effect("adds a profile, returning a view without the secret", () =>
+    run(
+      fakeServer(),
+      Effect.gen(function* () {
+        const { server } = yield* Servers.register(editor, base)
+        const view = yield* Servers.addAuthProfile(editor, server.id, {
+          name: "ci",
+          kind: "bearer",
+          token: "s3cr3t-x"
+        })
+        expect(view).toMatchObject({ name: "ci", kind: "bearer", hasSecret: true })
+        expect(JSON.stringify(view)).not.toContain("s3cr3t")
+        const exit = yield* Effect.exit(
+          Servers.addAuthProfile(editor, server.id, { name: "ci", kind: "none" })
+        )
+        expect(fieldErrors(exit).map((f) => f.field)).toEqual(["name"])
+      })
+    )
+  )
+})
+
+describe("Servers.sync", () => {
+  it.effect("stores version n+1 only when the hash changes, with drift and affected monitors", () => {
+    const server = fakeServer([weather, createOrder, getOrder])
+    return run(
+      server,
+      Effect.gen(function* () {
+        const { server: s } = yield* Servers.register(editor, base)
+        const monitor = yield* Monitors.create(editor, {
+          name: "order",
+          mcpServerId: s.id,
+          toolName: "get_order",
+          arguments: { id: "1" }
+        })
+        const same = yield* Servers.sync(admin, s.id)
+        expect(same).toMatchObject({ catalogVersion: 1, added: [], removed: [], changed: [] })
+
+        server.tools = [
+          weather,
+          createOrder,
+          { ...getOrder, inputSchema: { ...getOrder.inputSchema, required: ["id", "expand"] } }
+        ]
+        const connectsBefore = server.connects
+        const result = yield* Servers.sync(admin, s.id)
+        // Every sync is a fresh session.
+        expect(server.connects).toBe(connectsBefore + 1)
+        expect(result.catalogVersion).toBe(2)
+        expect(result.changed.map((c) => [c.tool, c.classification])).toEqual([["get_order", "breaking"]])
+        expect(result.affectedMonitors).toEqual([
+          { monitorId: monitor.id, name: "order", tools: ["get_order"] }
+        ])
+
+        server.tools = [weather, getOrder]
+        const removed = yield* Servers.sync(admin, s.id)
+        expect(removed).toMatchObject({ catalogVersion: 3, removed: ["create_order"] })
+      })
+    )
+  })
+
+  it.effect("a breaking drift fires the server's drift_breaking rules", () => {
+    const server = fakeServer()
+    return run(
+      server,
+      Effect.gen(function* () {
+        const { server: s } = yield* Servers.register(editor, base)
+        yield* Alerting.createRule(editor, {
+          name: "Drift",
+          target: { type: "mcp_server", id: s.id },
+          destination: { type: "email", address: "ops@example.com" }
+        })
+        server.tools = [weather]
+        yield* Servers.sync(admin, s.id)
+        const outbox = yield* Effect.flatMap(AlertStore, (a) => a.listOutbox(orgId))
+        expect(outbox).toHaveLength(1)
+        expect(outbox[0]!.message).toMatchObject({
+          kind: "firing",
+          outcome: "drift_breaking",
+          objectName: "Weather"
+        })
+        expect(outbox[0]!.message.summary).toContain("create_order: tool removed")
+      })
+    )
+  })
+
+  it.effect("an unreachable server fails with server_unreachable and is marked unreachable", () => {
+    const server = fakeServer()
+    return run(
+      server,
+      Effect.gen(function* () {
+        const { server: s } = yield* Servers.register(editor, base)
+        server.failure = refused()
+        const exit = yield* Effect.exit(Servers.sync(admin, s.id))
+        expect(Exit.isFailure(exit) && JSON.stringify(exit.cause)).toContain("connection_refused")
+        const after = yield* Effect.flatMap(ServerStore, (st) => st.getServer(orgId, s.id))
+        expect(Option.getOrThrow(after).state).toBe("unreachable")
+      })
+    )
+  })
+
+  it.effect("sync needs the admin role", () =>
+    run(
+      fakeServer(),
+      Effect.gen(function* () {
+        const { server } = yield* Servers.register(editor, base)
+        const exit = yield* Effect.exit(Servers.sync(editor, server.id))
+        expect(Exit.isFailure(exit) && JSON.stringify(exit.cause)).toContain("ForbiddenRole")
+      })
+    )
+  )
+})
+
+describe("Servers.catalog", () => {
+  it.effect("returns the latest version and the history newest first with diffs", () => {
+    const server = fakeServer([weather])
+    return run(
+      server,
+      Effect.gen(function* () {
+        const { server: s } = yield* Servers.register(editor, base)
+        server.tools = [weather, getOrder]
+        yield* Servers.sync(admin, s.id)
+        const { latest, history } = yield* Servers.catalog(callerOf("viewer"), s.id)
+        expect(latest?.version).toBe(2)
+        expect(history.map((h) => h.version)).toEqual([2, 1])
+        expect(history[0]!.diff?.added).toEqual(["get_order"])
+        expect(history[1]!.diff).toBeNull()
+      })
+    )
+  })
+})

@@ -1,0 +1,217 @@
+/**
+ * Runner benchmarks, all against one loopback Streamable HTTP MCP server (the test fixture, in its
+ * own process), each compared with a baseline measured in the same run:
+ *
+ * 1. monitor-check cost ÷ a bare SDK `callTool` loop on a reused session   (goal ≤ 1.3×)
+ * 2. a 20-tool-call workflow run ÷ the same work done bare: connect + list tools, an `ai` SDK
+ *    `generateText` loop over the same scripted model whose tools call the SDK client directly,
+ *    and the judge call — so the ratio is what Armature adds (policy, recording, redaction,
+ *    Effect, grading)   (goal ≤ 1.15×)
+ * 3. sustained monitor checks/s through the worker's monitor loop, and p99 lateness of each check
+ *    against its due time   (goal ≥ 333 checks/s, p99 < 1 s)
+ *
+ * Run: `npm run bench -w @armature/runner`
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { setMaxListeners } from "node:events"
+import { fileURLToPath } from "node:url"
+import { IdsLayer, type JsonObject } from "@armature/core"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import { generateText, jsonSchema, Output, stepCountIs, type ToolSet, tool } from "ai"
+import { Effect, Layer, ManagedRuntime } from "effect"
+import * as Connector from "../src/McpConnector.js"
+import * as MonitorCheck from "../src/MonitorCheck.js"
+import * as RunExecutor from "../src/RunExecutor.js"
+import * as Pool from "../src/SessionPool.js"
+import { monitor, pendingRun, secretsLayer, server, spec } from "../test/helpers.js"
+import { modelsLayer, type Step, scripted } from "./benchModels.js"
+import { sustained } from "./sustained.js"
+
+const startServer = () =>
+  new Promise<{ url: string; child: ChildProcess }>((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", fileURLToPath(new URL("./fixtureProcess.ts", import.meta.url))],
+      { stdio: ["ignore", "pipe", "inherit"] }
+    )
+    child.stdout?.once("data", (d: Buffer) => resolve({ url: d.toString().trim(), child }))
+    child.once("error", reject)
+  })
+
+const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const fmt = (n: number, digits = 2) => n.toFixed(digits)
+
+/**
+ * Alternates baseline and candidate rounds and takes the median of the paired ratios, so load
+ * from other processes on a shared machine hits both sides of each pair alike.
+ */
+const compare = async (rounds: number, baseline: () => Promise<number>, candidate: () => Promise<number>) => {
+  const b: number[] = []
+  const c: number[] = []
+  for (let i = 0; i < rounds; i++) {
+    b.push(await baseline())
+    c.push(await candidate())
+  }
+  return { baseline: median(b), candidate: median(c), ratio: median(c.map((x, i) => x / b[i]!)) }
+}
+
+/** Mean ms per iteration. */
+const time = async (n: number, f: () => Promise<unknown>) => {
+  const start = performance.now()
+  for (let i = 0; i < n; i++) await f()
+  return (performance.now() - start) / n
+}
+
+const args: JsonObject = { orderId: "ord-1" }
+
+/** The bare baseline gets the same listener-limit lift as the runner's fetch (see internal/transport.ts). */
+const bareFetch = (url: string | URL, init?: RequestInit) => {
+  if (init?.signal) setMaxListeners(0, init.signal)
+  return fetch(url, init)
+}
+
+/** 1. A monitor check (pool, outcome, excerpt, redaction, ids) vs `client.callTool` on one session. */
+const monitorCheckRatio = async (url: string) => {
+  const srv = server({ baseUrl: url })
+  const bare = new Client({ name: "bench", version: "0" })
+  await bare.connect(new StreamableHTTPClientTransport(new URL(url), { fetch: bareFetch }))
+  const connector = Connector.layer({ allowLoopback: true }).pipe(Layer.provide(secretsLayer()))
+  const rt = ManagedRuntime.make(
+    Layer.mergeAll(Pool.layer().pipe(Layer.provide(Layer.merge(connector, secretsLayer()))), IdsLayer.layer)
+  )
+  const m = monitor({ timeoutMs: 10_000 })
+  const checks = (n: number) =>
+    rt.runPromise(
+      Effect.gen(function* () {
+        const start = performance.now()
+        for (let i = 0; i < n; i++) {
+          const c = yield* MonitorCheck.execute({
+            monitor: m,
+            server: srv,
+            profile: null,
+            scheduledAt: new Date()
+          })
+          if (c.outcome !== "pass") throw new Error(`check ${c.outcome}: ${c.error}`)
+        }
+        return (performance.now() - start) / n
+      })
+    )
+  const bareCalls = (n: number) => time(n, () => bare.callTool({ name: "get_order", arguments: args }))
+  await checks(300)
+  await bareCalls(300)
+  const r = await compare(
+    7,
+    () => bareCalls(300),
+    () => checks(300)
+  )
+  await bare.close()
+  await rt.dispose()
+  return r
+}
+
+const verdicts = {
+  json: {
+    verdicts: [
+      { criterionId: "c1", verdict: "pass", reasoning: "ok", evidence: ["tc-1"] },
+      { criterionId: "c2", verdict: "pass", reasoning: "ok", evidence: [] }
+    ]
+  }
+}
+const twenty: Step[] = [
+  ...Array.from({ length: 20 }, () => ({ toolCalls: [{ name: "get_order", args }] })),
+  { text: "Order ord-1 is shipped." }
+]
+
+/** 2. A 20-tool-call run through `RunExecutor` vs the same model, tools and judge without Armature. */
+const runOverheadRatio = async (url: string) => {
+  const srv = server({ baseUrl: url })
+  const connector = Connector.layer({ allowLoopback: true }).pipe(Layer.provide(secretsLayer()))
+  const candidate = () =>
+    Effect.runPromise(
+      Effect.gen(function* () {
+        const start = performance.now()
+        const run = yield* RunExecutor.execute({
+          run: pendingRun(),
+          spec: spec(),
+          server: srv,
+          profile: null
+        })
+        if (run.status !== "pass" || run.toolCalls.length !== 20)
+          throw new Error(`run ${run.status} ${run.error?.message}`)
+        return performance.now() - start
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            connector,
+            secretsLayer(),
+            modelsLayer({ "test:tester": scripted(twenty), "test:judge": scripted([verdicts]) })
+          )
+        )
+      )
+    )
+  const baseline = async () => {
+    const start = performance.now()
+    const client = new Client({ name: "bench", version: "0" })
+    await client.connect(new StreamableHTTPClientTransport(new URL(url), { fetch: bareFetch }))
+    const listed = await client.listTools()
+    const tools: ToolSet = {}
+    for (const t of listed.tools) {
+      tools[t.name] = tool({
+        inputSchema: jsonSchema(t.inputSchema as never),
+        execute: async (input: unknown) => client.callTool({ name: t.name, arguments: input as JsonObject })
+      })
+    }
+    const agent = await generateText({
+      model: scripted(twenty),
+      prompt: "Look up order ord-1 and report its status.",
+      tools,
+      stopWhen: stepCountIs(25)
+    })
+    await generateText({
+      model: scripted([verdicts]),
+      prompt: `${agent.text}\n${JSON.stringify(agent.steps.map((s) => s.toolResults))}`,
+      output: Output.object({ schema: jsonSchema<unknown>({ type: "object" } as never) })
+    })
+    await client.transport?.close()
+    await client.close()
+    return performance.now() - start
+  }
+  for (let i = 0; i < 5; i++) {
+    await baseline()
+    await candidate()
+  }
+  return compare(25, baseline, candidate)
+}
+
+const main = async () => {
+  const { url, child } = await startServer()
+  try {
+    const only = process.env.BENCH_ONLY
+    if (only === "run") {
+      const two = await runOverheadRatio(url)
+      console.log(
+        `20-call workflow   ${fmt(two.candidate, 1)} ms vs bare loop ${fmt(two.baseline, 1)} ms  → ${fmt(two.ratio)}×`
+      )
+      return
+    }
+    const one = await monitorCheckRatio(url)
+    console.log(
+      `monitor check      ${fmt(one.candidate, 3)} ms vs bare callTool ${fmt(one.baseline, 3)} ms  → ${fmt(one.ratio)}× (goal ≤ 1.3×)`
+    )
+    const two = await runOverheadRatio(url)
+    console.log(
+      `20-call workflow   ${fmt(two.candidate, 1)} ms vs bare loop ${fmt(two.baseline, 1)} ms  → ${fmt(two.ratio)}× (goal ≤ 1.15×)`
+    )
+    for (const monitors of [4000, 8000]) {
+      const three = await sustained(url, { monitors, intervalSeconds: 10, seconds: 12 })
+      console.log(
+        `sustained checks   ${fmt(three.checksPerSecond, 0)} checks/s of ${three.offered}/s offered (${three.checks} checks, ${three.failed} not pass), lateness p50 ${fmt(three.p50, 0)} ms, p99 ${fmt(three.p99, 0)} ms (goal ≥ 333/s, p99 < 1000 ms)`
+      )
+    }
+  } finally {
+    child.kill("SIGTERM")
+  }
+}
+
+await main()

@@ -1,0 +1,115 @@
+/**
+ * One `workflow_run` job: load the pending run and what it is pinned to, mark it running, execute
+ * it, and write the terminal run in one transaction. Used by the worker; usable alone (CLI
+ * `armature test`, examples).
+ */
+import {
+  type AuthProfile,
+  isTerminal,
+  type LanguageModels,
+  type McpConnector,
+  type McpServer,
+  type Run,
+  RunStore,
+  type SecretStore,
+  ServerStore,
+  type StoreError,
+  Transactor,
+  WorkflowStore
+} from "@armature/core"
+import { Clock, Effect, Option } from "effect"
+import * as RunExecutor from "./RunExecutor.js"
+
+/** How a job ended, for the queue. */
+export type JobOutcome = "done" | "skipped"
+
+const terminalError = (run: Run, code: "internal_error" | "worker_lost", message: string, at: Date): Run => ({
+  ...run,
+  status: "error",
+  startedAt: run.startedAt ?? at,
+  finishedAt: at,
+  durationMs: run.startedAt === null ? 0 : at.getTime() - run.startedAt.getTime(),
+  error: { code, message }
+})
+
+/** Writes a run through `RunStore.updateRun` inside a transaction; false when it was already terminal. */
+export const persist = (run: Run): Effect.Effect<boolean, StoreError, RunStore | Transactor> =>
+  Effect.flatMap(Transactor, (tx) => tx.withTransaction(Effect.flatMap(RunStore, (s) => s.updateRun(run))))
+
+/** The server and profile of a workflow spec (`authProfileId: null` = the server's first profile). */
+const target = (orgId: string, serverId: string, profileId: string | null) =>
+  Effect.gen(function* () {
+    const store = yield* ServerStore
+    const server = Option.getOrNull(yield* store.getServer(orgId, serverId))
+    if (server === null) return null
+    if (profileId !== null) {
+      const profile = Option.getOrNull(yield* store.getAuthProfile(orgId, profileId))
+      return profile === null ? null : { server, profile }
+    }
+    const profiles = [...(yield* store.listAuthProfiles(orgId, serverId))].sort(
+      (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1)
+    )
+    return { server, profile: profiles[0] ?? null } as { server: McpServer; profile: AuthProfile | null }
+  })
+
+/**
+ * Executes the run a job names. `attempt` > 1 means an earlier worker lost the job: a run it left
+ * `running` is retried once when the workflow's retry policy allows, else ends `worker_lost`.
+ */
+export const executeRun = (
+  orgId: string,
+  runId: string,
+  attempt: number
+): Effect.Effect<
+  { readonly outcome: JobOutcome; readonly run: Run | null },
+  StoreError,
+  RunStore | WorkflowStore | ServerStore | Transactor | McpConnector | LanguageModels | SecretStore
+> =>
+  Effect.gen(function* () {
+    const runs = yield* RunStore
+    const stored = Option.getOrNull(yield* runs.getRun(orgId, runId))
+    if (stored === null) return { outcome: "skipped", run: null } as const
+    if (isTerminal(stored.status)) return { outcome: "done", run: stored } as const
+    const at = new Date(yield* Clock.currentTimeMillis)
+    const version = Option.getOrNull(
+      yield* Effect.flatMap(WorkflowStore, (s) => s.getVersion(orgId, stored.workflowVersionId))
+    )
+    if (version === null) {
+      const ended = terminalError(
+        stored,
+        "internal_error",
+        "The pinned workflow version no longer exists",
+        at
+      )
+      yield* persist(ended)
+      return { outcome: "done", run: ended } as const
+    }
+    if (stored.status === "running" && attempt > 1) {
+      if (!version.spec.retryPolicy.retryOnWorkerLost || stored.attempt > 1) {
+        const ended = terminalError(stored, "worker_lost", "The worker executing this run was lost", at)
+        yield* persist(ended)
+        return { outcome: "done", run: ended } as const
+      }
+    }
+    const pinned = yield* target(orgId, stored.mcpServerId, version.spec.authProfileId)
+    if (pinned === null) {
+      const ended = terminalError(
+        stored,
+        "internal_error",
+        "The run's MCP server or auth profile no longer exists",
+        at
+      )
+      yield* persist(ended)
+      return { outcome: "done", run: ended } as const
+    }
+    const running: Run = {
+      ...stored,
+      status: "running",
+      startedAt: at,
+      attempt: stored.status === "running" ? stored.attempt + 1 : stored.attempt
+    }
+    yield* runs.updateRun(running)
+    const ended = yield* RunExecutor.execute({ run: running, spec: version.spec, ...pinned })
+    yield* persist(ended)
+    return { outcome: "done", run: ended } as const
+  })

@@ -1,0 +1,108 @@
+/**
+ * The monitor side of the worker: claims due monitors (`MonitorStore.claimDue` moves their next
+ * due time in the same statement, so replicas never share a fire), executes each check on the
+ * session pool with bounded concurrency and records it through `Monitors.recordCheck`.
+ */
+import {
+  type AuthProfile,
+  type MonitorCheck as Check,
+  Ids,
+  type McpServer,
+  type Monitor,
+  MonitorStore,
+  Monitors,
+  ServerStore
+} from "@armature/core"
+import { Clock, Duration, Effect, FiberSet, Option, Queue, Ref } from "effect"
+import * as MonitorCheck from "../MonitorCheck.js"
+
+export interface LoopOptions {
+  readonly concurrency: number
+  readonly pollMs: number
+}
+
+/** Server records change rarely; a check must not cost two store reads. */
+const targetTtlMs = 5000
+
+/** Starts the loop in the current scope; closing it stops claiming and waits for checks in flight. */
+export const start = (options: LoopOptions) =>
+  Effect.gen(function* () {
+    const monitors = yield* MonitorStore
+    const servers = yield* ServerStore
+    const checks = yield* FiberSet.make()
+    const stopping = yield* Ref.make(false)
+    const wake = yield* Queue.sliding<void>(1)
+    const cache = new Map<
+      string,
+      { at: number; value: { server: McpServer; profile: AuthProfile | null } | null }
+    >()
+
+    const targetOf = (monitor: Monitor) =>
+      Effect.gen(function* () {
+        const key = `${monitor.orgId}:${monitor.mcpServerId}:${monitor.authProfileId ?? ""}`
+        const now = yield* Clock.currentTimeMillis
+        const hit = cache.get(key)
+        if (hit && now - hit.at < targetTtlMs) return hit.value
+        const server = Option.getOrNull(yield* servers.getServer(monitor.orgId, monitor.mcpServerId))
+        const profile =
+          monitor.authProfileId === null
+            ? null
+            : Option.getOrNull(yield* servers.getAuthProfile(monitor.orgId, monitor.authProfileId))
+        const value = server === null ? null : { server, profile }
+        cache.set(key, { at: now, value })
+        return value
+      })
+
+    const checkOne = (monitor: Monitor, dueAt: Date) =>
+      Effect.gen(function* () {
+        const target = yield* targetOf(monitor)
+        const check: Check =
+          target === null
+            ? yield* missingServer(monitor, dueAt)
+            : yield* MonitorCheck.execute({ monitor, ...target, scheduledAt: dueAt })
+        yield* Monitors.recordCheck(check)
+      }).pipe(
+        Effect.catchAllCause((cause) => Effect.logWarning("monitor check not recorded", cause)),
+        Effect.ensuring(Queue.offer(wake, undefined))
+      )
+
+    yield* Effect.addFinalizer(() =>
+      Ref.set(stopping, true).pipe(Effect.zipRight(FiberSet.awaitEmpty(checks)))
+    )
+
+    yield* Effect.gen(function* () {
+      while (true) {
+        const free = options.concurrency - (yield* FiberSet.size(checks))
+        let claimed = 0
+        if (free > 0 && !(yield* Ref.get(stopping))) {
+          const due = yield* monitors
+            .claimDue(new Date(yield* Clock.currentTimeMillis), free)
+            .pipe(Effect.orElseSucceed(() => []))
+          for (const { monitor, dueAt } of due) yield* FiberSet.run(checks, checkOne(monitor, dueAt))
+          claimed = due.length
+        }
+        // A full batch means more may be due already: claim again as soon as a slot frees.
+        if (claimed < free || free <= 0) {
+          yield* Queue.take(wake).pipe(Effect.timeout(Duration.millis(options.pollMs)), Effect.ignore)
+        }
+      }
+    }).pipe(Effect.forkScoped)
+  })
+
+/** The check recorded when the monitor's server or profile was deleted under it. */
+const missingServer = (monitor: Monitor, dueAt: Date): Effect.Effect<Check, never, Ids> =>
+  Effect.gen(function* () {
+    const started = new Date(yield* Clock.currentTimeMillis)
+    return {
+      id: yield* Effect.flatMap(Ids, (ids) => ids.uuid),
+      orgId: monitor.orgId,
+      monitorId: monitor.id,
+      scheduledAt: dueAt,
+      startedAt: started,
+      outcome: "error",
+      latencyMs: 0,
+      error: "The monitor's MCP server or auth profile no longer exists",
+      resultExcerpt: null,
+      attempts: 0
+    }
+  })

@@ -1,0 +1,110 @@
+/**
+ * `npm run bench -w @armature/server`: time to ready of `armature serve` on the embedded default,
+ * for a first start (new data dir) and a restart (same data dir), and its idle RSS. Each figure
+ * is printed beside a baseline measured in the same run: PGlite alone creating / reopening a
+ * data dir, and a bare Node process holding an open PGlite.
+ *
+ * Runs the built, bundled server (`dist/armature.mjs`), as a user would.
+ */
+import { spawn } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { PgliteClient } from "@armature/store-postgres"
+
+const bin = fileURLToPath(new URL("../dist/armature.mjs", import.meta.url))
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
+
+const rssMb = (pid: number) => {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("VmRSS:"))
+  return Number(line?.replace(/\D+/g, "") ?? 0) / 1024
+}
+
+/** Starts `argv` and resolves when `ready` matches its output; returns ms, pid and a stopper. */
+const startUntil = (argv: ReadonlyArray<string>, env: Record<string, string>, ready: RegExp) =>
+  new Promise<{ ms: number; pid: number; stop: () => Promise<void> }>((resolve, reject) => {
+    const t0 = performance.now()
+    const child = spawn(process.execPath, argv, {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let out = ""
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString()
+      if (!ready.test(out)) return
+      const ms = performance.now() - t0
+      resolve({
+        ms,
+        pid: child.pid!,
+        stop: () =>
+          new Promise((done) => {
+            child.once("exit", () => done())
+            child.kill("SIGTERM")
+          })
+      })
+    }
+    child.stdout.on("data", onData)
+    child.stderr.on("data", onData)
+    child.once("exit", (code) => reject(new Error(`exited ${code} before ready:\n${out}`)))
+  })
+
+// The same PGlite the server opens: its start parameters and the pg_trgm extension.
+const pgliteOnly = `
+const { PGlite } = await import("@electric-sql/pglite")
+const { pg_trgm } = await import("@electric-sql/pglite/contrib/pg_trgm")
+const startParams = ${JSON.stringify(PgliteClient.defaultStartParams)}
+const db = await PGlite.create(process.argv[1], { startParams, extensions: { pg_trgm } })
+await db.query("SELECT 1")
+console.log("ready")
+process.on("SIGTERM", async () => { await db.close(); process.exit(0) })
+setInterval(() => {}, 1 << 30)
+`
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
+const measure = async () => {
+  const first: number[] = []
+  const restart: number[] = []
+  const baseFirst: number[] = []
+  const baseRestart: number[] = []
+  let rss = 0
+  let baseRss = 0
+  for (let i = 0; i < rounds; i++) {
+    const dir = mkdtempSync(join(tmpdir(), "armature-bench-"))
+    const env = { ARMATURE_DATA_DIR: dir, PORT: "0", HOST: "127.0.0.1" }
+    const serve = [bin, "serve"]
+    const a = await startUntil(serve, env, /Listening on/)
+    first.push(a.ms)
+    await a.stop()
+    const b = await startUntil(serve, env, /Listening on/)
+    restart.push(b.ms)
+    await new Promise((r) => setTimeout(r, 5_000))
+    rss = Math.max(rss, rssMb(b.pid))
+    await b.stop()
+
+    const baseDir = join(dir, "baseline")
+    const c = await startUntil(["--input-type=module", "-e", pgliteOnly, baseDir], {}, /ready/)
+    baseFirst.push(c.ms)
+    await c.stop()
+    const d = await startUntil(["--input-type=module", "-e", pgliteOnly, baseDir], {}, /ready/)
+    baseRestart.push(d.ms)
+    await new Promise((r) => setTimeout(r, 5_000))
+    baseRss = Math.max(baseRss, rssMb(d.pid))
+    await d.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+  return { first, restart, baseFirst, baseRestart, rss, baseRss }
+}
+
+const r = await measure()
+const row = (label: string, value: number, base: number, unit: string, goal: string) =>
+  console.log(
+    `${label.padEnd(28)} ${value.toFixed(0).padStart(6)} ${unit}   baseline ${base.toFixed(0).padStart(6)} ${unit}   ratio ${(value / base).toFixed(2)}×   goal ${goal}`
+  )
+console.log(`armature serve, embedded PGlite, median of ${rounds} rounds (baseline: PGlite alone)`)
+row("time to ready, first start", median(r.first), median(r.baseFirst), "ms", "≤ 8000 ms")
+row("time to ready, restart", median(r.restart), median(r.baseRestart), "ms", "≤ 2000 ms")
+row("idle RSS (max)", r.rss, r.baseRss, "MB", "≤ 200 MB")

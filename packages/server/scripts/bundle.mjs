@@ -1,0 +1,24 @@
+/**
+ * Bundles the `armature` CLI into one ES module (dist/armature.mjs). Loading one file, with
+ * the unused parts of `effect` and friends shaken out, takes about half the time of loading
+ * the ~2,000 modules it is made of, which is most of a restart on the embedded store
+ * (see bench/startup.bench.ts). PGlite stays external: it loads its WASM and data files from
+ * its own package. tsx stays external: it installs a module loader for `.ts` config files.
+ */
+import { build } from "esbuild"
+
+await build({
+  entryPoints: [new URL("../dist/bin.js", import.meta.url).pathname],
+  outfile: new URL("../dist/armature.mjs", import.meta.url).pathname,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  sourcemap: "linked",
+  external: ["@electric-sql/pglite", "@electric-sql/pglite/*", "pg-native", "tsx", "tsx/*"],
+  // CommonJS dependencies (pg, prom-client) call `require`, which an ES module lacks.
+  banner: {
+    js: "import { createRequire as __armatureRequire } from 'node:module'; const require = __armatureRequire(import.meta.url);"
+  },
+  logLevel: "warning"
+})

@@ -1,0 +1,105 @@
+import { createServer } from "node:http"
+import { IdsLayer, LanguageModels, Servers } from "@armature/core"
+import { McpConnector, Models, SessionPool, Worker } from "@armature/runner"
+import { Retention } from "@armature/store-postgres"
+import { HttpApiBuilder, HttpMiddleware, HttpServer } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Console, Effect, Layer } from "effect"
+import { ServerConfigTag } from "../config/ServerConfig.js"
+import * as ApiLive from "../http/ApiLive.js"
+import * as Bootstrap from "./Bootstrap.js"
+import * as CatalogSyncLoop from "./CatalogSyncLoop.js"
+import * as Health from "./Health.js"
+import { instrumentStores, Metrics } from "./Metrics.js"
+import * as SchedulerLoop from "./SchedulerLoop.js"
+import * as Store from "./Store.js"
+
+/** What an embedding program may add to the server. */
+export interface Options {
+  /** Language-model providers registered in code, beside the OpenAI one from configuration. */
+  readonly models?: ReadonlyArray<Models.Registration>
+}
+
+const serverPolicy = Layer.effect(
+  Servers.ServerPolicy,
+  Effect.map(ServerConfigTag, (config) => ({
+    allowInsecureHttp: config.allowInsecureHttp,
+    probeTimeoutMs: 30_000
+  }))
+)
+
+/**
+ * The services every part of the server shares: the configured store (stores and SQL client,
+ * with checks and runs counted for `/metrics`), ids, the MCP connector with its session pool,
+ * and the language models.
+ */
+export const services = (options: Options = {}) =>
+  Layer.mergeAll(IdsLayer.layer, Models.layerConfig(options.models), serverPolicy).pipe(
+    Layer.provideMerge(SessionPool.layer().pipe(Layer.provideMerge(McpConnector.layerConfig))),
+    Layer.provideMerge(instrumentStores),
+    Layer.provideMerge(Layer.merge(Store.layer, Metrics.layer))
+  )
+
+/** Work that runs in the background for the life of the server. */
+const background = Layer.mergeAll(
+  Worker.layerConfig,
+  SchedulerLoop.layer(),
+  CatalogSyncLoop.layer,
+  Retention.layerConfig()
+)
+
+/** The HTTP server: REST API, OpenAPI document, health and metrics. */
+const http = Layer.unwrapEffect(
+  Effect.map(ServerConfigTag, (config) =>
+    HttpApiBuilder.serve(HttpMiddleware.logger).pipe(
+      Layer.provide(Health.routes),
+      Layer.provide(ApiLive.layer),
+      HttpServer.withLogAddress,
+      // Kept in the output: embedders and tests read the bound address (PORT=0 picks a free one).
+      Layer.provideMerge(NodeHttpServer.layer(createServer, { host: config.host, port: config.port }))
+    )
+  )
+)
+
+/**
+ * On the first start of a deployment, creates its organization and prints the owner's API key
+ * (the only time it is shown: only a hash is kept).
+ */
+const bootstrap = Layer.effectDiscard(
+  Effect.gen(function* () {
+    const result = yield* Bootstrap.bootstrap
+    if (!result.created) return
+    yield* Console.log(
+      [
+        "",
+        `Created organization "${result.organization.name}" with owner ${result.owner.email}.`,
+        "Owner API key (shown once, store it now):",
+        "",
+        `  ${result.token}`,
+        ""
+      ].join("\n")
+    )
+  })
+)
+
+/** Says plainly when workflows cannot run for want of a model; monitors and replay still work. */
+const modelNotice = Layer.effectDiscard(
+  Effect.gen(function* () {
+    const catalog = yield* Effect.flatMap(LanguageModels, (m) => m.catalog)
+    if (catalog.length > 0) return
+    yield* Console.log(
+      "No language model is configured, so workflows will not run (monitors and replay do). " +
+        "Set OPENAI_API_KEY (and OPENAI_BASE_URL for an OpenAI-compatible endpoint) and restart."
+    )
+  })
+)
+
+/**
+ * The whole server: bootstrap first, then HTTP and background work; released in reverse, so
+ * on shutdown the HTTP server stops, the worker drains, and the store closes last.
+ */
+export const make = (options: Options = {}) =>
+  Layer.mergeAll(http, background).pipe(
+    Layer.provide(Layer.merge(bootstrap, modelNotice)),
+    Layer.provideMerge(services(options))
+  )

@@ -1,0 +1,38 @@
+import { type Caller, OrgStore, StoreError, Team } from "@armature/core"
+import { SqlClient } from "@effect/sql"
+import { Config, Effect } from "effect"
+
+/**
+ * The first start of a deployment creates its organization and owner and returns the owner's
+ * API key (shown once, never stored in clear). Later starts find the organization. Replicas
+ * starting together on one empty database take turns on an advisory lock, so exactly one of
+ * them creates the organization.
+ */
+export const bootstrap = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const owner = yield* Config.all({
+    orgName: Config.string("ARMATURE_ORG_NAME").pipe(Config.withDefault("Armature")),
+    ownerEmail: Config.string("ARMATURE_OWNER_EMAIL").pipe(Config.withDefault("owner@example.com")),
+    ownerName: Config.string("ARMATURE_OWNER_NAME").pipe(Config.withDefault("Owner"))
+  })
+  return yield* sql.withTransaction(
+    sql`SELECT pg_advisory_xact_lock(hashtext('armature:bootstrap'))`.pipe(
+      Effect.zipRight(Team.bootstrap(owner))
+    )
+  )
+})
+
+/**
+ * The deployment's own identity, for work the operator starts from the command line with
+ * direct database access (`apply`, `keys`): the owner role of the first organization.
+ */
+export const operator: Effect.Effect<Caller, StoreError, OrgStore> = Effect.gen(function* () {
+  const orgs = yield* Effect.flatMap(OrgStore, (s) => s.listOrganizations)
+  const first = [...orgs].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())[0]
+  if (first === undefined) {
+    return yield* new StoreError({
+      message: "No organization yet: run `armature init` or `armature serve` first"
+    })
+  }
+  return { orgId: first.id, actor: { keyId: null, memberId: null, role: "owner" as const } }
+})

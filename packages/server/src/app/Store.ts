@@ -1,0 +1,81 @@
+import type {
+  AlertStore,
+  AuditLog,
+  JobQueue,
+  MonitorStore,
+  OrgStore,
+  ProposalStore,
+  RunStore,
+  SecretStore,
+  ServerStore,
+  Transactor,
+  WorkflowStore
+} from "@armature/core"
+import { PgSecretStore, PgStore } from "@armature/store-postgres"
+import { type FileSystem, Path } from "@effect/platform"
+import type { SqlClient } from "@effect/sql"
+import { Data, Effect, Either, Layer, Option, Redacted } from "effect"
+import { isEmbedded, ServerConfigTag } from "../config/ServerConfig.js"
+import { resolveSecretKey } from "../config/secretKey.js"
+import { DataDirLock, DataDirLocked } from "./DataDirLock.js"
+
+/** Every storage port, plus the SQL client (readiness checks, advisory locks). */
+export type StoreServices =
+  | OrgStore
+  | ServerStore
+  | WorkflowStore
+  | RunStore
+  | MonitorStore
+  | AlertStore
+  | ProposalStore
+  | JobQueue
+  | AuditLog
+  | Transactor
+  | SecretStore
+  | SqlClient.SqlClient
+
+/** The store could not be opened: bad secret key, unreachable database, failed migration. */
+export class StoreUnavailable extends Data.TaggedError("StoreUnavailable")<{
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+/** What building the store needs from the platform. */
+export type Requirements = ServerConfigTag | FileSystem.FileSystem | Path.Path
+
+const describe = (error: unknown) => {
+  if (error instanceof PgSecretStore.InvalidSecretKey) return `ARMATURE_SECRET_KEY: ${error.message}`
+  const message = error instanceof Error ? error.message : String(error)
+  return `cannot open the database: ${message}`
+}
+
+/**
+ * The store the configuration names: PostgreSQL at `DATABASE_URL`, or else embedded PGlite in
+ * the data dir, which one process at a time may open (a lock file says which).
+ * Migrations run when the layer starts.
+ */
+export const layer: Layer.Layer<StoreServices, StoreUnavailable | DataDirLocked, Requirements> =
+  Layer.unwrapEffect(
+    Effect.gen(function* () {
+      const config = yield* ServerConfigTag
+      const secret = yield* resolveSecretKey(config)
+      const key = yield* Either.match(PgSecretStore.parseKey(Redacted.value(secret)), {
+        onLeft: (e) => Effect.fail(e),
+        onRight: Effect.succeed
+      })
+      if (!isEmbedded(config)) {
+        return PgStore.layer({ url: Option.getOrThrow(config.databaseUrl), secretKeys: [key] })
+      }
+      const path = yield* Path.Path
+      const dataDir = path.resolve(config.dataDir)
+      return PgStore.layerPglite({ dataDir: path.join(dataDir, "pg"), secretKeys: [key] }).pipe(
+        Layer.provide(DataDirLock.layer(dataDir))
+      )
+    })
+  ).pipe(
+    Layer.mapError((error) =>
+      error instanceof DataDirLocked
+        ? error
+        : new StoreUnavailable({ message: describe(error), cause: error })
+    )
+  )

@@ -1,0 +1,162 @@
+import {
+  type Caller,
+  McpServer,
+  Monitor,
+  MonitorCheck,
+  MonitorSpec,
+  Organization,
+  Run,
+  RunSummary,
+  Servers,
+  Workflow,
+  WorkflowSpec,
+  WorkflowVersion
+} from "@armature/core"
+import {
+  HttpApi,
+  HttpApiEndpoint,
+  HttpApiGroup,
+  HttpApiMiddleware,
+  HttpApiSecurity,
+  OpenApi
+} from "@effect/platform"
+import { Context, JSONSchema, Schema } from "effect"
+import * as S from "./ApiSchemas.js"
+import * as HttpErrors from "./HttpErrors.js"
+
+/** The authenticated caller of a request, provided by the `Authentication` middleware. */
+export class CurrentCaller extends Context.Tag("@armature/server/CurrentCaller")<CurrentCaller, Caller>() {}
+
+/**
+ * API keys travel as `Authorization: Bearer amt_<keyId>_<secret>`. Attached to every group rather
+ * than to the API: API-level middleware wraps the whole router, so it would also guard
+ * `/healthz`, `/metrics` and the OpenAPI document served beside the API.
+ */
+export class Authentication extends HttpApiMiddleware.Tag<Authentication>()("Authentication", {
+  provides: CurrentCaller,
+  // A store failure while checking the key is a 500, not a 401.
+  failure: Schema.Union(HttpErrors.Unauthorized, HttpErrors.ServerError),
+  security: { apiKey: HttpApiSecurity.bearer }
+}) {}
+
+/**
+ * Request bodies are validated by core (one validation path for REST, MCP and config files,
+ * with field paths); the schema given here only documents them in OpenAPI.
+ */
+const documented = <A, I>(schema: Schema.Schema<A, I>, identifier: string) =>
+  Schema.Unknown.annotations({ identifier, jsonSchema: JSONSchema.make(Schema.encodedSchema(schema)) })
+
+const org = HttpApiGroup.make("org")
+  .add(
+    HttpApiEndpoint.get("get", "/org").addSuccess(
+      Schema.Struct({ organization: Organization, actor: S.Actor })
+    )
+  )
+  .middleware(Authentication)
+
+const servers = HttpApiGroup.make("servers")
+  .add(
+    HttpApiEndpoint.post("create", "/mcp-servers")
+      .setPayload(documented(Servers.RegisterInput, "McpServerInput"))
+      .addSuccess(S.RegisteredServer, { status: 201 })
+  )
+  .add(HttpApiEndpoint.get("list", "/mcp-servers").addSuccess(S.list(McpServer)))
+  .add(HttpApiEndpoint.get("get", "/mcp-servers/:id").setPath(S.IdPath).addSuccess(S.ServerDetail))
+  .add(HttpApiEndpoint.post("sync", "/mcp-servers/:id/sync").setPath(S.IdPath).addSuccess(S.SyncResult))
+  .add(
+    HttpApiEndpoint.get("catalog", "/mcp-servers/:id/catalog")
+      .setPath(S.IdPath)
+      .setUrlParams(Schema.Struct({ limit: Schema.optional(Schema.String) }))
+      .addSuccess(S.CatalogHistory)
+  )
+  .add(
+    HttpApiEndpoint.get("coverage", "/mcp-servers/:id/coverage")
+      .setPath(S.IdPath)
+      .addSuccess(S.CoverageReport)
+  )
+  .middleware(Authentication)
+
+const workflows = HttpApiGroup.make("workflows")
+  .add(
+    HttpApiEndpoint.post("create", "/workflows")
+      .setPayload(documented(WorkflowSpec, "WorkflowSpec"))
+      .addSuccess(S.SavedWorkflow, { status: 201 })
+  )
+  .add(
+    HttpApiEndpoint.patch("update", "/workflows/:id")
+      .setPath(S.IdPath)
+      .setPayload(
+        documented(
+          Schema.extend(
+            Schema.partial(Schema.encodedSchema(WorkflowSpec)),
+            // Fails with `version_conflict` unless this is still the current version.
+            Schema.Struct({ expectedVersionId: Schema.optional(Schema.String) })
+          ),
+          "WorkflowUpdate"
+        )
+      )
+      .addSuccess(S.SavedWorkflow)
+  )
+  .add(
+    HttpApiEndpoint.get("list", "/workflows").setUrlParams(S.WorkflowListParams).addSuccess(S.list(Workflow))
+  )
+  .add(HttpApiEndpoint.get("get", "/workflows/:id").setPath(S.IdPath).addSuccess(Workflow))
+  .add(
+    HttpApiEndpoint.get("versions", "/workflows/:id/versions")
+      .setPath(S.IdPath)
+      .addSuccess(S.list(WorkflowVersion))
+  )
+  .add(
+    HttpApiEndpoint.post("dispatch", "/workflows/:id/runs")
+      .setPath(S.IdPath)
+      .setPayload(documented(S.DispatchBody, "RunDispatch"))
+      .addSuccess(S.Dispatched, { status: 202 })
+  )
+  .middleware(Authentication)
+
+const runs = HttpApiGroup.make("runs")
+  .add(HttpApiEndpoint.get("list", "/runs").setUrlParams(S.RunListParams).addSuccess(S.page(RunSummary)))
+  .add(HttpApiEndpoint.get("get", "/runs/:id").setPath(S.IdPath).addSuccess(Run))
+  .add(HttpApiEndpoint.get("trace", "/runs/:id/trace").setPath(S.IdPath).addSuccess(S.RunTrace))
+  .middleware(Authentication)
+
+const monitors = HttpApiGroup.make("monitors")
+  .add(
+    HttpApiEndpoint.post("create", "/monitors")
+      .setPayload(documented(MonitorSpec, "MonitorSpec"))
+      .addSuccess(Monitor, { status: 201 })
+  )
+  .add(HttpApiEndpoint.get("list", "/monitors").setUrlParams(S.MonitorListParams).addSuccess(S.list(Monitor)))
+  .add(HttpApiEndpoint.get("get", "/monitors/:id").setPath(S.IdPath).addSuccess(Monitor))
+  .add(
+    HttpApiEndpoint.get("checks", "/monitors/:id/checks")
+      .setPath(S.IdPath)
+      .setUrlParams(S.CheckParams)
+      .addSuccess(Schema.Struct({ items: Schema.Array(MonitorCheck), stats: Schema.Array(S.MonitorStats) }))
+  )
+  .middleware(Authentication)
+
+/** The REST API (SPEC §10), served under `/api/armature/v1`, documented at `/api/armature/v1/openapi.json`. */
+export class ArmatureApi extends HttpApi.make("armature")
+  .add(org)
+  .add(servers)
+  .add(workflows)
+  .add(runs)
+  .add(monitors)
+  .addError(HttpErrors.BadRequest)
+  .addError(HttpErrors.Unauthorized)
+  .addError(HttpErrors.Forbidden)
+  .addError(HttpErrors.NotFoundResponse)
+  .addError(HttpErrors.Timeout)
+  .addError(HttpErrors.ConflictResponse)
+  .addError(HttpErrors.TooManyRequests)
+  .addError(HttpErrors.ServerError)
+  .addError(HttpErrors.BadGateway)
+  .prefix("/api/armature/v1")
+  .annotateContext(
+    OpenApi.annotations({
+      title: "Armature REST API",
+      version: "1",
+      description: "Continuous testing and monitoring of MCP servers."
+    })
+  ) {}

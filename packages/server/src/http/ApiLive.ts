@@ -1,0 +1,65 @@
+/**
+ * The REST API (SPEC §10) as a layer: every group's handlers, API-key authentication, the
+ * API's error format for failures outside the handlers, and the OpenAPI document at
+ * `/api/armature/v1/openapi.json` (public, like any API description). It needs the core ports;
+ * the worker that executes dispatched runs is not part of it.
+ */
+import type {
+  AlertStore,
+  Ids,
+  JobQueue,
+  LanguageModels,
+  McpConnector,
+  MonitorStore,
+  OrgStore,
+  RunStore,
+  SecretStore,
+  ServerStore,
+  Transactor,
+  WorkflowStore
+} from "@armature/core"
+import { type HttpApi, HttpApiBuilder, type HttpApp } from "@effect/platform"
+import { Layer } from "effect"
+import { ArmatureApi } from "./Api.js"
+import * as Authentication from "./Authentication.js"
+import * as ErrorMiddleware from "./ErrorMiddleware.js"
+import * as Monitors from "./handlers/Monitors.js"
+import * as Org from "./handlers/Org.js"
+import * as Runs from "./handlers/Runs.js"
+import * as Servers from "./handlers/Servers.js"
+import * as Workflows from "./handlers/Workflows.js"
+
+/** The core services the handlers call. */
+export type Requirements =
+  | OrgStore
+  | ServerStore
+  | WorkflowStore
+  | RunStore
+  | MonitorStore
+  | AlertStore
+  | JobQueue
+  | Transactor
+  | SecretStore
+  | McpConnector
+  | LanguageModels
+  | Ids
+
+/** Path of the OpenAPI document. */
+export const openApiPath = `${ErrorMiddleware.prefix}/openapi.json` as const
+
+const groups = Layer.mergeAll(Org.layer, Servers.layer, Workflows.layer, Runs.layer, Monitors.layer).pipe(
+  Layer.provide(Authentication.layer)
+)
+
+/** `HttpApi.Api` for `HttpApiBuilder.serve`, plus the OpenAPI route and the error middleware. */
+export const layer: Layer.Layer<HttpApi.Api, never, Requirements> = Layer.mergeAll(
+  HttpApiBuilder.middlewareOpenApi({ path: openApiPath }),
+  ErrorMiddleware.layer
+).pipe(Layer.provideMerge(HttpApiBuilder.api(ArmatureApi).pipe(Layer.provide(groups))))
+
+/**
+ * Serves the REST API on the `HttpServer` in context; `middleware` wraps the whole app (request
+ * logging, for example). Other routes (health, metrics) join through `HttpApiBuilder.Router`.
+ */
+export const serve = <R = never>(middleware?: (app: HttpApp.Default) => HttpApp.Default<never, R>) =>
+  HttpApiBuilder.serve(middleware).pipe(Layer.provide(layer))

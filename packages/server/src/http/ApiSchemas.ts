@@ -1,0 +1,151 @@
+/**
+ * Wire schemas of the REST API that core does not already define: response envelopes of the
+ * use cases (a saved workflow with its warnings, a registered server with its probe outcome) and
+ * the query parameters of list endpoints. Query parameters stay strings here and are checked by
+ * the handlers, so a bad one is reported as `validation_failed` naming the parameter.
+ */
+import {
+  CatalogDiff,
+  CatalogVersion,
+  Coverage,
+  McpServer,
+  MonitorStats,
+  Role,
+  RunStatus,
+  RunSummary,
+  ServerInfo,
+  Servers,
+  ServerUnreachable,
+  ToolCall,
+  ToolChange,
+  TraceEvent,
+  Workflow
+} from "@armature/core"
+import { Schema } from "effect"
+
+export const IdPath = Schema.Struct({ id: Schema.String })
+
+/** A page of a keyset-paginated list: follow `nextCursor` until it is `null`. */
+export const page = <A, I>(item: Schema.Schema<A, I>) =>
+  Schema.Struct({ items: Schema.Array(item), nextCursor: Schema.NullOr(Schema.String) })
+
+/** An unpaginated list. */
+export const list = <A, I>(item: Schema.Schema<A, I>) => Schema.Struct({ items: Schema.Array(item) })
+
+export const Actor = Schema.Struct({
+  keyId: Schema.NullOr(Schema.String),
+  keyName: Schema.NullOr(Schema.String),
+  memberId: Schema.NullOr(Schema.String),
+  member: Schema.NullOr(Schema.Struct({ id: Schema.String, email: Schema.String, name: Schema.String })),
+  role: Role
+})
+
+/** Outcome of the live probe made when a server is registered (SPEC §2). */
+export const ProbeOutcome = Schema.Struct({
+  ok: Schema.Boolean,
+  error: Schema.optional(Schema.Struct({ reason: ServerUnreachable.fields.reason, message: Schema.String }))
+})
+
+export const CatalogSummary = Schema.Struct({
+  version: Schema.Int,
+  hash: Schema.String,
+  serverInfo: ServerInfo,
+  protocolVersion: Schema.String,
+  toolCount: Schema.Int,
+  createdAt: Schema.Date
+})
+
+export const RegisteredServer = Schema.Struct({
+  server: McpServer,
+  authProfiles: Schema.Array(Servers.AuthProfileView),
+  probe: ProbeOutcome,
+  catalog: Schema.optional(CatalogSummary)
+})
+
+export const ServerDetail = Schema.Struct({
+  server: McpServer,
+  authProfiles: Schema.Array(Servers.AuthProfileView),
+  catalog: Schema.NullOr(CatalogSummary)
+})
+
+export const SyncResult = Schema.Struct({
+  catalogVersion: Schema.Int,
+  added: Schema.Array(Schema.String),
+  removed: Schema.Array(Schema.String),
+  changed: Schema.Array(ToolChange),
+  affectedWorkflows: Schema.Array(
+    Schema.Struct({
+      workflowId: Schema.String,
+      name: Schema.String,
+      tools: Schema.Array(Schema.String),
+      via: Schema.Array(Schema.Literal("tool_policy", "recent_runs"))
+    })
+  ),
+  affectedMonitors: Schema.Array(
+    Schema.Struct({ monitorId: Schema.String, name: Schema.String, tools: Schema.Array(Schema.String) })
+  )
+})
+
+export const CatalogHistory = Schema.Struct({
+  latest: Schema.NullOr(CatalogVersion),
+  history: Schema.Array(Schema.Struct({ ...CatalogSummary.fields, diff: Schema.NullOr(CatalogDiff) }))
+})
+
+export const CoverageReport = Coverage.CoverageReport
+
+/** A workflow as a create or edit left it, with the warnings of its validation. */
+export const SavedWorkflow = Schema.extend(Workflow, Schema.Struct({ warnings: Schema.Array(Schema.String) }))
+
+export const WorkflowListParams = Schema.Struct({
+  mcpServerId: Schema.optional(Schema.String),
+  state: Schema.optional(Schema.String)
+})
+
+/** Body of `POST /workflows/{id}/runs`; the workflow comes from the path. */
+export const DispatchBody = Schema.Struct({
+  idempotencyKey: Schema.optional(Schema.NullOr(Schema.String)),
+  reason: Schema.optional(Schema.NullOr(Schema.String)),
+  baselineRunId: Schema.optional(Schema.NullOr(Schema.String)),
+  testerModel: Schema.optional(Schema.String),
+  trigger: Schema.optional(Schema.Literal("manual", "api", "ci")),
+  samples: Schema.optional(Schema.Int),
+  forceNewRun: Schema.optional(Schema.Boolean)
+})
+
+export const Dispatched = Schema.Struct({
+  run: RunSummary,
+  /** False when an earlier dispatch with the same reason and idempotency key made this run. */
+  created: Schema.Boolean,
+  runs: Schema.Array(RunSummary),
+  sampleGroupId: Schema.NullOr(Schema.String)
+})
+
+export const RunListParams = Schema.Struct({
+  /** `24h`, `7d` or `30d`: runs started in that window (sets `after`). */
+  range: Schema.optional(Schema.String),
+  workflowId: Schema.optional(Schema.String),
+  mcpServerId: Schema.optional(Schema.String),
+  status: Schema.optional(Schema.String),
+  search: Schema.optional(Schema.String),
+  limit: Schema.optional(Schema.String),
+  cursor: Schema.optional(Schema.String),
+  before: Schema.optional(Schema.String),
+  after: Schema.optional(Schema.String)
+})
+
+export const RunTrace = Schema.Struct({
+  runId: Schema.String,
+  status: RunStatus,
+  toolCalls: Schema.Array(ToolCall),
+  trace: Schema.Array(TraceEvent),
+  finalAnswer: Schema.NullOr(Schema.String)
+})
+
+export const MonitorListParams = Schema.Struct({ mcpServerId: Schema.optional(Schema.String) })
+
+export const CheckParams = Schema.Struct({
+  limit: Schema.optional(Schema.String),
+  since: Schema.optional(Schema.String)
+})
+
+export { MonitorStats }

@@ -1,0 +1,41 @@
+/**
+ * `/monitors`: create (arguments validated against the tool's input schema by core), reads, and
+ * the check history with success rate and latency percentiles over 1 h / 24 h / 7 d.
+ */
+import { Monitors } from "@armature/core"
+import { HttpApiBuilder } from "@effect/platform"
+import { Effect } from "effect"
+import { ArmatureApi } from "../Api.js"
+import { asCaller } from "./caller.js"
+import * as Params from "./queryParams.js"
+
+export const layer = HttpApiBuilder.group(ArmatureApi, "monitors", (handlers) =>
+  handlers
+    .handle("create", ({ payload }) => asCaller((caller) => Monitors.create(caller, payload)))
+    .handle("list", ({ urlParams }) =>
+      asCaller((caller) =>
+        Effect.map(
+          Monitors.list(
+            caller,
+            urlParams.mcpServerId === undefined ? {} : { mcpServerId: urlParams.mcpServerId }
+          ),
+          (items) => ({ items })
+        )
+      )
+    )
+    .handle("get", ({ path }) => asCaller((caller) => Monitors.get(caller, path.id)))
+    .handle("checks", ({ path, urlParams }) =>
+      asCaller((caller) =>
+        Effect.gen(function* () {
+          const limit = yield* Params.integer("limit", urlParams.limit, { min: 1, max: 1000 })
+          const since = yield* Params.instant("since", urlParams.since)
+          const items = yield* Monitors.checks(caller, path.id, {
+            ...(limit === undefined ? {} : { limit }),
+            ...(since === undefined ? {} : { since })
+          })
+          const stats = yield* Monitors.stats(caller, path.id)
+          return { items, stats }
+        })
+      )
+    )
+)

@@ -1,0 +1,53 @@
+/**
+ * `/runs`: search with filters (`range` 24h/7d/30d, workflow, status, text, cursor), one run, and
+ * its trace.
+ */
+import { Runs, validationFailed } from "@armature/core"
+import { HttpApiBuilder } from "@effect/platform"
+import { Clock, Effect } from "effect"
+import { ArmatureApi } from "../Api.js"
+import { asCaller } from "./caller.js"
+import * as Params from "./queryParams.js"
+
+const ranges = { "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000 } as const
+const rangeNames = Object.keys(ranges) as ReadonlyArray<keyof typeof ranges>
+
+export const layer = HttpApiBuilder.group(ArmatureApi, "runs", (handlers) =>
+  handlers
+    .handle("list", ({ urlParams }) =>
+      asCaller((caller) =>
+        Effect.gen(function* () {
+          const { range, limit, after, ...rest } = urlParams
+          const window = yield* Params.oneOf("range", range, rangeNames)
+          if (window !== undefined && after !== undefined) {
+            return yield* validationFailed([{ field: "range", message: "Give either `range` or `after`" }])
+          }
+          const size = yield* Params.integer("limit", limit, { min: 1, max: 100 })
+          const since =
+            window === undefined
+              ? after
+              : new Date((yield* Clock.currentTimeMillis) - ranges[window]).toISOString()
+          // `status`, `before`, `after` and ids are checked by core, which names the parameter.
+          const filter: Runs.SearchRequest = {
+            ...rest,
+            ...(size === undefined ? {} : { limit: size }),
+            ...(since === undefined ? {} : { after: since })
+          } as Runs.SearchRequest
+          const page = yield* Runs.search(caller, filter)
+          return { items: page.runs, nextCursor: page.nextCursor }
+        })
+      )
+    )
+    .handle("get", ({ path }) => asCaller((caller) => Runs.get(caller, path.id)))
+    .handle("trace", ({ path }) =>
+      asCaller((caller) =>
+        Effect.map(Runs.get(caller, path.id), (run) => ({
+          runId: run.id,
+          status: run.status,
+          toolCalls: run.toolCalls,
+          trace: run.trace,
+          finalAnswer: run.finalAnswer
+        }))
+      )
+    )
+)

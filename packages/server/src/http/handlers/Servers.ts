@@ -1,0 +1,27 @@
+/**
+ * `/mcp-servers`: registration with a live probe, reads, catalog sync (admin), catalog history
+ * and coverage — each a call of the matching core use case.
+ */
+import { Coverage, Servers } from "@armature/core"
+import { HttpApiBuilder } from "@effect/platform"
+import { Effect } from "effect"
+import { ArmatureApi } from "../Api.js"
+import { asCaller } from "./caller.js"
+import * as Params from "./queryParams.js"
+
+export const layer = HttpApiBuilder.group(ArmatureApi, "servers", (handlers) =>
+  handlers
+    // A failed probe still registers the server (state `unreachable`): the outcome is in `probe`.
+    .handle("create", ({ payload }) => asCaller((caller) => Servers.register(caller, payload)))
+    .handle("list", () => asCaller((caller) => Effect.map(Servers.list(caller), (items) => ({ items }))))
+    .handle("get", ({ path }) => asCaller((caller) => Servers.get(caller, path.id)))
+    .handle("sync", ({ path }) => asCaller((caller) => Servers.sync(caller, path.id)))
+    .handle("catalog", ({ path, urlParams }) =>
+      asCaller((caller) =>
+        Effect.flatMap(Params.integer("limit", urlParams.limit, { min: 1, max: 500 }), (limit) =>
+          Servers.catalog(caller, path.id, limit === undefined ? {} : { limit })
+        )
+      )
+    )
+    .handle("coverage", ({ path }) => asCaller((caller) => Coverage.report(caller, path.id)))
+)

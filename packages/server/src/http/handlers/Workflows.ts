@@ -1,0 +1,79 @@
+/**
+ * `/workflows`: create, edit (every PATCH stores a new immutable version), reads, version history,
+ * and `POST /workflows/{id}/runs`, which only enqueues the run: the runner's worker executes it.
+ */
+import { type Run, type RunSummary, Runs, validationFailed, WorkflowState, Workflows } from "@armature/core"
+import { HttpApiBuilder } from "@effect/platform"
+import { Effect } from "effect"
+import { ArmatureApi } from "../Api.js"
+import { asCaller } from "./caller.js"
+import * as Params from "./queryParams.js"
+
+const isRecord = (u: unknown): u is Record<string, unknown> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+
+const notAnObject = (what: string) =>
+  Effect.fail(validationFailed([{ field: "(root)", message: `Expected a JSON object ${what}` }]))
+
+/** The list view of a run, as `GET /runs` shows it. */
+export const summaryOf = (run: Run): RunSummary => ({
+  runId: run.id,
+  workflowId: run.workflowId,
+  workflowName: run.workflowName,
+  status: run.status,
+  trigger: run.trigger,
+  testerModel: run.testerModel,
+  startedAt: run.startedAt,
+  finishedAt: run.finishedAt
+})
+
+const saved = ({ workflow, warnings }: Workflows.Saved) => ({ ...workflow, warnings })
+
+export const layer = HttpApiBuilder.group(ArmatureApi, "workflows", (handlers) =>
+  handlers
+    .handle("create", ({ payload }) =>
+      asCaller((caller) => Effect.map(Workflows.create(caller, payload), saved))
+    )
+    .handle("update", ({ path, payload }) =>
+      asCaller((caller) => {
+        if (!isRecord(payload)) return notAnObject("of workflow fields to change")
+        const { expectedVersionId, ...changes } = payload
+        if (expectedVersionId !== undefined && typeof expectedVersionId !== "string") {
+          return Effect.fail(
+            validationFailed([{ field: "expectedVersionId", message: "Expected a version id" }])
+          )
+        }
+        return Effect.map(Workflows.update(caller, path.id, { changes }, expectedVersionId), saved)
+      })
+    )
+    .handle("list", ({ urlParams }) =>
+      asCaller((caller) =>
+        Effect.gen(function* () {
+          const state = yield* Params.oneOf("state", urlParams.state, WorkflowState.literals)
+          const items = yield* Workflows.list(caller, {
+            ...(urlParams.mcpServerId === undefined ? {} : { mcpServerId: urlParams.mcpServerId }),
+            ...(state === undefined ? {} : { state })
+          })
+          return { items }
+        })
+      )
+    )
+    .handle("get", ({ path }) => asCaller((caller) => Workflows.get(caller, path.id)))
+    .handle("versions", ({ path }) =>
+      asCaller((caller) => Effect.map(Workflows.versions(caller, path.id), (items) => ({ items })))
+    )
+    .handle("dispatch", ({ path, payload }) =>
+      asCaller((caller) => {
+        const body = payload ?? {}
+        if (!isRecord(body)) return notAnObject("of dispatch options")
+        // The path names the workflow; core's decoder rejects unknown fields and reports the rest.
+        const input = { ...body, workflowId: path.id } as Runs.DispatchRequest
+        return Effect.map(Runs.dispatch(caller, input), (dispatched) => ({
+          run: summaryOf(dispatched.run),
+          created: dispatched.created,
+          runs: dispatched.runs.map(summaryOf),
+          sampleGroupId: dispatched.sampleGroupId
+        }))
+      })
+    )
+)

@@ -1,0 +1,47 @@
+/**
+ * Query parameters arrive as strings; these turn them into the typed values the use cases take,
+ * failing with `validation_failed` that names the parameter.
+ */
+import { type ValidationFailed, validationFailed } from "@armature/core"
+import { Effect } from "effect"
+
+/** An integer parameter within [min, max], or `undefined` when absent. */
+export const integer = (
+  field: string,
+  value: string | undefined,
+  range: { readonly min: number; readonly max: number }
+): Effect.Effect<number | undefined, ValidationFailed> => {
+  if (value === undefined || value === "") return Effect.succeed(undefined)
+  const n = /^-?\d+$/.test(value.trim()) ? Number(value) : Number.NaN
+  return Number.isSafeInteger(n) && n >= range.min && n <= range.max
+    ? Effect.succeed(n)
+    : Effect.fail(
+        validationFailed([{ field, message: `Expected an integer from ${range.min} to ${range.max}` }])
+      )
+}
+
+/** An ISO 8601 instant, or `undefined` when absent. */
+export const instant = (
+  field: string,
+  value: string | undefined
+): Effect.Effect<Date | undefined, ValidationFailed> => {
+  if (value === undefined || value === "") return Effect.succeed(undefined)
+  const date = /^\d{4}-\d{2}-\d{2}/.test(value) ? new Date(value) : new Date(Number.NaN)
+  return Number.isNaN(date.getTime())
+    ? Effect.fail(
+        validationFailed([{ field, message: "Expected an ISO 8601 date-time, such as 2025-01-31T12:00:00Z" }])
+      )
+    : Effect.succeed(date)
+}
+
+/** One of `allowed`, or `undefined` when absent. */
+export const oneOf = <const L extends string>(
+  field: string,
+  value: string | undefined,
+  allowed: ReadonlyArray<L>
+): Effect.Effect<L | undefined, ValidationFailed> => {
+  if (value === undefined || value === "") return Effect.succeed(undefined)
+  return (allowed as ReadonlyArray<string>).includes(value)
+    ? Effect.succeed(value as L)
+    : Effect.fail(validationFailed([{ field, message: `Expected one of ${allowed.join(", ")}` }]))
+}

@@ -1,0 +1,2 @@
+export { Cli } from "./cli/Cli.js"
+export { loadConfigFile } from "./config/loadConfigFile.js"

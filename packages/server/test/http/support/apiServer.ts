@@ -1,0 +1,119 @@
+/**
+ * The REST API on a real HTTP server (127.0.0.1, a free port) over a real store — PGlite with
+ * the production SQL, or core's in-memory store where only the HTTP layer is under test — and
+ * the real runner connector (loopback allowed, so it can probe the demo MCP server). Scripted
+ * models fill the model catalog; no worker runs, so dispatched runs stay `pending`.
+ */
+import { createServer } from "node:http"
+import { ApiKeys, type Caller, IdsLayer, type Role, Team } from "@armature/core"
+import { MemoryStore, ScriptedModel } from "@armature/core/testing"
+import { McpConnector, Models, SessionPool } from "@armature/runner"
+import { PgStore } from "@armature/store-postgres"
+import { HttpApiBuilder, HttpServer, HttpServerResponse } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { type Effect, Layer, ManagedRuntime } from "effect"
+import * as ApiLive from "../../../src/http/ApiLive.js"
+
+const models = [
+  Models.register("scripted:tester", ScriptedModel.make({ id: "scripted:tester", steps: [] })),
+  Models.register("scripted:judge", ScriptedModel.make({ id: "scripted:judge", steps: [] }))
+]
+
+const services = (store: "pglite" | "memory") =>
+  Layer.mergeAll(IdsLayer.layer, Models.layer({ models })).pipe(
+    Layer.provideMerge(
+      SessionPool.layer().pipe(Layer.provideMerge(McpConnector.layer({ allowLoopback: true })))
+    ),
+    Layer.provideMerge(store === "pglite" ? PgStore.layerPglite() : MemoryStore.layer)
+  )
+
+/** A route beside the API on the same router, as the server's `/healthz` is. */
+const besideTheApi = HttpApiBuilder.Router.use((router) =>
+  router.get("/ping", HttpServerResponse.json({ pong: true }))
+)
+
+const makeLayer = (store: "pglite" | "memory") =>
+  ApiLive.serve().pipe(
+    Layer.provide(besideTheApi),
+    Layer.provideMerge(NodeHttpServer.layer(createServer, { host: "127.0.0.1", port: 0 })),
+    Layer.provideMerge(services(store))
+  )
+
+export type Runtime = ManagedRuntime.ManagedRuntime<
+  Layer.Layer.Success<ReturnType<typeof makeLayer>>,
+  unknown
+>
+
+/** A JSON response: status, parsed body (or `null`), headers. */
+export interface Reply {
+  readonly status: number
+  readonly body: any
+  readonly headers: Headers
+}
+
+export interface ApiServer {
+  /** `http://127.0.0.1:<port>`; the server also answers `GET /ping` beside the API. */
+  readonly origin: string
+  readonly runtime: Runtime
+  /** Runs an effect against the server's own services (the same store). */
+  readonly run: <A, E>(
+    effect: Effect.Effect<A, E, Layer.Layer.Success<ReturnType<typeof makeLayer>>>
+  ) => Promise<A>
+  /** A request under `/api/armature/v1`; `token: null` sends no Authorization header. */
+  readonly request: (
+    method: string,
+    path: string,
+    options?: { readonly token?: string | null; readonly body?: unknown; readonly rawBody?: string }
+  ) => Promise<Reply>
+  /** A fresh organization with its owner; returns the owner's token and caller. */
+  readonly organization: (name: string) => Promise<{ token: string; caller: Caller; orgId: string }>
+  /** Mints a key of `role` in the organization of `owner`. */
+  readonly key: (owner: Caller, role: Role) => Promise<string>
+  readonly close: () => Promise<void>
+}
+
+export const startApiServer = async (store: "pglite" | "memory"): Promise<ApiServer> => {
+  const runtime = ManagedRuntime.make(makeLayer(store))
+  const server = await runtime.runPromise(HttpServer.HttpServer)
+  if (server.address._tag !== "TcpAddress") throw new Error("expected a TCP address")
+  const origin = `http://127.0.0.1:${server.address.port}`
+  const run: ApiServer["run"] = (effect) => runtime.runPromise(effect)
+  return {
+    origin,
+    runtime,
+    run,
+    request: async (method, path, options = {}) => {
+      const headers: Record<string, string> = {}
+      if (options.token != null) headers.authorization = `Bearer ${options.token}`
+      const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body))
+      if (body !== undefined) headers["content-type"] = "application/json"
+      const response = await fetch(`${origin}/api/armature/v1${path}`, {
+        method,
+        headers,
+        body: body ?? null
+      })
+      const text = await response.text()
+      return {
+        status: response.status,
+        body: text === "" ? null : JSON.parse(text),
+        headers: response.headers
+      }
+    },
+    organization: async (name) => {
+      const created = await run(
+        Team.createOrganization({
+          name,
+          ownerEmail: `owner@${name.toLowerCase()}.test`,
+          ownerName: "Olga Owner"
+        })
+      )
+      const caller: Caller = {
+        orgId: created.organization.id,
+        actor: { keyId: created.key.id, memberId: created.owner.id, role: "owner" }
+      }
+      return { token: created.token, caller, orgId: created.organization.id }
+    },
+    key: async (owner, role) => (await run(ApiKeys.create(owner, { name: `${role} key`, role }))).token,
+    close: () => runtime.dispose()
+  }
+}

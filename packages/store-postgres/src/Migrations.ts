@@ -1,0 +1,56 @@
+/**
+ * Forward-only, numbered schema migrations. They are imported explicitly (not read from a
+ * folder), so they run the same from sources and from `dist` without a file loader.
+ */
+import { SqlClient } from "@effect/sql"
+import * as Migrator from "@effect/sql/Migrator"
+import type { SqlError } from "@effect/sql/SqlError"
+import { Effect, Layer } from "effect"
+import initial from "./migrations/0001_initial.js"
+import searchIndex from "./migrations/0002_search_index.js"
+
+/** The table recording applied migrations. */
+export const table = "armature_migrations"
+
+/** Every migration by `<id>_<name>`; append new ones, never edit an applied one. */
+export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
+  "0001_initial": initial,
+  "0002_search_index": searchIndex
+}
+
+// Any constant works; it only has to be the same for every replica.
+const lockKey = 0x41524d41 // "ARMA"
+
+/**
+ * Applies the pending migrations; returns the ones applied. Replicas starting together on an
+ * empty database wait for each other on a transaction-scoped advisory lock: the migrator's own
+ * table lock cannot cover creating that table.
+ */
+export const run: Effect.Effect<
+  ReadonlyArray<readonly [id: number, name: string]>,
+  Migrator.MigrationError | SqlError,
+  SqlClient.SqlClient
+> = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+  sql.withTransaction(
+    Effect.gen(function* () {
+      yield* sql`SELECT pg_advisory_xact_lock(${lockKey})`
+      // The migrator's own table, created here so that its existence probe (which fails, and
+      // would abort this transaction, when the table is missing) always succeeds.
+      yield* sql`CREATE TABLE IF NOT EXISTS ${sql(table)} (
+        migration_id integer PRIMARY KEY,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        name text NOT NULL)`
+      return yield* Migrator.make({})({ loader: Migrator.fromRecord(migrations), table })
+    })
+  )
+)
+
+/** The `migrate` entry point: applies pending migrations and logs which ones ran. */
+export const migrate = Effect.tap(run, (applied) =>
+  applied.length === 0
+    ? Effect.logDebug("schema is up to date")
+    : Effect.logInfo(`applied migrations: ${applied.map(([id, name]) => `${id}_${name}`).join(", ")}`)
+)
+
+/** Runs the migrations when the layer is built. */
+export const layer = Layer.effectDiscard(run)

@@ -1,0 +1,151 @@
+/**
+ * Every storage port of `@armature/core` on PostgreSQL, and the same SQL on embedded PGlite.
+ * The stores are built from any `SqlClient`; the layers below only choose the client.
+ */
+import { randomBytes } from "node:crypto"
+import type {
+  AlertStore,
+  AuditLog,
+  JobQueue,
+  MonitorStore,
+  OrgStore,
+  ProposalStore,
+  RunStore,
+  SecretStore,
+  ServerStore,
+  Transactor,
+  WorkflowStore
+} from "@armature/core"
+import type { SqlClient } from "@effect/sql"
+import type { MigrationError } from "@effect/sql/Migrator"
+import type { SqlError } from "@effect/sql/SqlError"
+import { PgClient } from "@effect/sql-pg"
+import { Config, type ConfigError, Effect, Either, Layer, type Redacted } from "effect"
+import * as Migrations from "./Migrations.js"
+import * as PgliteClient from "./PgliteClient.js"
+import * as PgSecretStore from "./SecretStore.js"
+import * as AlertStoreLive from "./stores/AlertStore.js"
+import * as AuditLogLive from "./stores/AuditLog.js"
+import * as JobQueueLive from "./stores/JobQueue.js"
+import * as MonitorStoreLive from "./stores/MonitorStore.js"
+import * as OrgStoreLive from "./stores/OrgStore.js"
+import * as ProposalStoreLive from "./stores/ProposalStore.js"
+import * as RunStoreLive from "./stores/RunStore.js"
+import * as ServerStoreLive from "./stores/ServerStore.js"
+import * as TransactorLive from "./stores/Transactor.js"
+import * as WorkflowStoreLive from "./stores/WorkflowStore.js"
+
+/** The services every `PgStore` layer provides (the core's `StorePorts`). */
+export type StorePorts = Stores | SecretStore
+
+/** The storage services built from a `SqlClient` alone (without the key-holding `SecretStore`). */
+export type Stores =
+  | OrgStore
+  | ServerStore
+  | WorkflowStore
+  | RunStore
+  | MonitorStore
+  | AlertStore
+  | ProposalStore
+  | JobQueue
+  | AuditLog
+  | Transactor
+
+/** Every storage port over an existing `SqlClient` (whose schema is migrated). */
+export const layerFromClient: Layer.Layer<Stores, never, SqlClient.SqlClient> = Layer.mergeAll(
+  OrgStoreLive.layer,
+  ServerStoreLive.layer,
+  WorkflowStoreLive.layer,
+  RunStoreLive.layer,
+  MonitorStoreLive.layer,
+  AlertStoreLive.layer,
+  ProposalStoreLive.layer,
+  JobQueueLive.layer,
+  AuditLogLive.layer,
+  TransactorLive.layer
+)
+
+/** Where the `SecretStore` keys come from: given, or `ARMATURE_SECRET_KEY` configuration. */
+const secretsLayer = (keys: ReadonlyArray<PgSecretStore.Key> | undefined) =>
+  keys === undefined ? PgSecretStore.layerConfig : PgSecretStore.layer({ keys })
+
+const withClient = <C, E, R, E2>(
+  client: Layer.Layer<C | SqlClient.SqlClient, E, R>,
+  migrate: boolean,
+  secrets: Layer.Layer<SecretStore, E2, SqlClient.SqlClient>
+) =>
+  Layer.provideMerge(
+    Layer.merge(layerFromClient, secrets),
+    migrate ? Layer.provideMerge(Migrations.layer, client) : client
+  )
+
+/** Errors of building a store layer. */
+export type LayerError = SqlError | MigrationError | PgSecretStore.InvalidSecretKey | ConfigError.ConfigError
+
+/** Connection options of the PostgreSQL layer. */
+export interface Options {
+  /** `postgres://user:password@host:port/database` */
+  readonly url: Redacted.Redacted
+  /** Pool size (default 10). */
+  readonly maxConnections?: number
+  /** Apply pending migrations when the layer starts (default true). */
+  readonly migrate?: boolean
+  readonly applicationName?: string
+  /** Keys of the `SecretStore` (first encrypts); default: `ARMATURE_SECRET_KEY[S_PREVIOUS]`. */
+  readonly secretKeys?: ReadonlyArray<PgSecretStore.Key>
+}
+
+/** The stores on PostgreSQL; also provides the `SqlClient` (health checks, bulk import). */
+export const layer = (
+  options: Options
+): Layer.Layer<StorePorts | SqlClient.SqlClient | PgClient.PgClient, LayerError> =>
+  withClient(
+    PgClient.layer({
+      url: options.url,
+      maxConnections: options.maxConnections ?? 10,
+      applicationName: options.applicationName ?? "armature"
+    }),
+    options.migrate ?? true,
+    secretsLayer(options.secretKeys)
+  )
+
+/** `layer` configured by `DATABASE_URL` (redacted) and `DATABASE_POOL_MAX` (default 10). */
+export const layerConfig = (
+  options: Pick<Options, "migrate" | "secretKeys"> = {}
+): Layer.Layer<StorePorts | SqlClient.SqlClient | PgClient.PgClient, LayerError> =>
+  Layer.unwrapEffect(
+    Effect.map(
+      Config.all({
+        url: Config.redacted("DATABASE_URL"),
+        maxConnections: Config.integer("DATABASE_POOL_MAX").pipe(Config.withDefault(10))
+      }),
+      (config) => layer({ ...config, ...options })
+    )
+  )
+
+/** Options of the embedded layer. */
+export interface PgliteOptions extends PgliteClient.PgliteClientOptions {
+  /**
+   * Keys of the `SecretStore`. Default: `ARMATURE_SECRET_KEY` configuration with a `dataDir`;
+   * in memory, a random key that lives as long as the (equally short-lived) database.
+   */
+  readonly secretKeys?: ReadonlyArray<PgSecretStore.Key>
+}
+
+/**
+ * The stores on embedded PGlite: in memory without `dataDir`, persistent with one. Migrations
+ * always run on start. One session: statements are serialized.
+ */
+export const layerPglite = (
+  options: PgliteOptions = {}
+): Layer.Layer<StorePorts | SqlClient.SqlClient | PgliteClient.PgliteClient, LayerError> => {
+  const { secretKeys, ...client } = options
+  const ephemeral =
+    secretKeys === undefined && client.dataDir === undefined && client.db === undefined
+      ? [Either.getOrThrow(PgSecretStore.parseKey(randomBytes(32).toString("base64")))]
+      : secretKeys
+  return withClient(PgliteClient.layer(client), true, secretsLayer(ephemeral))
+}
+
+/** Bulk import of runs with multi-row inserts (see `RunStore` for the one-run path). */
+export const importRuns = RunStoreLive.importRuns

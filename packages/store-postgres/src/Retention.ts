@@ -1,0 +1,99 @@
+/**
+ * Retention: monitor checks, runs and ended jobs older than their windows are deleted in
+ * batches, so no single statement holds locks or bloats WAL for long.
+ */
+import { JobQueue, MonitorStore, ProposalStore, RunStore, type StoreError } from "@armature/core"
+import { Clock, Config, Duration, Effect, Layer, Schedule } from "effect"
+
+/** How long each kind of history is kept, and how much one statement deletes. */
+export interface Options {
+  readonly checks: Duration.DurationInput
+  readonly runs: Duration.DurationInput
+  readonly jobs: Duration.DurationInput
+  /** Unapplied workflow-change proposals (SPEC §9.3: 7 days). */
+  readonly proposals: Duration.DurationInput
+  readonly batchSize: number
+  /** Upper bound of batches per kind in one pass, so a huge backlog is worked off gradually. */
+  readonly maxBatches: number
+}
+
+/** 30 days of checks, 90 of runs, 7 of jobs and unapplied proposals, batches of 5 000. */
+export const defaults: Options = {
+  checks: Duration.days(30),
+  runs: Duration.days(90),
+  jobs: Duration.days(7),
+  proposals: Duration.days(7),
+  batchSize: 5000,
+  maxBatches: 200
+}
+
+/** How many rows one pass deleted. */
+export interface Pruned {
+  readonly checks: number
+  readonly runs: number
+  readonly jobs: number
+  readonly proposals: number
+}
+
+const inBatches = (options: Options, batch: Effect.Effect<number, StoreError>) =>
+  Effect.gen(function* () {
+    let total = 0
+    for (let i = 0; i < options.maxBatches; i++) {
+      const n = yield* batch
+      total += n
+      if (n < options.batchSize) break
+      yield* Effect.yieldNow()
+    }
+    return total
+  })
+
+/** One retention pass over every organization. */
+export const prune = (options: Options = defaults) =>
+  Effect.gen(function* () {
+    const now = yield* Clock.currentTimeMillis
+    const before = (window: Duration.DurationInput) => new Date(now - Duration.toMillis(window))
+    const monitors = yield* MonitorStore
+    const runs = yield* RunStore
+    const jobs = yield* JobQueue
+    const proposals = yield* ProposalStore
+    const pruned: Pruned = {
+      checks: yield* inBatches(options, monitors.pruneChecks(before(options.checks), options.batchSize)),
+      runs: yield* inBatches(options, runs.pruneRuns(before(options.runs), options.batchSize)),
+      jobs: yield* inBatches(options, jobs.prune(before(options.jobs), options.batchSize)),
+      proposals: yield* proposals.deleteUnappliedBefore(before(options.proposals))
+    }
+    yield* Effect.logDebug("retention pass", pruned)
+    return pruned
+  })
+
+/**
+ * Windows from configuration, in days: `ARMATURE_RETENTION_CHECKS_DAYS`,
+ * `ARMATURE_RETENTION_RUNS_DAYS`, `ARMATURE_RETENTION_JOBS_DAYS` (defaults as `defaults`).
+ */
+export const config: Config.Config<Options> = Config.all({
+  checks: Config.integer("ARMATURE_RETENTION_CHECKS_DAYS").pipe(
+    Config.withDefault(30),
+    Config.map(Duration.days)
+  ),
+  runs: Config.integer("ARMATURE_RETENTION_RUNS_DAYS").pipe(
+    Config.withDefault(90),
+    Config.map(Duration.days)
+  ),
+  jobs: Config.integer("ARMATURE_RETENTION_JOBS_DAYS").pipe(Config.withDefault(7), Config.map(Duration.days)),
+  batchSize: Config.integer("ARMATURE_RETENTION_BATCH").pipe(Config.withDefault(5000))
+}).pipe(Config.map((c) => ({ ...defaults, ...c })))
+
+/** Runs a retention pass every `every` (default hourly) for the life of the layer; failures are logged. */
+export const layer = (options: Options = defaults, every: Duration.DurationInput = Duration.hours(1)) =>
+  Layer.scopedDiscard(
+    Effect.forkScoped(
+      prune(options).pipe(
+        Effect.catchAll((error) => Effect.logWarning("retention pass failed", error)),
+        Effect.repeat(Schedule.spaced(every))
+      )
+    )
+  )
+
+/** `layer` with windows from configuration. */
+export const layerConfig = (every?: Duration.DurationInput) =>
+  Layer.unwrapEffect(Effect.map(config, (options) => layer(options, every)))

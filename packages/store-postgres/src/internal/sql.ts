@@ -1,0 +1,99 @@
+import { Conflict, StoreError } from "@armature/core"
+import { Effect, Schema } from "effect"
+
+/** What pg and PGlite report about a failed statement. */
+interface DatabaseErrorLike {
+  readonly code?: string
+  readonly constraint?: string
+}
+
+const databaseError = (error: unknown): DatabaseErrorLike | undefined => {
+  const cause = (error as { cause?: unknown })?.cause
+  return typeof cause === "object" && cause !== null ? (cause as DatabaseErrorLike) : undefined
+}
+
+/** The unique constraint (or unique index) a statement violated, if that is why it failed. */
+const uniqueViolation = (error: unknown): string | undefined => {
+  const db = databaseError(error)
+  return db?.code === "23505" ? (db.constraint ?? "") : undefined
+}
+
+const isDatabaseFailure = (e: { readonly _tag?: unknown }): boolean =>
+  e._tag === "SqlError" || e._tag === "ParseError" || e._tag === "ResultLengthMismatch"
+
+type Failure = { readonly _tag: "SqlError" | "ParseError" | "ResultLengthMismatch" }
+
+const storeError = (operation: string, cause: unknown) => {
+  const detail = (databaseError(cause) as { message?: unknown } | undefined)?.message
+  return new StoreError({
+    message: `${operation} failed${typeof detail === "string" ? `: ${detail}` : ""}`,
+    cause
+  })
+}
+
+/** Turns SQL and row-decoding failures of one store operation into `StoreError`. */
+export const orStoreError =
+  (operation: string) =>
+  <A, E extends { readonly _tag: string }, R>(
+    self: Effect.Effect<A, E, R>
+  ): Effect.Effect<A, Exclude<E, Extract<E, Failure>> | StoreError, R> =>
+    Effect.catchIf(
+      self,
+      (e): e is Extract<E, Failure> => isDatabaseFailure(e),
+      (e) => Effect.fail(storeError(operation, e))
+    )
+
+/**
+ * Like `orStoreError`, but a violation of one of `fields`' unique constraints (constraint name →
+ * domain field) becomes a `Conflict` naming the field.
+ */
+export const orConflict =
+  (operation: string, fields: Readonly<Record<string, string>>) =>
+  <A, E extends { readonly _tag: string }, R>(
+    self: Effect.Effect<A, E, R>
+  ): Effect.Effect<A, Exclude<E, Extract<E, Failure>> | Conflict | StoreError, R> =>
+    Effect.catchIf(
+      self,
+      (e): e is Extract<E, Failure> => isDatabaseFailure(e),
+      (e): Effect.Effect<never, Conflict | StoreError> => {
+        const constraint = uniqueViolation(e)
+        if (constraint === undefined) return Effect.fail(storeError(operation, e))
+        const field = fields[constraint] ?? (constraint.endsWith("_pkey") ? "id" : constraint)
+        return Effect.fail(
+          new Conflict({
+            message: `${operation}: a record with this ${field} already exists`,
+            fieldErrors: [{ field, message: "already exists" }]
+          })
+        )
+      }
+    )
+
+/** A JSON column value: serialized here, cast by the column (or `::jsonb`) in SQL. */
+export const json = (value: unknown): string => JSON.stringify(value ?? null)
+
+/** A JSON column that may be SQL NULL: `null` and `undefined` both store NULL. */
+export const jsonNullable = (value: unknown): string | null =>
+  value === null || value === undefined ? null : JSON.stringify(value)
+
+/** Decodes a JSON column through a domain schema (revives dates, applies defaults). */
+export const decodeJson = <A, I>(schema: Schema.Schema<A, I>) => {
+  const decode = Schema.decodeUnknownSync(schema)
+  return (value: unknown): A => decode(value)
+}
+
+/** A JSON column read as stored (pg and PGlite both parse jsonb). */
+export const fromJson = <A>(value: unknown): A => value as A
+
+/** Dates from the drivers are `Date`s already; this keeps `null` and normalizes strings. */
+export const date = (value: unknown): Date => (value instanceof Date ? value : new Date(value as string))
+export const dateOrNull = (value: unknown): Date | null =>
+  value === null || value === undefined ? null : date(value)
+
+/** Maps rows, turning an unexpected row shape into a decoding failure. */
+export const mapRows =
+  <Row, A>(f: (row: Row) => A) =>
+  (rows: ReadonlyArray<Row>): Effect.Effect<ReadonlyArray<A>, StoreError> =>
+    Effect.try({
+      try: () => rows.map(f),
+      catch: (cause) => new StoreError({ message: "stored row does not match the domain", cause })
+    })

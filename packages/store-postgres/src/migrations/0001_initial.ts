@@ -1,0 +1,333 @@
+import { SqlClient } from "@effect/sql"
+import { Effect } from "effect"
+
+/**
+ * The initial schema. Every table carries `org_id`, and every index that serves an
+ * organization's reads starts with it. Ids are `text COLLATE "C"`: ids are UUIDs except API key
+ * ids, and byte order makes keyset pagination agree with any client's string comparison.
+ */
+const statements = [
+  `CREATE TABLE organizations (
+    id text COLLATE "C" PRIMARY KEY,
+    name text NOT NULL,
+    slug text NOT NULL CONSTRAINT organizations_slug_key UNIQUE,
+    created_at timestamptz NOT NULL
+  )`,
+  `CREATE TABLE members (
+    id text COLLATE "C" PRIMARY KEY,
+    org_id text COLLATE "C" NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    email text NOT NULL,
+    name text NOT NULL,
+    role text NOT NULL,
+    slack_user_id text,
+    created_at timestamptz NOT NULL
+  )`,
+  `CREATE UNIQUE INDEX members_org_email_key ON members (org_id, lower(email))`,
+  `CREATE INDEX members_org_slack_idx ON members (org_id, slack_user_id) WHERE slack_user_id IS NOT NULL`,
+  `CREATE TABLE api_keys (
+    id text COLLATE "C" PRIMARY KEY,
+    org_id text COLLATE "C" NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    name text NOT NULL,
+    role text NOT NULL,
+    created_by text COLLATE "C",
+    secret_hash text NOT NULL,
+    created_at timestamptz NOT NULL,
+    last_used_at timestamptz
+  )`,
+  `CREATE INDEX api_keys_org_idx ON api_keys (org_id, created_at)`,
+  `CREATE TABLE invitations (
+    id text COLLATE "C" PRIMARY KEY,
+    org_id text COLLATE "C" NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    email text,
+    role text NOT NULL,
+    token_hash text NOT NULL CONSTRAINT invitations_token_hash_key UNIQUE,
+    invited_by text COLLATE "C",
+    created_at timestamptz NOT NULL,
+    expires_at timestamptz NOT NULL,
+    accepted_at timestamptz,
+    revoked_at timestamptz
+  )`,
+  `CREATE INDEX invitations_org_idx ON invitations (org_id, created_at)`,
+  `CREATE TABLE subscriptions (
+    org_id text COLLATE "C" PRIMARY KEY REFERENCES organizations (id) ON DELETE CASCADE,
+    plan_id text NOT NULL,
+    status text NOT NULL,
+    current_period_end timestamptz
+  )`,
+  `CREATE TABLE mcp_servers (
+    id text COLLATE "C" PRIMARY KEY,
+    org_id text COLLATE "C" NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    name text NOT NULL,
+    transport text NOT NULL,
+    base_url text,
+    command text,
+    args jsonb NOT NULL,
+    env jsonb NOT NULL,
+    extra_headers jsonb NOT NULL,
+    state text NOT NULL,
+    last_probe_error text,
+    last_probed_at timestamptz,
+    created_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL,
+    CONSTRAINT mcp_servers_org_name_key UNIQUE (org_id, name)
+  )`,
+  `CREATE TABLE auth_profiles (
+    id text COLLATE "C" PRIMARY KEY,
+    org_id text COLLATE "C" NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    server_id text COLLATE "C" NOT NULL REFERENCES mcp_servers (id) ON DELETE CASCADE,
+    name text NOT NULL,
+    kind text NOT NULL,
+    header_name text,
+    token_url text,
+    client_id text,
+    scopes jsonb NOT NULL,
+    secret_ref text,
+    created_at timestamptz NOT NULL,
+    CONSTRAINT auth_profiles_server_name_key UNIQUE (server_id, name)
+  )`,
+  `CREATE TABLE catalog_versions (
+    id text COLLATE "C" PRIMARY KEY,
+    org_id text COLLATE "C" NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    server_id text COLLATE "C" NOT NULL REFERENCES mcp_servers (id) ON DELETE CASCADE,
+    version integer NOT NULL,
+    hash text NOT NULL,
+    server_info jsonb NOT NULL,
+    protocol_version text NOT NULL,
+    capabilities jsonb NOT NULL,
+    tools jsonb NOT NULL,
+    created_at timestamptz NOT NULL,
+    CONSTRAINT catalog_versions_server_version_key UNIQUE (server_id, version)
+  )`,
+  `CREATE TABLE workflows (
+    id text COLLATE "C" PRIMARY KEY,
+    org_id text COLLATE "C" NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    name text NOT NULL,
+    mcp_server_id text COLLATE "C" NOT NULL,
+    current_version_id text COLLATE "C" NOT NULL,
+    version integer NOT NULL,
+    state text NOT NULL,
+    scheduled boolean NOT NULL,
+    spec jsonb NOT NULL,
+    created_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL,
+    CONSTRAINT workflows_org_name_key UNIQUE (org_id, name)
+  )`,
+  `CREATE INDEX workflows_org_server_idx ON workflows (org_id, mcp_server_id)`,
+  `CREATE INDEX workflows_scheduled_idx ON workflows (id) WHERE scheduled AND state = 'active'`,
+  `CREATE TABLE workflow_versions (
+    id text COLLATE "C" PRIMARY KEY,
+    org_id text COLLATE "C" NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    workflow_id text COLLATE "C" NOT NULL REFERENCES workflows (id) ON DELETE CASCADE,
+    version integer NOT NULL,
+    spec jsonb NOT NULL,
+    created_by text,
+    created_at timestamptz NOT NULL,
+    CONSTRAINT workflow_versions_workflow_version_key UNIQUE (workflow_id, version)
+  )`,
+  // Runs: the list view and every filter are plain columns; `sort_at` is the order of lists.
+  `CREATE TABLE runs (
+    id text COLLATE "C" PRIMARY KEY,
+    org_id text COLLATE "C" NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    workflow_id text COLLATE "C" NOT NULL,
+    workflow_version_id text COLLATE "C" NOT NULL,
+    workflow_version integer NOT NULL,
+    workflow_name text NOT NULL,
+    mcp_server_id text COLLATE "C" NOT NULL,
+    tester_model text NOT NULL,
+    judge_model text NOT NULL,
+    trigger text NOT NULL,
+    reason text,
+    idempotency_key text,
+    baseline_run_id text COLLATE "C",
+    sample_group_id text COLLATE "C",
+    fire_at timestamptz,
+    attempt integer NOT NULL,
+    status text NOT NULL,
+    created_at timestamptz NOT NULL,
+    started_at timestamptz,
+    finished_at timestamptz,
+    sort_at timestamptz NOT NULL GENERATED ALWAYS AS (coalesce(started_at, created_at)) STORED,
+    -- What a run search matches, lower-cased; the unit separator keeps a term from matching
+    -- across two fields.
+    search_text text NOT NULL GENERATED ALWAYS AS (
+      lower(workflow_name) || chr(31) || lower(coalesce(reason, '')) || chr(31) || lower(id)) STORED,
+    duration_ms double precision,
+    final_answer text,
+    trace jsonb NOT NULL,
+    criteria jsonb NOT NULL,
+    assertions jsonb NOT NULL,
+    usage jsonb NOT NULL,
+    cost_usd double precision NOT NULL,
+    server_info jsonb,
+    catalog_hash text,
+    error jsonb
+  )`,
+  `CREATE INDEX runs_org_sort_idx ON runs (org_id, sort_at, id) INCLUDE (workflow_id, status)`,
+  `CREATE INDEX runs_org_workflow_sort_idx ON runs (org_id, workflow_id, sort_at, id)`,
+  `CREATE INDEX runs_org_status_sort_idx ON runs (org_id, status, sort_at, id)`,
+  `CREATE INDEX runs_org_server_sort_idx ON runs (org_id, mcp_server_id, sort_at, id) INCLUDE (status)`,
+  `CREATE INDEX runs_active_idx ON runs (org_id, workflow_id, tester_model, sort_at)
+    WHERE status IN ('pending', 'running')`,
+  `CREATE INDEX runs_stale_idx ON runs (sort_at) WHERE status IN ('pending', 'running')`,
+  `CREATE INDEX runs_finished_idx ON runs (finished_at) WHERE status IN ('pass', 'fail', 'partial', 'error')`,
+  // Tool calls in their own rows: coverage reads them by run id, never out of a JSON document.
+  `CREATE TABLE tool_calls (
+    run_id text COLLATE "C" NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    seq integer NOT NULL,
+    org_id text COLLATE "C" NOT NULL,
+    server_id text COLLATE "C" NOT NULL,
+    call_id text NOT NULL,
+    phase text NOT NULL,
+    step integer NOT NULL,
+    name text NOT NULL,
+    arguments jsonb,
+    content jsonb NOT NULL,
+    structured_content jsonb,
+    is_error boolean NOT NULL,
+    refused boolean NOT NULL,
+    error text,
+    started_at timestamptz NOT NULL,
+    duration_ms double precision NOT NULL,
+    PRIMARY KEY (run_id, seq)
+  )`,
+  `CREATE TABLE monitors (
+    id text COLLATE "C" PRIMARY KEY,
+    org_id text COLLATE "C" NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    name text NOT NULL,
+    mcp_server_id text COLLATE "C" NOT NULL,
+    auth_profile_id text COLLATE "C",
+    tool_name text NOT NULL,
+    arguments jsonb NOT NULL,
+    next_steps jsonb NOT NULL,
+    interval_seconds integer NOT NULL,
+    timeout_ms integer NOT NULL,
+    degraded_above_ms integer,
+    retries integer NOT NULL,
+    state text NOT NULL,
+    muted boolean NOT NULL,
+    next_check_at timestamptz NOT NULL,
+    last_outcome text,
+    last_checked_at timestamptz,
+    created_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL
+  ) WITH (fillfactor = 80)`,
+  `CREATE INDEX monitors_org_server_idx ON monitors (org_id, mcp_server_id)`,
+  `CREATE INDEX monitors_due_idx ON monitors (next_check_at) WHERE state = 'active'`,
+  // Checks are the high-volume table (20k monitors/min ≈ 29M rows/day): BRIN on the
+  // append-ordered start time finds old rows for batched pruning without another btree.
+  `CREATE TABLE monitor_checks (
+    id text COLLATE "C" PRIMARY KEY,
+    org_id text COLLATE "C" NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    monitor_id text COLLATE "C" NOT NULL REFERENCES monitors (id) ON DELETE CASCADE,
+    scheduled_at timestamptz NOT NULL,
+    started_at timestamptz NOT NULL,
+    outcome text NOT NULL,
+    latency_ms double precision NOT NULL,
+    error text,
+    result_excerpt text,
+    attempts integer NOT NULL,
+    CONSTRAINT monitor_checks_fire_key UNIQUE (monitor_id, scheduled_at)
+  )`,
+  `CREATE INDEX monitor_checks_monitor_started_idx ON monitor_checks (monitor_id, started_at)`,
+  `CREATE INDEX monitor_checks_started_brin ON monitor_checks USING brin (started_at)`,
+  `CREATE TABLE alert_rules (
+    id text COLLATE "C" PRIMARY KEY,
+    org_id text COLLATE "C" NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    name text NOT NULL,
+    target_type text NOT NULL,
+    target_id text COLLATE "C" NOT NULL,
+    destination jsonb NOT NULL,
+    fire_on jsonb NOT NULL,
+    notify_recovery boolean NOT NULL,
+    reminder_minutes integer,
+    state text NOT NULL,
+    firing_since timestamptz,
+    last_fired_at timestamptz,
+    created_at timestamptz NOT NULL
+  )`,
+  `CREATE INDEX alert_rules_org_target_idx ON alert_rules (org_id, target_type, target_id)`,
+  `CREATE TABLE alert_outbox (
+    id text COLLATE "C" PRIMARY KEY,
+    org_id text COLLATE "C" NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    rule_id text COLLATE "C",
+    destination jsonb NOT NULL,
+    message jsonb NOT NULL,
+    status text NOT NULL,
+    attempts integer NOT NULL,
+    next_attempt_at timestamptz NOT NULL,
+    last_error text,
+    created_at timestamptz NOT NULL,
+    delivered_at timestamptz
+  )`,
+  `CREATE INDEX alert_outbox_due_idx ON alert_outbox (next_attempt_at) WHERE status = 'pending'`,
+  `CREATE INDEX alert_outbox_org_idx ON alert_outbox (org_id, status, created_at)`,
+  `CREATE TABLE proposals (
+    id text COLLATE "C" PRIMARY KEY,
+    org_id text COLLATE "C" NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    kind text NOT NULL,
+    workflow_id text COLLATE "C",
+    base_version_id text COLLATE "C",
+    spec jsonb NOT NULL,
+    diff jsonb NOT NULL,
+    rationale text NOT NULL,
+    evidence jsonb NOT NULL,
+    warnings jsonb NOT NULL,
+    created_by text,
+    created_at timestamptz NOT NULL,
+    expires_at timestamptz NOT NULL,
+    applied_at timestamptz,
+    applied_version_id text COLLATE "C"
+  )`,
+  `CREATE INDEX proposals_unapplied_idx ON proposals (created_at) WHERE applied_at IS NULL`,
+  `CREATE TABLE audit_log (
+    id text COLLATE "C" PRIMARY KEY,
+    org_id text COLLATE "C" NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    at timestamptz NOT NULL,
+    key_id text,
+    member_id text COLLATE "C",
+    role text NOT NULL,
+    action text NOT NULL,
+    target_id text,
+    intent text,
+    outcome text NOT NULL
+  )`,
+  `CREATE INDEX audit_log_org_at_idx ON audit_log (org_id, at, id)`,
+  // Jobs: workflow runs and syncs only (monitors are claimed from their own table), so the
+  // queue stays small; ended rows are pruned. NULLS NOT DISTINCT: a null model is one fire.
+  `CREATE TABLE jobs (
+    id text COLLATE "C" PRIMARY KEY DEFAULT gen_random_uuid()::text,
+    org_id text COLLATE "C" NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    kind text NOT NULL,
+    target_id text COLLATE "C" NOT NULL,
+    model text,
+    fire_at timestamptz NOT NULL,
+    run_after timestamptz NOT NULL,
+    payload jsonb,
+    max_attempts integer NOT NULL,
+    state text NOT NULL,
+    attempts integer NOT NULL DEFAULT 0,
+    lease_owner text,
+    lease_expires_at timestamptz,
+    last_error text,
+    created_at timestamptz NOT NULL,
+    ended_at timestamptz,
+    CONSTRAINT jobs_fire_key UNIQUE NULLS NOT DISTINCT (kind, target_id, model, fire_at)
+  )`,
+  `CREATE INDEX jobs_queued_idx ON jobs (kind, run_after, created_at) WHERE state = 'queued'`,
+  `CREATE INDEX jobs_leases_idx ON jobs (lease_expires_at) WHERE state = 'running'`,
+  `CREATE INDEX jobs_ended_idx ON jobs (ended_at) WHERE state IN ('done', 'skipped', 'dead')`,
+  `CREATE TABLE secrets (
+    id text COLLATE "C" PRIMARY KEY,
+    org_id text COLLATE "C" NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    key_id text NOT NULL,
+    iv text NOT NULL,
+    tag text NOT NULL,
+    ciphertext text NOT NULL,
+    created_at timestamptz NOT NULL
+  )`,
+  `CREATE INDEX secrets_key_idx ON secrets (key_id)`
+]
+
+export default Effect.flatMap(SqlClient.SqlClient, (sql) =>
+  Effect.forEach(statements, (statement) => sql.unsafe(statement), { discard: true })
+)

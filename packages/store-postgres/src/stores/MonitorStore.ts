@@ -1,0 +1,179 @@
+import { type Monitor, type MonitorCheck, MonitorStore } from "@armature/core"
+import { SqlClient } from "@effect/sql"
+import { Effect, Layer, Option } from "effect"
+import { date, dateOrNull, fromJson, json, mapRows, orConflict, orStoreError } from "../internal/sql.js"
+
+type Row = Record<string, any>
+
+const toMonitor = (r: Row): Monitor => ({
+  id: r.id,
+  orgId: r.org_id,
+  name: r.name,
+  mcpServerId: r.mcp_server_id,
+  authProfileId: r.auth_profile_id,
+  toolName: r.tool_name,
+  arguments: fromJson(r.arguments),
+  nextSteps: fromJson(r.next_steps),
+  intervalSeconds: r.interval_seconds,
+  timeoutMs: r.timeout_ms,
+  degradedAboveMs: r.degraded_above_ms,
+  retries: r.retries,
+  state: r.state,
+  muted: r.muted,
+  nextCheckAt: date(r.next_check_at),
+  lastOutcome: r.last_outcome,
+  lastCheckedAt: dateOrNull(r.last_checked_at),
+  createdAt: date(r.created_at),
+  updatedAt: date(r.updated_at)
+})
+
+const monitorColumns = (m: Monitor) => ({
+  name: m.name,
+  mcp_server_id: m.mcpServerId,
+  auth_profile_id: m.authProfileId,
+  tool_name: m.toolName,
+  arguments: json(m.arguments),
+  next_steps: json(m.nextSteps),
+  interval_seconds: m.intervalSeconds,
+  timeout_ms: m.timeoutMs,
+  degraded_above_ms: m.degradedAboveMs,
+  retries: m.retries,
+  state: m.state,
+  muted: m.muted,
+  next_check_at: m.nextCheckAt,
+  last_outcome: m.lastOutcome,
+  last_checked_at: m.lastCheckedAt,
+  updated_at: m.updatedAt
+})
+
+const toCheck = (r: Row): MonitorCheck => ({
+  id: r.id,
+  orgId: r.org_id,
+  monitorId: r.monitor_id,
+  scheduledAt: date(r.scheduled_at),
+  startedAt: date(r.started_at),
+  outcome: r.outcome,
+  latencyMs: r.latency_ms,
+  error: r.error,
+  resultExcerpt: r.result_excerpt,
+  attempts: r.attempts
+})
+
+/** `MonitorStore` over any PostgreSQL `SqlClient`. */
+export const make = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  // A statement that may fail with Conflict runs in a savepoint inside a caller's transaction,
+  // so the caller can handle the Conflict and go on (a failed statement aborts a transaction).
+  const atomic = sql.withTransaction
+
+  return MonitorStore.of({
+    insertMonitor: (m) =>
+      atomic(
+        sql`INSERT INTO monitors ${sql.insert({
+          id: m.id,
+          org_id: m.orgId,
+          ...monitorColumns(m),
+          created_at: m.createdAt
+        })}`
+      ).pipe(Effect.asVoid, orConflict("insertMonitor", { monitors_pkey: "id" })),
+    updateMonitor: (m) =>
+      sql`UPDATE monitors SET ${sql.update(monitorColumns(m))}
+          WHERE org_id = ${m.orgId} AND id = ${m.id}`.pipe(
+        Effect.asVoid,
+        orConflict("updateMonitor", { monitors_pkey: "id" })
+      ),
+    getMonitor: (orgId, id) =>
+      sql`SELECT * FROM monitors WHERE org_id = ${orgId} AND id = ${id}`.pipe(
+        Effect.flatMap(mapRows(toMonitor)),
+        Effect.map((rows) => Option.fromNullable(rows[0])),
+        orStoreError("getMonitor")
+      ),
+    listMonitors: (orgId, filter) =>
+      sql`SELECT * FROM monitors WHERE org_id = ${orgId}
+          ${filter?.mcpServerId === undefined ? sql`` : sql`AND mcp_server_id = ${filter.mcpServerId}`}
+          ORDER BY created_at, id`.pipe(Effect.flatMap(mapRows(toMonitor)), orStoreError("listMonitors")),
+    deleteMonitor: (orgId, id) =>
+      sql`DELETE FROM monitors WHERE org_id = ${orgId} AND id = ${id} RETURNING id`.pipe(
+        Effect.map((rows) => rows.length > 0),
+        orStoreError("deleteMonitor")
+      ),
+
+    // One statement claims and reschedules: rows locked by another scheduler are skipped, and
+    // the next check moves to the first slot after `now` (late fires are not backfilled).
+    claimDue: (now, limit) =>
+      sql`WITH due AS (
+            SELECT id, next_check_at FROM monitors
+            WHERE state = 'active' AND next_check_at <= ${now}::timestamptz
+            ORDER BY next_check_at, id LIMIT ${limit}
+            FOR UPDATE SKIP LOCKED)
+          UPDATE monitors m
+          SET next_check_at = due.next_check_at + make_interval(secs => m.interval_seconds::double precision
+            * (floor(extract(epoch FROM (${now}::timestamptz - due.next_check_at)) / m.interval_seconds) + 1))
+          FROM due WHERE m.id = due.id
+          RETURNING m.*, due.next_check_at AS due_at`.pipe(
+        Effect.flatMap(mapRows((r: Row) => ({ monitor: toMonitor(r), dueAt: date(r.due_at) }))),
+        Effect.map((claims) =>
+          [...claims].sort(
+            (a, b) =>
+              a.dueAt.getTime() - b.dueAt.getTime() ||
+              (a.monitor.id < b.monitor.id ? -1 : a.monitor.id > b.monitor.id ? 1 : 0)
+          )
+        ),
+        orStoreError("claimDue")
+      ),
+
+    insertCheck: (c) =>
+      sql
+        .withTransaction(
+          Effect.gen(function* () {
+            const inserted = yield* sql`INSERT INTO monitor_checks ${sql.insert({
+              id: c.id,
+              org_id: c.orgId,
+              monitor_id: c.monitorId,
+              scheduled_at: c.scheduledAt,
+              started_at: c.startedAt,
+              outcome: c.outcome,
+              latency_ms: c.latencyMs,
+              error: c.error,
+              result_excerpt: c.resultExcerpt,
+              attempts: c.attempts
+            })} ON CONFLICT DO NOTHING RETURNING monitor_id`
+            if (inserted.length === 0) return false
+            // A late writer of an older check must not overwrite a newer outcome.
+            yield* sql`UPDATE monitors SET last_outcome = ${c.outcome}, last_checked_at = ${c.startedAt}
+              WHERE org_id = ${c.orgId} AND id = ${c.monitorId}
+                AND (last_checked_at IS NULL OR last_checked_at <= ${c.startedAt}::timestamptz)`
+            return true
+          })
+        )
+        .pipe(orStoreError("insertCheck")),
+
+    listChecks: (orgId, monitorId, options) =>
+      sql`SELECT * FROM monitor_checks WHERE org_id = ${orgId} AND monitor_id = ${monitorId}
+          ${options.since === undefined ? sql`` : sql`AND started_at >= ${options.since}::timestamptz`}
+          ORDER BY started_at DESC, id DESC LIMIT ${Math.max(0, options.limit)}`.pipe(
+        Effect.flatMap(mapRows(toCheck)),
+        orStoreError("listChecks")
+      ),
+    checkSamples: (orgId, monitorId, since) =>
+      sql`SELECT outcome, latency_ms FROM monitor_checks
+          WHERE org_id = ${orgId} AND monitor_id = ${monitorId} AND started_at >= ${since}::timestamptz
+          ORDER BY started_at DESC, id DESC`.pipe(
+        Effect.flatMap(mapRows((r: Row) => ({ outcome: r.outcome, latencyMs: r.latency_ms }))),
+        orStoreError("checkSamples")
+      ),
+    // Batches keep each delete short; the BRIN index finds old rows without a large btree.
+    pruneChecks: (before, limit) =>
+      sql<{ n: number }>`WITH gone AS (
+            DELETE FROM monitor_checks WHERE ctid = ANY (ARRAY(
+              SELECT ctid FROM monitor_checks WHERE started_at < ${before}::timestamptz LIMIT ${limit}))
+            RETURNING 1)
+          SELECT count(*)::int AS n FROM gone`.pipe(
+        Effect.map((rows) => rows[0]?.n ?? 0),
+        orStoreError("pruneChecks")
+      )
+  })
+})
+
+/** Provides `MonitorStore` from a `SqlClient`. */
+export const layer = Layer.effect(MonitorStore, make)

@@ -1,0 +1,241 @@
+import { type PassCounts, type Run, RunStore, StoreError } from "@armature/core"
+import { SqlClient } from "@effect/sql"
+import type { SqlError } from "@effect/sql/SqlError"
+import { Effect, Layer, Option } from "effect"
+import {
+  callColumns,
+  callRecords,
+  callRecordType,
+  callsJson,
+  containsPattern,
+  decodeCursor,
+  encodeCursor,
+  runColumns,
+  runRecords,
+  runRecordType,
+  runRow,
+  summaryColumns,
+  toRun,
+  toSummary,
+  toToolCalls
+} from "../internal/runRows.js"
+import { date, dateOrNull, mapRows, orStoreError } from "../internal/sql.js"
+
+type Row = Record<string, any>
+
+const terminal = ["pass", "fail", "partial", "error"] as const
+const active = ["pending", "running"] as const
+
+/** Statements shared by the port and the bulk import. */
+const statements = (sql: SqlClient.SqlClient) => {
+  /**
+   * Inserts runs with their tool calls in one statement (atomic without a transaction); runs
+   * whose id exists are skipped with their calls. ON CONFLICT DO NOTHING waits for a concurrent
+   * insert of the same id to end, so of concurrent inserts exactly one creates the run.
+   */
+  const insertRuns = (runs: ReadonlyArray<Run>): Effect.Effect<ReadonlyArray<string>, SqlError> =>
+    Effect.map(
+      sql<{ id: string }>`WITH inserted AS (
+          INSERT INTO runs (${sql.literal(runColumns)})
+          SELECT ${sql.literal(runColumns)}
+          FROM jsonb_to_recordset(${runRecords(runs)}::jsonb) AS x(${sql.literal(runRecordType)})
+          ON CONFLICT (id) DO NOTHING
+          RETURNING id, org_id, mcp_server_id),
+        calls AS (
+          INSERT INTO tool_calls (${sql.literal(callColumns)})
+          SELECT x.run_id, x.seq, r.org_id, r.mcp_server_id, x.call_id, x.phase, x.step, x.name,
+            x.arguments, x.content, x.structured_content, x.is_error, x.refused, x.error,
+            x.started_at, x.duration_ms
+          FROM jsonb_to_recordset(${callRecords(runs)}::jsonb) AS x(${sql.literal(callRecordType)})
+          JOIN inserted r ON r.id = x.run_id)
+        SELECT id FROM inserted`,
+      (rows) => rows.map((r) => r.id)
+    )
+
+  const insertToolCalls = (run: Run) =>
+    run.toolCalls.length === 0
+      ? Effect.void
+      : sql`INSERT INTO tool_calls (${sql.literal(callColumns)})
+          SELECT x.run_id, x.seq, ${run.orgId}, ${run.mcpServerId}, x.call_id, x.phase, x.step, x.name,
+            x.arguments, x.content, x.structured_content, x.is_error, x.refused, x.error,
+            x.started_at, x.duration_ms
+          FROM jsonb_to_recordset(${callRecords([run])}::jsonb) AS x(${sql.literal(callRecordType)})`
+
+  const toRuns = mapRows((r: Row) => toRun(r, toToolCalls(r.calls)))
+
+  const load = (orgId: string, id: string) =>
+    sql`SELECT r.*, ${sql.literal(callsJson("r.id"))} AS calls FROM runs r
+        WHERE r.org_id = ${orgId} AND r.id = ${id}`.pipe(
+      Effect.flatMap(toRuns),
+      Effect.map((runs) => Option.fromNullable(runs[0]))
+    )
+
+  return { insertRuns, insertToolCalls, load, toRuns }
+}
+
+/** `RunStore` over any PostgreSQL `SqlClient`. */
+export const make = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const { insertRuns, insertToolCalls, load, toRuns } = statements(sql)
+
+  return RunStore.of({
+    insertRun: (run) =>
+      Effect.gen(function* () {
+        const inserted = yield* insertRuns([run])
+        if (inserted.length > 0) return { run, created: true }
+        const existing = yield* load(run.orgId, run.id)
+        if (Option.isNone(existing)) {
+          return yield* new StoreError({ message: "insertRun: the run id is taken by another organization" })
+        }
+        return { run: existing.value, created: false }
+      }).pipe(orStoreError("insertRun")),
+
+    // The status condition re-checks after any row lock wait: a run that became terminal
+    // meanwhile is left alone.
+    updateRun: (run) =>
+      sql
+        .withTransaction(
+          Effect.gen(function* () {
+            const { id: _id, org_id: _org, ...columns } = runRow(run)
+            const updated = yield* sql`WITH updated AS (
+                UPDATE runs SET ${sql.update(columns)}
+                WHERE org_id = ${run.orgId} AND id = ${run.id} AND status IN ${sql.in(active)}
+                RETURNING id),
+              cleared AS (DELETE FROM tool_calls WHERE run_id IN (SELECT id FROM updated))
+              SELECT id FROM updated`
+            if (updated.length === 0) return false
+            yield* insertToolCalls(run)
+            return true
+          })
+        )
+        .pipe(orStoreError("updateRun")),
+
+    getRun: (orgId, id) => load(orgId, id).pipe(orStoreError("getRun")),
+
+    searchRuns: (orgId, filter) =>
+      Effect.gen(function* () {
+        // A cursor that is not ours is ignored, as by every store: the list starts from the top.
+        const position = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor)
+        const limit = Math.max(0, Math.floor(filter.limit))
+        const conditions = [
+          sql`org_id = ${orgId}`,
+          ...(filter.workflowId === undefined ? [] : [sql`workflow_id = ${filter.workflowId}`]),
+          ...(filter.mcpServerId === undefined ? [] : [sql`mcp_server_id = ${filter.mcpServerId}`]),
+          ...(filter.status === undefined ? [] : [sql`status = ${filter.status}`]),
+          ...(filter.before === undefined ? [] : [sql`sort_at < ${filter.before}::timestamptz`]),
+          ...(filter.after === undefined ? [] : [sql`sort_at >= ${filter.after}::timestamptz`]),
+          ...(position === undefined
+            ? []
+            : [sql`(sort_at, id) < (${position.sortAt}::timestamptz, ${position.id})`]),
+          ...(filter.search === undefined || filter.search === ""
+            ? []
+            : [sql`search_text LIKE lower(${containsPattern(filter.search)})`])
+        ]
+        const rows =
+          yield* sql<Row>`SELECT ${sql.literal(summaryColumns)} FROM runs WHERE ${sql.and(conditions)}
+          ORDER BY sort_at DESC, id DESC LIMIT ${limit + 1}`
+        const page = rows.slice(0, limit)
+        const last = page.at(-1)
+        return {
+          items: yield* mapRows(toSummary)(page),
+          nextCursor: rows.length > limit && last ? encodeCursor(date(last.sort_at), last.id) : null
+        }
+      }).pipe(orStoreError("searchRuns")),
+
+    findActiveRun: (orgId, workflowId, testerModel) =>
+      sql`SELECT ${sql.literal(summaryColumns)} FROM runs
+          WHERE org_id = ${orgId} AND workflow_id = ${workflowId} AND tester_model = ${testerModel}
+            AND status IN ${sql.in(active)}
+          ORDER BY sort_at DESC LIMIT 1`.pipe(
+        Effect.flatMap(mapRows(toSummary)),
+        Effect.map((rows) => Option.fromNullable(rows[0])),
+        orStoreError("findActiveRun")
+      ),
+
+    // The newest terminal runs come from the (org, server, sort_at) index, their calls by
+    // primary key, aggregated to one JSON array per run.
+    recentToolCalls: (orgId, mcpServerId, limit) =>
+      sql`SELECT r.id, r.workflow_id, r.started_at, ${sql.literal(callsJson("r.id"))} AS calls
+          FROM (SELECT id, workflow_id, started_at, sort_at FROM runs
+                WHERE org_id = ${orgId} AND mcp_server_id = ${mcpServerId} AND status IN ${sql.in(terminal)}
+                ORDER BY sort_at DESC, id DESC LIMIT ${limit}) r
+          ORDER BY r.sort_at DESC, r.id DESC`.pipe(
+        Effect.flatMap(
+          mapRows((r: Row) => {
+            const runStartedAt = dateOrNull(r.started_at)
+            return toToolCalls(r.calls).map((call) => ({
+              runId: r.id as string,
+              workflowId: r.workflow_id as string,
+              runStartedAt,
+              call
+            }))
+          })
+        ),
+        Effect.map((perRun) => perRun.flat()),
+        orStoreError("recentToolCalls")
+      ),
+
+    passCounts: (orgId, since) =>
+      sql`SELECT workflow_id,
+            count(*) FILTER (WHERE status = 'pass')::int AS pass,
+            count(*) FILTER (WHERE status = 'partial')::int AS partial,
+            count(*) FILTER (WHERE status = 'fail')::int AS fail,
+            count(*) FILTER (WHERE status = 'error')::int AS error,
+            max(sort_at) AS last_run_at,
+            (array_agg(status ORDER BY sort_at DESC, id DESC))[1] AS last_status
+          FROM runs
+          WHERE org_id = ${orgId} AND sort_at >= ${since}::timestamptz AND status IN ${sql.in(terminal)}
+          GROUP BY workflow_id
+          ORDER BY workflow_id`.pipe(
+        Effect.flatMap(
+          mapRows(
+            (r: Row): PassCounts => ({
+              workflowId: r.workflow_id,
+              pass: r.pass,
+              partial: r.partial,
+              fail: r.fail,
+              error: r.error,
+              lastRunAt: dateOrNull(r.last_run_at),
+              lastStatus: r.last_status
+            })
+          )
+        ),
+        orStoreError("passCounts")
+      ),
+
+    // Recovery scans every organization (documented by the port).
+    listStale: (before, limit) =>
+      sql`SELECT r.*, ${sql.literal(callsJson("r.id"))} AS calls FROM runs r
+          WHERE r.status IN ${sql.in(active)} AND r.sort_at < ${before}::timestamptz
+          ORDER BY r.sort_at, r.id LIMIT ${limit}`.pipe(Effect.flatMap(toRuns), orStoreError("listStale")),
+
+    pruneRuns: (before, limit) =>
+      sql<{ n: number }>`WITH gone AS (
+            DELETE FROM runs WHERE id IN (
+              SELECT id FROM runs WHERE status IN ${sql.in(terminal)} AND finished_at < ${before}::timestamptz
+              ORDER BY finished_at LIMIT ${limit})
+            RETURNING 1)
+          SELECT count(*)::int AS n FROM gone`.pipe(
+        Effect.map((rows) => rows[0]?.n ?? 0),
+        orStoreError("pruneRuns")
+      )
+  })
+})
+
+/** Provides `RunStore` from a `SqlClient`. */
+export const layer = Layer.effect(RunStore, make)
+
+/**
+ * Imports many runs at once, 500 per statement (history imports, benchmark seeding); runs whose
+ * id exists are skipped. Returns how many were inserted.
+ */
+export const importRuns = (
+  runs: ReadonlyArray<Run>
+): Effect.Effect<number, StoreError, SqlClient.SqlClient> =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const { insertRuns } = statements(sql)
+    let inserted = 0
+    for (let i = 0; i < runs.length; i += 500) inserted += (yield* insertRuns(runs.slice(i, i + 500))).length
+    return inserted
+  }).pipe(orStoreError("importRuns"))

@@ -1,0 +1,173 @@
+import { type AuthProfile, type CatalogVersion, type McpServer, ServerStore } from "@armature/core"
+import { SqlClient } from "@effect/sql"
+import { Effect, Layer, Option } from "effect"
+import { date, dateOrNull, fromJson, json, mapRows, orConflict, orStoreError } from "../internal/sql.js"
+
+type Row = Record<string, any>
+
+const toServer = (r: Row): McpServer => ({
+  id: r.id,
+  orgId: r.org_id,
+  name: r.name,
+  transport: r.transport,
+  baseUrl: r.base_url,
+  command: r.command,
+  args: fromJson(r.args),
+  env: fromJson(r.env),
+  extraHeaders: fromJson(r.extra_headers),
+  state: r.state,
+  lastProbeError: r.last_probe_error,
+  lastProbedAt: dateOrNull(r.last_probed_at),
+  createdAt: date(r.created_at),
+  updatedAt: date(r.updated_at)
+})
+
+const serverRow = (s: McpServer) => ({
+  id: s.id,
+  org_id: s.orgId,
+  name: s.name,
+  transport: s.transport,
+  base_url: s.baseUrl,
+  command: s.command,
+  args: json(s.args),
+  env: json(s.env),
+  extra_headers: json(s.extraHeaders),
+  state: s.state,
+  last_probe_error: s.lastProbeError,
+  last_probed_at: s.lastProbedAt,
+  created_at: s.createdAt,
+  updated_at: s.updatedAt
+})
+
+const toProfile = (r: Row): AuthProfile => ({
+  id: r.id,
+  orgId: r.org_id,
+  serverId: r.server_id,
+  name: r.name,
+  kind: r.kind,
+  headerName: r.header_name,
+  tokenUrl: r.token_url,
+  clientId: r.client_id,
+  scopes: fromJson(r.scopes),
+  secretRef: r.secret_ref,
+  createdAt: date(r.created_at)
+})
+
+const toCatalog = (r: Row): CatalogVersion => ({
+  id: r.id,
+  orgId: r.org_id,
+  serverId: r.server_id,
+  version: r.version,
+  hash: r.hash,
+  serverInfo: fromJson(r.server_info),
+  protocolVersion: r.protocol_version,
+  capabilities: fromJson(r.capabilities),
+  tools: fromJson(r.tools),
+  createdAt: date(r.created_at)
+})
+
+const serverConflicts = { mcp_servers_org_name_key: "name", mcp_servers_pkey: "id" }
+
+/** `ServerStore` over any PostgreSQL `SqlClient`. */
+export const make = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  // A statement that may fail with Conflict runs in a savepoint inside a caller's transaction,
+  // so the caller can handle the Conflict and go on (a failed statement aborts a transaction).
+  const atomic = sql.withTransaction
+
+  return ServerStore.of({
+    insertServer: (server) =>
+      atomic(sql`INSERT INTO mcp_servers ${sql.insert(serverRow(server))}`).pipe(
+        Effect.asVoid,
+        orConflict("insertServer", serverConflicts)
+      ),
+    updateServer: (s) =>
+      atomic(sql`UPDATE mcp_servers SET name = ${s.name}, transport = ${s.transport}, base_url = ${s.baseUrl},
+            command = ${s.command}, args = ${json(s.args)}::jsonb, env = ${json(s.env)}::jsonb,
+            extra_headers = ${json(s.extraHeaders)}::jsonb, state = ${s.state},
+            last_probe_error = ${s.lastProbeError}, last_probed_at = ${s.lastProbedAt},
+            updated_at = ${s.updatedAt}
+          WHERE org_id = ${s.orgId} AND id = ${s.id}`).pipe(
+        Effect.asVoid,
+        orConflict("updateServer", serverConflicts)
+      ),
+    getServer: (orgId, id) =>
+      sql`SELECT * FROM mcp_servers WHERE org_id = ${orgId} AND id = ${id}`.pipe(
+        Effect.flatMap(mapRows(toServer)),
+        Effect.map((rows) => Option.fromNullable(rows[0])),
+        orStoreError("getServer")
+      ),
+    listServers: (orgId) =>
+      sql`SELECT * FROM mcp_servers WHERE org_id = ${orgId} ORDER BY created_at, id`.pipe(
+        Effect.flatMap(mapRows(toServer)),
+        orStoreError("listServers")
+      ),
+
+    insertAuthProfile: (p) =>
+      atomic(
+        sql`INSERT INTO auth_profiles ${sql.insert({
+          id: p.id,
+          org_id: p.orgId,
+          server_id: p.serverId,
+          name: p.name,
+          kind: p.kind,
+          header_name: p.headerName,
+          token_url: p.tokenUrl,
+          client_id: p.clientId,
+          scopes: json(p.scopes),
+          secret_ref: p.secretRef,
+          created_at: p.createdAt
+        })}`
+      ).pipe(
+        Effect.asVoid,
+        orConflict("insertAuthProfile", { auth_profiles_server_name_key: "name", auth_profiles_pkey: "id" })
+      ),
+    getAuthProfile: (orgId, id) =>
+      sql`SELECT * FROM auth_profiles WHERE org_id = ${orgId} AND id = ${id}`.pipe(
+        Effect.flatMap(mapRows(toProfile)),
+        Effect.map((rows) => Option.fromNullable(rows[0])),
+        orStoreError("getAuthProfile")
+      ),
+    listAuthProfiles: (orgId, serverId) =>
+      sql`SELECT * FROM auth_profiles WHERE org_id = ${orgId} AND server_id = ${serverId}
+          ORDER BY created_at, id`.pipe(Effect.flatMap(mapRows(toProfile)), orStoreError("listAuthProfiles")),
+
+    insertCatalogVersion: (v) =>
+      atomic(
+        sql`INSERT INTO catalog_versions ${sql.insert({
+          id: v.id,
+          org_id: v.orgId,
+          server_id: v.serverId,
+          version: v.version,
+          hash: v.hash,
+          server_info: json(v.serverInfo),
+          protocol_version: v.protocolVersion,
+          capabilities: json(v.capabilities),
+          tools: json(v.tools),
+          created_at: v.createdAt
+        })}`
+      ).pipe(
+        Effect.asVoid,
+        orConflict("insertCatalogVersion", {
+          catalog_versions_server_version_key: "version",
+          catalog_versions_pkey: "id"
+        })
+      ),
+    latestCatalog: (orgId, serverId) =>
+      sql`SELECT * FROM catalog_versions WHERE org_id = ${orgId} AND server_id = ${serverId}
+          ORDER BY version DESC LIMIT 1`.pipe(
+        Effect.flatMap(mapRows(toCatalog)),
+        Effect.map((rows) => Option.fromNullable(rows[0])),
+        orStoreError("latestCatalog")
+      ),
+    listCatalogVersions: (orgId, serverId, limit) =>
+      sql`SELECT * FROM catalog_versions WHERE org_id = ${orgId} AND server_id = ${serverId}
+          ORDER BY version DESC LIMIT ${limit}`.pipe(
+        Effect.flatMap(mapRows(toCatalog)),
+        orStoreError("listCatalogVersions")
+      )
+  })
+})
+
+/** Provides `ServerStore` from a `SqlClient`. */
+export const layer = Layer.effect(ServerStore, make)

@@ -1,0 +1,140 @@
+import { randomBytes } from "node:crypto"
+import { OrgStore, SecretStore } from "@armature/core"
+import { SqlClient } from "@effect/sql"
+import { describe, expect, it, layer } from "@effect/vitest"
+import { ConfigProvider, Effect, Either, Layer, Redacted } from "effect"
+import { PgSecretStore } from "../src/index.js"
+import { pgliteLayer, postgresAvailable, postgresLayer } from "./support/databases.js"
+import * as F from "./support/fixtures.js"
+
+const postgres = await postgresAvailable("SecretStore.test.ts")
+
+const keyText = () => randomBytes(32).toString("base64")
+const key = (text = keyText()) => Either.getOrThrow(PgSecretStore.parseKey(text))
+const [k1, k2] = [key(), key()]
+
+/** A secret store with `keys` over the test database. */
+const storeWith = (keys: ReadonlyArray<PgSecretStore.Key>) =>
+  Effect.provide(SecretStore, PgSecretStore.layer({ keys }).pipe(Layer.orDie))
+
+const newOrg = Effect.gen(function* () {
+  const org = F.organization()
+  yield* (yield* OrgStore).createOrganization(org)
+  return org.id
+})
+
+describe("PgSecretStore.parseKey", () => {
+  it("accepts 32 bytes as base64 or hex, with an optional id", () => {
+    const bytes = randomBytes(32)
+    const fromHex = key(bytes.toString("hex"))
+    const fromBase64 = key(bytes.toString("base64"))
+    expect(fromHex.id).toBe(fromBase64.id)
+    expect(Redacted.value(fromHex.material).equals(bytes)).toBe(true)
+    expect(key(`2026-01:${bytes.toString("base64")}`).id).toBe("2026-01")
+    expect(String(fromHex.material)).not.toContain(bytes.toString("hex"))
+  })
+
+  it("refuses keys of another length", () => {
+    expect(Either.isLeft(PgSecretStore.parseKey(randomBytes(16).toString("base64")))).toBe(true)
+    expect(Either.isLeft(PgSecretStore.parseKey("not a key"))).toBe(true)
+  })
+})
+
+describe.each([
+  ...(postgres ? [["PostgreSQL", postgresLayer] as const] : []),
+  ["PGlite", pgliteLayer] as const
+])("PgSecretStore on %s", (_, database) => {
+  layer(database(), { timeout: "60 seconds" })((it) => {
+    it.effect("stores only ciphertext and reads the value back in its organization only", () =>
+      Effect.gen(function* () {
+        const [orgA, orgB] = [yield* newOrg, yield* newOrg]
+        const store = yield* storeWith([k1])
+        const ref = yield* store.put(orgA, Redacted.make("s3cret-token-value"))
+        expect(Redacted.value(yield* store.get(orgA, ref))).toBe("s3cret-token-value")
+        const rows = yield* (yield* SqlClient.SqlClient)`SELECT * FROM secrets WHERE id = ${ref}`
+        expect(JSON.stringify(rows)).not.toContain("s3cret")
+        expect(rows[0]?.key_id).toBe(k1.id)
+        const error = yield* Effect.flip(store.get(orgB, ref))
+        expect(error._tag).toBe("SecretNotFound")
+        yield* store.delete(orgA, ref)
+        expect((yield* Effect.flip(store.get(orgA, ref)))._tag).toBe("SecretNotFound")
+      })
+    )
+
+    it.effect("a row moved to another organization or tampered with does not decrypt", () =>
+      Effect.gen(function* () {
+        const [orgA, orgB] = [yield* newOrg, yield* newOrg]
+        const sql = yield* SqlClient.SqlClient
+        const store = yield* storeWith([k1])
+        const ref = yield* store.put(orgA, Redacted.make("value"))
+        yield* sql`UPDATE secrets SET org_id = ${orgB} WHERE id = ${ref}`
+        expect((yield* Effect.flip(store.get(orgB, ref)))._tag).toBe("StoreError")
+        // Rotation (next test) must not meet this row: an unreadable secret stops it.
+        expect((yield* Effect.flip(PgSecretStore.rotate({ keys: [k2, k1] }, 100)))._tag).toBe("StoreError")
+        yield* sql`DELETE FROM secrets WHERE id = ${ref}`
+      })
+    )
+
+    it.effect("old keys still decrypt, rotation moves every secret to the newest key", () =>
+      Effect.gen(function* () {
+        const org = yield* newOrg
+        const sql = yield* SqlClient.SqlClient
+        const refs = yield* Effect.forEach(["a", "b", "c"], (v) =>
+          Effect.flatMap(storeWith([k1]), (s) => s.put(org, Redacted.make(v)))
+        )
+        const rotated = yield* storeWith([k2, k1])
+        expect(Redacted.value(yield* rotated.get(org, refs[0]!))).toBe("a")
+        let moved = 0
+        for (;;) {
+          const n = yield* PgSecretStore.rotate({ keys: [k2, k1] }, 2)
+          if (n === 0) break
+          moved += n
+        }
+        expect(moved).toBeGreaterThanOrEqual(3)
+        const keyIds = yield* sql<{
+          key_id: string
+        }>`SELECT DISTINCT key_id FROM secrets WHERE id IN ${sql.in(refs)}`
+        expect(keyIds.map((r) => r.key_id)).toEqual([k2.id])
+        const onlyNew = yield* storeWith([k2])
+        expect(
+          yield* Effect.forEach(refs, (ref) => Effect.map(onlyNew.get(org, ref), Redacted.value))
+        ).toEqual(["a", "b", "c"])
+      })
+    )
+
+    it.effect("layerConfig reads ARMATURE_SECRET_KEY and ARMATURE_SECRET_KEYS_PREVIOUS", () =>
+      Effect.gen(function* () {
+        const org = yield* newOrg
+        const [old, current] = [keyText(), keyText()]
+        const ref = yield* Effect.flatMap(storeWith([key(old)]), (s) => s.put(org, Redacted.make("v")))
+        const configured = yield* Effect.provide(
+          SecretStore,
+          PgSecretStore.layerConfig.pipe(
+            Layer.provide(
+              Layer.setConfigProvider(
+                ConfigProvider.fromMap(
+                  new Map([
+                    ["ARMATURE_SECRET_KEY", current],
+                    ["ARMATURE_SECRET_KEYS_PREVIOUS", `${keyText()},${old}`]
+                  ])
+                )
+              )
+            ),
+            Layer.orDie
+          )
+        )
+        expect(Redacted.value(yield* configured.get(org, ref))).toBe("v")
+        const missing = yield* Effect.flip(
+          Layer.build(
+            PgSecretStore.layerConfig.pipe(
+              Layer.provide(
+                Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["ARMATURE_SECRET_KEY", "short"]])))
+              )
+            )
+          ).pipe(Effect.scoped)
+        )
+        expect(String(missing)).toContain("32 bytes")
+      })
+    )
+  })
+})

@@ -1,0 +1,109 @@
+/** Round trips through every port, run against each backend by `PgStore.test.ts`. */
+import {
+  AlertStore,
+  AuditLog,
+  JobQueue,
+  MonitorStore,
+  OrgStore,
+  ProposalStore,
+  RunStore,
+  ServerStore,
+  Transactor,
+  WorkflowStore
+} from "@armature/core"
+import { expect, type Vitest } from "@effect/vitest"
+import { Effect, Option } from "effect"
+import type { PgStore } from "../../src/index.js"
+import * as F from "./fixtures.js"
+
+/** A fresh organization with a server and a workflow. */
+export const seedOrg = Effect.gen(function* () {
+  const orgs = yield* OrgStore
+  const org = F.organization()
+  yield* orgs.createOrganization(org)
+  const srv = F.server(org.id)
+  yield* (yield* ServerStore).insertServer(srv)
+  const { workflow, version } = F.workflow(org.id, F.spec(srv.id))
+  yield* (yield* WorkflowStore).insertWorkflow(workflow, version)
+  return { org, server: srv, workflow, version }
+})
+
+export const roundTrips = (it: Vitest.MethodsNonLive<PgStore.Stores>) => {
+  it.effect("stores and reads back every kind of record exactly", () =>
+    Effect.gen(function* () {
+      const { org, server, workflow, version } = yield* seedOrg
+      expect(yield* (yield* OrgStore).getOrganization(org.id)).toEqual(Option.some(org))
+      expect(yield* (yield* ServerStore).getServer(org.id, server.id)).toEqual(Option.some(server))
+      const workflows = yield* WorkflowStore
+      expect(yield* workflows.getWorkflow(org.id, workflow.id)).toEqual(Option.some(workflow))
+      expect(yield* workflows.getVersion(org.id, version.id)).toEqual(Option.some(version))
+
+      const runs = yield* RunStore
+      const run = F.run(workflow, F.t0)
+      expect(yield* runs.insertRun(run)).toEqual({ run, created: true })
+      expect(yield* runs.getRun(org.id, run.id)).toEqual(Option.some(run))
+      expect((yield* runs.insertRun({ ...run, status: "fail" })).created).toBe(false)
+
+      const monitors = yield* MonitorStore
+      const monitor = F.monitor(org.id, server.id)
+      yield* monitors.insertMonitor(monitor)
+      expect(yield* monitors.getMonitor(org.id, monitor.id)).toEqual(Option.some(monitor))
+      const check = F.check(monitor, F.t0)
+      expect(yield* monitors.insertCheck(check)).toBe(true)
+      expect(yield* monitors.insertCheck({ ...check, id: "other" })).toBe(false)
+      expect(yield* monitors.listChecks(org.id, monitor.id, { limit: 10 })).toEqual([check])
+
+      const alerts = yield* AlertStore
+      const message = F.outbox(org.id)
+      yield* alerts.enqueue(message)
+      expect(yield* alerts.listOutbox(org.id)).toEqual([message])
+
+      const jobs = yield* JobQueue
+      const job = yield* jobs.enqueue(F.jobRequest(org.id), F.t0)
+      expect(job).not.toBeNull()
+      expect(yield* jobs.get(job!.id)).toEqual(job)
+
+      yield* (yield* AuditLog).record({
+        id: "a1",
+        orgId: org.id,
+        at: F.t0,
+        actor: { keyId: "k", memberId: null, role: "admin" },
+        action: "workflows.update",
+        targetId: workflow.id,
+        intent: null,
+        outcome: "ok"
+      })
+      expect((yield* (yield* AuditLog).list(org.id, { limit: 5 })).length).toBe(1)
+      expect(yield* (yield* ProposalStore).getProposal(org.id, "missing")).toEqual(Option.none())
+    })
+  )
+
+  it.effect("a rolled-back transaction leaves neither the terminal run nor its outbox rows", () =>
+    Effect.gen(function* () {
+      const { org, workflow } = yield* seedOrg
+      const runs = yield* RunStore
+      const alerts = yield* AlertStore
+      const pending = F.run(workflow, F.t0, { status: "running", finishedAt: null }, 0)
+      yield* runs.insertRun(pending)
+      const terminal = F.run(workflow, F.t0, { id: pending.id, status: "fail" })
+      const failed = yield* (yield* Transactor)
+        .withTransaction(
+          Effect.gen(function* () {
+            yield* runs.updateRun(terminal)
+            yield* alerts.enqueue(F.outbox(org.id))
+            return yield* Effect.fail("boom" as const)
+          })
+        )
+        .pipe(Effect.flip)
+      expect(failed).toBe("boom")
+      expect(Option.getOrThrow(yield* runs.getRun(org.id, pending.id)).status).toBe("running")
+      expect(yield* alerts.listOutbox(org.id)).toEqual([])
+
+      yield* (yield* Transactor).withTransaction(
+        Effect.zipRight(runs.updateRun(terminal), alerts.enqueue(F.outbox(org.id)))
+      )
+      expect(yield* runs.getRun(org.id, pending.id)).toEqual(Option.some(terminal))
+      expect((yield* alerts.listOutbox(org.id)).length).toBe(1)
+    })
+  )
+}
