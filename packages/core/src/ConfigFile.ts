@@ -63,6 +63,25 @@ export const ConfigFile = Schema.Struct({
 })
 export type ConfigFile = typeof ConfigFile.Type
 
+type WorkflowInput = Omit<typeof WorkflowEntry.Encoded, "criteria"> & {
+  readonly criteria: ReadonlyArray<{
+    readonly id?: string
+    readonly text: string
+    readonly required?: boolean
+  }>
+}
+
+/**
+ * A config file as written, for TypeScript files: `export default { … } satisfies ConfigFile.Input`
+ * (a type-only import, so the file needs nothing at run time). Defaults may be left out, and
+ * criterion ids too.
+ */
+export interface Input {
+  readonly servers?: ReadonlyArray<typeof ServerEntry.Encoded>
+  readonly workflows?: ReadonlyArray<WorkflowInput>
+  readonly monitors?: ReadonlyArray<typeof MonitorEntry.Encoded>
+}
+
 /** Decodes a parsed config file and checks what the schema alone cannot: names, references, schedules. */
 export const parse = (input: unknown): Effect.Effect<ConfigFile, ValidationFailed> =>
   Effect.gen(function* () {

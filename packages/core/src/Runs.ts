@@ -1,7 +1,8 @@
 /**
  * Runs (SPEC §3.2, §9.1): idempotent dispatch, scheduled fires with the no-overlap rule, reads,
  * waiting for a terminal status, and pass rates. Execution itself belongs to the runner's
- * worker, which claims the `workflow_run` jobs enqueued here.
+ * worker, which claims the `workflow_run` jobs enqueued here and stores each terminal run with
+ * its alerts through `complete`.
  */
 import { Duration, Effect, Option, Schema } from "effect"
 import type { Caller } from "./domain/Audit.js"
@@ -21,6 +22,7 @@ import * as Grading from "./Grading.js"
 import { insertAndEnqueue, pendingRun } from "./internal/runRecords.js"
 import { loadWorkflow, now } from "./internal/workflowRecords.js"
 
+export { type Completion, complete, failureSummary } from "./internal/runCompletion.js"
 export { JOB_KIND, MAX_ATTEMPTS } from "./internal/runRecords.js"
 
 import { Ids } from "./ports/Ids.js"

@@ -15,10 +15,23 @@ export interface TickResult {
   readonly skipped: number
 }
 
-/** Fires that are due for one workflow at `now`, one per tester model (staggered later by the job queue). */
-export const dueFires = (workflow: Workflow, now: Date): ReadonlyArray<{ model: string; fireAt: Date }> => {
+/**
+ * Fires that are due for one workflow at `now`, one per tester model (staggered later by the job
+ * queue). Only fires after the workflow's creation (and after `lastFireAt`, when known) count:
+ * a new workflow first fires at its first scheduled time after it was created, not at once
+ * because a fire before it falls within the misfire grace.
+ */
+export const dueFires = (
+  workflow: Workflow,
+  now: Date,
+  lastFireAt: Date | null = null
+): ReadonlyArray<{ model: string; fireAt: Date }> => {
   if (workflow.state !== "active" || workflow.spec.schedule === null) return []
-  const fireAt = Schedules.dueFire(workflow.spec.schedule, null, now)
+  const anchor =
+    lastFireAt !== null && lastFireAt.getTime() > workflow.createdAt.getTime()
+      ? lastFireAt
+      : workflow.createdAt
+  const fireAt = Schedules.dueFire(workflow.spec.schedule, anchor, now)
   return fireAt === null ? [] : workflow.spec.testerModels.map((model) => ({ model, fireAt }))
 }
 

@@ -24,7 +24,8 @@ import {
   checkAuthProfile,
   checkRegistration,
   RegisterInput,
-  secretOf
+  secretOf,
+  UpdateInput
 } from "./internal/serverInput.js"
 import { type AuthProfileView, profileView } from "./internal/serverProbe.js"
 import { probeAndRecord, probeStateOnly, ServerPolicy } from "./internal/serverRecord.js"
@@ -40,7 +41,7 @@ import { WorkflowStore } from "./ports/WorkflowStore.js"
 import * as Roles from "./Roles.js"
 import { decode, failIfAny } from "./Validation.js"
 
-export { AuthProfileInput, RegisterInput } from "./internal/serverInput.js"
+export { AuthProfileInput, RegisterInput, UpdateInput } from "./internal/serverInput.js"
 export { AuthProfileView, profileView } from "./internal/serverProbe.js"
 export { ServerPolicy } from "./internal/serverRecord.js"
 
@@ -122,6 +123,19 @@ const createProfile = (orgId: string, serverId: string, input: AuthProfileInput,
     return profile
   })
 
+/** Stores each stdio environment value as a secret reference; values that already are one stay. */
+const envAsSecrets = (orgId: string, env: Readonly<Record<string, string>>) =>
+  Effect.gen(function* () {
+    const secrets = yield* SecretStore
+    const stored: Record<string, string> = {}
+    for (const [key, value] of Object.entries(env)) {
+      stored[key] = value.startsWith("secret:")
+        ? value
+        : `secret:${yield* secrets.put(orgId, Redacted.make(value))}`
+    }
+    return stored
+  })
+
 const probeOutcome = (error: ServerUnreachable | null): ProbeOutcome =>
   error === null ? { ok: true } : { ok: false, error: { reason: error.reason, message: error.message } }
 
@@ -157,7 +171,6 @@ export const register = (
       )
     }
     const ids = yield* Ids
-    const secrets = yield* SecretStore
     const tx = yield* Transactor
     const at = yield* now
     const serverId = yield* ids.uuid
@@ -166,12 +179,7 @@ export const register = (
     const { server, profiles } = yield* tx.withTransaction(
       Effect.gen(function* () {
         // stdio environments routinely carry tokens; keep every value as a secret reference.
-        const env: Record<string, string> = {}
-        for (const [key, value] of Object.entries(spec.env)) {
-          env[key] = value.startsWith("secret:")
-            ? value
-            : `secret:${yield* secrets.put(caller.orgId, Redacted.make(value))}`
-        }
+        const env = yield* envAsSecrets(caller.orgId, spec.env)
         const server: McpServer = {
           id: serverId,
           orgId: caller.orgId,
@@ -254,6 +262,71 @@ export const addAuthProfile = (
     const at = yield* now
     const tx = yield* Transactor
     return profileView(yield* tx.withTransaction(createProfile(caller.orgId, serverId, profile, at)))
+  })
+
+/**
+ * Changes how a server is reached (transport, URL or command, headers, environment) and probes
+ * it again with its default profile. Replaced environment secrets are deleted.
+ */
+export const update = (
+  caller: Caller,
+  serverId: string,
+  patch: unknown
+): Effect.Effect<
+  { server: McpServer; probe: ProbeOutcome },
+  ForbiddenRole | NotFound | ValidationFailed | Conflict | StoreError,
+  Env
+> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "servers.write")
+    const policy = yield* ServerPolicy
+    const changes = yield* decode(UpdateInput)(patch)
+    const current = yield* loadServer(caller.orgId, serverId)
+    const transport = changes.transport ?? current.transport
+    const stdio = transport === "stdio"
+    // Switching transport drops the fields of the old one unless the patch sets them again.
+    const merged: RegisterInput = {
+      name: current.name,
+      transport,
+      baseUrl: changes.baseUrl !== undefined ? changes.baseUrl : stdio ? null : current.baseUrl,
+      command: changes.command !== undefined ? changes.command : stdio ? current.command : null,
+      args: changes.args ?? (stdio ? current.args : []),
+      env: changes.env ?? (stdio ? current.env : {}),
+      extraHeaders: changes.extraHeaders ?? current.extraHeaders,
+      authProfiles: []
+    }
+    yield* failIfAny(checkRegistration(merged, policy.allowInsecureHttp))
+    const store = yield* ServerStore
+    const secrets = yield* SecretStore
+    const tx = yield* Transactor
+    const at = yield* now
+    const server = yield* tx.withTransaction(
+      Effect.gen(function* () {
+        const env = yield* envAsSecrets(caller.orgId, merged.env)
+        const server: McpServer = {
+          ...current,
+          transport,
+          baseUrl: merged.baseUrl?.trim() ?? null,
+          command: merged.command?.trim() ?? null,
+          args: merged.args,
+          env,
+          extraHeaders: merged.extraHeaders,
+          updatedAt: at
+        }
+        yield* store.updateServer(server)
+        const kept = new Set(Object.values(env))
+        for (const ref of Object.values(current.env)) {
+          if (!kept.has(ref)) yield* secrets.delete(caller.orgId, ref.slice("secret:".length))
+        }
+        return server
+      })
+    )
+    const profile = yield* chooseProfile(caller.orgId, serverId, undefined)
+    const hasCatalog = Option.isSome(yield* store.latestCatalog(caller.orgId, serverId))
+    const probed = hasCatalog
+      ? yield* probeStateOnly(server, profile)
+      : yield* probeAndRecord(server, profile)
+    return { server: probed.server, probe: probeOutcome(probed.error) }
   })
 
 /** Picks the profile to probe with: the given one (which must belong to the server) or the default. */

@@ -9,6 +9,7 @@ export * as ApiKeys from "./ApiKeys.js"
 // Pure rules
 export * as Assertions from "./Assertions.js"
 export * as Catalogs from "./Catalogs.js"
+export * as ConfigApply from "./ConfigApply.js"
 export * as ConfigFile from "./ConfigFile.js"
 export * as Coverage from "./Coverage.js"
 export * as Drift from "./Drift.js"

@@ -1,20 +1,23 @@
 /**
  * One `workflow_run` job: load the pending run and what it is pinned to, mark it running, execute
- * it, and write the terminal run in one transaction. Used by the worker; usable alone (CLI
- * `armature test`, examples).
+ * it, and write the terminal run together with its alert outbox rows in one transaction
+ * (`Runs.complete`). Used by the worker; usable alone (CLI `armature test`, examples).
  */
 import {
+  type AlertStore,
   type AuthProfile,
+  type Ids,
   isTerminal,
   type LanguageModels,
   type McpConnector,
   type McpServer,
   type Run,
   RunStore,
+  Runs,
   type SecretStore,
   ServerStore,
   type StoreError,
-  Transactor,
+  type Transactor,
   WorkflowStore
 } from "@armature/core"
 import { Clock, Effect, Option } from "effect"
@@ -32,9 +35,22 @@ const terminalError = (run: Run, code: "internal_error" | "worker_lost", message
   error: { code, message }
 })
 
-/** Writes a run through `RunStore.updateRun` inside a transaction; false when it was already terminal. */
-export const persist = (run: Run): Effect.Effect<boolean, StoreError, RunStore | Transactor> =>
-  Effect.flatMap(Transactor, (tx) => tx.withTransaction(Effect.flatMap(RunStore, (s) => s.updateRun(run))))
+/**
+ * Stores a terminal run and the alerts it causes in one transaction; false when it was already
+ * terminal (another attempt finished it), in which case nothing is written or alerted.
+ */
+export const persist = (
+  run: Run
+): Effect.Effect<boolean, StoreError, RunStore | ServerStore | AlertStore | Ids | Transactor> =>
+  Effect.map(Runs.complete(run), (c) => c.completed)
+
+/** Completes the job with its terminal run; when another attempt finished first, with the run it stored. */
+const finish = (ended: Run) =>
+  Effect.gen(function* () {
+    if (yield* persist(ended)) return { outcome: "done", run: ended } as const
+    const stored = yield* Effect.flatMap(RunStore, (s) => s.getRun(ended.orgId, ended.id))
+    return { outcome: "done", run: Option.getOrNull(stored) } as const
+  })
 
 /** The server and profile of a workflow spec (`authProfileId: null` = the server's first profile). */
 const target = (orgId: string, serverId: string, profileId: string | null) =>
@@ -63,7 +79,15 @@ export const executeRun = (
 ): Effect.Effect<
   { readonly outcome: JobOutcome; readonly run: Run | null },
   StoreError,
-  RunStore | WorkflowStore | ServerStore | Transactor | McpConnector | LanguageModels | SecretStore
+  | RunStore
+  | WorkflowStore
+  | ServerStore
+  | AlertStore
+  | Ids
+  | Transactor
+  | McpConnector
+  | LanguageModels
+  | SecretStore
 > =>
   Effect.gen(function* () {
     const runs = yield* RunStore
@@ -81,14 +105,12 @@ export const executeRun = (
         "The pinned workflow version no longer exists",
         at
       )
-      yield* persist(ended)
-      return { outcome: "done", run: ended } as const
+      return yield* finish(ended)
     }
     if (stored.status === "running" && attempt > 1) {
       if (!version.spec.retryPolicy.retryOnWorkerLost || stored.attempt > 1) {
         const ended = terminalError(stored, "worker_lost", "The worker executing this run was lost", at)
-        yield* persist(ended)
-        return { outcome: "done", run: ended } as const
+        return yield* finish(ended)
       }
     }
     const pinned = yield* target(orgId, stored.mcpServerId, version.spec.authProfileId)
@@ -99,8 +121,7 @@ export const executeRun = (
         "The run's MCP server or auth profile no longer exists",
         at
       )
-      yield* persist(ended)
-      return { outcome: "done", run: ended } as const
+      return yield* finish(ended)
     }
     const running: Run = {
       ...stored,
@@ -110,6 +131,5 @@ export const executeRun = (
     }
     yield* runs.updateRun(running)
     const ended = yield* RunExecutor.execute({ run: running, spec: version.spec, ...pinned })
-    yield* persist(ended)
-    return { outcome: "done", run: ended } as const
+    return yield* finish(ended)
   })

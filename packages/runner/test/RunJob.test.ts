@@ -1,4 +1,4 @@
-import { RunStore, ServerStore, WorkflowStore } from "@armature/core"
+import { AlertStore, IdsLayer, RunStore, ServerStore, WorkflowStore } from "@armature/core"
 import { Fixtures, MemoryStore } from "@armature/core/testing"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
@@ -22,7 +22,7 @@ const Live = () =>
         { json: { verdicts: [{ criterionId: "c1", verdict: "pass", reasoning: "ok", evidence: [] }] } }
       ])
     })
-  ).pipe(Layer.provideMerge(MemoryStore.layer))
+  ).pipe(Layer.provideMerge(Layer.merge(MemoryStore.layer, IdsLayer.layer)))
 
 /** A run left `running` by a worker that died, with its workflow's retry policy. */
 const orphan = (retryOnWorkerLost: boolean) =>
@@ -54,6 +54,8 @@ const orphan = (retryOnWorkerLost: boolean) =>
       attempt: 1
     })
     yield* Effect.flatMap(RunStore, (s) => s.insertRun(run))
+    const rule = Fixtures.alertRule(orgId, { target: { type: "workflow", id: workflow.id } })
+    yield* Effect.flatMap(AlertStore, (s) => s.insertRule(rule))
     return { orgId, run }
   })
 
@@ -75,6 +77,22 @@ describe("RunJob: a run whose worker was lost (SPEC §8)", () => {
       const result = yield* RunJob.executeRun(orgId, run.id, 2)
       expect(result.run?.status).toBe("error")
       expect(result.run?.error?.code).toBe("worker_lost")
+    }).pipe(Effect.provide(Live()))
+  )
+
+  it.live("the terminal run is stored with the alert it causes; a passing run alerts nobody", () =>
+    Effect.gen(function* () {
+      const lost = yield* orphan(false)
+      yield* RunJob.executeRun(lost.orgId, lost.run.id, 2)
+      const outbox = yield* Effect.flatMap(AlertStore, (s) => s.listOutbox(lost.orgId))
+      expect(outbox.map((m) => [m.message.outcome, m.message.link])).toEqual([
+        ["error", `/runs/${lost.run.id}`]
+      ])
+      expect(outbox[0]?.message.summary).toContain("worker_lost")
+
+      const retried = yield* orphan(true)
+      yield* RunJob.executeRun(retried.orgId, retried.run.id, 2)
+      expect(yield* Effect.flatMap(AlertStore, (s) => s.listOutbox(retried.orgId))).toEqual([])
     }).pipe(Effect.provide(Live()))
   )
 

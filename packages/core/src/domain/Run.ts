@@ -148,3 +148,15 @@ export const RunSummary = Schema.Struct({
   finishedAt: Schema.NullOr(Timestamp)
 })
 export type RunSummary = typeof RunSummary.Type
+
+/** The list view of a run: what `search_runs`, `GET /runs` and dispatch results show. */
+export const toRunSummary = (run: Run): RunSummary => ({
+  runId: run.id,
+  workflowId: run.workflowId,
+  workflowName: run.workflowName,
+  status: run.status,
+  trigger: run.trigger,
+  testerModel: run.testerModel,
+  startedAt: run.startedAt,
+  finishedAt: run.finishedAt
+})

@@ -42,6 +42,17 @@ export const RegisterInput = Schema.Struct({
 })
 export type RegisterInput = typeof RegisterInput.Type
 
+/** What `Servers.update` accepts: how to reach the server. Its name and auth profiles are kept. */
+export const UpdateInput = Schema.Struct({
+  transport: Schema.optional(Transport),
+  baseUrl: Schema.optional(Schema.NullOr(Schema.String)),
+  command: Schema.optional(Schema.NullOr(Schema.String)),
+  args: Schema.optional(Schema.Array(Schema.String)),
+  env: Schema.optional(StringMap),
+  extraHeaders: Schema.optional(StringMap)
+})
+export type UpdateInput = typeof UpdateInput.Type
+
 /** RFC 9110 token: what a header name may contain. */
 const headerToken = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 

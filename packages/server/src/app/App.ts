@@ -1,5 +1,5 @@
 import { createServer } from "node:http"
-import { IdsLayer, LanguageModels, Servers } from "@armature/core"
+import { type ConfigFile, IdsLayer, LanguageModels, Servers } from "@armature/core"
 import { McpConnector, Models, SessionPool, Worker } from "@armature/runner"
 import { Retention } from "@armature/store-postgres"
 import { HttpApiBuilder, HttpMiddleware, HttpServer } from "@effect/platform"
@@ -7,6 +7,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { Console, Effect, Layer } from "effect"
 import { ServerConfigTag } from "../config/ServerConfig.js"
 import * as ApiLive from "../http/ApiLive.js"
+import { applyConfig } from "./ApplyConfig.js"
 import * as Bootstrap from "./Bootstrap.js"
 import * as CatalogSyncLoop from "./CatalogSyncLoop.js"
 import * as Health from "./Health.js"
@@ -18,6 +19,8 @@ import * as Store from "./Store.js"
 export interface Options {
   /** Language-model providers registered in code, beside the OpenAI one from configuration. */
   readonly models?: ReadonlyArray<Models.Registration>
+  /** A monitoring-as-code file to apply once the organization exists, before work starts. */
+  readonly apply?: ConfigFile.ConfigFile
 }
 
 const serverPolicy = Layer.effect(
@@ -29,16 +32,19 @@ const serverPolicy = Layer.effect(
 )
 
 /**
- * The services every part of the server shares: the configured store (stores and SQL client,
+ * The services every part of the server shares: a store (stores and SQL client,
  * with checks and runs counted for `/metrics`), ids, the MCP connector with its session pool,
- * and the language models.
+ * and the language models, over the given store (`armature test` runs on an in-memory one).
  */
-export const services = (options: Options = {}) =>
+export const servicesWith = <E, R>(store: Layer.Layer<Store.StoreServices, E, R>, options: Options = {}) =>
   Layer.mergeAll(IdsLayer.layer, Models.layerConfig(options.models), serverPolicy).pipe(
     Layer.provideMerge(SessionPool.layer().pipe(Layer.provideMerge(McpConnector.layerConfig))),
     Layer.provideMerge(instrumentStores),
-    Layer.provideMerge(Layer.merge(Store.layer, Metrics.layer))
+    Layer.provideMerge(Layer.merge(store, Metrics.layer))
   )
+
+/** `servicesWith` the store the configuration names. */
+export const services = (options: Options = {}) => servicesWith(Store.layer, options)
 
 /** Work that runs in the background for the life of the server. */
 const background = Layer.mergeAll(
@@ -63,24 +69,27 @@ const http = Layer.unwrapEffect(
 
 /**
  * On the first start of a deployment, creates its organization and prints the owner's API key
- * (the only time it is shown: only a hash is kept).
+ * (the only time it is shown: only a hash is kept); then applies the configured file, if any.
  */
-const bootstrap = Layer.effectDiscard(
-  Effect.gen(function* () {
-    const result = yield* Bootstrap.bootstrap
-    if (!result.created) return
-    yield* Console.log(
-      [
-        "",
-        `Created organization "${result.organization.name}" with owner ${result.owner.email}.`,
-        "Owner API key (shown once, store it now):",
-        "",
-        `  ${result.token}`,
-        ""
-      ].join("\n")
-    )
-  })
-)
+const startup = (config: ConfigFile.ConfigFile | undefined) =>
+  Layer.effectDiscard(
+    Effect.gen(function* () {
+      const result = yield* Bootstrap.bootstrap
+      if (result.created) {
+        yield* Console.log(
+          [
+            "",
+            `Created organization "${result.organization.name}" with owner ${result.owner.email}.`,
+            "Owner API key (shown once, store it now):",
+            "",
+            `  ${result.token}`,
+            ""
+          ].join("\n")
+        )
+      }
+      if (config !== undefined) yield* applyConfig(config)
+    })
+  )
 
 /** Says plainly when workflows cannot run for want of a model; monitors and replay still work. */
 const modelNotice = Layer.effectDiscard(
@@ -100,6 +109,6 @@ const modelNotice = Layer.effectDiscard(
  */
 export const make = (options: Options = {}) =>
   Layer.mergeAll(http, background).pipe(
-    Layer.provide(Layer.merge(bootstrap, modelNotice)),
+    Layer.provide(Layer.merge(startup(options.apply), modelNotice)),
     Layer.provideMerge(services(options))
   )

@@ -4,24 +4,39 @@ import { FileSystem } from "@effect/platform"
 import { Effect } from "effect"
 import { parse as parseYaml } from "yaml"
 
-/** Reads a monitoring-as-code file (YAML, JSON, or a JS module with a default export) and validates it through core. */
-export const loadConfigFile = (path: string) =>
-  Effect.gen(function* () {
-    const raw: unknown = /\.(m?js)$/.test(path)
-      ? yield* Effect.tryPromise({
-          try: () => import(pathToFileURL(path).href).then((m: { default?: unknown }) => m.default),
-          catch: (e) => validationFailed([{ field: "(file)", message: `cannot load ${path}: ${String(e)}` }])
-        })
-      : yield* FileSystem.FileSystem.pipe(
-          Effect.flatMap((fs) => fs.readFileString(path)),
-          Effect.mapError((e) => validationFailed([{ field: "(file)", message: e.message }])),
-          Effect.flatMap((text) =>
-            Effect.try({
-              try: () => parseYaml(text) as unknown,
-              catch: (e) =>
-                validationFailed([{ field: "(file)", message: `not valid YAML/JSON: ${String(e)}` }])
-            })
-          )
-        )
-    return yield* ConfigFile.parse(raw)
+const cannotLoad = (path: string, e: unknown) =>
+  validationFailed([
+    { field: "(file)", message: `cannot load ${path}: ${e instanceof Error ? e.message : String(e)}` }
+  ])
+
+/**
+ * A module's default export. TypeScript files go through tsx's loader (loaded only for them),
+ * so a `.ts` config works from the built CLI without a compile step.
+ */
+const importDefault = (path: string) =>
+  Effect.tryPromise({
+    try: async () => {
+      const url = pathToFileURL(path).href
+      const module: { default?: unknown } = /\.[mc]?ts$/.test(path)
+        ? await import("tsx/esm/api").then((tsx) => tsx.tsImport(url, import.meta.url))
+        : await import(url)
+      return module.default
+    },
+    catch: (e) => cannotLoad(path, e)
   })
+
+const readYaml = (path: string) =>
+  FileSystem.FileSystem.pipe(
+    Effect.flatMap((fs) => fs.readFileString(path)),
+    Effect.mapError((e) => cannotLoad(path, e)),
+    Effect.flatMap((text) =>
+      Effect.try({
+        try: () => parseYaml(text) as unknown,
+        catch: (e) => validationFailed([{ field: "(file)", message: `not valid YAML/JSON: ${String(e)}` }])
+      })
+    )
+  )
+
+/** Reads a monitoring-as-code file (TypeScript or JavaScript with a default export, YAML or JSON) and validates it through core. */
+export const loadConfigFile = (path: string) =>
+  Effect.flatMap(/\.[mc]?[jt]s$/.test(path) ? importDefault(path) : readYaml(path), ConfigFile.parse)

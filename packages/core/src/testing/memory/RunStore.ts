@@ -1,5 +1,5 @@
 import { type Context, Option } from "effect"
-import { isTerminal, type Run, type RunSummary } from "../../domain/Run.js"
+import { isTerminal, type Run, toRunSummary } from "../../domain/Run.js"
 import type { PassCounts, RunStore, ToolCallRecord } from "../../ports/RunStore.js"
 import { compareIds, type Db, rowOf, rowsOf } from "./Tables.js"
 
@@ -26,17 +26,6 @@ const decodeCursor = (cursor: string): Cursor | null => {
 /** Strictly after the cursor in newest-first order. */
 const afterCursor = (run: Run, cursor: Cursor): boolean =>
   sortAt(run) < cursor.at || (sortAt(run) === cursor.at && compareIds(run.id, cursor.id) < 0)
-
-const summary = (run: Run): RunSummary => ({
-  runId: run.id,
-  workflowId: run.workflowId,
-  workflowName: run.workflowName,
-  status: run.status,
-  trigger: run.trigger,
-  testerModel: run.testerModel,
-  startedAt: run.startedAt,
-  finishedAt: run.finishedAt
-})
 
 /** In-memory `RunStore`. */
 export const makeRunStore = (db: Db): Context.Tag.Service<RunStore> => ({
@@ -78,7 +67,7 @@ export const makeRunStore = (db: Db): Context.Tag.Service<RunStore> => ({
       const page = matches.slice(0, limit)
       const last = page.at(-1)
       return {
-        items: page.map(summary),
+        items: page.map(toRunSummary),
         nextCursor: matches.length > limit && last !== undefined ? encodeCursor(last) : null
       }
     }),
@@ -89,7 +78,7 @@ export const makeRunStore = (db: Db): Context.Tag.Service<RunStore> => ({
         orgId,
         (r) => r.workflowId === workflowId && r.testerModel === testerModel && !isTerminal(r.status)
       ).sort(newestFirst)
-      return Option.map(Option.fromNullable(active[0]), summary)
+      return Option.map(Option.fromNullable(active[0]), toRunSummary)
     }),
   recentToolCalls: (orgId, mcpServerId, limit) =>
     db.run((t) =>

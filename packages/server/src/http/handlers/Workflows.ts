@@ -2,7 +2,7 @@
  * `/workflows`: create, edit (every PATCH stores a new immutable version), reads, version history,
  * and `POST /workflows/{id}/runs`, which only enqueues the run: the runner's worker executes it.
  */
-import { type Run, type RunSummary, Runs, validationFailed, WorkflowState, Workflows } from "@armature/core"
+import { Runs, toRunSummary, validationFailed, WorkflowState, Workflows } from "@armature/core"
 import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
 import { ArmatureApi } from "../Api.js"
@@ -14,18 +14,6 @@ const isRecord = (u: unknown): u is Record<string, unknown> =>
 
 const notAnObject = (what: string) =>
   Effect.fail(validationFailed([{ field: "(root)", message: `Expected a JSON object ${what}` }]))
-
-/** The list view of a run, as `GET /runs` shows it. */
-export const summaryOf = (run: Run): RunSummary => ({
-  runId: run.id,
-  workflowId: run.workflowId,
-  workflowName: run.workflowName,
-  status: run.status,
-  trigger: run.trigger,
-  testerModel: run.testerModel,
-  startedAt: run.startedAt,
-  finishedAt: run.finishedAt
-})
 
 const saved = ({ workflow, warnings }: Workflows.Saved) => ({ ...workflow, warnings })
 
@@ -69,9 +57,9 @@ export const layer = HttpApiBuilder.group(ArmatureApi, "workflows", (handlers) =
         // The path names the workflow; core's decoder rejects unknown fields and reports the rest.
         const input = { ...body, workflowId: path.id } as Runs.DispatchRequest
         return Effect.map(Runs.dispatch(caller, input), (dispatched) => ({
-          run: summaryOf(dispatched.run),
+          run: toRunSummary(dispatched.run),
           created: dispatched.created,
-          runs: dispatched.runs.map(summaryOf),
+          runs: dispatched.runs.map(toRunSummary),
           sampleGroupId: dispatched.sampleGroupId
         }))
       })

@@ -1,0 +1,387 @@
+/**
+ * Monitoring-as-code (`armature apply`, SPEC §10): compares a config file with what the
+ * organization has, matching by name, and brings the organization in line through the same use
+ * cases as the API — so every rule and permission of the API holds for a file too. Applying the
+ * same file twice writes nothing the second time (in particular no new workflow version).
+ * Nothing is deleted: what the organization has beyond the file is listed, never removed.
+ */
+import { isDeepStrictEqual } from "node:util"
+import { Config, Effect, Option, Redacted, Schema, Struct } from "effect"
+import type { ConfigFile, MonitorEntry, ServerEntry, WorkflowEntry } from "./ConfigFile.js"
+import type { Caller } from "./domain/Audit.js"
+import type { AuthProfile, McpServer } from "./domain/McpServer.js"
+import { MonitorSpec } from "./domain/Monitor.js"
+import { WorkflowSpec } from "./domain/Workflow.js"
+import type { FieldError } from "./Errors.js"
+import * as Monitors from "./Monitors.js"
+import { MonitorStore } from "./ports/MonitorStore.js"
+import { SecretStore } from "./ports/SecretStore.js"
+import { ServerStore } from "./ports/ServerStore.js"
+import { WorkflowStore } from "./ports/WorkflowStore.js"
+import * as Roles from "./Roles.js"
+import * as Servers from "./Servers.js"
+import { failIfAny } from "./Validation.js"
+import * as Workflows from "./Workflows.js"
+
+export type Kind = "server" | "auth_profile" | "workflow" | "monitor"
+export type Action = "create" | "update" | "unchanged"
+
+/** One line of a plan: what happens to one named entry of the file. */
+export interface Step {
+  readonly kind: Kind
+  /** The entry's name; an auth profile is named `server/profile`. */
+  readonly name: string
+  readonly action: Action
+  /** For updates: the fields that differ from what is stored. */
+  readonly changes: ReadonlyArray<string>
+}
+
+export interface Plan {
+  readonly steps: ReadonlyArray<Step>
+  /** What the organization has that the file does not name; apply leaves it as it is. */
+  readonly notInFile: ReadonlyArray<{ readonly kind: Kind; readonly name: string }>
+}
+
+const sameName = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase()
+
+const loadCurrent = (orgId: string) =>
+  Effect.gen(function* () {
+    const servers = yield* Effect.flatMap(ServerStore, (s) => s.listServers(orgId))
+    const profiles = new Map<string, ReadonlyArray<AuthProfile>>()
+    for (const server of servers) {
+      profiles.set(server.id, yield* Effect.flatMap(ServerStore, (s) => s.listAuthProfiles(orgId, server.id)))
+    }
+    const workflows = yield* Effect.flatMap(WorkflowStore, (s) => s.listWorkflows(orgId))
+    const monitors = yield* Effect.flatMap(MonitorStore, (s) => s.listMonitors(orgId))
+    return { servers, profiles, workflows, monitors }
+  })
+
+type State = Effect.Effect.Success<ReturnType<typeof loadCurrent>>
+
+/** Name → id lookups for the references of workflows and monitors. */
+const refsOf = (state: State) => ({
+  server: (name: string) => state.servers.find((s) => sameName(s.name, name)),
+  profile: (serverId: string | undefined, name: string | undefined) =>
+    serverId === undefined || name === undefined
+      ? undefined
+      : state.profiles.get(serverId)?.find((p) => sameName(p.name, name))
+})
+
+/** The connection settings a server entry asks for, in the shape `Servers.update` takes. */
+const connectionOf = (entry: ServerEntry) => ({
+  transport: entry.transport,
+  baseUrl: entry.transport === "stdio" ? null : (entry.baseUrl ?? null),
+  command: entry.transport === "stdio" ? (entry.command ?? null) : null,
+  args: entry.args ?? [],
+  env: entry.env ?? {},
+  extraHeaders: entry.extraHeaders ?? {}
+})
+
+/** The fields of two records that differ. */
+const changedFields = (desired: Record<string, unknown>, stored: Record<string, unknown>) =>
+  Object.keys(desired).filter((key) => !isDeepStrictEqual(desired[key], stored[key]))
+
+/** Stored stdio environment values are secret references; compare what they hold. */
+const storedEnv = (server: McpServer) =>
+  Effect.gen(function* () {
+    const secrets = yield* SecretStore
+    const env: Record<string, string> = {}
+    for (const [key, value] of Object.entries(server.env)) {
+      env[key] = value.startsWith("secret:")
+        ? yield* secrets.get(server.orgId, value.slice("secret:".length)).pipe(
+            Effect.map(Redacted.value),
+            // An unreadable secret counts as different, so apply writes it again.
+            Effect.orElseSucceed(() => `${value} (unreadable)`)
+          )
+        : value
+    }
+    return env
+  })
+
+const profileSettings = (p: {
+  readonly kind: string
+  readonly headerName?: string | null | undefined
+  readonly tokenUrl?: string | null | undefined
+  readonly clientId?: string | null | undefined
+  readonly scopes?: ReadonlyArray<string> | undefined
+}) => ({
+  kind: p.kind,
+  headerName: p.headerName ?? null,
+  tokenUrl: p.tokenUrl ?? null,
+  clientId: p.clientId ?? null,
+  scopes: [...(p.scopes ?? [])]
+})
+
+type ServerWrite =
+  | ReturnType<typeof Servers.register>
+  | ReturnType<typeof Servers.update>
+  | ReturnType<typeof Servers.addAuthProfile>
+
+type ProfileEntry = ServerEntry["authProfiles"][number]
+
+/**
+ * The input `Servers` takes for a profile of the file. Its secret comes from the environment
+ * variable `tokenEnv` names (through Effect `Config`), never from the file.
+ */
+const profileInput = (entry: ProfileEntry, field: string) =>
+  Effect.gen(function* () {
+    const base = {
+      name: entry.name,
+      kind: entry.kind,
+      ...(entry.headerName === undefined ? {} : { headerName: entry.headerName }),
+      ...(entry.tokenUrl === undefined ? {} : { tokenUrl: entry.tokenUrl }),
+      ...(entry.clientId === undefined ? {} : { clientId: entry.clientId }),
+      ...(entry.scopes === undefined ? {} : { scopes: entry.scopes })
+    }
+    if (entry.kind === "none") return { input: base, errors: [] as FieldError[] }
+    if (entry.tokenEnv === undefined) {
+      return {
+        input: base,
+        errors: [
+          {
+            field: `${field}.tokenEnv`,
+            message: `names the environment variable holding the ${entry.kind} secret; required`
+          }
+        ]
+      }
+    }
+    const secret = yield* Config.option(Config.redacted(entry.tokenEnv)).pipe(
+      Effect.orElseSucceed(() => Option.none())
+    )
+    if (Option.isNone(secret)) {
+      return {
+        input: base,
+        errors: [{ field: `${field}.tokenEnv`, message: `environment variable ${entry.tokenEnv} is not set` }]
+      }
+    }
+    const value = Redacted.value(secret.value)
+    const key =
+      entry.kind === "bearer" ? "token" : entry.kind === "api_key_header" ? "headerValue" : "clientSecret"
+    return { input: { ...base, [key]: value }, errors: [] as FieldError[] }
+  })
+
+const workflowSpecOf = (entry: WorkflowEntry, serverId: string, authProfileId: string | null) =>
+  Schema.encodeSync(WorkflowSpec)({
+    ...Struct.omit(entry, "server", "authProfile"),
+    mcpServerId: serverId,
+    authProfileId
+  })
+
+const monitorSpecOf = (entry: MonitorEntry, serverId: string, authProfileId: string | null) =>
+  Schema.encodeSync(MonitorSpec)({
+    ...Struct.omit(entry, "server", "authProfile"),
+    mcpServerId: serverId,
+    authProfileId
+  })
+
+const storedMonitorSpec = (monitor: MonitorSpec) =>
+  Schema.encodeSync(MonitorSpec)(
+    Struct.pick(monitor, ...(Object.keys(MonitorSpec.fields) as Array<keyof MonitorSpec>))
+  )
+
+/** A placeholder id for references to what the plan has yet to create. */
+const pending = "00000000-0000-0000-0000-000000000000"
+
+/**
+ * Compares the file with the organization. Fails with `validation_failed` (fields named as in
+ * the file) when the file cannot be applied as it stands: a missing secret variable, or an
+ * auth profile whose settings differ from the stored one (profiles are immutable; give the new
+ * settings a new profile name).
+ */
+export const plan = (caller: Caller, config: ConfigFile) =>
+  Effect.map(prepare(caller, config), (prepared) => prepared.plan)
+
+const prepare = (caller: Caller, config: ConfigFile) =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "servers.read")
+    const state = yield* loadCurrent(caller.orgId)
+    const refs = refsOf(state)
+    const steps: Step[] = []
+    const errors: FieldError[] = []
+    const serverWrites: Array<ServerWrite> = []
+
+    for (const [i, entry] of config.servers.entries()) {
+      const existing = refs.server(entry.name)
+      const connection = connectionOf(entry)
+      const profiles: Array<Record<string, unknown>> = []
+      const newProfiles: Array<{ name: string; input: Record<string, unknown> }> = []
+      for (const [j, p] of entry.authProfiles.entries()) {
+        const field = `servers[${i}].authProfiles[${j}]`
+        const stored = existing === undefined ? undefined : refs.profile(existing.id, p.name)
+        if (stored !== undefined) {
+          const changed = changedFields(profileSettings(p), profileSettings(stored))
+          if (changed.length > 0) {
+            errors.push({
+              field,
+              message: `auth profile "${p.name}" exists with other settings (${changed.join(", ")}); profiles cannot be changed in place — give the new settings a new profile name`
+            })
+          }
+          continue
+        }
+        const { input, errors: secretErrors } = yield* profileInput(p, field)
+        errors.push(...secretErrors)
+        profiles.push(input)
+        newProfiles.push({ name: p.name, input })
+      }
+      if (existing === undefined) {
+        steps.push({ kind: "server", name: entry.name, action: "create", changes: [] })
+        for (const p of newProfiles) {
+          steps.push({ kind: "auth_profile", name: `${entry.name}/${p.name}`, action: "create", changes: [] })
+        }
+        serverWrites.push(
+          Servers.register(caller, { name: entry.name, ...connection, authProfiles: profiles })
+        )
+        continue
+      }
+      const changes = changedFields(connection, { ...existing, env: yield* storedEnv(existing) })
+      steps.push({
+        kind: "server",
+        name: entry.name,
+        action: changes.length > 0 ? "update" : "unchanged",
+        changes
+      })
+      if (changes.length > 0) {
+        serverWrites.push(
+          Servers.update(
+            caller,
+            existing.id,
+            Struct.pick(connection, ...(changes as Array<keyof typeof connection>))
+          )
+        )
+      }
+      for (const p of newProfiles) {
+        steps.push({ kind: "auth_profile", name: `${entry.name}/${p.name}`, action: "create", changes: [] })
+        serverWrites.push(Servers.addAuthProfile(caller, existing.id, p.input))
+      }
+    }
+
+    const workflowWrites = config.workflows.map((entry) => {
+      const server = refs.server(entry.server)
+      const profile = refs.profile(server?.id, entry.authProfile)
+      const existing = state.workflows.find((w) => sameName(w.spec.name, entry.name))
+      if (existing === undefined) {
+        steps.push({ kind: "workflow", name: entry.name, action: "create", changes: [] })
+      } else {
+        const desired = workflowSpecOf(
+          entry,
+          server?.id ?? pending,
+          entry.authProfile ? (profile?.id ?? pending) : null
+        )
+        const changes = changedFields(desired, Schema.encodeSync(WorkflowSpec)(existing.spec))
+        steps.push({
+          kind: "workflow",
+          name: entry.name,
+          action: changes.length > 0 ? "update" : "unchanged",
+          changes
+        })
+        if (changes.length === 0) return undefined
+      }
+      return { entry, existing }
+    })
+
+    const monitorWrites = config.monitors.map((entry) => {
+      const server = refs.server(entry.server)
+      const profile = refs.profile(server?.id, entry.authProfile)
+      const existing = state.monitors.find((m) => sameName(m.name, entry.name))
+      if (existing === undefined) {
+        steps.push({ kind: "monitor", name: entry.name, action: "create", changes: [] })
+      } else {
+        const desired = monitorSpecOf(
+          entry,
+          server?.id ?? pending,
+          entry.authProfile ? (profile?.id ?? pending) : null
+        )
+        const changes = changedFields(desired, storedMonitorSpec(existing))
+        steps.push({
+          kind: "monitor",
+          name: entry.name,
+          action: changes.length > 0 ? "update" : "unchanged",
+          changes
+        })
+        if (changes.length === 0) return undefined
+      }
+      return { entry, existing }
+    })
+
+    yield* failIfAny(errors)
+
+    const named = (kind: Kind, names: ReadonlyArray<string>, inFile: ReadonlyArray<{ name: string }>) =>
+      names.filter((n) => !inFile.some((e) => sameName(e.name, n))).map((name) => ({ kind, name }))
+    const notInFile = [
+      ...named(
+        "server",
+        state.servers.map((s) => s.name),
+        config.servers
+      ),
+      ...named(
+        "workflow",
+        state.workflows.map((w) => w.spec.name),
+        config.workflows
+      ),
+      ...named(
+        "monitor",
+        state.monitors.map((m) => m.name),
+        config.monitors
+      )
+    ]
+
+    /** Servers first; then workflows and monitors, whose references resolve against the new state. */
+    const execute = Effect.gen(function* () {
+      for (const write of serverWrites) yield* write
+      const after = refsOf(yield* loadCurrent(caller.orgId))
+      const idsOf = (entry: { server: string; authProfile?: string | undefined }) => {
+        const server = after.server(entry.server)!
+        return { serverId: server.id, profileId: after.profile(server.id, entry.authProfile)?.id ?? null }
+      }
+      for (const write of workflowWrites) {
+        if (write === undefined) continue
+        const { serverId, profileId } = idsOf(write.entry)
+        const spec = workflowSpecOf(write.entry, serverId, profileId)
+        if (write.existing === undefined) yield* Workflows.create(caller, spec)
+        else yield* Workflows.update(caller, write.existing.id, { spec })
+      }
+      for (const write of monitorWrites) {
+        if (write === undefined) continue
+        const { serverId, profileId } = idsOf(write.entry)
+        const spec = monitorSpecOf(write.entry, serverId, profileId)
+        if (write.existing === undefined) yield* Monitors.create(caller, spec)
+        else yield* Monitors.update(caller, write.existing.id, spec)
+      }
+    })
+
+    return { plan: { steps, notInFile } satisfies Plan, execute }
+  })
+
+/** Applies a file: the plan's creates and updates, in order (servers before what uses them). */
+export const apply = (caller: Caller, config: ConfigFile) =>
+  Effect.gen(function* () {
+    const { plan, execute } = yield* prepare(caller, config)
+    yield* execute
+    return plan
+  })
+
+const signs: Record<Action, string> = { create: "+", update: "~", unchanged: "=" }
+const labels: Record<Kind, string> = {
+  server: "server",
+  auth_profile: "auth profile",
+  workflow: "workflow",
+  monitor: "monitor"
+}
+
+/** A plan as a person reads it, one line per entry, with a closing count. */
+export const render = (plan: Plan): string => {
+  const lines = plan.steps.map(
+    (s) =>
+      `${signs[s.action]} ${s.action.padEnd(9)} ${labels[s.kind]} "${s.name}"${s.changes.length > 0 ? ` (${s.changes.join(", ")})` : ""}`
+  )
+  for (const n of plan.notInFile) lines.push(`  not in file ${labels[n.kind]} "${n.name}" (left as it is)`)
+  const count = (action: Action) => plan.steps.filter((s) => s.action === action).length
+  lines.push(
+    "",
+    `${count("create")} to create, ${count("update")} to update, ${count("unchanged")} unchanged.`
+  )
+  return lines.join("\n")
+}
+
+/** Whether applying the plan would write anything. */
+export const hasChanges = (plan: Plan): boolean => plan.steps.some((s) => s.action !== "unchanged")

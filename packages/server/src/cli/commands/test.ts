@@ -1,0 +1,75 @@
+import { PgStore } from "@armature/store-postgres"
+import { Command, Options } from "@effect/cli"
+import { FileSystem } from "@effect/platform"
+import { Clock, Console, Data, Effect, Layer, Option } from "effect"
+import * as App from "../../app/App.js"
+import { StoreUnavailable } from "../../app/Store.js"
+import * as ServerConfig from "../../config/ServerConfig.js"
+import * as Settings from "../../config/settingsFile.js"
+import * as Junit from "../../localTest/junit.js"
+import * as LocalTest from "../../localTest/LocalTest.js"
+import * as ConfigFileArg from "../configFileArg.js"
+
+/** A fresh in-memory store: the file is applied to it, and it is gone when the command ends. */
+const scratchStore = PgStore.layerPglite().pipe(
+  Layer.mapError((cause) => new StoreUnavailable({ message: "cannot open an in-memory store", cause }))
+)
+
+/** `armature test` found failures; the exit code says so to CI. */
+export class ChecksFailed extends Data.TaggedError("ChecksFailed")<{ readonly message: string }> {}
+
+const junit = Options.file("junit").pipe(
+  Options.optional,
+  Options.withDescription("write the results as JUnit XML to this path")
+)
+
+const marks: Record<LocalTest.CaseStatus, string> = { pass: "✓", fail: "✗", error: "!", skipped: "○" }
+
+const line = (r: LocalTest.CaseResult) =>
+  [
+    `${marks[r.status]} ${r.kind.padEnd(8)} ${r.name} (${r.server}) — ${r.status === "skipped" ? "skipped: " : ""}${r.message}`,
+    ...(r.status === "fail" || r.status === "error" ? r.details.map((d) => `      ${d}`) : [])
+  ].join("\n")
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
+
+/**
+ * `armature test <file>`: checks the file's monitors and runs its workflows once, on an
+ * in-memory store (nothing is written to any deployment), printing each result as it completes.
+ * Exits non-zero when any check or run fails or errors.
+ */
+export const test = Command.make(
+  "test",
+  { settings: Settings.option, junit, file: ConfigFileArg.file },
+  ({ settings, junit, file }) =>
+    Effect.gen(function* () {
+      const config = yield* ConfigFileArg.load(file)
+      const started = yield* Clock.currentTimeMillis
+      const runs = config.workflows.reduce((n, w) => n + w.testerModels.length, 0)
+      yield* Console.log(
+        `Testing ${file}: ${plural(config.monitors.length, "monitor")}, ${plural(runs, "workflow run")}.\n`
+      )
+      const results = yield* LocalTest.run(config, (r) => Console.log(line(r))).pipe(
+        Effect.provide(App.servicesWith(scratchStore).pipe(Layer.provide(ServerConfig.layer)))
+      )
+      const count = (status: LocalTest.CaseStatus) => results.filter((r) => r.status === status).length
+      const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
+      yield* Console.log(
+        `\n${count("pass")} passed, ${count("fail")} failed, ${count("error")} errored, ${count("skipped")} skipped in ${seconds.toFixed(1)} s.`
+      )
+      if (Option.isSome(junit)) {
+        const fs = yield* FileSystem.FileSystem
+        yield* fs.writeFileString(junit.value, Junit.render(results))
+        yield* Console.log(`JUnit report written to ${junit.value}.`)
+      }
+      if (LocalTest.failed(results)) {
+        return yield* new ChecksFailed({
+          message: `${plural(count("fail") + count("error"), "check")} did not pass`
+        })
+      }
+    }).pipe(Effect.scoped, Settings.using(settings))
+).pipe(
+  Command.withDescription(
+    "Run a monitoring-as-code file's monitors and workflows once, locally (for CI): progress, JUnit XML, non-zero exit on failure"
+  )
+)

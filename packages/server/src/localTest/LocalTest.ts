@@ -1,0 +1,228 @@
+/**
+ * `armature test`: runs a config file's monitors and workflows once, locally, for CI. The file is
+ * applied to a fresh in-memory store and everything runs through the same code as the server —
+ * the monitor check, and the run job with its tester agent and judge — so a pass here means what
+ * a pass means in production.
+ */
+import {
+  type Caller,
+  ConfigApply,
+  type ConfigFile,
+  type Ids,
+  LanguageModels,
+  type Monitor,
+  MonitorStore,
+  type Run,
+  Runs,
+  type SecretInArguments,
+  ServerStore,
+  type StoreError,
+  type ValidationFailed,
+  type Workflow,
+  WorkflowStore
+} from "@armature/core"
+import { MonitorCheck, RunJob, type SessionPool } from "@armature/runner"
+import { Clock, Effect, Option } from "effect"
+import * as Bootstrap from "../app/Bootstrap.js"
+
+export type CaseStatus = "pass" | "fail" | "error" | "skipped"
+
+/** One result: a monitor check, or one run of a workflow with one tester model. */
+export interface CaseResult {
+  readonly kind: "monitor" | "workflow"
+  /** The monitor's name, or the workflow's name and tester model. */
+  readonly name: string
+  /** The MCP server it ran against. */
+  readonly server: string
+  readonly status: CaseStatus
+  readonly durationMs: number
+  /** Why it did not pass, or what it found (one line). */
+  readonly message: string
+  /** More lines for a failure: the criteria and assertions that failed. */
+  readonly details: ReadonlyArray<string>
+}
+
+/** Types a literal as a `CaseResult`, so monitor and workflow cases mix in one list. */
+const caseResult = (result: CaseResult): CaseResult => result
+
+const elapsed = (started: number) => Effect.map(Clock.currentTimeMillis, (now) => now - started)
+
+const serverNameOf = (orgId: string, serverId: string) =>
+  Effect.map(
+    Effect.flatMap(ServerStore, (s) => s.getServer(orgId, serverId)),
+    Option.match({ onNone: () => serverId, onSome: (s) => s.name })
+  )
+
+const checkMonitor = (
+  monitor: Monitor
+): Effect.Effect<CaseResult, StoreError, ServerStore | SessionPool.SessionPool | Ids> =>
+  Effect.gen(function* () {
+    const store = yield* ServerStore
+    const started = yield* Clock.currentTimeMillis
+    const server = Option.getOrThrow(yield* store.getServer(monitor.orgId, monitor.mcpServerId))
+    const profiles = yield* store.listAuthProfiles(monitor.orgId, server.id)
+    const profile =
+      profiles.find((p) => p.id === monitor.authProfileId) ??
+      [...profiles].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())[0] ??
+      null
+    const check = yield* MonitorCheck.execute({
+      monitor,
+      server,
+      profile,
+      scheduledAt: new Date(started)
+    })
+    const tools = [monitor.toolName, ...monitor.nextSteps.map((s) => s.toolName)].join(" → ")
+    const passed = check.outcome === "pass" || check.outcome === "degraded"
+    return caseResult({
+      kind: "monitor",
+      name: monitor.name,
+      server: server.name,
+      status: passed ? "pass" : check.outcome === "fail" ? "fail" : "error",
+      durationMs: yield* elapsed(started),
+      message: passed
+        ? `${tools} answered in ${check.latencyMs} ms${check.outcome === "degraded" ? ` (degraded: over ${monitor.degradedAboveMs} ms)` : ""}`
+        : `${tools}: ${check.error ?? check.resultExcerpt ?? check.outcome}`,
+      details: passed || check.resultExcerpt === null ? [] : [check.resultExcerpt]
+    })
+  })
+
+/** Why a run did not pass, line by line: its error, or the failed criteria and assertions. */
+const failuresOf = (run: Run): ReadonlyArray<string> => [
+  ...(run.error ? [`${run.error.code}: ${run.error.message}`] : []),
+  ...run.criteria
+    .filter((c) => c.required && c.verdict !== "pass")
+    .map((c) => `criterion ${c.verdict}: ${c.text} — ${c.reasoning}`),
+  ...run.assertions
+    .filter((a) => a.required && !a.passed)
+    .map((a) => `assertion ${a.type} failed: ${a.message}`)
+]
+
+const missingModel = (models: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const languageModels = yield* LanguageModels
+    for (const id of models) {
+      const resolved = yield* Effect.either(languageModels.resolve(id))
+      if (resolved._tag === "Left") return Option.some(id)
+    }
+    return Option.none<string>()
+  })
+
+const runWorkflow = (caller: Caller, workflow: Workflow, testerModel: string) =>
+  Effect.gen(function* () {
+    const started = yield* Clock.currentTimeMillis
+    const name = `${workflow.spec.name} [${testerModel}]`
+    const server = yield* serverNameOf(workflow.orgId, workflow.spec.mcpServerId)
+    const missing = yield* missingModel([testerModel, workflow.spec.judgeModel])
+    if (Option.isSome(missing)) {
+      return caseResult({
+        kind: "workflow",
+        name,
+        server,
+        status: "skipped",
+        durationMs: 0,
+        message: `model ${missing.value} is not configured: set OPENAI_API_KEY (and OPENAI_BASE_URL for an OpenAI-compatible endpoint)`,
+        details: []
+      })
+    }
+    const { run } = yield* Runs.dispatch(caller, {
+      workflowId: workflow.id,
+      testerModel,
+      trigger: "ci",
+      reason: "armature test"
+    })
+    const executed = yield* RunJob.executeRun(caller.orgId, run.id, 1)
+    const ended = executed.run ?? run
+    const failures = failuresOf(ended)
+    const passedCriteria = ended.criteria.filter((c) => c.verdict === "pass").length
+    return caseResult({
+      kind: "workflow",
+      name,
+      server,
+      status: ended.status === "pass" ? "pass" : ended.status === "error" ? "error" : "fail",
+      durationMs: yield* elapsed(started),
+      message:
+        ended.status === "pass"
+          ? `${passedCriteria}/${ended.criteria.length} criteria passed, ${ended.toolCalls.length} tool calls`
+          : `run ${ended.status}${failures[0] ? `: ${failures[0]}` : ""}`,
+      details: failures
+    })
+  })
+
+/**
+ * Applies the file to the (empty) store, then checks every monitor and runs every workflow once
+ * per tester model, reporting each result as it completes. Workflows whose models are not
+ * configured are skipped, with how to configure them.
+ */
+export const run = <R>(
+  config: ConfigFile.ConfigFile,
+  report: (result: CaseResult) => Effect.Effect<void, never, R>
+) =>
+  Effect.gen(function* () {
+    yield* Bootstrap.bootstrap
+    const caller = yield* Bootstrap.operator
+    // Servers first: what runs against a server that cannot be reached is reported as an error
+    // of its own, instead of stopping the whole test at the first unreachable server.
+    yield* ConfigApply.apply(caller, { servers: config.servers, workflows: [], monitors: [] })
+    const servers = yield* Effect.flatMap(ServerStore, (s) => s.listServers(caller.orgId))
+    const down = new Map(
+      servers.filter((s) => s.state === "unreachable").map((s) => [s.name.toLowerCase(), s] as const)
+    )
+    // What cannot run is reported as a case of its own instead of stopping the whole test: an
+    // entry on an unreachable server is an error; an entry the server's catalog rejects (its
+    // tool or arguments no longer match, the contract change Armature exists to catch) fails.
+    const blocked: CaseResult[] = []
+    const block = (
+      entry: ConfigFile.MonitorEntry | ConfigFile.WorkflowEntry,
+      status: CaseStatus,
+      message: string,
+      details: ReadonlyArray<string> = []
+    ) => {
+      const kind = "testerModels" in entry ? "workflow" : "monitor"
+      const names =
+        "testerModels" in entry ? entry.testerModels.map((m) => `${entry.name} [${m}]`) : [entry.name]
+      for (const name of names) {
+        blocked.push(
+          caseResult({ kind, name, server: entry.server, status, durationMs: 0, message, details })
+        )
+      }
+    }
+    const entries = [
+      ...config.monitors.map((m) => ({ monitors: [m], workflows: [], entry: m })),
+      ...config.workflows.map((w) => ({ monitors: [], workflows: [w], entry: w }))
+    ]
+    for (const { entry, ...only } of entries) {
+      const server = down.get(entry.server.toLowerCase())
+      if (server !== undefined) {
+        block(entry, "error", `server unreachable: ${server.lastProbeError ?? "no answer"}`)
+        continue
+      }
+      const rejected = (e: ValidationFailed | SecretInArguments) =>
+        Effect.sync(() => {
+          const fields = e.fieldErrors.map((f) => `${f.field}: ${f.message}`)
+          block(entry, "fail", `rejected against the server's tools: ${fields.join("; ")}`)
+        })
+      yield* ConfigApply.apply(caller, { servers: config.servers, ...only }).pipe(
+        Effect.catchTags({ ValidationFailed: rejected, SecretInArguments: rejected })
+      )
+    }
+    yield* Effect.forEach(blocked, report)
+    const monitors = yield* Effect.flatMap(MonitorStore, (s) => s.listMonitors(caller.orgId))
+    const workflows = yield* Effect.flatMap(WorkflowStore, (s) => s.listWorkflows(caller.orgId))
+    // Monitors first: they are quick, and a broken server shows before any model is paid for.
+    const checked = yield* Effect.forEach(monitors, (m) => Effect.tap(checkMonitor(m), report), {
+      concurrency: 4
+    })
+    const runs = workflows.flatMap((w) => w.spec.testerModels.map((model) => [w, model] as const))
+    const ran = yield* Effect.forEach(
+      runs,
+      ([w, model]) => Effect.tap(runWorkflow(caller, w, model), report),
+      {
+        concurrency: 2
+      }
+    )
+    return [...blocked, ...checked, ...ran]
+  })
+
+/** Whether a CI job should fail: any case that failed or errored (skipped ones do not). */
+export const failed = (results: ReadonlyArray<CaseResult>): boolean =>
+  results.some((r) => r.status === "fail" || r.status === "error")
