@@ -13,6 +13,7 @@ import type { AuthProfile, McpServer } from "./domain/McpServer.js"
 import { MonitorSpec } from "./domain/Monitor.js"
 import { WorkflowSpec } from "./domain/Workflow.js"
 import type { FieldError } from "./Errors.js"
+import { type AuthProfileInput, checkAuthProfile, checkRegistration } from "./internal/serverInput.js"
 import * as Monitors from "./Monitors.js"
 import { MonitorStore } from "./ports/MonitorStore.js"
 import { SecretStore } from "./ports/SecretStore.js"
@@ -179,6 +180,24 @@ const storedMonitorSpec = (monitor: MonitorSpec) =>
     Struct.pick(monitor, ...(Object.keys(MonitorSpec.fields) as Array<keyof MonitorSpec>))
   )
 
+/**
+ * The auth profile an entry asks for. An entry that names none leaves the choice to the use case
+ * (which picks the server's default), so whatever is stored then counts as what the file wants —
+ * but only on the same server: a stored profile belongs to the stored server, and an entry moved
+ * to another server must not carry it along (the use case would refuse it), so it asks for none.
+ */
+const profileIdOf = (
+  entry: { readonly authProfile?: string | undefined },
+  named: AuthProfile | undefined,
+  serverId: string,
+  stored: { readonly mcpServerId: string; readonly authProfileId: string | null } | undefined
+): string | null =>
+  entry.authProfile !== undefined
+    ? (named?.id ?? pending)
+    : stored !== undefined && stored.mcpServerId === serverId
+      ? stored.authProfileId
+      : null
+
 /** A placeholder id for references to what the plan has yet to create. */
 const pending = "00000000-0000-0000-0000-000000000000"
 
@@ -196,6 +215,7 @@ const prepare = (caller: Caller, config: ConfigFile) =>
     yield* Roles.authorize(caller.actor, "servers.read")
     const state = yield* loadCurrent(caller.orgId)
     const refs = refsOf(state)
+    const policy = yield* Servers.ServerPolicy
     const steps: Step[] = []
     const errors: FieldError[] = []
     const serverWrites: Array<ServerWrite> = []
@@ -203,6 +223,14 @@ const prepare = (caller: Caller, config: ConfigFile) =>
     for (const [i, entry] of config.servers.entries()) {
       const existing = refs.server(entry.name)
       const connection = connectionOf(entry)
+      // The rules `Servers` applies, checked here so that a file they refuse fails before any
+      // write (not halfway through) and names its fields as in the file.
+      errors.push(
+        ...checkRegistration(
+          { name: entry.name, ...connection, authProfiles: [] },
+          policy.allowInsecureHttp
+        ).map((e) => ({ field: `servers[${i}].${e.field}`, message: e.message }))
+      )
       const profiles: Array<Record<string, unknown>> = []
       const newProfiles: Array<{ name: string; input: Record<string, unknown> }> = []
       for (const [j, p] of entry.authProfiles.entries()) {
@@ -220,6 +248,10 @@ const prepare = (caller: Caller, config: ConfigFile) =>
         }
         const { input, errors: secretErrors } = yield* profileInput(p, field)
         errors.push(...secretErrors)
+        // Without its secret the profile is already reported; checking it would only repeat that.
+        if (secretErrors.length === 0) {
+          errors.push(...checkAuthProfile(field, input as AuthProfileInput, policy.allowInsecureHttp))
+        }
         profiles.push(input)
         newProfiles.push({ name: p.name, input })
       }
@@ -262,11 +294,8 @@ const prepare = (caller: Caller, config: ConfigFile) =>
       if (existing === undefined) {
         steps.push({ kind: "workflow", name: entry.name, action: "create", changes: [] })
       } else {
-        const desired = workflowSpecOf(
-          entry,
-          server?.id ?? pending,
-          entry.authProfile ? (profile?.id ?? pending) : null
-        )
+        const serverId = server?.id ?? pending
+        const desired = workflowSpecOf(entry, serverId, profileIdOf(entry, profile, serverId, existing.spec))
         const changes = changedFields(desired, Schema.encodeSync(WorkflowSpec)(existing.spec))
         steps.push({
           kind: "workflow",
@@ -286,11 +315,8 @@ const prepare = (caller: Caller, config: ConfigFile) =>
       if (existing === undefined) {
         steps.push({ kind: "monitor", name: entry.name, action: "create", changes: [] })
       } else {
-        const desired = monitorSpecOf(
-          entry,
-          server?.id ?? pending,
-          entry.authProfile ? (profile?.id ?? pending) : null
-        )
+        const serverId = server?.id ?? pending
+        const desired = monitorSpecOf(entry, serverId, profileIdOf(entry, profile, serverId, existing))
         const changes = changedFields(desired, storedMonitorSpec(existing))
         steps.push({
           kind: "monitor",
@@ -329,20 +355,26 @@ const prepare = (caller: Caller, config: ConfigFile) =>
     const execute = Effect.gen(function* () {
       for (const write of serverWrites) yield* write
       const after = refsOf(yield* loadCurrent(caller.orgId))
-      const idsOf = (entry: { server: string; authProfile?: string | undefined }) => {
+      const idsOf = (
+        entry: { server: string; authProfile?: string | undefined },
+        stored: { readonly mcpServerId: string; readonly authProfileId: string | null } | undefined
+      ) => {
         const server = after.server(entry.server)!
-        return { serverId: server.id, profileId: after.profile(server.id, entry.authProfile)?.id ?? null }
+        return {
+          serverId: server.id,
+          profileId: profileIdOf(entry, after.profile(server.id, entry.authProfile), server.id, stored)
+        }
       }
       for (const write of workflowWrites) {
         if (write === undefined) continue
-        const { serverId, profileId } = idsOf(write.entry)
+        const { serverId, profileId } = idsOf(write.entry, write.existing?.spec)
         const spec = workflowSpecOf(write.entry, serverId, profileId)
         if (write.existing === undefined) yield* Workflows.create(caller, spec)
         else yield* Workflows.update(caller, write.existing.id, { spec })
       }
       for (const write of monitorWrites) {
         if (write === undefined) continue
-        const { serverId, profileId } = idsOf(write.entry)
+        const { serverId, profileId } = idsOf(write.entry, write.existing)
         const spec = monitorSpecOf(write.entry, serverId, profileId)
         if (write.existing === undefined) yield* Monitors.create(caller, spec)
         else yield* Monitors.update(caller, write.existing.id, spec)

@@ -11,6 +11,7 @@ import type { CatalogDiff, CatalogVersion, ToolChange } from "./domain/Catalog.j
 import type { AuthProfile, McpServer } from "./domain/McpServer.js"
 import {
   type Conflict,
+  type FieldError,
   type ForbiddenRole,
   NotFound,
   type ServerUnreachable,
@@ -136,6 +137,25 @@ const envAsSecrets = (orgId: string, env: Readonly<Record<string, string>>) =>
     return stored
   })
 
+/**
+ * Field errors for `secret:<ref>` values a server does not already hold. Such a value is kept as a
+ * reference, so adopting another record's reference would share its secret — and deleting it when
+ * this server's environment changes would break the other record. Only the server's own
+ * references may be sent back; any other value must be given in plain text.
+ */
+const foreignSecretRefs = (
+  env: Readonly<Record<string, string>>,
+  owned: Readonly<Record<string, string>>
+): ReadonlyArray<FieldError> => {
+  const own = new Set(Object.values(owned))
+  return Object.entries(env)
+    .filter(([, value]) => value.startsWith("secret:") && !own.has(value))
+    .map(([key]) => ({
+      field: `env.${key}`,
+      message: "is a secret reference this server does not hold; give the value itself"
+    }))
+}
+
 const probeOutcome = (error: ServerUnreachable | null): ProbeOutcome =>
   error === null ? { ok: true } : { ok: false, error: { reason: error.reason, message: error.message } }
 
@@ -161,7 +181,10 @@ export const register = (
     yield* Roles.authorize(caller.actor, "servers.write")
     const policy = yield* ServerPolicy
     const spec = yield* decode(RegisterInput)(input)
-    yield* failIfAny(checkRegistration(spec, policy.allowInsecureHttp))
+    yield* failIfAny([
+      ...checkRegistration(spec, policy.allowInsecureHttp),
+      ...foreignSecretRefs(spec.env, {})
+    ])
     const store = yield* ServerStore
     const existing = yield* store.listServers(caller.orgId)
     const name = spec.name.trim()
@@ -295,7 +318,10 @@ export const update = (
       extraHeaders: changes.extraHeaders ?? current.extraHeaders,
       authProfiles: []
     }
-    yield* failIfAny(checkRegistration(merged, policy.allowInsecureHttp))
+    yield* failIfAny([
+      ...checkRegistration(merged, policy.allowInsecureHttp),
+      ...foreignSecretRefs(merged.env, current.env)
+    ])
     const store = yield* ServerStore
     const secrets = yield* SecretStore
     const tx = yield* Transactor

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Layer, Option, Redacted } from "effect"
+import { Effect, Exit, Layer, Option, Redacted, TestClock } from "effect"
 import * as Alerting from "../src/Alerting.js"
 import type { ValidationFailed } from "../src/Errors.js"
 import * as Monitors from "../src/Monitors.js"
@@ -259,6 +259,195 @@ describe("Servers.addAuthProfile", () => {
           Servers.addAuthProfile(editor, server.id, { name: "ci", kind: "none" })
         )
         expect(fieldErrors(exit).map((f) => f.field)).toEqual(["name"])
+      })
+    )
+  )
+})
+
+describe("Servers.update", () => {
+  const stdio = {
+    name: "Local",
+    transport: "stdio",
+    command: "node",
+    args: ["server.js"],
+    env: { API_TOKEN: "s3cr3t-one", REGION: "eu" }
+  }
+  const secretValue = (ref: string) =>
+    Effect.flatMap(SecretStore, (s) => s.get(orgId, ref.slice("secret:".length))).pipe(
+      Effect.map(Redacted.value)
+    )
+
+  it.effect("a new URL is stored and probed again with a fresh session", () => {
+    const server = fakeServer()
+    return run(
+      server,
+      Effect.gen(function* () {
+        yield* TestClock.setTime(1_000)
+        const { server: s } = yield* Servers.register(editor, base)
+        yield* TestClock.setTime(2_000)
+        const connects = server.connects
+        const result = yield* Servers.update(editor, s.id, { baseUrl: "https://weather.example.org/mcp" })
+        expect(server.connects).toBe(connects + 1)
+        expect(result.probe).toEqual({ ok: true })
+        expect(result.server).toMatchObject({
+          id: s.id,
+          name: "Weather",
+          transport: "streamable_http",
+          baseUrl: "https://weather.example.org/mcp",
+          state: "active"
+        })
+        expect(result.server.updatedAt.getTime()).toBe(2_000)
+        expect(result.server.createdAt.getTime()).toBe(1_000)
+        const saved = yield* Servers.get(editor, s.id)
+        expect(saved.server.baseUrl).toBe("https://weather.example.org/mcp")
+        // Profiles are kept; the catalog is not versioned again by a probe.
+        expect(saved.authProfiles.map((p) => p.name)).toEqual(["default"])
+        expect(saved.catalog?.version).toBe(1)
+
+        // The re-probe reports an unreachable new address and marks the server so.
+        server.failure = refused()
+        const down = yield* Servers.update(editor, s.id, { baseUrl: "https://down.example.org/mcp" })
+        expect(down.probe).toMatchObject({ ok: false, error: { reason: "connection_refused" } })
+        const after = yield* Servers.get(editor, s.id)
+        expect(after.server.state).toBe("unreachable")
+        expect(after.server.baseUrl).toBe("https://down.example.org/mcp")
+      })
+    )
+  })
+
+  it.effect("an invalid URL is a field error and leaves the stored server as it was", () => {
+    const server = fakeServer()
+    return run(
+      server,
+      Effect.gen(function* () {
+        const { server: s } = yield* Servers.register(editor, base)
+        const stored = (yield* Servers.get(editor, s.id)).server
+        const connects = server.connects
+        for (const baseUrl of ["not a url", "http://example.com/mcp", "ftp://example.com/mcp", null]) {
+          const exit = yield* Effect.exit(Servers.update(editor, s.id, { baseUrl }))
+          expect(fieldErrors(exit).map((f) => f.field)).toEqual(["baseUrl"])
+        }
+        const headers = yield* Effect.exit(
+          Servers.update(editor, s.id, { extraHeaders: { "Bad Header": "x" } })
+        )
+        expect(fieldErrors(headers).map((f) => f.field)).toEqual(["extraHeaders.Bad Header"])
+        // Settings of another transport are refused, as at registration.
+        const stray = yield* Effect.exit(Servers.update(editor, s.id, { args: ["x"], env: { A: "b" } }))
+        expect(
+          fieldErrors(stray)
+            .map((f) => f.field)
+            .sort()
+        ).toEqual(["args", "env"])
+        const shape = yield* Effect.exit(Servers.update(editor, s.id, { baseUrl: 42 }))
+        expect(new Set(fieldErrors(shape).map((f) => f.field))).toEqual(new Set(["baseUrl"]))
+        expect((yield* Servers.get(editor, s.id)).server).toEqual(stored)
+        expect(server.connects).toBe(connects)
+      })
+    )
+  })
+
+  it.effect("stdio environment values become secret references; replaced ones are deleted", () =>
+    run(
+      fakeServer(),
+      Effect.gen(function* () {
+        const { server: s } = yield* Servers.register(editor, stdio)
+        const before = s.env
+        expect(yield* secretValue(before.API_TOKEN!)).toBe("s3cr3t-one")
+
+        // A changed value and a kept reference (as a client sends back what it read).
+        const result = yield* Servers.update(editor, s.id, {
+          env: { API_TOKEN: "s3cr3t-two", REGION: before.REGION!, DEBUG: "1" }
+        })
+        expect(JSON.stringify(result)).not.toContain("s3cr3t")
+        const env = result.server.env
+        expect(Object.values(env).every((v) => v.startsWith("secret:"))).toBe(true)
+        expect(env.REGION).toBe(before.REGION)
+        expect(env.API_TOKEN).not.toBe(before.API_TOKEN)
+        expect(yield* secretValue(env.API_TOKEN!)).toBe("s3cr3t-two")
+        expect(yield* secretValue(env.DEBUG!)).toBe("1")
+        expect(yield* secretValue(env.REGION!)).toBe("eu")
+        const replaced = yield* Effect.exit(secretValue(before.API_TOKEN!))
+        expect(Exit.isFailure(replaced) && JSON.stringify(replaced.cause)).toContain("SecretNotFound")
+
+        // Dropping a key deletes its secret; leaving env out keeps the environment.
+        const dropped = yield* Servers.update(editor, s.id, { env: { API_TOKEN: env.API_TOKEN! } })
+        expect(Object.keys(dropped.server.env)).toEqual(["API_TOKEN"])
+        expect(Exit.isFailure(yield* Effect.exit(secretValue(env.REGION!)))).toBe(true)
+        expect(Exit.isFailure(yield* Effect.exit(secretValue(env.DEBUG!)))).toBe(true)
+        const args = yield* Servers.update(editor, s.id, { args: ["server.js", "--verbose"] })
+        expect(args.server.env).toEqual(dropped.server.env)
+        expect(args.server.args).toEqual(["server.js", "--verbose"])
+        expect(yield* secretValue(env.API_TOKEN!)).toBe("s3cr3t-two")
+      })
+    )
+  )
+
+  it.effect("a secret reference of another record cannot be adopted, so it is never deleted by mistake", () =>
+    run(
+      fakeServer(),
+      Effect.gen(function* () {
+        const { server: a } = yield* Servers.register(editor, stdio)
+        const { server: b } = yield* Servers.register(editor, { ...stdio, name: "Other", env: {} })
+        const foreignRef = a.env.API_TOKEN!
+        const adopted = yield* Effect.exit(Servers.update(editor, b.id, { env: { STOLEN: foreignRef } }))
+        expect(fieldErrors(adopted).map((f) => f.field)).toEqual(["env.STOLEN"])
+        const registered = yield* Effect.exit(
+          Servers.register(editor, { ...stdio, name: "Third", env: { STOLEN: foreignRef } })
+        )
+        expect(fieldErrors(registered).map((f) => f.field)).toEqual(["env.STOLEN"])
+        // Server A's secret is intact and still its own.
+        expect(yield* secretValue(foreignRef)).toBe("s3cr3t-one")
+        expect((yield* Servers.get(editor, b.id)).server.env).toEqual({})
+      })
+    )
+  )
+
+  it.effect("switching transport drops the settings of the old one and deletes its secrets", () =>
+    run(
+      fakeServer(),
+      Effect.gen(function* () {
+        const { server: s } = yield* Servers.register(editor, stdio)
+        const missing = yield* Effect.exit(Servers.update(editor, s.id, { transport: "streamable_http" }))
+        expect(fieldErrors(missing).map((f) => f.field)).toEqual(["baseUrl"])
+        const http = yield* Servers.update(editor, s.id, {
+          transport: "streamable_http",
+          baseUrl: "https://local.example.com/mcp"
+        })
+        expect(http.server).toMatchObject({
+          transport: "streamable_http",
+          baseUrl: "https://local.example.com/mcp",
+          command: null,
+          args: [],
+          env: {}
+        })
+        expect(Exit.isFailure(yield* Effect.exit(secretValue(s.env.API_TOKEN!)))).toBe(true)
+        const back = yield* Servers.update(editor, s.id, { transport: "stdio", command: "python" })
+        expect(back.server).toMatchObject({ transport: "stdio", baseUrl: null, command: "python" })
+      })
+    )
+  )
+
+  it.effect("an unknown server is not found; viewers are refused", () =>
+    run(
+      fakeServer(),
+      Effect.gen(function* () {
+        const missing = yield* Effect.exit(
+          Servers.update(editor, "00000000-0000-4000-8000-00000000ffff", { baseUrl: "https://x.example.com" })
+        )
+        expect(Exit.isFailure(missing) && JSON.stringify(missing.cause)).toContain("NotFound")
+        const { server: s } = yield* Servers.register(editor, base)
+        // Another organization's caller does not see it either.
+        const foreign = yield* Effect.exit(
+          Servers.update(callerOf("editor", "00000000-0000-4000-8000-0000000000bb"), s.id, {
+            baseUrl: "https://x.example.com"
+          })
+        )
+        expect(Exit.isFailure(foreign) && JSON.stringify(foreign.cause)).toContain("NotFound")
+        const refusedExit = yield* Effect.exit(
+          Servers.update(callerOf("viewer"), s.id, { baseUrl: "https://x.example.com" })
+        )
+        expect(Exit.isFailure(refusedExit) && JSON.stringify(refusedExit.cause)).toContain("ForbiddenRole")
+        expect((yield* Servers.get(editor, s.id)).server.baseUrl).toBe(base.baseUrl)
       })
     )
   )

@@ -168,8 +168,9 @@ export const run = <R>(
       servers.filter((s) => s.state === "unreachable").map((s) => [s.name.toLowerCase(), s] as const)
     )
     // What cannot run is reported as a case of its own instead of stopping the whole test: an
-    // entry on an unreachable server is an error; an entry the server's catalog rejects (its
-    // tool or arguments no longer match, the contract change Armature exists to catch) fails.
+    // entry on an unreachable server is an error; an entry that validation rejects fails — most
+    // often because the server's tools no longer match it, the contract change Armature exists
+    // to catch.
     const blocked: CaseResult[] = []
     const block = (
       entry: ConfigFile.MonitorEntry | ConfigFile.WorkflowEntry,
@@ -199,7 +200,7 @@ export const run = <R>(
       const rejected = (e: ValidationFailed | SecretInArguments) =>
         Effect.sync(() => {
           const fields = e.fieldErrors.map((f) => `${f.field}: ${f.message}`)
-          block(entry, "fail", `rejected against the server's tools: ${fields.join("; ")}`)
+          block(entry, "fail", `rejected: ${fields.join("; ")}`)
         })
       yield* ConfigApply.apply(caller, { servers: config.servers, ...only }).pipe(
         Effect.catchTags({ ValidationFailed: rejected, SecretInArguments: rejected })

@@ -15,17 +15,24 @@ export interface ServerProcess {
   readonly stop: () => Promise<number | null>
 }
 
+/** This process's environment with `env` over it; an `undefined` value unsets the variable. */
+const childEnv = (env: Record<string, string | undefined>) => {
+  const merged: Record<string, string | undefined> = { ...process.env, ...env }
+  for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key]
+  return merged
+}
+
 /**
  * Starts `armature serve` in a child process with `env` and resolves once it listens.
  * The `@armature/source` condition makes workspace imports resolve to TypeScript sources, so no
  * build is needed.
  */
-export const startServer = (env: Record<string, string>, args: ReadonlyArray<string> = []) =>
+export const startServer = (env: Record<string, string | undefined>, args: ReadonlyArray<string> = []) =>
   new Promise<ServerProcess>((resolve, reject) => {
     const child = spawn(
       process.execPath,
       ["--conditions=@armature/source", "--import", "tsx", bin, "serve", ...args],
-      { env: { ...process.env, PORT: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] }
+      { env: childEnv({ PORT: "0", ...env }), stdio: ["ignore", "pipe", "pipe"] }
     )
     let output = ""
     const timer = setTimeout(() => {
@@ -77,3 +84,24 @@ export const rest = async (baseUrl: string, key: string, method: string, path: s
   if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`)
   return JSON.parse(text) as any
 }
+
+/** Runs one `armature` command to completion in a child process: its exit code and output. */
+export const runCli = (args: ReadonlyArray<string>, env: Record<string, string | undefined>) =>
+  new Promise<{ readonly code: number | null; readonly output: string }>((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ["--conditions=@armature/source", "--import", "tsx", bin, ...args],
+      {
+        env: childEnv(env),
+        stdio: ["ignore", "pipe", "pipe"]
+      }
+    )
+    let output = ""
+    child.stdout?.on("data", (c: Buffer) => {
+      output += c.toString()
+    })
+    child.stderr?.on("data", (c: Buffer) => {
+      output += c.toString()
+    })
+    child.once("exit", (code) => resolve({ code, output }))
+  })

@@ -1,7 +1,7 @@
 import { PgStore } from "@armature/store-postgres"
 import { Command, Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
-import { Clock, Console, Data, Effect, Layer, Option } from "effect"
+import { Clock, ConfigProvider, Console, Data, Effect, Layer, Option } from "effect"
 import * as App from "../../app/App.js"
 import { StoreUnavailable } from "../../app/Store.js"
 import * as ServerConfig from "../../config/ServerConfig.js"
@@ -14,6 +14,26 @@ import * as ConfigFileArg from "../configFileArg.js"
 const scratchStore = PgStore.layerPglite().pipe(
   Layer.mapError((cause) => new StoreUnavailable({ message: "cannot open an in-memory store", cause }))
 )
+
+/**
+ * `armature test` runs on the machine of whoever starts it, against servers they name: the
+ * connector's guard against loopback and private addresses, which keeps a shared server from
+ * being pointed at its own network, has nothing to protect here. Explicit settings still win.
+ */
+const localDefaults = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.configProviderWith((current) =>
+    Effect.withConfigProvider(
+      effect,
+      ConfigProvider.orElse(current, () =>
+        ConfigProvider.fromMap(
+          new Map([
+            ["ARMATURE_ALLOW_LOOPBACK", "true"],
+            ["ARMATURE_ALLOW_PRIVATE_NETWORKS", "true"]
+          ])
+        )
+      )
+    )
+  )
 
 /** `armature test` found failures; the exit code says so to CI. */
 export class ChecksFailed extends Data.TaggedError("ChecksFailed")<{ readonly message: string }> {}
@@ -67,7 +87,7 @@ export const test = Command.make(
           message: `${plural(count("fail") + count("error"), "check")} did not pass`
         })
       }
-    }).pipe(Effect.scoped, Settings.using(settings))
+    }).pipe(Effect.scoped, localDefaults, Settings.using(settings))
 ).pipe(
   Command.withDescription(
     "Run a monitoring-as-code file's monitors and workflows once, locally (for CI): progress, JUnit XML, non-zero exit on failure"

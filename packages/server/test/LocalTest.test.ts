@@ -1,0 +1,119 @@
+/**
+ * `armature test`'s engine in process, with the tester and judge scripted through the real `ai`
+ * SDK path: a workflow run passes against the healthy demo server and fails, with the broken
+ * assertion named in the JUnit report, once the demo regression is on. (Skipping runs whose
+ * model is not configured is covered through the CLI in MonitoringAsCode.test.ts.)
+ */
+import { ConfigFile } from "@armature/core"
+import { ScriptedModel } from "@armature/core/testing"
+import { Models } from "@armature/runner"
+import { PgStore } from "@armature/store-postgres"
+import { NodeContext } from "@effect/platform-node"
+import { ConfigProvider, Effect, Layer, Logger, LogLevel } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { startDemoServer } from "../../../examples/demo-mcp-server/server.js"
+import * as App from "../src/app/App.js"
+import * as ServerConfig from "../src/config/ServerConfig.js"
+import * as Junit from "../src/localTest/junit.js"
+import * as LocalTest from "../src/localTest/LocalTest.js"
+
+const hasToolResult = (call: { prompt: ReadonlyArray<{ role: string }> }) =>
+  call.prompt.some((m) => m.role === "tool")
+
+const tester = ScriptedModel.make({
+  id: "scripted:tester",
+  steps: (call) =>
+    hasToolResult(call)
+      ? { text: "Order A-1001 has shipped; the total is 42.50 EUR." }
+      : { toolCalls: [{ toolName: "get_order", input: { orderId: "A-1001" } }] }
+})
+const judge = ScriptedModel.make({
+  id: "scripted:judge",
+  steps: () => ({
+    json: {
+      verdicts: [{ criterionId: "c1", verdict: "pass", reasoning: "It looked the order up.", evidence: [] }]
+    }
+  })
+})
+
+const fileFor = (url: string) =>
+  Effect.runPromise(
+    ConfigFile.parse({
+      servers: [{ name: "demo-shop", baseUrl: url }],
+      monitors: [{ name: "Products", server: "demo-shop", toolName: "list_products", intervalSeconds: 60 }],
+      workflows: [
+        {
+          name: "Order lookup",
+          server: "demo-shop",
+          prompt: "Find order A-1001 and tell the customer its status and total.",
+          criteria: [{ text: "The agent looked the order up with get_order" }],
+          assertions: [{ type: "tool_called", tool: "get_order" }, { type: "no_tool_errors" }],
+          testerModels: ["scripted:tester"],
+          judgeModel: "scripted:judge"
+        }
+      ]
+    })
+  )
+
+const runLocally = (config: ConfigFile.ConfigFile) => {
+  const reported: LocalTest.CaseResult[] = []
+  const services = App.servicesWith(PgStore.layerPglite(), {
+    models: [Models.register("scripted:tester", tester), Models.register("scripted:judge", judge)]
+  }).pipe(
+    Layer.provide(ServerConfig.layer),
+    Layer.provide(NodeContext.layer),
+    Layer.provide(
+      Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["ARMATURE_ALLOW_LOOPBACK", "true"]])))
+    ),
+    Layer.provide(Logger.minimumLogLevel(LogLevel.Warning))
+  )
+  return Effect.runPromise(
+    LocalTest.run(config, (r) => Effect.sync(() => reported.push(r))).pipe(
+      Effect.provide(services),
+      Effect.scoped,
+      Effect.map((results) => ({ results, reported }))
+    )
+  )
+}
+
+describe("armature test (engine)", () => {
+  let demo: Awaited<ReturnType<typeof startDemoServer>>
+  beforeAll(async () => {
+    demo = await startDemoServer({ port: 0 })
+  })
+  afterAll(async () => {
+    await demo?.close()
+  })
+
+  it("runs monitors and workflows once and reports each as it completes", async () => {
+    const { results, reported } = await runLocally(await fileFor(demo.url))
+    expect(reported).toEqual(results)
+    const byName = new Map(results.map((r) => [r.name, r]))
+    expect(byName.get("Products")?.status).toBe("pass")
+    const scripted = byName.get("Order lookup [scripted:tester]")!
+    expect(scripted.status).toBe("pass")
+    expect(scripted.message).toBe("1/1 criteria passed, 1 tool calls")
+    expect(LocalTest.failed(results)).toBe(false)
+    expect(demo.state.calls.get_order).toBeGreaterThanOrEqual(1)
+  }, 60_000)
+
+  it("fails the run a regression breaks and names the broken assertion in JUnit", async () => {
+    demo.state.regression = true
+    try {
+      const { results } = await runLocally(await fileFor(demo.url))
+      const run = results.find((r) => r.name === "Order lookup [scripted:tester]")!
+      expect(run.status).toBe("fail")
+      expect(run.details.join("\n")).toContain("assertion no_tool_errors failed")
+      expect(LocalTest.failed(results)).toBe(true)
+      const xml = Junit.render(results)
+      expect(xml).toMatch(
+        /<testcase name="Order lookup \[scripted:tester\]" classname="armature\.workflows\.demo-shop"[^>]*>\s*<failure /
+      )
+      expect(xml).toContain(
+        '<testsuite name="armature workflows" tests="1" failures="1" errors="0" skipped="0"'
+      )
+    } finally {
+      demo.state.regression = false
+    }
+  }, 60_000)
+})
