@@ -57,7 +57,7 @@ export type RuleView = AlertRule & { readonly status: string }
 const view = (rule: AlertRule): RuleView => ({ ...rule, status: Rules.status(rule) })
 
 const ruleNotFound = (id: string) =>
-  new NotFound({ message: `Alert rule ${id} not found`, entity: "alert_rule", id })
+  new NotFound({ message: `Alert rule ${id} not found`, entity: "alert_rule", id: String(id) })
 
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 

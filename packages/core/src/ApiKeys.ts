@@ -184,7 +184,7 @@ export const revoke = (
     const existed = yield* store.deleteApiKey(caller.orgId, keyId)
     if (!existed) {
       return yield* Effect.fail(
-        new NotFound({ message: `API key ${keyId} not found`, entity: "api_key", id: keyId })
+        new NotFound({ message: `API key ${keyId} not found`, entity: "api_key", id: String(keyId) })
       )
     }
   })

@@ -327,7 +327,7 @@ export const report = (
       return yield* new NotFound({
         message: `MCP server ${mcpServerId} not found`,
         entity: "mcp_server",
-        id: mcpServerId
+        id: String(mcpServerId)
       })
     }
     const [workflowStore, runStore, monitorStore] = yield* Effect.all([WorkflowStore, RunStore, MonitorStore])

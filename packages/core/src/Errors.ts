@@ -98,6 +98,10 @@ export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
     "organization",
     "workflow_version"
   ),
+  /**
+   * The id as given. Use cases pass `String(id)`: a caller outside TypeScript may pass anything,
+   * and must still get `not_found` rather than a failed construction of the error itself.
+   */
   id: Schema.String
 }) {
   get code(): ErrorCode {

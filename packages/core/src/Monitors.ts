@@ -41,7 +41,7 @@ export { percentiles } from "./internal/monitorStats.js"
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
 const monitorNotFound = (id: string) =>
-  new NotFound({ message: `Monitor ${id} not found`, entity: "monitor", id })
+  new NotFound({ message: `Monitor ${id} not found`, entity: "monitor", id: String(id) })
 
 const load = (orgId: string, id: string) =>
   Effect.flatMap(MonitorStore, (s) => s.getMonitor(orgId, id)).pipe(
@@ -292,7 +292,7 @@ export const suggestions = (
       return yield* new NotFound({
         message: `MCP server ${serverId} not found`,
         entity: "mcp_server",
-        id: serverId
+        id: String(serverId)
       })
     }
     const catalog = Option.getOrNull(yield* servers.latestCatalog(caller.orgId, serverId))

@@ -167,7 +167,7 @@ export const draftRegressionFromRun = (
         Option.match({
           onNone: () =>
             Effect.fail(
-              new NotFound({ message: `Run ${args.runId} not found`, entity: "run", id: args.runId })
+              new NotFound({ message: `Run ${args.runId} not found`, entity: "run", id: String(args.runId) })
             ),
           onSome: Effect.succeed
         })
@@ -180,7 +180,7 @@ export const draftRegressionFromRun = (
         new NotFound({
           message: `Version ${run.workflowVersionId} of run ${run.id} no longer exists`,
           entity: "workflow_version",
-          id: run.workflowVersionId
+          id: String(run.workflowVersionId)
         })
       )
     }
@@ -215,7 +215,9 @@ const loadProposal = (orgId: string, id: string) =>
     Effect.flatMap(
       Option.match({
         onNone: () =>
-          Effect.fail(new NotFound({ message: `Proposal ${id} not found`, entity: "proposal", id })),
+          Effect.fail(
+            new NotFound({ message: `Proposal ${id} not found`, entity: "proposal", id: String(id) })
+          ),
         onSome: Effect.succeed
       })
     )

@@ -64,7 +64,8 @@ export interface Dispatched {
   readonly sampleGroupId: string | null
 }
 
-const runNotFound = (id: string) => new NotFound({ message: `Run ${id} not found`, entity: "run", id })
+const runNotFound = (id: string) =>
+  new NotFound({ message: `Run ${id} not found`, entity: "run", id: String(id) })
 
 const loadRun = (orgId: string, id: string) =>
   Effect.flatMap(RunStore, (runs) => runs.getRun(orgId, id)).pipe(

@@ -86,7 +86,7 @@ const summaryOf = (c: CatalogVersion): CatalogSummary => ({
 })
 
 const serverNotFound = (id: string) =>
-  new NotFound({ message: `MCP server ${id} not found`, entity: "mcp_server", id })
+  new NotFound({ message: `MCP server ${id} not found`, entity: "mcp_server", id: String(id) })
 
 const loadServer = (orgId: string, id: string) =>
   Effect.flatMap(ServerStore, (store) => store.getServer(orgId, id)).pipe(
@@ -365,7 +365,7 @@ const chooseProfile = (orgId: string, serverId: string, authProfileId: string | 
       return yield* new NotFound({
         message: `Auth profile ${authProfileId} not found`,
         entity: "auth_profile",
-        id: authProfileId
+        id: String(authProfileId)
       })
     }
     return found

@@ -147,7 +147,7 @@ export const bootstrap = (input: {
   })
 
 const memberNotFound = (id: string) =>
-  new NotFound({ message: `Member ${id} not found`, entity: "member", id })
+  new NotFound({ message: `Member ${id} not found`, entity: "member", id: String(id) })
 
 const loadMember = (orgId: string, id: string) =>
   Effect.flatMap(OrgStore, (s) => s.getMember(orgId, id)).pipe(
@@ -287,7 +287,7 @@ export const revokeInvitation = (
       return yield* new NotFound({
         message: `Invitation ${invitationId} not found`,
         entity: "invitation",
-        id: invitationId
+        id: String(invitationId)
       })
     }
     if (found.acceptedAt !== null) {

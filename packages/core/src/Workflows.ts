@@ -79,6 +79,11 @@ const isRecord = (u: unknown): u is Record<string, unknown> =>
  */
 const editedSpec = (current: WorkflowSpec, input: UpdateInput) =>
   Effect.gen(function* () {
+    if (!isRecord(input)) {
+      return yield* Effect.fail(
+        validationFailed([{ field: "(root)", message: "Expected an object with `spec` or `changes`" }])
+      )
+    }
     const spec = "spec" in input ? input.spec : undefined
     const changes = "changes" in input ? input.changes : undefined
     if ((spec === undefined) === (changes === undefined)) {
@@ -187,7 +192,7 @@ export const getVersion = (
         new NotFound({
           message: `Version ${versionId} of workflow ${workflowId} not found`,
           entity: "workflow_version",
-          id: versionId
+          id: String(versionId)
         })
       )
     }

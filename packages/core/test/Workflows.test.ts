@@ -368,3 +368,31 @@ describe("roles", () => {
     )
   )
 })
+
+describe("bad input from untyped callers fails with typed errors, never a throw", () => {
+  it.effect("an update that is not an object is validation_failed at (root)", () =>
+    run(
+      Effect.gen(function* () {
+        const { workflow } = yield* Workflows.create(editor, specInput())
+        for (const input of [undefined, null, "spec", 42]) {
+          const error = yield* Effect.flip(Workflows.update(editor, workflow.id, input as never))
+          expect(error._tag).toBe("ValidationFailed")
+          expect(fieldsOf(error)).toEqual(["(root)"])
+        }
+        expect((yield* Workflows.get(viewer, workflow.id)).version).toBe(1)
+      })
+    )
+  )
+
+  it.effect("an id that is not a string is not found", () =>
+    run(
+      Effect.gen(function* () {
+        for (const id of [undefined, 123, { id: "x" }]) {
+          const error = yield* Effect.flip(Workflows.get(viewer, id as never))
+          expect(error._tag).toBe("NotFound")
+          expect(error.code).toBe("workflow_not_found")
+        }
+      })
+    )
+  )
+})

@@ -2,13 +2,13 @@ import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { IdsLayer, type Monitor } from "@armature/core"
-import { afterAll, beforeAll, describe, expect, layer } from "@effect/vitest"
+import { afterAll, beforeAll, describe, expect, it, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import * as MonitorCheck from "../src/MonitorCheck.js"
 import * as Pool from "../src/SessionPool.js"
 import { SessionPool } from "../src/SessionPool.js"
 import { type Fault, type Fixture, startFixture } from "./fixtures/fixtureServer.js"
-import { connectorLayer, monitor, secretsLayer, server, stdioFixture } from "./helpers.js"
+import { connectorLayer, monitor, profile, secretsLayer, server, stdioFixture } from "./helpers.js"
 
 const PoolLive = Pool.layer().pipe(Layer.provide(Layer.merge(connectorLayer(), secretsLayer())))
 const Live = Layer.merge(PoolLive, IdsLayer.layerSequential)
@@ -153,4 +153,41 @@ layer(Live, { excludeTestServices: true })("monitor check outcomes (SPEC §5)", 
       expect(yield* (yield* SessionPool).size).toBeGreaterThanOrEqual(1)
     })
   )
+})
+
+describe("monitor check records never hold secrets", () => {
+  const token = "monitor-bearer-9f8e7d6c5b4a39281706"
+  const Secrets = Layer.merge(
+    Pool.layer().pipe(
+      Layer.provide(Layer.merge(connectorLayer({ "ref-1": token }), secretsLayer({ "ref-1": token })))
+    ),
+    IdsLayer.layerSequential
+  )
+  const target = (over: Partial<Monitor>) =>
+    MonitorCheck.execute({
+      monitor: monitor(over),
+      server: server({ baseUrl: fixture.url }),
+      profile: profile(),
+      scheduledAt: new Date()
+    }).pipe(Effect.provide(Secrets), Effect.scoped)
+
+  it("the profile's token, echoed back by the server, is redacted from the excerpt", async () => {
+    const c = await Effect.runPromise(target({ toolName: "whoami", arguments: {} }))
+    expect(c.outcome).toBe("pass")
+    expect(c.resultExcerpt).toContain("authorization:")
+    expect(JSON.stringify(c)).not.toContain(token)
+  })
+
+  it("a credential-shaped value in a result or an error is redacted", async () => {
+    const planted = "amt_abcdefghijkl_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef"
+    const echoed = await Effect.runPromise(
+      target({ toolName: "slow_echo", arguments: { text: `key ${planted}` } })
+    )
+    expect(echoed.outcome).toBe("pass")
+    expect(echoed.resultExcerpt).toContain("key ")
+    expect(JSON.stringify(echoed)).not.toContain(planted)
+    const failed = await Effect.runPromise(target({ toolName: "no_such_tool", arguments: { text: planted } }))
+    expect(failed.outcome).toBe("fail")
+    expect(JSON.stringify(failed)).not.toContain(token)
+  })
 })

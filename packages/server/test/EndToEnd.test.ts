@@ -138,8 +138,13 @@ describe("armature serve on the embedded default", () => {
     expect(trace).toContain("get_order")
     expect(trace).toContain("A-1001")
 
-    const coverage = JSON.stringify(await rest(base, key, "GET", `/mcp-servers/${server.id}/coverage`))
-    expect(coverage).toContain("get_order")
+    // The run called get_order successfully, and only get_order: it is covered, list_products not.
+    const coverage = await rest(base, key, "GET", `/mcp-servers/${server.id}/coverage`)
+    expect(coverage.covered.map((c: { tool: string }) => c.tool)).toEqual(["get_order"])
+    expect(coverage.covered[0].workflows.map((w: { workflowId: string }) => w.workflowId)).toEqual([
+      workflow.id
+    ])
+    expect(coverage.uncovered).toContain("list_products")
 
     let checks: any
     for (let i = 0; i < 100; i++) {

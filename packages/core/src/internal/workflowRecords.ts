@@ -13,7 +13,7 @@ export const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 export const editorOf = (actor: Actor): string | null => actor.keyId ?? actor.memberId
 
 export const workflowNotFound = (id: string) =>
-  new NotFound({ message: `Workflow ${id} not found`, entity: "workflow", id })
+  new NotFound({ message: `Workflow ${id} not found`, entity: "workflow", id: String(id) })
 
 /** Loads a workflow of the organization or fails with `workflow_not_found`. */
 export const loadWorkflow = (orgId: string, id: string) =>

@@ -13,6 +13,7 @@ import { ProposalStore } from "../ports/ProposalStore.js"
 import { RunStore } from "../ports/RunStore.js"
 import { SecretStore } from "../ports/SecretStore.js"
 import { ServerStore } from "../ports/ServerStore.js"
+import type { StorePorts } from "../ports/StorePorts.js"
 import { Transactor } from "../ports/Transactor.js"
 import { WorkflowStore } from "../ports/WorkflowStore.js"
 import { makeAlertStore } from "./memory/AlertStore.js"
@@ -26,7 +27,6 @@ import { makeSecretStore } from "./memory/SecretStore.js"
 import { makeServerStore } from "./memory/ServerStore.js"
 import { makeDb } from "./memory/Tables.js"
 import { makeWorkflowStore } from "./memory/WorkflowStore.js"
-import type { StorePorts } from "./StorePorts.js"
 
 export type { StorePorts }
 

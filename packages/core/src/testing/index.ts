@@ -2,10 +2,11 @@
  * @armature/core/testing — the testing kit: an in-memory store, a scripted language model, and
  * the contract suites every adapter runs against itself.
  */
+
+export type { StorePorts } from "../ports/StorePorts.js"
 export * as AlertSinkContract from "./contracts/AlertSinkContract.js"
 export * as Fixtures from "./contracts/fixtures.js"
 export * as StoreContract from "./contracts/StoreContract.js"
 export * as MemoryStore from "./MemoryStore.js"
 export * as RecordingAlertSink from "./RecordingAlertSink.js"
 export * as ScriptedModel from "./ScriptedModel.js"
-export type { StorePorts } from "./StorePorts.js"

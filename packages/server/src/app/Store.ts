@@ -1,16 +1,4 @@
-import type {
-  AlertStore,
-  AuditLog,
-  JobQueue,
-  MonitorStore,
-  OrgStore,
-  ProposalStore,
-  RunStore,
-  SecretStore,
-  ServerStore,
-  Transactor,
-  WorkflowStore
-} from "@armature/core"
+import type { StorePorts } from "@armature/core"
 import { PgSecretStore, PgStore } from "@armature/store-postgres"
 import { type FileSystem, Path } from "@effect/platform"
 import type { SqlClient } from "@effect/sql"
@@ -20,19 +8,7 @@ import { resolveSecretKey } from "../config/secretKey.js"
 import { DataDirLock, DataDirLocked } from "./DataDirLock.js"
 
 /** Every storage port, plus the SQL client (readiness checks, advisory locks). */
-export type StoreServices =
-  | OrgStore
-  | ServerStore
-  | WorkflowStore
-  | RunStore
-  | MonitorStore
-  | AlertStore
-  | ProposalStore
-  | JobQueue
-  | AuditLog
-  | Transactor
-  | SecretStore
-  | SqlClient.SqlClient
+export type StoreServices = StorePorts | SqlClient.SqlClient
 
 /** The store could not be opened: bad secret key, unreachable database, failed migration. */
 export class StoreUnavailable extends Data.TaggedError("StoreUnavailable")<{

@@ -4,20 +4,7 @@
  * `/api/armature/v1/openapi.json` (public, like any API description). It needs the core ports;
  * the worker that executes dispatched runs is not part of it.
  */
-import type {
-  AlertStore,
-  Ids,
-  JobQueue,
-  LanguageModels,
-  McpConnector,
-  MonitorStore,
-  OrgStore,
-  RunStore,
-  SecretStore,
-  ServerStore,
-  Transactor,
-  WorkflowStore
-} from "@armature/core"
+import type { Ids, LanguageModels, McpConnector, StorePorts } from "@armature/core"
 import { type HttpApi, HttpApiBuilder, type HttpApp } from "@effect/platform"
 import { Layer } from "effect"
 import { ArmatureApi } from "./Api.js"
@@ -29,20 +16,8 @@ import * as Runs from "./handlers/Runs.js"
 import * as Servers from "./handlers/Servers.js"
 import * as Workflows from "./handlers/Workflows.js"
 
-/** The core services the handlers call. */
-export type Requirements =
-  | OrgStore
-  | ServerStore
-  | WorkflowStore
-  | RunStore
-  | MonitorStore
-  | AlertStore
-  | JobQueue
-  | Transactor
-  | SecretStore
-  | McpConnector
-  | LanguageModels
-  | Ids
+/** The core services the handlers call: the store's ports, MCP connections, models and ids. */
+export type Requirements = StorePorts | McpConnector | LanguageModels | Ids
 
 /** Path of the OpenAPI document. */
 export const openApiPath = `${ErrorMiddleware.prefix}/openapi.json` as const

@@ -2,7 +2,7 @@ import { describe, expect, type Vitest } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import type { OutboxMessage } from "../../domain/Alert.js"
 import { AlertStore } from "../../ports/AlertStore.js"
-import type { StorePorts } from "../StorePorts.js"
+import type { StorePorts } from "../../ports/StorePorts.js"
 import { alertRule, at, era, newOrg, outboxMessage, plus, uid } from "./fixtures.js"
 
 /** Registers the `AlertStore` contract tests. */

@@ -2,7 +2,7 @@ import { describe, expect, type Vitest } from "@effect/vitest"
 import { Effect } from "effect"
 import type { AuditEntry } from "../../domain/Audit.js"
 import { AuditLog } from "../../ports/AuditLog.js"
-import type { StorePorts } from "../StorePorts.js"
+import type { StorePorts } from "../../ports/StorePorts.js"
 import { at, newOrg, uid } from "./fixtures.js"
 
 const entry = (orgId: string, seconds: number): AuditEntry => ({

@@ -1,7 +1,7 @@
 import { describe, expect, type Vitest } from "@effect/vitest"
 import { Effect } from "effect"
 import { JobQueue } from "../../ports/JobQueue.js"
-import type { StorePorts } from "../StorePorts.js"
+import type { StorePorts } from "../../ports/StorePorts.js"
 import { at, era, jobRequest, newOrg, plus, uid } from "./fixtures.js"
 
 /** A job kind no other test uses, so claims see only this test's jobs. */

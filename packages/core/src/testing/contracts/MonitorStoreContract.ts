@@ -2,7 +2,7 @@ import { describe, expect, type Vitest } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import type { Monitor } from "../../domain/Monitor.js"
 import { MonitorStore } from "../../ports/MonitorStore.js"
-import type { StorePorts } from "../StorePorts.js"
+import type { StorePorts } from "../../ports/StorePorts.js"
 import { at, check, era, monitor, newOrg, plus, uid } from "./fixtures.js"
 
 /** Registers the `MonitorStore` contract tests. */

@@ -1,7 +1,7 @@
 import { describe, expect, type Vitest } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { OrgStore } from "../../ports/OrgStore.js"
-import type { StorePorts } from "../StorePorts.js"
+import type { StorePorts } from "../../ports/StorePorts.js"
 import { apiKey, at, invitation, member, newOrg, organization, uid } from "./fixtures.js"
 
 /** Registers the `OrgStore` contract tests. */

@@ -1,7 +1,7 @@
 import { describe, expect, type Vitest } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { ProposalStore } from "../../ports/ProposalStore.js"
-import type { StorePorts } from "../StorePorts.js"
+import type { StorePorts } from "../../ports/StorePorts.js"
 import { at, era, newOrg, plus, proposal, uid } from "./fixtures.js"
 
 /** Registers the `ProposalStore` contract tests. */

@@ -3,7 +3,7 @@ import { Effect, Option } from "effect"
 import type { Page } from "../../domain/Common.js"
 import type { RunSummary } from "../../domain/Run.js"
 import { type RunFilter, RunStore } from "../../ports/RunStore.js"
-import type { StorePorts } from "../StorePorts.js"
+import type { StorePorts } from "../../ports/StorePorts.js"
 import { at, era, newOrg, plus, run, toolCall, uid } from "./fixtures.js"
 
 /** Follows `nextCursor` to the end. */

@@ -1,7 +1,7 @@
 import { describe, expect, type Vitest } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { SecretStore } from "../../ports/SecretStore.js"
-import type { StorePorts } from "../StorePorts.js"
+import type { StorePorts } from "../../ports/StorePorts.js"
 import { newOrg, uid } from "./fixtures.js"
 
 /** Registers the `SecretStore` contract tests. */

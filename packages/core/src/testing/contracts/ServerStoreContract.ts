@@ -1,7 +1,7 @@
 import { describe, expect, type Vitest } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { ServerStore } from "../../ports/ServerStore.js"
-import type { StorePorts } from "../StorePorts.js"
+import type { StorePorts } from "../../ports/StorePorts.js"
 import { at, authProfile, catalogVersion, newOrg, server } from "./fixtures.js"
 
 const fields = (error: {

@@ -5,7 +5,7 @@
  */
 import { describe, type Vitest, layer as withLayer } from "@effect/vitest"
 import type { Layer } from "effect"
-import type { StorePorts } from "../StorePorts.js"
+import type { StorePorts } from "../../ports/StorePorts.js"
 import { alertStoreSuite } from "./AlertStoreContract.js"
 import { auditLogSuite } from "./AuditLogContract.js"
 import { jobQueueSuite } from "./JobQueueContract.js"

@@ -2,8 +2,8 @@ import { describe, expect, type Vitest } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { OrgStore } from "../../ports/OrgStore.js"
 import { RunStore } from "../../ports/RunStore.js"
+import type { StorePorts } from "../../ports/StorePorts.js"
 import { Transactor } from "../../ports/Transactor.js"
-import type { StorePorts } from "../StorePorts.js"
 import { member, newOrg, organization, run } from "./fixtures.js"
 
 /** Registers the `Transactor` contract tests. */

@@ -1,7 +1,7 @@
 import { describe, expect, type Vitest } from "@effect/vitest"
 import { Effect, Option } from "effect"
+import type { StorePorts } from "../../ports/StorePorts.js"
 import { WorkflowStore } from "../../ports/WorkflowStore.js"
-import type { StorePorts } from "../StorePorts.js"
 import { at, newOrg, uid, versionOf, workflow } from "./fixtures.js"
 
 /** Registers the `WorkflowStore` contract tests. */
