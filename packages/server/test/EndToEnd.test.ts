@@ -157,5 +157,24 @@ describe("armature serve on the embedded default", () => {
     const metrics = await (await fetch(`${base}/metrics`)).text()
     expect(metrics).toMatch(/armature_monitor_checks_total\{outcome="pass"\} [1-9]/)
     expect(metrics).toMatch(/armature_runs_total\{status="pass"\} 1/)
+
+    // The demo regression breaks get_order: the monitor's next check fails (the loop allows three
+    // intervals, so a busy machine does not make this flaky; the scheduler's lateness is a metric).
+    demo.state.regression = true
+    try {
+      const switchedAt = Date.now()
+      let failed: any
+      for (let i = 0; i < 150 && failed === undefined; i++) {
+        const latest = await rest(base, key, "GET", `/monitors/${monitor.id}/checks`)
+        failed = latest.items.find(
+          (c: { outcome: string; startedAt: string }) =>
+            c.outcome === "fail" && Date.parse(c.startedAt) >= switchedAt
+        )
+        if (failed === undefined) await new Promise((r) => setTimeout(r, 200))
+      }
+      expect(failed).toBeDefined()
+    } finally {
+      demo.state.regression = false
+    }
   }, 90_000)
 })
