@@ -57,6 +57,7 @@ const fileFor = (url: string) =>
 
 const runLocally = (config: ConfigFile.ConfigFile) => {
   const reported: LocalTest.CaseResult[] = []
+  const started: string[] = []
   const services = App.servicesWith(PgStore.layerPglite(), {
     models: [Models.register("scripted:tester", tester), Models.register("scripted:judge", judge)]
   }).pipe(
@@ -68,10 +69,13 @@ const runLocally = (config: ConfigFile.ConfigFile) => {
     Layer.provide(Logger.minimumLogLevel(LogLevel.Warning))
   )
   return Effect.runPromise(
-    LocalTest.run(config, (r) => Effect.sync(() => reported.push(r))).pipe(
+    LocalTest.run(config, {
+      started: (c) => Effect.sync(() => started.push(c.name)),
+      finished: (r) => Effect.sync(() => reported.push(r))
+    }).pipe(
       Effect.provide(services),
       Effect.scoped,
-      Effect.map((results) => ({ results, reported }))
+      Effect.map((results) => ({ results, reported, started }))
     )
   )
 }
@@ -86,8 +90,9 @@ describe("armature test (engine)", () => {
   })
 
   it("runs monitors and workflows once and reports each as it completes", async () => {
-    const { results, reported } = await runLocally(await fileFor(demo.url))
+    const { results, reported, started } = await runLocally(await fileFor(demo.url))
     expect(reported).toEqual(results)
+    expect(started).toEqual(["Order lookup [scripted:tester]"])
     const byName = new Map(results.map((r) => [r.name, r]))
     expect(byName.get("Products")?.status).toBe("pass")
     const scripted = byName.get("Order lookup [scripted:tester]")!

@@ -107,7 +107,7 @@ const missingModel = (models: ReadonlyArray<string>) =>
     return Option.none<string>()
   })
 
-const runWorkflow = (caller: Caller, workflow: Workflow, testerModel: string) =>
+const runWorkflow = <R>(caller: Caller, workflow: Workflow, testerModel: string, progress: Progress<R>) =>
   Effect.gen(function* () {
     const started = yield* Clock.currentTimeMillis
     const name = `${workflow.spec.name} [${testerModel}]`
@@ -124,6 +124,7 @@ const runWorkflow = (caller: Caller, workflow: Workflow, testerModel: string) =>
         details: []
       })
     }
+    yield* progress.started({ kind: "workflow", name, server })
     const { run } = yield* Runs.dispatch(caller, {
       workflowId: workflow.id,
       testerModel,
@@ -148,15 +149,18 @@ const runWorkflow = (caller: Caller, workflow: Workflow, testerModel: string) =>
     })
   })
 
+/** Where `run` reports as it goes: a case that takes a while (a workflow run) starting, and every result. */
+export interface Progress<R> {
+  readonly started: (what: Pick<CaseResult, "kind" | "name" | "server">) => Effect.Effect<void, never, R>
+  readonly finished: (result: CaseResult) => Effect.Effect<void, never, R>
+}
+
 /**
  * Applies the file to the (empty) store, then checks every monitor and runs every workflow once
  * per tester model, reporting each result as it completes. Workflows whose models are not
  * configured are skipped, with how to configure them.
  */
-export const run = <R>(
-  config: ConfigFile.ConfigFile,
-  report: (result: CaseResult) => Effect.Effect<void, never, R>
-) =>
+export const run = <R>(config: ConfigFile.ConfigFile, progress: Progress<R>) =>
   Effect.gen(function* () {
     yield* Bootstrap.bootstrap
     const caller = yield* Bootstrap.operator
@@ -206,17 +210,17 @@ export const run = <R>(
         Effect.catchTags({ ValidationFailed: rejected, SecretInArguments: rejected })
       )
     }
-    yield* Effect.forEach(blocked, report)
+    yield* Effect.forEach(blocked, progress.finished)
     const monitors = yield* Effect.flatMap(MonitorStore, (s) => s.listMonitors(caller.orgId))
     const workflows = yield* Effect.flatMap(WorkflowStore, (s) => s.listWorkflows(caller.orgId))
     // Monitors first: they are quick, and a broken server shows before any model is paid for.
-    const checked = yield* Effect.forEach(monitors, (m) => Effect.tap(checkMonitor(m), report), {
+    const checked = yield* Effect.forEach(monitors, (m) => Effect.tap(checkMonitor(m), progress.finished), {
       concurrency: 4
     })
     const runs = workflows.flatMap((w) => w.spec.testerModels.map((model) => [w, model] as const))
     const ran = yield* Effect.forEach(
       runs,
-      ([w, model]) => Effect.tap(runWorkflow(caller, w, model), report),
+      ([w, model]) => Effect.tap(runWorkflow(caller, w, model, progress), progress.finished),
       {
         concurrency: 2
       }

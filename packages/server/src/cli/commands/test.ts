@@ -69,9 +69,10 @@ export const test = Command.make(
       yield* Console.log(
         `Testing ${file}: ${plural(config.monitors.length, "monitor")}, ${plural(runs, "workflow run")}.\n`
       )
-      const results = yield* LocalTest.run(config, (r) => Console.log(line(r))).pipe(
-        Effect.provide(App.servicesWith(scratchStore).pipe(Layer.provide(ServerConfig.layer)))
-      )
+      const results = yield* LocalTest.run(config, {
+        started: (c) => Console.log(`… ${c.kind.padEnd(8)} ${c.name} (${c.server}) running`),
+        finished: (r) => Console.log(line(r))
+      }).pipe(Effect.provide(App.servicesWith(scratchStore).pipe(Layer.provide(ServerConfig.layer))))
       const count = (status: LocalTest.CaseStatus) => results.filter((r) => r.status === status).length
       const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
       yield* Console.log(
