@@ -4,7 +4,7 @@
  * secret is shown once, at creation.
  */
 import { createHash, randomBytes, scrypt, timingSafeEqual } from "node:crypto"
-import { Clock, Effect, Option, Schema } from "effect"
+import { Clock, Context, Effect, Layer, Option, Schema } from "effect"
 import type { Actor, Caller } from "./domain/Audit.js"
 import { Id, Timestamp } from "./domain/Common.js"
 import { type ApiKey, Role } from "./domain/Organization.js"
@@ -189,6 +189,45 @@ export const revoke = (
     }
   })
 
+/**
+ * Tokens already verified, so a client's every request does not pay scrypt again (~40 ms of CPU
+ * each: it would cap a server at a few dozen requests per second). Entries map the SHA-256 of a
+ * token to the stored hash it was verified against; a hit counts only while the stored key still
+ * has that hash, so a revoked key (row gone) stops working on its next request as before.
+ * Optional: without it in the context every request is verified with scrypt.
+ */
+export class VerifiedTokens extends Context.Tag("@armature/core/ApiKeys/VerifiedTokens")<
+  VerifiedTokens,
+  {
+    readonly get: (digest: string) => string | undefined
+    readonly set: (digest: string, secretHash: string) => void
+  }
+>() {}
+
+/** `VerifiedTokens` in memory, holding at most `capacity` tokens (least recently used go first). */
+export const verifiedTokensLayer = (capacity = 10_000): Layer.Layer<VerifiedTokens> =>
+  Layer.sync(VerifiedTokens, () => {
+    const entries = new Map<string, string>()
+    return {
+      get: (digest) => {
+        const hash = entries.get(digest)
+        if (hash !== undefined) {
+          // Re-insert: a Map iterates in insertion order, so the oldest entry is the least recent.
+          entries.delete(digest)
+          entries.set(digest, hash)
+        }
+        return hash
+      },
+      set: (digest, secretHash) => {
+        entries.delete(digest)
+        entries.set(digest, secretHash)
+        if (entries.size > capacity) entries.delete(entries.keys().next().value!)
+      }
+    }
+  })
+
+const tokenDigest = (token: string) => createHash("sha256").update(token).digest("base64")
+
 /** A hash no secret matches, verified against when the key id is unknown so both paths cost the same. */
 let dummyHash: string | undefined
 
@@ -212,7 +251,13 @@ export const authenticate = (
       return yield* Effect.fail(invalid)
     }
     const key = found.value
-    if (!(yield* verifySecret(parsed.secret, key.secretHash))) return yield* Effect.fail(invalid)
+    const verified = yield* Effect.serviceOption(VerifiedTokens)
+    const digest = tokenDigest(formatToken(parsed.keyId, parsed.secret))
+    const known = Option.isSome(verified) && verified.value.get(digest) === key.secretHash
+    if (!known) {
+      if (!(yield* verifySecret(parsed.secret, key.secretHash))) return yield* Effect.fail(invalid)
+      if (Option.isSome(verified)) verified.value.set(digest, key.secretHash)
+    }
     const now = new Date(yield* Clock.currentTimeMillis)
     yield* store.touchApiKey(key.id, now)
     return {

@@ -250,3 +250,57 @@ describe("use cases", () => {
     )
   })
 })
+
+describe("verified tokens skip scrypt on repeat requests, never past a revoke", () => {
+  /** A `VerifiedTokens` that records its traffic, so the tests see when scrypt was skipped. */
+  const recording = () => {
+    const log: string[] = []
+    const inner = Effect.runSync(Effect.provide(ApiKeys.VerifiedTokens, ApiKeys.verifiedTokensLayer(2)))
+    const layer = Layer.succeed(ApiKeys.VerifiedTokens, {
+      get: (digest) => {
+        const hash = inner.get(digest)
+        log.push(hash === undefined ? "miss" : "hit")
+        return hash
+      },
+      set: (digest, hash) => {
+        log.push("set")
+        inner.set(digest, hash)
+      }
+    })
+    return { log, layer }
+  }
+
+  layer(Layer.mergeAll(keyStore, Ids.layerSequential))((it) => {
+    it.effect("the second request of a token is a hit; a revoked key fails even when cached", () => {
+      const cache = recording()
+      return Effect.gen(function* () {
+        const { key, token } = yield* ApiKeys.create(caller("admin"), { name: "cached" })
+        expect((yield* ApiKeys.authenticate(token)).key.id).toBe(key.id)
+        expect((yield* ApiKeys.authenticate(token)).key.id).toBe(key.id)
+        expect(cache.log).toEqual(["miss", "set", "hit"])
+        yield* ApiKeys.revoke(caller("admin"), key.id)
+        expect((yield* Effect.flip(ApiKeys.authenticate(token)))._tag).toBe("Unauthenticated")
+      }).pipe(Effect.provide(cache.layer))
+    })
+
+    it.effect("a wrong secret for a cached key id is verified with scrypt and refused", () => {
+      const cache = recording()
+      return Effect.gen(function* () {
+        const { token } = yield* ApiKeys.create(caller("admin"), { name: "cached" })
+        yield* ApiKeys.authenticate(token)
+        const wrong = `${token.slice(0, -4)}AAAA`
+        expect((yield* Effect.flip(ApiKeys.authenticate(wrong)))._tag).toBe("Unauthenticated")
+        expect(cache.log).toEqual(["miss", "set", "miss"])
+      }).pipe(Effect.provide(cache.layer))
+    })
+  })
+
+  it("holds at most its capacity, dropping the least recently used", () => {
+    const tokens = Effect.runSync(Effect.provide(ApiKeys.VerifiedTokens, ApiKeys.verifiedTokensLayer(2)))
+    tokens.set("a", "1")
+    tokens.set("b", "2")
+    tokens.get("a")
+    tokens.set("c", "3")
+    expect([tokens.get("a"), tokens.get("b"), tokens.get("c")]).toEqual(["1", undefined, "3"])
+  })
+})
