@@ -8,6 +8,7 @@ import type { SqlError } from "@effect/sql/SqlError"
 import { Effect, Layer } from "effect"
 import initial from "./migrations/0001_initial.js"
 import searchIndex from "./migrations/0002_search_index.js"
+import runToolCalls from "./migrations/0003_run_tool_calls.js"
 
 /** The table recording applied migrations. */
 export const table = "armature_migrations"
@@ -15,7 +16,8 @@ export const table = "armature_migrations"
 /** Every migration by `<id>_<name>`; append new ones, never edit an applied one. */
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "0001_initial": initial,
-  "0002_search_index": searchIndex
+  "0002_search_index": searchIndex,
+  "0003_run_tool_calls": runToolCalls
 }
 
 // Any constant works; it only has to be the same for every replica.

@@ -1,11 +1,13 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { OrgStore } from "@armature/core"
+import { OrgStore, RunStore } from "@armature/core"
 import { SqlClient } from "@effect/sql"
+import * as Migrator from "@effect/sql/Migrator"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { Migrations, PgStore } from "../src/index.js"
+import { runRow } from "../src/internal/runRows.js"
 import { freshDatabaseUrl, postgresAvailable, testKeys } from "./support/databases.js"
 import * as F from "./support/fixtures.js"
 
@@ -36,6 +38,72 @@ describe("Migrations", () => {
           PgStore.layer({ url, migrate: false, maxConnections: 1, secretKeys: testKeys() }).pipe(Layer.orDie)
         )
         expect(index.length).toBe(1)
+      })
+    )
+  )
+
+  it.live.runIf(postgres)("0003 moves the tool calls of existing runs into one document per run", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const url = Redacted.make(yield* Effect.orDie(freshDatabaseUrl))
+        const store = PgStore.layer({ url, migrate: false, maxConnections: 1, secretKeys: testKeys() })
+        const org = F.organization()
+        const srv = F.server(org.id)
+        const { workflow } = F.workflow(org.id, F.spec(srv.id))
+        const run = F.run(workflow, F.t0)
+        const running = F.run(workflow, F.t0, { status: "running", finishedAt: null, durationMs: null }, 0)
+        // The schema and rows as 0002 left them: one row per call.
+        yield* Effect.provide(
+          Effect.gen(function* () {
+            const sql = yield* SqlClient.SqlClient
+            const { "0001_initial": initial, "0002_search_index": search } = Migrations.migrations
+            yield* Migrator.make({})({
+              loader: Migrator.fromRecord({ "0001_initial": initial!, "0002_search_index": search! }),
+              table: Migrations.table
+            })
+            yield* (yield* OrgStore).createOrganization(org)
+            for (const r of [run, running]) yield* sql`INSERT INTO runs ${sql.insert(runRow(r))}`
+            yield* sql`INSERT INTO tool_calls ${sql.insert(
+              run.toolCalls.map((call, seq) => ({
+                run_id: run.id,
+                seq,
+                org_id: run.orgId,
+                server_id: run.mcpServerId,
+                call_id: call.id,
+                phase: call.phase,
+                step: call.step,
+                name: call.name,
+                arguments: JSON.stringify(call.arguments ?? null),
+                content: JSON.stringify(call.content),
+                structured_content:
+                  call.structuredContent === undefined ? null : JSON.stringify(call.structuredContent),
+                is_error: call.isError,
+                refused: call.refused,
+                error: call.error,
+                started_at: call.startedAt,
+                duration_ms: call.durationMs
+              }))
+            )}`
+          }),
+          store.pipe(Layer.orDie)
+        )
+        const [applied, stored, calls, gone] = yield* Effect.provide(
+          Effect.gen(function* () {
+            const applied = yield* Migrations.run
+            const runs = yield* RunStore
+            return [
+              applied,
+              [yield* runs.getRun(org.id, run.id), yield* runs.getRun(org.id, running.id)],
+              yield* runs.recentToolCalls(org.id, run.mcpServerId, 10),
+              yield* (yield* SqlClient.SqlClient)`SELECT to_regclass('tool_calls')::text AS old`
+            ] as const
+          }),
+          store.pipe(Layer.orDie)
+        )
+        expect(applied.map(([id]) => id)).toEqual([3])
+        expect(stored).toEqual([Option.some(run), Option.some(running)])
+        expect(calls.map((c) => c.call)).toEqual(run.toolCalls)
+        expect(gone).toEqual([{ old: null }])
       })
     )
   )

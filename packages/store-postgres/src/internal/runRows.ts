@@ -50,69 +50,52 @@ export const runRow = (run: Run) => ({
 })
 
 /**
- * Runs travel to the database as one JSON document per statement, expanded there by
- * `jsonb_to_recordset`: one parameter however many rows, and one round trip for a run with all
- * its tool calls. These are the record types of that expansion.
+ * A tool call as stored in `run_tool_calls.calls`: the domain's own keys, with the fields listed
+ * so that nothing else a caller's object carries is stored (JSON keeps the instant as an ISO
+ * string and leaves out an absent `structuredContent`).
  */
-export const runRecordType = `id text, org_id text, workflow_id text, workflow_version_id text,
-  workflow_version integer, workflow_name text, mcp_server_id text, tester_model text,
-  judge_model text, trigger text, reason text, idempotency_key text, baseline_run_id text,
-  sample_group_id text, fire_at timestamptz, attempt integer, status text, created_at timestamptz,
-  started_at timestamptz, finished_at timestamptz, duration_ms double precision, final_answer text,
-  trace jsonb, criteria jsonb, assertions jsonb, usage jsonb, cost_usd double precision,
-  server_info jsonb, catalog_hash text, error jsonb`
+const callDocument = (call: ToolCall) => ({
+  id: call.id,
+  phase: call.phase,
+  step: call.step,
+  name: call.name,
+  arguments: call.arguments ?? null,
+  content: call.content,
+  structuredContent: call.structuredContent,
+  isError: call.isError,
+  refused: call.refused,
+  error: call.error,
+  startedAt: call.startedAt,
+  durationMs: call.durationMs
+})
 
-/** The columns of `runs` written from a run record. */
-export const runColumns = `id, org_id, workflow_id, workflow_version_id, workflow_version, workflow_name,
-  mcp_server_id, tester_model, judge_model, trigger, reason, idempotency_key, baseline_run_id,
-  sample_group_id, fire_at, attempt, status, created_at, started_at, finished_at, duration_ms,
-  final_answer, trace, criteria, assertions, usage, cost_usd, server_info, catalog_hash, error`
-
-export const callRecordType = `run_id text, seq integer, call_id text, phase text, step integer,
-  name text, arguments jsonb, content jsonb, structured_content jsonb, is_error boolean,
-  refused boolean, error text, started_at timestamptz, duration_ms double precision`
-
-/** The columns of `tool_calls` written from a call record (joined with its run for org and server). */
-export const callColumns = `run_id, seq, org_id, server_id, call_id, phase, step, name, arguments,
-  content, structured_content, is_error, refused, error, started_at, duration_ms`
-
-/** The JSON records of runs (JSON keeps dates as ISO strings, which PostgreSQL reads back). */
-export const runRecords = (runs: ReadonlyArray<Run>): string => JSON.stringify(runs.map(runRecord))
-
-/** The JSON records of the runs' tool calls, numbered in call order. */
-export const callRecords = (runs: ReadonlyArray<Run>): string =>
-  JSON.stringify(
-    runs.flatMap((run) =>
-      run.toolCalls.map((call, seq) => ({
-        run_id: run.id,
-        seq,
-        call_id: call.id,
-        phase: call.phase,
-        step: call.step,
-        name: call.name,
-        arguments: call.arguments ?? null,
-        content: call.content,
-        structured_content: call.structuredContent ?? null,
-        is_error: call.isError,
-        refused: call.refused,
-        error: call.error,
-        started_at: call.startedAt,
-        duration_ms: call.durationMs
-      }))
-    )
-  )
+/** A run's tool calls as stored, or `null` when it has none (no row is written then). */
+const callsDocument = (run: Run) => (run.toolCalls.length === 0 ? null : run.toolCalls.map(callDocument))
 
 /**
- * A run's tool calls as one JSON array, built in the database: one value per run instead of a
- * row per call, which is much cheaper to transfer and decode.
+ * Runs travel to the database as one JSON document per statement, the argument of
+ * `armature_insert_runs` (migration 0003), which expands it with `json_to_recordset`: one
+ * parameter however many runs, and one round trip for a run with all its tool calls. Each record
+ * is keyed by column, with `calls`, the run's tool calls (or null); JSON keeps dates as ISO
+ * strings, which PostgreSQL reads back. A key the function's record type lacks is ignored, and a
+ * column it expects but is missing reads as NULL: the round-trip tests of every field catch both.
  */
-export const callsJson = (runId: string) => `(SELECT coalesce(json_agg(json_build_object(
-    'id', c.call_id, 'phase', c.phase, 'step', c.step, 'name', c.name, 'arguments', c.arguments,
-    'content', c.content, 'structuredContent', c.structured_content, 'isError', c.is_error,
-    'refused', c.refused, 'error', c.error, 'startedAt', c.started_at, 'durationMs', c.duration_ms)
-    ORDER BY c.seq), '[]') FROM tool_calls c WHERE c.run_id = ${runId})`
+export const runRecords = (runs: ReadonlyArray<Run>): string =>
+  JSON.stringify(
+    runs.map((run) => {
+      const record: Record<string, unknown> = runRecord(run)
+      record.calls = callsDocument(run)
+      return record
+    })
+  )
 
-/** A tool call from `callsJson`; an absent `structuredContent` stays absent. */
+/** A run's tool calls as one `json` parameter, or SQL NULL when it has none. */
+export const callsParameter = (run: Run): string | null => {
+  const calls = callsDocument(run)
+  return calls === null ? null : JSON.stringify(calls)
+}
+
+/** A stored tool call; an absent (or, from before 0003, null) `structuredContent` stays absent. */
 export const toToolCall = (o: Row): ToolCall => {
   const call: ToolCall = {
     id: o.id,
@@ -127,12 +110,16 @@ export const toToolCall = (o: Row): ToolCall => {
     startedAt: new Date(o.startedAt),
     durationMs: o.durationMs
   }
-  return o.structuredContent === null ? call : { ...call, structuredContent: o.structuredContent }
+  return o.structuredContent === null || o.structuredContent === undefined
+    ? call
+    : { ...call, structuredContent: o.structuredContent }
 }
 
-/** The tool calls of a row that selected `callsJson(...) AS calls`. */
+/** The tool calls of a row that selected `run_tool_calls.calls` (NULL: the run has none). */
 export const toToolCalls = (value: unknown): ReadonlyArray<ToolCall> =>
-  (typeof value === "string" ? (JSON.parse(value) as Array<Row>) : (value as Array<Row>)).map(toToolCall)
+  value === null || value === undefined
+    ? []
+    : (typeof value === "string" ? (JSON.parse(value) as Array<Row>) : (value as Array<Row>)).map(toToolCall)
 
 const decodeTrace = decodeJson(Schema.Array(TraceEvent))
 

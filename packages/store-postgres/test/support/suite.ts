@@ -11,9 +11,10 @@ import {
   Transactor,
   WorkflowStore
 } from "@armature/core"
+import type { SqlClient } from "@effect/sql"
 import { expect, type Vitest } from "@effect/vitest"
 import { Effect, Option } from "effect"
-import type { PgStore } from "../../src/index.js"
+import { PgStore } from "../../src/index.js"
 import * as F from "./fixtures.js"
 
 /** A fresh organization with a server and a workflow. */
@@ -28,7 +29,7 @@ export const seedOrg = Effect.gen(function* () {
   return { org, server: srv, workflow, version }
 })
 
-export const roundTrips = (it: Vitest.MethodsNonLive<PgStore.Stores>) => {
+export const roundTrips = (it: Vitest.MethodsNonLive<PgStore.Stores | SqlClient.SqlClient>) => {
   it.effect("stores and reads back every kind of record exactly", () =>
     Effect.gen(function* () {
       const { org, server, workflow, version } = yield* seedOrg
@@ -75,6 +76,29 @@ export const roundTrips = (it: Vitest.MethodsNonLive<PgStore.Stores>) => {
       })
       expect((yield* (yield* AuditLog).list(org.id, { limit: 5 })).length).toBe(1)
       expect(yield* (yield* ProposalStore).getProposal(org.id, "missing")).toEqual(Option.none())
+    })
+  )
+
+  it.effect("updating a running run replaces its tool calls, or removes them", () =>
+    Effect.gen(function* () {
+      const { org, workflow } = yield* seedOrg
+      const runs = yield* RunStore
+      const running = F.run(workflow, F.t0, { status: "running", finishedAt: null }, 2)
+      yield* runs.insertRun(running)
+      const more = F.run(workflow, F.t0, { id: running.id, status: "running", finishedAt: null }, 4)
+      expect(yield* runs.updateRun(more)).toBe(true)
+      expect(yield* runs.getRun(org.id, running.id)).toEqual(Option.some(more))
+      const none = { ...more, toolCalls: [] }
+      expect(yield* runs.updateRun(none)).toBe(true)
+      expect(yield* runs.getRun(org.id, running.id)).toEqual(Option.some(none))
+      const done = { ...more, status: "pass" as const, finishedAt: F.plus(F.t0, 1000) }
+      expect(yield* runs.updateRun(done)).toBe(true)
+      expect(yield* runs.updateRun({ ...done, toolCalls: [] })).toBe(false)
+      expect(yield* runs.getRun(org.id, running.id)).toEqual(Option.some(done))
+      // Imports skip ids that exist, with their calls, and count what they inserted.
+      const imported = [F.run(workflow, F.t0), F.run(workflow, F.t0, {}, 0)]
+      expect(yield* PgStore.importRuns([...imported, { ...done, toolCalls: [] }])).toBe(2)
+      for (const r of [...imported, done]) expect(yield* runs.getRun(org.id, r.id)).toEqual(Option.some(r))
     })
   )
 
