@@ -27,7 +27,7 @@ export { JOB_KIND, MAX_ATTEMPTS } from "./internal/runRecords.js"
 
 import { Ids } from "./ports/Ids.js"
 import type { JobQueue } from "./ports/JobQueue.js"
-import { RunStore } from "./ports/RunStore.js"
+import { decodeRunCursor, RunStore } from "./ports/RunStore.js"
 import type { Transactor } from "./ports/Transactor.js"
 import type { WorkflowStore } from "./ports/WorkflowStore.js"
 import * as Roles from "./Roles.js"
@@ -233,6 +233,13 @@ export const search = (
       )
     }
     const { before, after, workflowId, mcpServerId, status, search, cursor, limit } = args
+    if (cursor !== undefined && decodeRunCursor(cursor) === undefined) {
+      return yield* Effect.fail(
+        validationFailed([
+          { field: "cursor", message: "Is not a cursor from a previous page (`nextCursor`)" }
+        ])
+      )
+    }
     const page = yield* Effect.flatMap(RunStore, (runs) =>
       runs.searchRuns(caller.orgId, {
         limit,

@@ -279,6 +279,14 @@ describe("reads", () => {
         expect(
           new Set(fieldsOf(yield* Effect.flip(Runs.search(viewer, { status: "done" as never }))))
         ).toEqual(new Set(["status"]))
+        // The next page follows the cursor; a string that is not a cursor is refused, not read as page one.
+        const next = yield* Runs.search(viewer, { workflowId: wf.id, limit: 2, cursor: page.nextCursor! })
+        expect(next.runs).toHaveLength(1)
+        expect(next.runs[0]!.runId).not.toBe(page.runs[0]!.runId)
+        expect(next.nextCursor).toBeNull()
+        for (const cursor of ["zzz", "", Buffer.from('["x","y"]').toString("base64url")]) {
+          expect(fieldsOf(yield* Effect.flip(Runs.search(viewer, { cursor })))).toEqual(["cursor"])
+        }
       })
     )
   )

@@ -16,6 +16,33 @@ export interface RunFilter {
   readonly cursor?: string
 }
 
+/**
+ * The keyset position a `searchRuns` page ends at: the sort time (start, or creation while not
+ * started) and id of its last run. Callers see it as an opaque string; every store encodes it
+ * the same way, so `Runs.search` can tell a cursor from garbage before any store sees it.
+ */
+export interface RunCursor {
+  readonly sortAt: Date
+  readonly id: string
+}
+
+export const encodeRunCursor = (cursor: RunCursor): string =>
+  Buffer.from(JSON.stringify([cursor.sortAt.toISOString(), cursor.id])).toString("base64url")
+
+/** The position a cursor stands for, or `undefined` when it is not one `encodeRunCursor` made. */
+export const decodeRunCursor = (cursor: string): RunCursor | undefined => {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"))
+    if (Array.isArray(value) && typeof value[0] === "string" && typeof value[1] === "string") {
+      const sortAt = new Date(value[0])
+      if (!Number.isNaN(sortAt.getTime())) return { sortAt, id: value[1] }
+    }
+  } catch {
+    // not a cursor
+  }
+  return undefined
+}
+
 /** A tool call with the run it belongs to: the input of coverage. */
 export interface ToolCallRecord {
   readonly runId: string

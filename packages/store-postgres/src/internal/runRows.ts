@@ -175,23 +175,5 @@ export const toSummary = (r: Row): RunSummary => ({
 export const summaryColumns =
   "id, workflow_id, workflow_name, status, trigger, tester_model, started_at, finished_at, sort_at"
 
-/** An opaque keyset cursor: the list order position (sort time, id) of the last item. */
-export const encodeCursor = (sortAt: Date, id: string): string =>
-  Buffer.from(JSON.stringify([sortAt.toISOString(), id])).toString("base64url")
-
-/** The position a cursor stands for, or `undefined` when it is not one of ours. */
-export const decodeCursor = (cursor: string): { readonly sortAt: Date; readonly id: string } | undefined => {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"))
-    if (Array.isArray(value) && typeof value[0] === "string" && typeof value[1] === "string") {
-      const sortAt = new Date(value[0])
-      if (!Number.isNaN(sortAt.getTime())) return { sortAt, id: value[1] }
-    }
-  } catch {
-    // not a cursor
-  }
-  return undefined
-}
-
 /** `LIKE` pattern for a substring search (lower-cased in SQL, like `search_text`). */
 export const containsPattern = (text: string): string => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`

@@ -1,12 +1,17 @@
-import { type PassCounts, type Run, RunStore, StoreError } from "@armature/core"
+import {
+  decodeRunCursor,
+  encodeRunCursor,
+  type PassCounts,
+  type Run,
+  RunStore,
+  StoreError
+} from "@armature/core"
 import { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Effect, Layer, Option } from "effect"
 import {
   callsParameter,
   containsPattern,
-  decodeCursor,
-  encodeCursor,
   runRecords,
   runRow,
   summaryColumns,
@@ -93,8 +98,8 @@ export const make = Effect.gen(function* () {
 
     searchRuns: (orgId, filter) =>
       Effect.gen(function* () {
-        // A cursor that is not ours is ignored, as by every store: the list starts from the top.
-        const position = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor)
+        // Runs.search refuses a cursor that is not one; one that reaches a store anyway starts the list over.
+        const position = filter.cursor === undefined ? undefined : decodeRunCursor(filter.cursor)
         const limit = Math.max(0, Math.floor(filter.limit))
         const conditions = [
           sql`org_id = ${orgId}`,
@@ -117,7 +122,8 @@ export const make = Effect.gen(function* () {
         const last = page.at(-1)
         return {
           items: yield* mapRows(toSummary)(page),
-          nextCursor: rows.length > limit && last ? encodeCursor(date(last.sort_at), last.id) : null
+          nextCursor:
+            rows.length > limit && last ? encodeRunCursor({ sortAt: date(last.sort_at), id: last.id }) : null
         }
       }).pipe(orStoreError("searchRuns")),
 

@@ -1,6 +1,13 @@
 import { type Context, Option } from "effect"
 import { isTerminal, type Run, toRunSummary } from "../../domain/Run.js"
-import type { PassCounts, RunStore, ToolCallRecord } from "../../ports/RunStore.js"
+import {
+  decodeRunCursor,
+  encodeRunCursor,
+  type PassCounts,
+  type RunCursor,
+  type RunStore,
+  type ToolCallRecord
+} from "../../ports/RunStore.js"
 import { compareIds, type Db, rowOf, rowsOf } from "./Tables.js"
 
 /** When a run sorts: its start, or its creation while it has not started (`sort_at` in SQL). */
@@ -9,23 +16,10 @@ const sortAt = (run: Run): number => (run.startedAt ?? run.createdAt).getTime()
 /** Newest first; the id breaks ties so keyset pages never skip or repeat a run. */
 const newestFirst = (a: Run, b: Run): number => sortAt(b) - sortAt(a) || compareIds(b.id, a.id)
 
-interface Cursor {
-  readonly at: number
-  readonly id: string
-}
-const encodeCursor = (run: Run): string =>
-  Buffer.from(JSON.stringify({ at: sortAt(run), id: run.id } satisfies Cursor)).toString("base64url")
-const decodeCursor = (cursor: string): Cursor | null => {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as Cursor
-    return typeof value?.at === "number" && typeof value.id === "string" ? value : null
-  } catch {
-    return null
-  }
-}
 /** Strictly after the cursor in newest-first order. */
-const afterCursor = (run: Run, cursor: Cursor): boolean =>
-  sortAt(run) < cursor.at || (sortAt(run) === cursor.at && compareIds(run.id, cursor.id) < 0)
+const afterCursor = (run: Run, cursor: RunCursor): boolean =>
+  sortAt(run) < cursor.sortAt.getTime() ||
+  (sortAt(run) === cursor.sortAt.getTime() && compareIds(run.id, cursor.id) < 0)
 
 /** In-memory `RunStore`. */
 export const makeRunStore = (db: Db): Context.Tag.Service<RunStore> => ({
@@ -46,7 +40,7 @@ export const makeRunStore = (db: Db): Context.Tag.Service<RunStore> => ({
   getRun: (orgId, id) => db.run((t) => Option.fromNullable(rowOf(t.runs, orgId, id))),
   searchRuns: (orgId, filter) =>
     db.run((t) => {
-      const cursor = filter.cursor === undefined ? null : decodeCursor(filter.cursor)
+      const cursor = filter.cursor === undefined ? undefined : decodeRunCursor(filter.cursor)
       const search = filter.search?.toLowerCase()
       const matches = rowsOf(
         t.runs,
@@ -61,14 +55,17 @@ export const makeRunStore = (db: Db): Context.Tag.Service<RunStore> => ({
             r.workflowName.toLowerCase().includes(search) ||
             (r.reason ?? "").toLowerCase().includes(search) ||
             r.id.toLowerCase().includes(search)) &&
-          (cursor === null || afterCursor(r, cursor))
+          (cursor === undefined || afterCursor(r, cursor))
       ).sort(newestFirst)
       const limit = Math.max(0, filter.limit)
       const page = matches.slice(0, limit)
       const last = page.at(-1)
       return {
         items: page.map(toRunSummary),
-        nextCursor: matches.length > limit && last !== undefined ? encodeCursor(last) : null
+        nextCursor:
+          matches.length > limit && last !== undefined
+            ? encodeRunCursor({ sortAt: new Date(sortAt(last)), id: last.id })
+            : null
       }
     }),
   findActiveRun: (orgId, workflowId, testerModel) =>
