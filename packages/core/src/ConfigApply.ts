@@ -7,17 +7,29 @@
  */
 import { isDeepStrictEqual } from "node:util"
 import { Config, Effect, Option, Redacted, Schema, Struct } from "effect"
-import type { ConfigFile, MonitorEntry, ServerEntry, WorkflowEntry } from "./ConfigFile.js"
+import {
+  type ConfigFile,
+  type MonitorEntry,
+  nameKey,
+  type ServerEntry,
+  type WorkflowEntry
+} from "./ConfigFile.js"
 import type { Caller } from "./domain/Audit.js"
 import type { AuthProfile, McpServer } from "./domain/McpServer.js"
 import { MonitorSpec } from "./domain/Monitor.js"
 import { WorkflowSpec } from "./domain/Workflow.js"
-import type { FieldError } from "./Errors.js"
-import { type AuthProfileInput, checkAuthProfile, checkRegistration } from "./internal/serverInput.js"
+import { type FieldError, SecretInArguments, ValidationFailed, validationFailed } from "./Errors.js"
+import {
+  type AuthProfileInput,
+  checkAuthProfile,
+  checkRegistration,
+  secretOf
+} from "./internal/serverInput.js"
 import * as Monitors from "./Monitors.js"
 import { MonitorStore } from "./ports/MonitorStore.js"
 import { SecretStore } from "./ports/SecretStore.js"
 import { ServerStore } from "./ports/ServerStore.js"
+import { Transactor } from "./ports/Transactor.js"
 import { WorkflowStore } from "./ports/WorkflowStore.js"
 import * as Roles from "./Roles.js"
 import * as Servers from "./Servers.js"
@@ -43,7 +55,7 @@ export interface Plan {
   readonly notInFile: ReadonlyArray<{ readonly kind: Kind; readonly name: string }>
 }
 
-const sameName = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase()
+const sameName = (a: string, b: string) => nameKey(a) === nameKey(b)
 
 const loadCurrent = (orgId: string) =>
   Effect.gen(function* () {
@@ -82,6 +94,13 @@ const connectionOf = (entry: ServerEntry) => ({
 const changedFields = (desired: Record<string, unknown>, stored: Record<string, unknown>) =>
   Object.keys(desired).filter((key) => !isDeepStrictEqual(desired[key], stored[key]))
 
+/** A stored secret's value; an unreadable one is `undefined`, which differs from any value. */
+const readSecret = (orgId: string, ref: string) =>
+  Effect.flatMap(SecretStore, (secrets) => secrets.get(orgId, ref)).pipe(
+    Effect.map(Redacted.value),
+    Effect.orElseSucceed(() => undefined)
+  )
+
 /** Stored stdio environment values are secret references; compare what they hold. */
 const storedEnv = (server: McpServer) =>
   Effect.gen(function* () {
@@ -113,10 +132,15 @@ const profileSettings = (p: {
   scopes: [...(p.scopes ?? [])]
 })
 
-type ServerWrite =
+type ServerUseCase =
   | ReturnType<typeof Servers.register>
   | ReturnType<typeof Servers.update>
   | ReturnType<typeof Servers.addAuthProfile>
+type ServerWrite = Effect.Effect<
+  unknown,
+  Effect.Effect.Error<ServerUseCase>,
+  Effect.Effect.Context<ServerUseCase>
+>
 
 type ProfileEntry = ServerEntry["authProfiles"][number]
 
@@ -168,11 +192,19 @@ const workflowSpecOf = (entry: WorkflowEntry, serverId: string, authProfileId: s
     authProfileId
   })
 
-const monitorSpecOf = (entry: MonitorEntry, serverId: string, authProfileId: string | null) =>
+/** The monitor a file entry asks for; what it leaves out of `state` and `muted` stays as stored. */
+const monitorSpecOf = (
+  entry: MonitorEntry,
+  serverId: string,
+  authProfileId: string | null,
+  stored?: Pick<MonitorSpec, "state" | "muted">
+) =>
   Schema.encodeSync(MonitorSpec)({
     ...Struct.omit(entry, "server", "authProfile"),
     mcpServerId: serverId,
-    authProfileId
+    authProfileId,
+    state: entry.state ?? stored?.state ?? "active",
+    muted: entry.muted ?? stored?.muted ?? false
   })
 
 const storedMonitorSpec = (monitor: MonitorSpec) =>
@@ -198,6 +230,19 @@ const profileIdOf = (
       ? stored.authProfileId
       : null
 
+/** A use case's field errors named as in the file: `arguments.x` becomes `monitors[2].arguments.x`. */
+const inFile =
+  (prefix: string) =>
+  <E>(error: E): E => {
+    const named = (fields: ReadonlyArray<FieldError>) =>
+      fields.map((f) => ({ ...f, field: `${prefix}.${f.field}` }))
+    if (error instanceof ValidationFailed)
+      return validationFailed(named(error.fieldErrors), error.warnings) as E
+    if (error instanceof SecretInArguments)
+      return new SecretInArguments({ message: error.message, fieldErrors: named(error.fieldErrors) }) as E
+    return error
+  }
+
 /** A placeholder id for references to what the plan has yet to create. */
 const pending = "00000000-0000-0000-0000-000000000000"
 
@@ -210,7 +255,11 @@ const pending = "00000000-0000-0000-0000-000000000000"
 export const plan = (caller: Caller, config: ConfigFile) =>
   Effect.map(prepare(caller, config), (prepared) => prepared.plan)
 
-const prepare = (caller: Caller, config: ConfigFile) =>
+/**
+ * The plan and the effect that carries it out, so a caller can show the plan and then apply
+ * exactly it (`plan` and `apply` are this, halved).
+ */
+export const prepare = (caller: Caller, config: ConfigFile) =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "servers.read")
     const state = yield* loadCurrent(caller.orgId)
@@ -218,7 +267,7 @@ const prepare = (caller: Caller, config: ConfigFile) =>
     const policy = yield* Servers.ServerPolicy
     const steps: Step[] = []
     const errors: FieldError[] = []
-    const serverWrites: Array<ServerWrite> = []
+    const serverWrites: Array<{ readonly field: string; readonly write: ServerWrite }> = []
 
     for (const [i, entry] of config.servers.entries()) {
       const existing = refs.server(entry.name)
@@ -232,7 +281,7 @@ const prepare = (caller: Caller, config: ConfigFile) =>
         ).map((e) => ({ field: `servers[${i}].${e.field}`, message: e.message }))
       )
       const profiles: Array<Record<string, unknown>> = []
-      const newProfiles: Array<{ name: string; input: Record<string, unknown> }> = []
+      const newProfiles: Array<{ name: string; field: string; input: Record<string, unknown> }> = []
       for (const [j, p] of entry.authProfiles.entries()) {
         const field = `servers[${i}].authProfiles[${j}]`
         const stored = existing === undefined ? undefined : refs.profile(existing.id, p.name)
@@ -243,6 +292,18 @@ const prepare = (caller: Caller, config: ConfigFile) =>
               field,
               message: `auth profile "${p.name}" exists with other settings (${changed.join(", ")}); profiles cannot be changed in place — give the new settings a new profile name`
             })
+          } else if (p.kind !== "none" && p.tokenEnv !== undefined) {
+            // A rotated secret must not pass as unchanged while the old one stays in use.
+            const { input, errors: secretErrors } = yield* profileInput(p, field)
+            errors.push(...secretErrors)
+            const storedSecret =
+              stored.secretRef === null ? undefined : yield* readSecret(caller.orgId, stored.secretRef)
+            if (secretErrors.length === 0 && secretOf(input as AuthProfileInput) !== storedSecret) {
+              errors.push({
+                field: `${field}.tokenEnv`,
+                message: `${p.tokenEnv} holds another secret than auth profile "${p.name}" has; stored secrets are not replaced in place — give the new credentials a new profile name`
+              })
+            }
           }
           continue
         }
@@ -253,16 +314,17 @@ const prepare = (caller: Caller, config: ConfigFile) =>
           errors.push(...checkAuthProfile(field, input as AuthProfileInput, policy.allowInsecureHttp))
         }
         profiles.push(input)
-        newProfiles.push({ name: p.name, input })
+        newProfiles.push({ name: p.name, field, input })
       }
       if (existing === undefined) {
         steps.push({ kind: "server", name: entry.name, action: "create", changes: [] })
         for (const p of newProfiles) {
           steps.push({ kind: "auth_profile", name: `${entry.name}/${p.name}`, action: "create", changes: [] })
         }
-        serverWrites.push(
-          Servers.register(caller, { name: entry.name, ...connection, authProfiles: profiles })
-        )
+        serverWrites.push({
+          field: `servers[${i}]`,
+          write: Servers.register(caller, { name: entry.name, ...connection, authProfiles: profiles })
+        })
         continue
       }
       const changes = changedFields(connection, { ...existing, env: yield* storedEnv(existing) })
@@ -273,21 +335,22 @@ const prepare = (caller: Caller, config: ConfigFile) =>
         changes
       })
       if (changes.length > 0) {
-        serverWrites.push(
-          Servers.update(
+        serverWrites.push({
+          field: `servers[${i}]`,
+          write: Servers.update(
             caller,
             existing.id,
             Struct.pick(connection, ...(changes as Array<keyof typeof connection>))
           )
-        )
+        })
       }
       for (const p of newProfiles) {
         steps.push({ kind: "auth_profile", name: `${entry.name}/${p.name}`, action: "create", changes: [] })
-        serverWrites.push(Servers.addAuthProfile(caller, existing.id, p.input))
+        serverWrites.push({ field: p.field, write: Servers.addAuthProfile(caller, existing.id, p.input) })
       }
     }
 
-    const workflowWrites = config.workflows.map((entry) => {
+    const workflowWrites = config.workflows.map((entry, i) => {
       const server = refs.server(entry.server)
       const profile = refs.profile(server?.id, entry.authProfile)
       const existing = state.workflows.find((w) => sameName(w.spec.name, entry.name))
@@ -305,10 +368,10 @@ const prepare = (caller: Caller, config: ConfigFile) =>
         })
         if (changes.length === 0) return undefined
       }
-      return { entry, existing }
+      return { entry, existing, field: `workflows[${i}]` }
     })
 
-    const monitorWrites = config.monitors.map((entry) => {
+    const monitorWrites = config.monitors.map((entry, i) => {
       const server = refs.server(entry.server)
       const profile = refs.profile(server?.id, entry.authProfile)
       const existing = state.monitors.find((m) => sameName(m.name, entry.name))
@@ -316,7 +379,12 @@ const prepare = (caller: Caller, config: ConfigFile) =>
         steps.push({ kind: "monitor", name: entry.name, action: "create", changes: [] })
       } else {
         const serverId = server?.id ?? pending
-        const desired = monitorSpecOf(entry, serverId, profileIdOf(entry, profile, serverId, existing))
+        const desired = monitorSpecOf(
+          entry,
+          serverId,
+          profileIdOf(entry, profile, serverId, existing),
+          existing
+        )
         const changes = changedFields(desired, storedMonitorSpec(existing))
         steps.push({
           kind: "monitor",
@@ -326,7 +394,7 @@ const prepare = (caller: Caller, config: ConfigFile) =>
         })
         if (changes.length === 0) return undefined
       }
-      return { entry, existing }
+      return { entry, existing, field: `monitors[${i}]` }
     })
 
     yield* failIfAny(errors)
@@ -351,14 +419,20 @@ const prepare = (caller: Caller, config: ConfigFile) =>
       )
     ]
 
-    /** Servers first; then workflows and monitors, whose references resolve against the new state. */
+    /**
+     * Servers first; then workflows and monitors, whose references resolve against the new state.
+     * One transaction: a write the use cases refuse (an unknown model, arguments a tool does not
+     * take) leaves nothing of the file behind. Their field errors are named as in the file.
+     */
     const execute = Effect.gen(function* () {
-      for (const write of serverWrites) yield* write
+      for (const { field, write } of serverWrites) yield* Effect.mapError(write, inFile(field))
       const after = refsOf(yield* loadCurrent(caller.orgId))
       const idsOf = (
         entry: { server: string; authProfile?: string | undefined },
         stored: { readonly mcpServerId: string; readonly authProfileId: string | null } | undefined
       ) => {
+        // ConfigFile.parse checked that every reference names a server of the file, and the
+        // server writes above either stored each one or failed.
         const server = after.server(entry.server)!
         return {
           serverId: server.id,
@@ -369,22 +443,24 @@ const prepare = (caller: Caller, config: ConfigFile) =>
         if (write === undefined) continue
         const { serverId, profileId } = idsOf(write.entry, write.existing?.spec)
         const spec = workflowSpecOf(write.entry, serverId, profileId)
-        if (write.existing === undefined) yield* Workflows.create(caller, spec)
-        else yield* Workflows.update(caller, write.existing.id, { spec })
+        const named = inFile(write.field)
+        if (write.existing === undefined) yield* Effect.mapError(Workflows.create(caller, spec), named)
+        else yield* Effect.mapError(Workflows.update(caller, write.existing.id, { spec }), named)
       }
       for (const write of monitorWrites) {
         if (write === undefined) continue
         const { serverId, profileId } = idsOf(write.entry, write.existing)
-        const spec = monitorSpecOf(write.entry, serverId, profileId)
-        if (write.existing === undefined) yield* Monitors.create(caller, spec)
-        else yield* Monitors.update(caller, write.existing.id, spec)
+        const spec = monitorSpecOf(write.entry, serverId, profileId, write.existing)
+        const named = inFile(write.field)
+        if (write.existing === undefined) yield* Effect.mapError(Monitors.create(caller, spec), named)
+        else yield* Effect.mapError(Monitors.update(caller, write.existing.id, spec), named)
       }
-    })
+    }).pipe((writes) => Effect.flatMap(Transactor, (tx) => tx.withTransaction(writes)))
 
     return { plan: { steps, notInFile } satisfies Plan, execute }
   })
 
-/** Applies a file: the plan's creates and updates, in order (servers before what uses them). */
+/** Applies a file: the plan's creates and updates, in one transaction, servers before what uses them. */
 export const apply = (caller: Caller, config: ConfigFile) =>
   Effect.gen(function* () {
     const { plan, execute } = yield* prepare(caller, config)

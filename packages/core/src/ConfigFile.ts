@@ -1,6 +1,6 @@
 import { Effect, Schema, Struct } from "effect"
 import { AuthKind, Headers, Transport } from "./domain/McpServer.js"
-import { MonitorSpec } from "./domain/Monitor.js"
+import { MonitorSpec, MonitorState } from "./domain/Monitor.js"
 import { WorkflowSpec } from "./domain/Workflow.js"
 import type { FieldError, ValidationFailed } from "./Errors.js"
 import { withCriterionIds } from "./internal/workflowChecks.js"
@@ -14,13 +14,21 @@ import { decode, failIfAny } from "./Validation.js"
  * deployment before any id exists.
  */
 
-const name = Schema.String.pipe(Schema.minLength(1))
+/**
+ * Text is trimmed as it is read, as the use cases trim what they store, so a stray space in a
+ * file is not a difference from the store on every apply.
+ */
+const text = Schema.Trim
+const name = text.pipe(Schema.minLength(1), Schema.maxLength(200))
+
+/** Names match without regard to case or surrounding space, in the file and against the store. */
+export const nameKey = (n: string): string => n.trim().toLowerCase()
 
 export const ServerEntry = Schema.Struct({
   name,
   transport: Schema.optionalWith(Transport, { default: () => "streamable_http" as const }),
-  baseUrl: Schema.optional(Schema.String),
-  command: Schema.optional(Schema.String),
+  baseUrl: Schema.optional(text),
+  command: Schema.optional(text),
   args: Schema.optional(Schema.Array(Schema.String)),
   env: Schema.optional(Headers),
   extraHeaders: Schema.optional(Headers),
@@ -30,10 +38,10 @@ export const ServerEntry = Schema.Struct({
         name,
         kind: AuthKind,
         /** Secrets are read from the environment at apply time, never written in the file. */
-        tokenEnv: Schema.optional(Schema.String),
-        headerName: Schema.optional(Schema.String),
-        tokenUrl: Schema.optional(Schema.String),
-        clientId: Schema.optional(Schema.String),
+        tokenEnv: Schema.optional(text),
+        headerName: Schema.optional(text),
+        tokenUrl: Schema.optional(text),
+        clientId: Schema.optional(text),
         scopes: Schema.optional(Schema.Array(Schema.String))
       })
     ),
@@ -46,12 +54,17 @@ const serverRef = { server: name, authProfile: Schema.optional(name) }
 
 export const WorkflowEntry = Schema.Struct({
   ...Struct.omit(WorkflowSpec.fields, "mcpServerId", "authProfileId"),
+  name,
   ...serverRef
 })
 export type WorkflowEntry = typeof WorkflowEntry.Type
 
 export const MonitorEntry = Schema.Struct({
-  ...Struct.omit(MonitorSpec.fields, "mcpServerId", "authProfileId"),
+  ...Struct.omit(MonitorSpec.fields, "mcpServerId", "authProfileId", "state", "muted"),
+  name,
+  // Without a default: a file that does not say leaves a pause or mute set by an operator alone.
+  state: Schema.optional(MonitorState),
+  muted: Schema.optional(Schema.Boolean),
   ...serverRef
 })
 export type MonitorEntry = typeof MonitorEntry.Type
@@ -87,24 +100,38 @@ export const parse = (input: unknown): Effect.Effect<ConfigFile, ValidationFaile
   Effect.gen(function* () {
     const config = yield* decode(ConfigFile)(withWorkflowCriterionIds(input))
     const errors: FieldError[] = []
-    const servers = new Map(config.servers.map((s) => [s.name, s]))
-    const unique = (kind: string, names: ReadonlyArray<string>) =>
-      names.forEach((n, i) => {
-        if (names.indexOf(n) !== i)
-          errors.push({ field: `${kind}[${i}].name`, message: `duplicate name "${n}"` })
+    // The first of duplicates is the one references resolve to (the others are reported).
+    const servers = new Map<string, ServerEntry>()
+    for (const s of config.servers) if (!servers.has(nameKey(s.name))) servers.set(nameKey(s.name), s)
+    const unique = (field: (i: number) => string, names: ReadonlyArray<string>) => {
+      const keys = names.map(nameKey)
+      keys.forEach((k, i) => {
+        const first = keys.indexOf(k)
+        if (first !== i)
+          errors.push({
+            field: field(i),
+            message: `duplicate name "${names[i]}" (names ignore case; see "${names[first]}")`
+          })
       })
+    }
     unique(
-      "servers",
+      (i) => `servers[${i}].name`,
       config.servers.map((s) => s.name)
     )
     unique(
-      "workflows",
+      (i) => `workflows[${i}].name`,
       config.workflows.map((w) => w.name)
     )
     unique(
-      "monitors",
+      (i) => `monitors[${i}].name`,
       config.monitors.map((m) => m.name)
     )
+    for (const [i, s] of config.servers.entries()) {
+      unique(
+        (j) => `servers[${i}].authProfiles[${j}].name`,
+        s.authProfiles.map((p) => p.name)
+      )
+    }
     config.servers.forEach((s, i) => {
       if (s.transport === "stdio" ? !s.command : !s.baseUrl)
         errors.push({
@@ -117,9 +144,12 @@ export const parse = (input: unknown): Effect.Effect<ConfigFile, ValidationFaile
       i: number,
       entry: { server: string; authProfile?: string | undefined }
     ) => {
-      const server = servers.get(entry.server)
+      const server = servers.get(nameKey(entry.server))
       if (!server) errors.push({ field: `${kind}[${i}].server`, message: `unknown server "${entry.server}"` })
-      else if (entry.authProfile && !server.authProfiles.some((p) => p.name === entry.authProfile))
+      else if (
+        entry.authProfile &&
+        !server.authProfiles.some((p) => nameKey(p.name) === nameKey(entry.authProfile!))
+      )
         errors.push({
           field: `${kind}[${i}].authProfile`,
           message: `server "${entry.server}" has no auth profile "${entry.authProfile}"`

@@ -700,3 +700,120 @@ describe("ConfigApply.render", () => {
     )
   )
 })
+
+describe("review fixes: names, normalisation, rotation, atomic writes", () => {
+  it.effect(
+    "names differing only in case or space are duplicates in a file, and references ignore case",
+    () =>
+      run(() =>
+        Effect.gen(function* () {
+          const input = fileInput()
+          const exit = yield* Effect.exit(
+            parse({
+              ...input,
+              servers: [...input.servers!, { name: " weather ", baseUrl: "https://other.example.com/mcp" }]
+            })
+          )
+          expect(fieldErrors(exit).map((f) => f.field)).toEqual(["servers[1].name"])
+          const profiles = yield* Effect.exit(
+            parse({
+              servers: [
+                {
+                  name: "W",
+                  baseUrl: "https://w.example.com/mcp",
+                  authProfiles: [
+                    { name: "ci", kind: "none" },
+                    { name: "CI", kind: "none" }
+                  ]
+                }
+              ]
+            })
+          )
+          expect(fieldErrors(profiles).map((f) => f.field)).toEqual(["servers[0].authProfiles[1].name"])
+          const config = yield* parse({
+            ...input,
+            monitors: [{ ...input.monitors![0]!, server: "WEATHER", authProfile: "CI" }]
+          })
+          yield* ConfigApply.apply(editor, config)
+          expect(ConfigApply.hasChanges(yield* ConfigApply.plan(editor, config))).toBe(false)
+        })
+      )
+  )
+
+  it.effect("values are trimmed as the store trims them, so padding is not a change on every apply", () =>
+    run(() =>
+      Effect.gen(function* () {
+        const input = fileInput()
+        const padded = yield* parse({
+          ...input,
+          servers: [
+            { ...input.servers![0]!, name: " Weather ", baseUrl: " https://weather.example.com/mcp " }
+          ]
+        })
+        yield* ConfigApply.apply(editor, padded)
+        const again = yield* ConfigApply.plan(editor, padded)
+        expect(again.steps.filter((s) => s.action !== "unchanged")).toEqual([])
+      })
+    )
+  )
+
+  it.effect("a rotated secret in tokenEnv is reported, not silently kept", () =>
+    run(() =>
+      Effect.gen(function* () {
+        const config = yield* parse(fileInput())
+        yield* ConfigApply.apply(editor, config)
+        const exit = yield* Effect.exit(
+          ConfigApply.plan(editor, config).pipe(
+            Effect.withConfigProvider(
+              ConfigProvider.fromMap(new Map([["WEATHER_TOKEN", "rotated-token-value-1234"]]))
+            )
+          )
+        )
+        expect(fieldErrors(exit).map((f) => f.field)).toEqual(["servers[0].authProfiles[1].tokenEnv"])
+        expect(JSON.stringify(fieldErrors(exit))).not.toContain("rotated-token-value-1234")
+      })
+    )
+  )
+
+  it.effect(
+    "a write the use cases refuse leaves nothing of the file behind, its field named as in the file",
+    () =>
+      run(() =>
+        Effect.gen(function* () {
+          const before = yield* snapshot
+          const input = fileInput()
+          const config = yield* parse({
+            ...input,
+            workflows: [
+              ...input.workflows!,
+              { ...input.workflows![0]!, name: "Second", testerModels: ["acme:unknown"] }
+            ]
+          })
+          const exit = yield* Effect.exit(ConfigApply.apply(editor, config))
+          expect(fieldErrors(exit).map((f) => f.field)).toEqual(["workflows[1].testerModels[0]"])
+          expect(yield* snapshot).toEqual(before)
+        })
+      )
+  )
+})
+
+describe("operator changes the file does not mention", () => {
+  it.effect("a monitor paused or muted by an operator stays so; a file that sets state wins", () =>
+    run(() =>
+      Effect.gen(function* () {
+        const config = yield* parse(fileInput())
+        yield* ConfigApply.apply(editor, config)
+        const monitor = (yield* Effect.flatMap(MonitorStore, (m) => m.listMonitors(orgId))).find(
+          (m) => m.name === "Weather answers"
+        )!
+        yield* Monitors.setState(editor, monitor.id, "paused")
+        yield* Monitors.setMuted(editor, monitor.id, true)
+        expect(ConfigApply.hasChanges(yield* ConfigApply.plan(editor, config))).toBe(false)
+        const input = fileInput()
+        const active = yield* parse({ ...input, monitors: [{ ...input.monitors![0]!, state: "active" }] })
+        const step = (yield* ConfigApply.plan(editor, active)).steps.find((s) => s.name === "Weather answers")
+        expect(step).toMatchObject({ action: "update", changes: ["state"] })
+      })
+    )
+  )
+})

@@ -1,18 +1,27 @@
 import { ConfigApply, type ConfigFile } from "@armature/core"
+import { SqlClient } from "@effect/sql"
 import { Console, Effect } from "effect"
 import * as Bootstrap from "./Bootstrap.js"
 
 /**
  * Applies a monitoring-as-code file as the deployment's operator: prints the plan, then makes
- * its creates and updates. With `dryRun`, only prints the plan.
+ * exactly its creates and updates, in one transaction. With `dryRun`, only prints the plan.
+ * Replicas started together with `serve --apply` take turns on an advisory lock: the second
+ * plans after the first committed and finds nothing to do.
  */
 export const applyConfig = (config: ConfigFile.ConfigFile, options: { readonly dryRun?: boolean } = {}) =>
   Effect.gen(function* () {
     const caller = yield* Bootstrap.operator
-    const plan = yield* ConfigApply.plan(caller, config)
-    yield* Console.log(ConfigApply.render(plan))
-    if (options.dryRun) return yield* Console.log("Dry run: nothing was written.")
-    if (!ConfigApply.hasChanges(plan)) return yield* Console.log("Nothing to apply.")
-    yield* ConfigApply.apply(caller, config)
-    yield* Console.log("Applied.")
+    const sql = yield* SqlClient.SqlClient
+    yield* sql.withTransaction(
+      Effect.gen(function* () {
+        yield* sql`SELECT pg_advisory_xact_lock(hashtext('armature:apply'))`
+        const { plan, execute } = yield* ConfigApply.prepare(caller, config)
+        yield* Console.log(ConfigApply.render(plan))
+        if (options.dryRun) return yield* Console.log("Dry run: nothing was written.")
+        if (!ConfigApply.hasChanges(plan)) return yield* Console.log("Nothing to apply.")
+        yield* execute
+        yield* Console.log("Applied.")
+      })
+    )
   })

@@ -224,8 +224,12 @@ export const importRuns = (
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const { insertRuns } = statements(sql)
-    const batches = Array.from({ length: Math.ceil(runs.length / 500) }, (_, i) =>
-      runs.slice(i * 500, (i + 1) * 500)
+    // An id twice in one statement would insert its tool calls twice; like an existing id, a
+    // repeat is skipped (the first one is kept).
+    const seen = new Set<string>()
+    const unique = runs.filter((run) => !seen.has(run.id) && seen.add(run.id))
+    const batches = Array.from({ length: Math.ceil(unique.length / 500) }, (_, i) =>
+      unique.slice(i * 500, (i + 1) * 500)
     )
     const inserted = yield* Effect.forEach(batches, insertRuns, { concurrency: 2 })
     return inserted.reduce((n, ids) => n + ids.length, 0)

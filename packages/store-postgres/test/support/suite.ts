@@ -97,7 +97,9 @@ export const roundTrips = (it: Vitest.MethodsNonLive<PgStore.Stores | SqlClient.
       expect(yield* runs.getRun(org.id, running.id)).toEqual(Option.some(done))
       // Imports skip ids that exist, with their calls, and count what they inserted.
       const imported = [F.run(workflow, F.t0), F.run(workflow, F.t0, {}, 0)]
-      expect(yield* PgStore.importRuns([...imported, { ...done, toolCalls: [] }])).toBe(2)
+      // An id repeated within one import is skipped too, instead of failing the whole batch.
+      const repeat = { ...imported[0]!, reason: "a second copy" }
+      expect(yield* PgStore.importRuns([...imported, repeat, { ...done, toolCalls: [] }])).toBe(2)
       for (const r of [...imported, done]) expect(yield* runs.getRun(org.id, r.id)).toEqual(Option.some(r))
     })
   )
