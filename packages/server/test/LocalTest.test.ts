@@ -1,8 +1,8 @@
 /**
  * `armature test`'s engine in process, with the tester and judge scripted through the real `ai`
  * SDK path: a workflow run passes against the healthy demo server and fails, with the broken
- * assertion named in the JUnit report, once the demo regression is on. (Skipping runs whose
- * model is not configured is covered through the CLI in MonitoringAsCode.test.ts.)
+ * assertion named in the JUnit report, once the demo regression is on. A tester model the
+ * deployment lacks is skipped while the workflow's other models run.
  */
 import { ConfigFile } from "@armature/core"
 import { ScriptedModel } from "@armature/core/testing"
@@ -48,7 +48,7 @@ const fileFor = (url: string) =>
           prompt: "Find order A-1001 and tell the customer its status and total.",
           criteria: [{ text: "The agent looked the order up with get_order" }],
           assertions: [{ type: "tool_called", tool: "get_order" }, { type: "no_tool_errors" }],
-          testerModels: ["scripted:tester"],
+          testerModels: ["scripted:tester", "openai:gpt-5-mini"],
           judgeModel: "scripted:judge"
         }
       ]
@@ -98,6 +98,10 @@ describe("armature test (engine)", () => {
     const scripted = byName.get("Order lookup [scripted:tester]")!
     expect(scripted.status).toBe("pass")
     expect(scripted.message).toBe("1/1 criteria passed, 1 tool calls")
+    // A tester model the deployment lacks is skipped, while the workflow's other model runs.
+    const openai = byName.get("Order lookup [openai:gpt-5-mini]")!
+    expect(openai.status).toBe("skipped")
+    expect(openai.message).toContain("OPENAI_API_KEY")
     expect(LocalTest.failed(results)).toBe(false)
     expect(demo.state.calls.get_order).toBeGreaterThanOrEqual(1)
   }, 60_000)
@@ -115,10 +119,30 @@ describe("armature test (engine)", () => {
         /<testcase name="Order lookup \[scripted:tester\]" classname="armature\.workflows\.demo-shop"[^>]*>\s*<failure /
       )
       expect(xml).toContain(
-        '<testsuite name="armature workflows" tests="1" failures="1" errors="0" skipped="0"'
+        '<testsuite name="armature workflows" tests="2" failures="1" errors="0" skipped="1"'
       )
     } finally {
       demo.state.regression = false
     }
   }, 60_000)
+})
+
+describe("JUnit", () => {
+  it("escapes markup, and newlines in attributes, so the report parses to the same text", () => {
+    const xml = Junit.render([
+      {
+        kind: "monitor",
+        name: 'a <b> & "c"',
+        server: "s",
+        status: "fail",
+        durationMs: 12,
+        message: "line one\nline\ttwo",
+        details: ["<detail>"]
+      }
+    ])
+    expect(xml).toContain('name="a &lt;b&gt; &amp; &quot;c&quot;"')
+    expect(xml).toContain('message="line one&#10;line&#9;two"')
+    expect(xml).toContain("&lt;detail&gt;")
+    expect(xml).not.toMatch(/message="[^"]*\n/)
+  })
 })

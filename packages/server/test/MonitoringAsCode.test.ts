@@ -123,6 +123,43 @@ describe("monitoring-as-code from the command line", () => {
     const passing = readFileSync(junit, "utf8")
     expect(passing).toContain('<testsuites name="armature" tests="3" failures="0" errors="0" skipped="1">')
 
+    // A file whose only case is skipped tests nothing, which must not pass a CI job.
+    const workflowOnly = join(dir, "workflow-only.yaml")
+    writeFileSync(
+      workflowOnly,
+      [
+        "servers:",
+        "  - name: demo-shop",
+        `    baseUrl: ${demo.url}`,
+        "workflows:",
+        "  - name: Order lookup",
+        "    server: demo-shop",
+        "    prompt: Find order A-1001.",
+        "    criteria: [{ text: The order was looked up }]",
+        "    testerModels: [openai:gpt-5-mini]",
+        "    judgeModel: openai:gpt-5-mini"
+      ].join("\n")
+    )
+    const nothing = await runCli(["test", workflowOnly, "--junit", junit], local)
+    expect(nothing.code).toBe(1)
+    expect(nothing.output).toContain("nothing was tested")
+
+    // A test that cannot run exits 2 and still replaces the report, so CI never reads a stale one.
+    const missing = join(dir, "missing-secret.yaml")
+    writeFileSync(
+      missing,
+      [
+        "servers:",
+        "  - name: demo-shop",
+        `    baseUrl: ${demo.url}`,
+        "    authProfiles: [{ name: ci, kind: bearer, tokenEnv: ARMATURE_TEST_NO_SUCH_VARIABLE }]"
+      ].join("\n")
+    )
+    const stopped = await runCli(["test", missing, "--junit", junit], local)
+    expect(stopped.code).toBe(2)
+    expect(stopped.output).toContain("servers[0].authProfiles[0].tokenEnv")
+    expect(readFileSync(junit, "utf8")).toMatch(/<testcase name="armature test"[^>]*>\s*<error /)
+
     demo.state.regression = true
     try {
       const broken = await runCli(["test", exampleConfig, "--junit", junit], local)

@@ -7,7 +7,7 @@
 import {
   type Caller,
   ConfigApply,
-  type ConfigFile,
+  ConfigFile,
   type Ids,
   LanguageModels,
   type Monitor,
@@ -22,7 +22,7 @@ import {
   WorkflowStore
 } from "@armature/core"
 import { MonitorCheck, RunJob, type SessionPool } from "@armature/runner"
-import { Clock, Effect, Option } from "effect"
+import { Clock, Effect, Either, Option } from "effect"
 import * as Bootstrap from "../app/Bootstrap.js"
 
 export type CaseStatus = "pass" | "fail" | "error" | "skipped"
@@ -59,7 +59,20 @@ const checkMonitor = (
   Effect.gen(function* () {
     const store = yield* ServerStore
     const started = yield* Clock.currentTimeMillis
-    const server = Option.getOrThrow(yield* store.getServer(monitor.orgId, monitor.mcpServerId))
+    const stored = yield* store.getServer(monitor.orgId, monitor.mcpServerId)
+    if (Option.isNone(stored)) {
+      // Cannot happen after apply (a monitor needs its server); reported, never thrown.
+      return caseResult({
+        kind: "monitor",
+        name: monitor.name,
+        server: monitor.mcpServerId,
+        status: "error",
+        durationMs: 0,
+        message: "its server is not stored",
+        details: []
+      })
+    }
+    const server = stored.value
     const profiles = yield* store.listAuthProfiles(monitor.orgId, server.id)
     const profile =
       profiles.find((p) => p.id === monitor.authProfileId) ??
@@ -97,15 +110,14 @@ const failuresOf = (run: Run): ReadonlyArray<string> => [
     .map((a) => `assertion ${a.type} failed: ${a.message}`)
 ]
 
+/** The first of `models` the deployment cannot resolve, if any. */
 const missingModel = (models: ReadonlyArray<string>) =>
-  Effect.gen(function* () {
-    const languageModels = yield* LanguageModels
-    for (const id of models) {
-      const resolved = yield* Effect.either(languageModels.resolve(id))
-      if (resolved._tag === "Left") return Option.some(id)
-    }
-    return Option.none<string>()
-  })
+  Effect.flatMap(LanguageModels, (languageModels) =>
+    Effect.findFirst(models, (id) => Effect.map(Effect.either(languageModels.resolve(id)), Either.isLeft))
+  )
+
+const notConfigured = (model: string) =>
+  `model ${model} is not configured: set OPENAI_API_KEY (and OPENAI_BASE_URL for an OpenAI-compatible endpoint)`
 
 const runWorkflow = <R>(caller: Caller, workflow: Workflow, testerModel: string, progress: Progress<R>) =>
   Effect.gen(function* () {
@@ -120,7 +132,7 @@ const runWorkflow = <R>(caller: Caller, workflow: Workflow, testerModel: string,
         server,
         status: "skipped",
         durationMs: 0,
-        message: `model ${missing.value} is not configured: set OPENAI_API_KEY (and OPENAI_BASE_URL for an OpenAI-compatible endpoint)`,
+        message: notConfigured(missing.value),
         details: []
       })
     }
@@ -169,46 +181,80 @@ export const run = <R>(config: ConfigFile.ConfigFile, progress: Progress<R>) =>
     yield* ConfigApply.apply(caller, { servers: config.servers, workflows: [], monitors: [] })
     const servers = yield* Effect.flatMap(ServerStore, (s) => s.listServers(caller.orgId))
     const down = new Map(
-      servers.filter((s) => s.state === "unreachable").map((s) => [s.name.toLowerCase(), s] as const)
+      servers.filter((s) => s.state === "unreachable").map((s) => [ConfigFile.nameKey(s.name), s] as const)
     )
     // What cannot run is reported as a case of its own instead of stopping the whole test: an
-    // entry on an unreachable server is an error; an entry that validation rejects fails — most
-    // often because the server's tools no longer match it, the contract change Armature exists
-    // to catch.
+    // entry on an unreachable server is an error; a workflow run whose model is not configured
+    // is skipped; an entry that validation rejects fails — most often because the server's
+    // tools no longer match it, the contract change Armature exists to catch.
     const blocked: CaseResult[] = []
     const block = (
-      entry: ConfigFile.MonitorEntry | ConfigFile.WorkflowEntry,
+      kind: CaseResult["kind"],
+      names: ReadonlyArray<string>,
+      server: string,
       status: CaseStatus,
-      message: string,
-      details: ReadonlyArray<string> = []
+      message: string
     ) => {
-      const kind = "testerModels" in entry ? "workflow" : "monitor"
-      const names =
-        "testerModels" in entry ? entry.testerModels.map((m) => `${entry.name} [${m}]`) : [entry.name]
       for (const name of names) {
-        blocked.push(
-          caseResult({ kind, name, server: entry.server, status, durationMs: 0, message, details })
-        )
+        blocked.push(caseResult({ kind, name, server, status, durationMs: 0, message, details: [] }))
       }
     }
-    const entries = [
-      ...config.monitors.map((m) => ({ monitors: [m], workflows: [], entry: m })),
-      ...config.workflows.map((w) => ({ monitors: [], workflows: [w], entry: w }))
-    ]
-    for (const { entry, ...only } of entries) {
-      const server = down.get(entry.server.toLowerCase())
-      if (server !== undefined) {
-        block(entry, "error", `server unreachable: ${server.lastProbeError ?? "no answer"}`)
-        continue
-      }
+    const apply = (
+      entry: ConfigFile.MonitorEntry | ConfigFile.WorkflowEntry,
+      only: Partial<ConfigFile.ConfigFile>
+    ) => {
       const rejected = (e: ValidationFailed | SecretInArguments) =>
         Effect.sync(() => {
-          const fields = e.fieldErrors.map((f) => `${f.field}: ${f.message}`)
-          block(entry, "fail", `rejected: ${fields.join("; ")}`)
+          const fields = e.fieldErrors.map((f) => `${f.field}: ${f.message}`).join("; ")
+          const names =
+            "testerModels" in entry ? entry.testerModels.map((m) => `${entry.name} [${m}]`) : [entry.name]
+          block(
+            "testerModels" in entry ? "workflow" : "monitor",
+            names,
+            entry.server,
+            "fail",
+            `rejected: ${fields}`
+          )
         })
-      yield* ConfigApply.apply(caller, { servers: config.servers, ...only }).pipe(
-        Effect.catchTags({ ValidationFailed: rejected, SecretInArguments: rejected })
-      )
+      return ConfigApply.apply(caller, {
+        servers: config.servers,
+        workflows: [],
+        monitors: [],
+        ...only
+      }).pipe(Effect.catchTags({ ValidationFailed: rejected, SecretInArguments: rejected }))
+    }
+    const unreachable = (server: string) => down.get(ConfigFile.nameKey(server))
+    for (const monitor of config.monitors) {
+      const server = unreachable(monitor.server)
+      if (server !== undefined) {
+        block(
+          "monitor",
+          [monitor.name],
+          monitor.server,
+          "error",
+          `server unreachable: ${server.lastProbeError ?? "no answer"}`
+        )
+      } else yield* apply(monitor, { monitors: [monitor] })
+    }
+    for (const workflow of config.workflows) {
+      const runName = (model: string) => `${workflow.name} [${model}]`
+      const server = unreachable(workflow.server)
+      if (server !== undefined) {
+        const message = `server unreachable: ${server.lastProbeError ?? "no answer"}`
+        block("workflow", workflow.testerModels.map(runName), workflow.server, "error", message)
+        continue
+      }
+      // Runs whose model the deployment lacks are skipped the same way whether or not any model
+      // is configured; the others run.
+      const judge = yield* missingModel([workflow.judgeModel])
+      const testers: string[] = []
+      for (const model of workflow.testerModels) {
+        const missing = Option.isSome(judge) ? judge : yield* missingModel([model])
+        if (Option.isSome(missing))
+          block("workflow", [runName(model)], workflow.server, "skipped", notConfigured(missing.value))
+        else testers.push(model)
+      }
+      if (testers.length > 0) yield* apply(workflow, { workflows: [{ ...workflow, testerModels: testers }] })
     }
     yield* Effect.forEach(blocked, progress.finished)
     const monitors = yield* Effect.flatMap(MonitorStore, (s) => s.listMonitors(caller.orgId))

@@ -6,20 +6,23 @@ const xml = (text: string) =>
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c] ?? ""
   )
 
+/** Text for an attribute value: a parser would turn raw newlines and tabs there into spaces. */
+const attr = (text: string) => xml(text).replace(/[\t\n\r]/g, (c) => `&#${c.charCodeAt(0)};`)
+
 const seconds = (ms: number) => (ms / 1000).toFixed(3)
 
 const testcase = (r: CaseResult) => {
-  const open = `    <testcase name="${xml(r.name)}" classname="${xml(`armature.${r.kind}s.${r.server}`)}" time="${seconds(r.durationMs)}"`
+  const open = `    <testcase name="${attr(r.name)}" classname="${attr(`armature.${r.kind}s.${r.server}`)}" time="${seconds(r.durationMs)}"`
   const body = [r.message, ...r.details].map(xml).join("\n")
   switch (r.status) {
     case "pass":
       return `${open}>\n      <system-out>${xml(r.message)}</system-out>\n    </testcase>`
     case "skipped":
-      return `${open}>\n      <skipped message="${xml(r.message)}"/>\n    </testcase>`
+      return `${open}>\n      <skipped message="${attr(r.message)}"/>\n    </testcase>`
     case "fail":
-      return `${open}>\n      <failure message="${xml(r.message)}" type="${r.kind}_failed">${body}</failure>\n    </testcase>`
+      return `${open}>\n      <failure message="${attr(r.message)}" type="${r.kind}_failed">${body}</failure>\n    </testcase>`
     case "error":
-      return `${open}>\n      <error message="${xml(r.message)}" type="${r.kind}_error">${body}</error>\n    </testcase>`
+      return `${open}>\n      <error message="${attr(r.message)}" type="${r.kind}_error">${body}</error>\n    </testcase>`
   }
 }
 

@@ -53,10 +53,39 @@ const line = (r: LocalTest.CaseResult) =>
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
 
+/** The test could not run to the end (bad file, store, …): CI tells this from failed checks by the exit code. */
+export class TestAborted extends Data.TaggedError("TestAborted")<{
+  readonly message: string
+  readonly fieldErrors: ReadonlyArray<{ readonly field: string; readonly message: string }>
+  readonly exitCode: 2
+}> {}
+
+const writeJunit = (path: Option.Option<string>, results: ReadonlyArray<LocalTest.CaseResult>) =>
+  Option.match(path, {
+    onNone: () => Effect.void,
+    onSome: (to) =>
+      Effect.flatMap(FileSystem.FileSystem, (fs) => fs.writeFileString(to, Junit.render(results))).pipe(
+        Effect.zipRight(Console.log(`JUnit report written to ${to}.`))
+      )
+  })
+
+/** The one case a report holds when the test stopped before its cases ran. */
+const aborted = (message: string): LocalTest.CaseResult => ({
+  kind: "monitor",
+  name: "armature test",
+  server: "(none)",
+  status: "error",
+  durationMs: 0,
+  message,
+  details: []
+})
+
 /**
  * `armature test <file>`: checks the file's monitors and runs its workflows once, on an
  * in-memory store (nothing is written to any deployment), printing each result as it completes.
- * Exits non-zero when any check or run fails or errors.
+ * Exits 1 when a check or run fails or errors, or when nothing ran at all (every case skipped);
+ * 2 when the test could not run (the JUnit file then holds that one error, so CI never reads
+ * a stale report).
  */
 export const test = Command.make(
   "test",
@@ -78,19 +107,32 @@ export const test = Command.make(
       yield* Console.log(
         `\n${count("pass")} passed, ${count("fail")} failed, ${count("error")} errored, ${count("skipped")} skipped in ${seconds.toFixed(1)} s.`
       )
-      if (Option.isSome(junit)) {
-        const fs = yield* FileSystem.FileSystem
-        yield* fs.writeFileString(junit.value, Junit.render(results))
-        yield* Console.log(`JUnit report written to ${junit.value}.`)
-      }
+      yield* writeJunit(junit, results)
       if (LocalTest.failed(results)) {
         return yield* new ChecksFailed({
           message: `${plural(count("fail") + count("error"), "check")} did not pass`
         })
       }
-    }).pipe(Effect.scoped, localDefaults, Settings.using(settings))
+      if (count("skipped") === results.length) {
+        return yield* new ChecksFailed({ message: "nothing was tested: every case was skipped" })
+      }
+    }).pipe(
+      Effect.catchIf(
+        (e) => !(e instanceof ChecksFailed),
+        (e) => {
+          const message = e instanceof Error ? e.message : String(e)
+          const fieldErrors = (e as { fieldErrors?: TestAborted["fieldErrors"] }).fieldErrors ?? []
+          return writeJunit(junit, [aborted(message)]).pipe(
+            Effect.zipRight(Effect.fail(new TestAborted({ message, fieldErrors, exitCode: 2 })))
+          )
+        }
+      ),
+      Effect.scoped,
+      localDefaults,
+      Settings.using(settings)
+    )
 ).pipe(
   Command.withDescription(
-    "Run a monitoring-as-code file's monitors and workflows once, locally (for CI): progress, JUnit XML, non-zero exit on failure"
+    "Run a monitoring-as-code file's monitors and workflows once, locally (for CI): progress, JUnit XML, exit 1 on failure"
   )
 )
