@@ -271,7 +271,8 @@ export const onOutcome = (
         : (input.server ?? null)
     const work: Array<{ rule: AlertRule; outcome: string; objectName: string }> = []
     for (const rule of yield* store.listRules(input.orgId, {
-      target: { type: input.target.type, id: input.target.id }
+      target: { type: input.target.type, id: input.target.id },
+      forUpdate: true
     })) {
       work.push({ rule, outcome: input.outcome, objectName: input.target.name })
     }
@@ -279,7 +280,8 @@ export const onOutcome = (
       // The server is reachable whenever a target got any answer from it; only `error` means down.
       const serverOutcome = input.outcome === "error" ? "error" : "pass"
       for (const rule of yield* store.listRules(input.orgId, {
-        target: { type: "mcp_server", id: server.id }
+        target: { type: "mcp_server", id: server.id },
+        forUpdate: true
       })) {
         work.push({ rule, outcome: serverOutcome, objectName: server.name })
       }
@@ -321,7 +323,8 @@ export const onEvent = (input: {
     const config = yield* AlertingConfig
     const out: OutboxMessage[] = []
     for (const rule of yield* store.listRules(input.orgId, {
-      target: { type: input.target.type, id: input.target.id }
+      target: { type: input.target.type, id: input.target.id },
+      forUpdate: true
     })) {
       if (rule.state !== "enabled" || !rule.on.includes(input.event)) continue
       yield* store.updateRule({ ...rule, lastFiredAt: input.at })

@@ -96,7 +96,30 @@ const suite = (it: Vitest.MethodsNonLive<Layer.Layer.Success<ReturnType<typeof p
 }
 
 describe.runIf(postgres)("Runs.complete on PostgreSQL", () => {
-  layer(Layer.merge(postgresLayer(), IdsLayer.layer), { timeout: "60 seconds" })((it) => suite(it))
+  layer(Layer.merge(postgresLayer(), IdsLayer.layer), { timeout: "60 seconds" })((it) => {
+    suite(it)
+
+    it.effect("runs of one workflow failing at once fire its rule once, not once each", () =>
+      Effect.gen(function* () {
+        const { org, workflow } = yield* seedOrg
+        const rule = Fixtures.alertRule(org.id, { target: { type: "workflow", id: workflow.id } })
+        yield* Effect.flatMap(AlertStore, (s) => s.insertRule(rule))
+        const ends = []
+        for (let i = 0; i < 6; i++) {
+          const running = F.run(workflow, F.t0, { status: "running", finishedAt: null, durationMs: null }, 0)
+          yield* Effect.flatMap(RunStore, (s) => s.insertRun(running))
+          ends.push(F.run(workflow, F.t0, { id: running.id, status: "fail" }, 0))
+        }
+        // Each completion is its own transaction on its own pooled connection.
+        yield* Effect.all(
+          ends.map((run) => Runs.complete(run)),
+          { concurrency: "unbounded" }
+        )
+        const outbox = yield* Effect.flatMap(AlertStore, (s) => s.listOutbox(org.id))
+        expect(outbox.filter((m) => m.message.kind === "firing")).toHaveLength(1)
+      })
+    )
+  })
 })
 
 describe("Runs.complete on PGlite", () => {

@@ -9,9 +9,14 @@ export class AlertStore extends Context.Tag("@armature/core/AlertStore")<
     readonly insertRule: (rule: AlertRule) => Effect.Effect<void, StoreError>
     readonly updateRule: (rule: AlertRule) => Effect.Effect<void, StoreError>
     readonly getRule: (orgId: string, id: string) => Effect.Effect<Option.Option<AlertRule>, StoreError>
+    /**
+     * With `forUpdate`, inside a transaction, the rules stay locked until it ends: outcomes of
+     * one target stored at once then move a rule through its states one after the other instead
+     * of each firing from the same stale state.
+     */
     readonly listRules: (
       orgId: string,
-      filter?: { readonly target?: AlertTarget }
+      filter?: { readonly target?: AlertTarget; readonly forUpdate?: boolean }
     ) => Effect.Effect<ReadonlyArray<AlertRule>, StoreError>
     readonly deleteRule: (orgId: string, id: string) => Effect.Effect<boolean, StoreError>
 

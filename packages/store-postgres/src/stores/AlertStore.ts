@@ -82,7 +82,11 @@ export const make = Effect.gen(function* () {
               ? sql``
               : sql`AND target_type = ${filter.target.type} AND target_id = ${filter.target.id}`
           }
-          ORDER BY created_at, id`.pipe(Effect.flatMap(mapRows(toRule)), orStoreError("listRules")),
+          ORDER BY created_at, id
+          ${filter?.forUpdate ? sql`FOR UPDATE` : sql``}`.pipe(
+        Effect.flatMap(mapRows(toRule)),
+        orStoreError("listRules")
+      ),
     deleteRule: (orgId, id) =>
       sql`DELETE FROM alert_rules WHERE org_id = ${orgId} AND id = ${id} RETURNING id`.pipe(
         Effect.map((rows) => rows.length > 0),
