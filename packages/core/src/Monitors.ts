@@ -4,9 +4,11 @@
  * reports them through `recordCheck`, which stores the check, the monitor's last outcome and the
  * alert outbox rows in one transaction. `outcomeOf` is the one classification of a check.
  */
+
 import { Clock, Effect, Option } from "effect"
 import * as Alerting from "./Alerting.js"
 import type { Caller } from "./domain/Audit.js"
+import { profilesInOrder } from "./domain/McpServer.js"
 import {
   type CheckOutcome,
   type Monitor,
@@ -301,9 +303,7 @@ export const suggestions = (
       s.listMonitors(caller.orgId, { mcpServerId: serverId })
     )
     const monitored = new Set(monitors.flatMap((m) => [m.toolName, ...m.nextSteps.map((s) => s.toolName)]))
-    const profiles = [...(yield* servers.listAuthProfiles(caller.orgId, serverId))].sort(
-      (a, b) => a.createdAt.getTime() - b.createdAt.getTime()
-    )
+    const profiles = profilesInOrder(yield* servers.listAuthProfiles(caller.orgId, serverId))
     const out: Suggestion[] = []
     for (const tool of [...catalog.tools].sort((a, b) => (a.name < b.name ? -1 : 1))) {
       if (tool.annotations?.readOnlyHint !== true || tool.annotations.destructiveHint === true) continue

@@ -8,7 +8,7 @@ import { Clock, Effect, Option, Redacted } from "effect"
 import * as Drift from "./Drift.js"
 import type { Caller } from "./domain/Audit.js"
 import type { CatalogDiff, CatalogVersion, ToolChange } from "./domain/Catalog.js"
-import type { AuthProfile, McpServer } from "./domain/McpServer.js"
+import { type AuthProfile, type McpServer, profilesInOrder } from "./domain/McpServer.js"
 import {
   type Conflict,
   type FieldError,
@@ -97,8 +97,7 @@ const loadServer = (orgId: string, id: string) =>
 const profilesOf = (orgId: string, serverId: string) =>
   Effect.map(
     Effect.flatMap(ServerStore, (store) => store.listAuthProfiles(orgId, serverId)),
-    (profiles) =>
-      [...profiles].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1))
+    profilesInOrder
   )
 
 /** Stores a profile's secret in the SecretStore and the profile with only its reference. */

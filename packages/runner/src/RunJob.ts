@@ -11,6 +11,7 @@ import {
   type LanguageModels,
   type McpConnector,
   type McpServer,
+  profilesInOrder,
   type Run,
   RunStore,
   Runs,
@@ -62,9 +63,7 @@ const target = (orgId: string, serverId: string, profileId: string | null) =>
       const profile = Option.getOrNull(yield* store.getAuthProfile(orgId, profileId))
       return profile === null ? null : { server, profile }
     }
-    const profiles = [...(yield* store.listAuthProfiles(orgId, serverId))].sort(
-      (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1)
-    )
+    const profiles = profilesInOrder(yield* store.listAuthProfiles(orgId, serverId))
     return { server, profile: profiles[0] ?? null } as { server: McpServer; profile: AuthProfile | null }
   })
 

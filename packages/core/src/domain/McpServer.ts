@@ -55,3 +55,10 @@ export const AuthProfile = Schema.Struct({
   createdAt: Timestamp
 })
 export type AuthProfile = typeof AuthProfile.Type
+
+/**
+ * A server's profiles, oldest first (the id breaks ties): the first is the server's default,
+ * used for probes and by workflows and monitors that name no profile.
+ */
+export const profilesInOrder = (profiles: ReadonlyArray<AuthProfile>): ReadonlyArray<AuthProfile> =>
+  [...profiles].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1))

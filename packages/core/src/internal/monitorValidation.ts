@@ -2,8 +2,10 @@
  * Monitor specs against the organization's records: the server and auth profile exist, every
  * step's tool is in the latest catalog, and arguments fit the tool's input schema.
  */
+
 import { Effect, Option } from "effect"
 import type { CatalogVersion } from "../domain/Catalog.js"
+import { profilesInOrder } from "../domain/McpServer.js"
 import type { MonitorSpec } from "../domain/Monitor.js"
 import { type FieldError, validationFailed } from "../Errors.js"
 import { ServerStore } from "../ports/ServerStore.js"
@@ -29,9 +31,7 @@ export const validate = (orgId: string, spec: MonitorSpec) =>
         ])
       )
     }
-    const profiles = [...(yield* store.listAuthProfiles(orgId, server.id))].sort(
-      (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1)
-    )
+    const profiles = profilesInOrder(yield* store.listAuthProfiles(orgId, server.id))
     let authProfileId = spec.authProfileId
     if (authProfileId === null) authProfileId = profiles[0]?.id ?? null
     else if (!profiles.some((p) => p.id === authProfileId)) {

@@ -12,6 +12,7 @@ import {
   LanguageModels,
   type Monitor,
   MonitorStore,
+  profilesInOrder,
   type Run,
   Runs,
   type SecretInArguments,
@@ -75,9 +76,7 @@ const checkMonitor = (
     const server = stored.value
     const profiles = yield* store.listAuthProfiles(monitor.orgId, server.id)
     const profile =
-      profiles.find((p) => p.id === monitor.authProfileId) ??
-      [...profiles].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())[0] ??
-      null
+      profiles.find((p) => p.id === monitor.authProfileId) ?? profilesInOrder(profiles)[0] ?? null
     const check = yield* MonitorCheck.execute({
       monitor,
       server,
