@@ -2,8 +2,9 @@
  * The tester agent (SPEC §3.2 steps 2–4): an `ai` SDK tool loop over the server's tools that the
  * tool policy allows, within the workflow's limits, with every step recorded in the trace.
  *
- * The `ai` SDK calls tools through Promise callbacks, so tool execution crosses into Effect there
- * with the runtime captured when the loop starts.
+ * The `ai` SDK calls tools through Promise callbacks. Our own sessions are called there through
+ * their Promise form (`Recorder.callPromise`), with no fiber per call; a session of another
+ * connector crosses into Effect with the runtime captured when the loop starts.
  */
 import type { LanguageModelV4 } from "@ai-sdk/provider"
 import {
@@ -68,7 +69,9 @@ const modelNames = (tools: ReadonlyArray<McpTool>): Map<string, McpTool> => {
 /** Runs the loop; failures of tool calls are results for the model, not failures of the loop. */
 export const run = (input: AgentInput): Effect.Effect<AgentOutcome, AgentFailed> =>
   Effect.gen(function* () {
-    const runtime = yield* Effect.runtime<never>()
+    const runPromise = Runtime.runPromise(yield* Effect.runtime<never>())
+    const run = <A>(effect: Effect.Effect<A>, signal: AbortSignal | undefined) =>
+      runPromise(effect, signal === undefined ? undefined : { signal })
     const { recorder, limits, session } = input
     const { allowed, hidden } = ToolPolicy.apply(input.tools, input.policy)
     if (hidden.length > 0) {
@@ -106,16 +109,15 @@ export const run = (input: AgentInput): Effect.Effect<AgentOutcome, AgentFailed>
             throw new Error(`Refused: the limit of ${limits.maxToolCalls} tool calls is reached`)
           }
           agentCalls++
-          const outcome = await Runtime.runPromise(runtime)(
-            recorder.call(
-              session,
-              "agent",
-              step,
-              mcpTool.name,
-              (args ?? {}) as Record<string, unknown>,
-              callOptions
-            ),
-            abortSignal === undefined ? undefined : { signal: abortSignal }
+          const outcome = await recorder.callPromise(
+            session,
+            "agent",
+            step,
+            mcpTool.name,
+            (args ?? {}) as Record<string, unknown>,
+            callOptions,
+            run,
+            abortSignal
           )
           if (outcome.error !== null) throw new Error(`Tool call failed: ${outcome.error}`)
           return {

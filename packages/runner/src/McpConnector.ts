@@ -13,6 +13,8 @@ import {
 } from "@armature/core"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv"
+import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/types.js"
 import { Config, type ConfigError, Duration, Effect, Layer, type Scope } from "effect"
 import { unreachable } from "./internal/classify.js"
 import { resolveCredentials, resolveEnv } from "./internal/credentials.js"
@@ -40,6 +42,21 @@ export interface Options {
 const defaultConnectTimeoutMs = 15_000
 /** Closing must not hang on a dead server: a session-termination DELETE gets this long. */
 const terminateTimeout = Duration.millis(500)
+
+/**
+ * The SDK client builds an Ajv instance (with every format) per `Client` — a sizeable share of a
+ * connect — for output-schema and elicitation checks this runner never asks for (it calls
+ * `client.request`, not `callTool`/`listTools`, and offers no elicitation). Built on first use only.
+ */
+const lazyValidator = (): jsonSchemaValidator => {
+  let ajv: AjvJsonSchemaValidator | undefined
+  return {
+    getValidator: (schema) => {
+      if (ajv === undefined) ajv = new AjvJsonSchemaValidator()
+      return ajv.getValidator(schema)
+    }
+  }
+}
 
 /** Builds the connector; secrets are read from the `SecretStore` at each connect. */
 export const make = (options: Options = {}) =>
@@ -85,7 +102,7 @@ export const make = (options: Options = {}) =>
               protocolVersion = v
               setVersion?.(v)
             }
-            const client = new Client(clientInfo, { capabilities: {} })
+            const client = new Client(clientInfo, { capabilities: {}, jsonSchemaValidator: lazyValidator() })
             let isOpen = true
             client.onclose = () => {
               isOpen = false

@@ -90,6 +90,22 @@ describe("workflow runs end with the right status (SPEC §3.2 step 7)", () => {
     })
   )
 
+  it.live("progress notifications of an agent's call are in the trace, tied to the call", () =>
+    Effect.gen(function* () {
+      const run = yield* runCase({
+        tester: [
+          { toolCalls: [{ name: "slow_echo", args: { text: "hi", delayMs: 150, progressEveryMs: 40 } }] },
+          { text: "Echoed hi." }
+        ]
+      })
+      expect(run.status).toBe("pass")
+      expect(run.toolCalls.map((c) => [c.id, c.name, c.error])).toEqual([["tc-1", "slow_echo", null]])
+      const progress = run.trace.filter((e) => e.type === "progress")
+      expect(progress.length).toBeGreaterThanOrEqual(2)
+      expect(progress.every((e) => e.toolCallId === "tc-1" && /^\d+\/150$/.test(e.text ?? ""))).toBe(true)
+    })
+  )
+
   it.live("partial: some required items passed", () =>
     Effect.gen(function* () {
       const run = yield* runCase({ tester: lookup, judge: [verdicts("pass", "fail")] })
@@ -179,6 +195,44 @@ describe("workflow runs end with the right status (SPEC §3.2 step 7)", () => {
         const run = yield* runCase({ tester: [{ hangMs: 10_000 }], spec: { limits: { timeoutSeconds: 1 } } })
         expect(run.error?.code).toBe("timeout")
         expect(Date.now() - started).toBeLessThan(4000)
+      })
+    )
+
+    it.live("timeout during a tool call: the call is cancelled once on the server and not recorded", () =>
+      Effect.gen(function* () {
+        const hanging = yield* Effect.promise(() => startFixture())
+        // Two calls answer, the third hangs until the run's wall time is up.
+        const tester = scripted([...Array.from({ length: 3 }, () => lookup[0]!), lookup[1]!], {
+          beforeCall: async (i) => {
+            if (i === 2) hanging.setFault("hang")
+          }
+        })
+        const started = Date.now()
+        const run = yield* RunExecutor.execute({
+          run: pendingRun(),
+          spec: spec({ limits: { timeoutSeconds: 1 } }),
+          server: server({ baseUrl: hanging.url }),
+          profile: null
+        }).pipe(
+          Effect.provide(
+            Layer.mergeAll(
+              connectorLayer(),
+              secretsLayer(),
+              modelsLayer({ "test:tester": tester, "test:judge": scripted([verdicts("pass", "pass")]) })
+            )
+          )
+        )
+        expect(run.error?.code).toBe("timeout")
+        expect(Date.now() - started).toBeLessThan(4000)
+        expect(run.toolCalls.map((c) => [c.id, c.phase, c.error])).toEqual([
+          ["tc-1", "agent", null],
+          ["tc-2", "agent", null]
+        ])
+        expect(hanging.state.calls.get("get_order")).toBe(3)
+        // Only the call in flight is cancelled: nothing else was left listening on the run's signal.
+        yield* Effect.promise(() => new Promise((r) => setTimeout(r, 100)))
+        expect(hanging.methods.get("notifications/cancelled")).toBe(1)
+        yield* Effect.promise(() => hanging.close())
       })
     )
 

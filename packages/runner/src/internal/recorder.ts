@@ -2,8 +2,17 @@
  * The trace of a run as it happens: tool calls (`tc-N`) and trace events (`ev-N`), every value
  * redacted on the way in, so nothing unredacted is ever held in what gets stored.
  */
-import { type McpSession, Redaction, type ToolCall, type TraceEvent } from "@armature/core"
-import { Effect, Either } from "effect"
+import {
+  type CallOptions,
+  type McpCallError,
+  type McpSession,
+  Redaction,
+  type ToolCall,
+  type ToolCallResult,
+  type TraceEvent
+} from "@armature/core"
+import { Effect } from "effect"
+import { callToolPromiseOf } from "./session.js"
 
 /** What a recorded call of a tool returned to its caller (the model or a setup step). */
 export interface CallOutcome {
@@ -13,6 +22,21 @@ export interface CallOutcome {
   readonly structuredContent?: unknown
   readonly isError: boolean
   readonly error: string | null
+}
+
+/** Per-call timeouts of a recorded call. */
+type CallLimits = { readonly timeoutMs: number; readonly maxTotalTimeoutMs: number }
+
+/** A call in flight: what its record needs once it ends. */
+interface PendingCall {
+  readonly id: string
+  readonly phase: ToolCall["phase"]
+  readonly step: number
+  readonly name: string
+  readonly args: Record<string, unknown>
+  readonly started: number
+  progress: number
+  readonly options: CallOptions
 }
 
 /** Stored text items are cut here: a trace is for reading, not a copy of every payload. */
@@ -85,65 +109,130 @@ export class Recorder {
     step: number,
     name: string,
     args: Record<string, unknown>,
-    options: { readonly timeoutMs: number; readonly maxTotalTimeoutMs: number }
+    options: CallLimits
   ): Effect.Effect<CallOutcome> {
-    return Effect.gen(this, function* () {
-      const id = `tc-${this.calls + 1}`
-      const started = this.now()
-      let progress = 0
-      const result = yield* Effect.either(
-        session.callTool(name, args, {
-          ...options,
-          onProgress: (p) => {
-            if (++progress > maxProgressEvents) return
-            this.event({
-              type: "progress",
-              toolCallId: id,
-              text: p.message ?? `${p.progress}${p.total === undefined ? "" : `/${p.total}`}`,
-              data: p
-            })
-          }
-        })
-      )
-      const durationMs = this.now() - started
-      const base = {
-        phase,
-        step,
-        name,
-        arguments: args,
-        startedAt: new Date(started),
-        durationMs,
-        refused: false
-      }
-      if (Either.isLeft(result)) {
-        const error = `${result.left.kind}: ${result.left.message}`
-        const call = this.push({ ...base, content: [], isError: false, error })
-        this.event({ type: "error", toolCallId: call.id, text: `Tool call ${name} failed: ${error}` })
-        return { call, content: null, isError: false, error }
-      }
-      const r = result.right
-      if (progress > maxProgressEvents) {
-        this.event({
-          type: "info",
-          toolCallId: id,
-          text: `${progress - maxProgressEvents} more progress notifications not recorded`
-        })
-      }
-      const call = this.push({
-        ...base,
-        content: r.content.map(storable),
-        ...(r.structuredContent === undefined ? {} : { structuredContent: r.structuredContent }),
-        isError: r.isError,
-        error: null
+    return Effect.suspend(() => {
+      const pending = this.begin(phase, step, name, args, options)
+      return Effect.match(session.callTool(name, args, pending.options), {
+        onFailure: (e) => this.failed(pending, e),
+        onSuccess: (r) => this.succeeded(pending, r)
       })
-      return {
-        call,
-        content: r.content,
-        ...(r.structuredContent === undefined ? {} : { structuredContent: r.structuredContent }),
-        isError: r.isError,
-        error: null
-      }
     })
+  }
+
+  /**
+   * `call` for a caller in Promise land (the agent's tool callbacks), without a fiber per call.
+   * Uses the session's Promise form when it has one (ours do), else runs `callTool`. When `signal`
+   * aborts, the call is cancelled and — like an interrupted `call` — not recorded; the promise
+   * rejects.
+   */
+  callPromise(
+    session: McpSession,
+    phase: ToolCall["phase"],
+    step: number,
+    name: string,
+    args: Record<string, unknown>,
+    options: CallLimits,
+    run: <A>(effect: Effect.Effect<A>, signal: AbortSignal | undefined) => Promise<A>,
+    signal: AbortSignal | undefined
+  ): Promise<CallOutcome> {
+    const direct = callToolPromiseOf(session)
+    if (direct === undefined) return run(this.call(session, phase, step, name, args, options), signal)
+    if (signal?.aborted) return Promise.reject(signal.reason)
+    // A signal of this call only: the SDK never removes the abort listener it adds to a request's
+    // signal, so the caller's long-lived one would collect a listener (and a cancellation) per call.
+    const controller = new AbortController()
+    const abort = () => controller.abort(signal?.reason)
+    signal?.addEventListener("abort", abort, { once: true })
+    const pending = this.begin(phase, step, name, args, options)
+    return direct(name, args, pending.options, controller.signal).then(
+      (r) => {
+        signal?.removeEventListener("abort", abort)
+        if (controller.signal.aborted) throw controller.signal.reason
+        return this.succeeded(pending, r)
+      },
+      (e: McpCallError) => {
+        signal?.removeEventListener("abort", abort)
+        if (controller.signal.aborted) throw controller.signal.reason
+        return this.failed(pending, e)
+      }
+    )
+  }
+
+  private begin(
+    phase: ToolCall["phase"],
+    step: number,
+    name: string,
+    args: Record<string, unknown>,
+    limits: CallLimits
+  ): PendingCall {
+    const id = `tc-${this.calls + 1}`
+    const pending: PendingCall = {
+      phase,
+      step,
+      name,
+      args,
+      started: this.now(),
+      progress: 0,
+      options: {
+        ...limits,
+        onProgress: (p) => {
+          if (++pending.progress > maxProgressEvents) return
+          this.event({
+            type: "progress",
+            toolCallId: id,
+            text: p.message ?? `${p.progress}${p.total === undefined ? "" : `/${p.total}`}`,
+            data: p
+          })
+        }
+      },
+      id
+    }
+    return pending
+  }
+
+  private base(pending: PendingCall) {
+    return {
+      phase: pending.phase,
+      step: pending.step,
+      name: pending.name,
+      arguments: pending.args,
+      startedAt: new Date(pending.started),
+      durationMs: this.now() - pending.started,
+      refused: false
+    }
+  }
+
+  private failed(pending: PendingCall, e: McpCallError): CallOutcome {
+    const error = `${e.kind}: ${e.message}`
+    const call = this.push({ ...this.base(pending), content: [], isError: false, error })
+    this.event({ type: "error", toolCallId: call.id, text: `Tool call ${pending.name} failed: ${error}` })
+    return { call, content: null, isError: false, error }
+  }
+
+  private succeeded(pending: PendingCall, r: ToolCallResult): CallOutcome {
+    const base = this.base(pending)
+    if (pending.progress > maxProgressEvents) {
+      this.event({
+        type: "info",
+        toolCallId: pending.id,
+        text: `${pending.progress - maxProgressEvents} more progress notifications not recorded`
+      })
+    }
+    const call = this.push({
+      ...base,
+      content: r.content.map(storable),
+      ...(r.structuredContent === undefined ? {} : { structuredContent: r.structuredContent }),
+      isError: r.isError,
+      error: null
+    })
+    return {
+      call,
+      content: r.content,
+      ...(r.structuredContent === undefined ? {} : { structuredContent: r.structuredContent }),
+      isError: r.isError,
+      error: null
+    }
   }
 
   private push(call: Omit<ToolCall, "id">): ToolCall {

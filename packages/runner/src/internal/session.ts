@@ -18,6 +18,17 @@ import { callError } from "./classify.js"
 export interface LiveSession extends McpSession {
   readonly isOpen: () => boolean
   readonly secrets: () => ReadonlyArray<string>
+  /**
+   * `callTool` as a Promise (rejecting with `McpCallError`) for callers that are already in
+   * Promise land — the agent's tool callbacks — so a call does not pay for a fiber per call.
+   * Aborting `signal` cancels the request, as interrupting `callTool` does.
+   */
+  readonly callToolPromise: (
+    name: string,
+    args: JsonObject,
+    options: CallOptions,
+    signal: AbortSignal
+  ) => Promise<ToolCallResult>
 }
 
 /** Default bound of one `tools/list` page request. */
@@ -72,37 +83,40 @@ export const makeSession = (
     return tools
   })
 
-  const callTool = (name: string, args: JsonObject, options: CallOptions) =>
-    Effect.tryPromise({
-      // `request` rather than `client.callTool`: the latter throws away a result whose structured
-      // content misses the declared output schema, and a tester needs to see exactly that result.
-      try: (signal) =>
-        client.request({ method: "tools/call", params: { name, arguments: args } }, CallToolResultSchema, {
-          signal,
-          timeout: options.timeoutMs,
-          resetTimeoutOnProgress: true,
-          ...(options.maxTotalTimeoutMs === undefined ? {} : { maxTotalTimeout: options.maxTotalTimeoutMs }),
-          ...(options.onProgress === undefined
-            ? {}
-            : {
-                onprogress: (p: { progress: number; total?: number; message?: string }) =>
-                  options.onProgress?.({
-                    progress: p.progress,
-                    ...(p.total === undefined ? {} : { total: p.total }),
-                    ...(p.message === undefined ? {} : { message: p.message })
-                  })
+  // `request` rather than `client.callTool`: the latter throws away a result whose structured
+  // content misses the declared output schema, and a tester needs to see exactly that result.
+  const send = (name: string, args: JsonObject, options: CallOptions, signal: AbortSignal) =>
+    client.request({ method: "tools/call", params: { name, arguments: args } }, CallToolResultSchema, {
+      signal,
+      timeout: options.timeoutMs,
+      resetTimeoutOnProgress: true,
+      ...(options.maxTotalTimeoutMs === undefined ? {} : { maxTotalTimeout: options.maxTotalTimeoutMs }),
+      ...(options.onProgress === undefined
+        ? {}
+        : {
+            onprogress: (p: { progress: number; total?: number; message?: string }) =>
+              options.onProgress?.({
+                progress: p.progress,
+                ...(p.total === undefined ? {} : { total: p.total }),
+                ...(p.message === undefined ? {} : { message: p.message })
               })
-        }),
-      catch: callError
-    }).pipe(
-      Effect.map(
-        (r): ToolCallResult => ({
-          content: r.content,
-          ...(r.structuredContent === undefined ? {} : { structuredContent: r.structuredContent }),
-          isError: r.isError === true
-        })
-      )
+          })
+    })
+  const toResult = (r: Awaited<ReturnType<typeof send>>): ToolCallResult => ({
+    content: r.content,
+    ...(r.structuredContent === undefined ? {} : { structuredContent: r.structuredContent }),
+    isError: r.isError === true
+  })
+
+  const callTool = (name: string, args: JsonObject, options: CallOptions) =>
+    Effect.tryPromise({ try: (signal) => send(name, args, options, signal), catch: callError }).pipe(
+      Effect.map(toResult)
     )
+
+  const callToolPromise = (name: string, args: JsonObject, options: CallOptions, signal: AbortSignal) =>
+    send(name, args, options, signal).then(toResult, (e: unknown) => {
+      throw callError(e)
+    })
 
   return {
     serverInfo: { name: serverVersion?.name ?? "unknown", version: serverVersion?.version ?? "unknown" },
@@ -110,6 +124,7 @@ export const makeSession = (
     capabilities: (client.getServerCapabilities() ?? {}) as JsonObject,
     listTools,
     callTool,
+    callToolPromise,
     isOpen,
     secrets
   }
@@ -118,6 +133,12 @@ export const makeSession = (
 /** Secret values a session sent, when it is one of ours (any other connector: none known). */
 export const secretsOf = (session: McpSession): ReadonlyArray<string> =>
   "secrets" in session && typeof session.secrets === "function" ? (session as LiveSession).secrets() : []
+
+/** The Promise form of `callTool` when the session is one of ours, else `undefined`. */
+export const callToolPromiseOf = (session: McpSession): LiveSession["callToolPromise"] | undefined =>
+  "callToolPromise" in session && typeof session.callToolPromise === "function"
+    ? (session as LiveSession).callToolPromise
+    : undefined
 
 /** Whether a session's transport is still open; sessions of other connectors are assumed open. */
 export const isOpenOf = (session: McpSession): boolean =>
