@@ -90,6 +90,14 @@ const connectionOf = (entry: ServerEntry) => ({
   extraHeaders: entry.extraHeaders ?? {}
 })
 
+/** The step of an entry that exists: an update when any field differs, else unchanged. */
+const compared = (kind: Kind, name: string, changes: ReadonlyArray<string>): Step => ({
+  kind,
+  name,
+  action: changes.length > 0 ? "update" : "unchanged",
+  changes
+})
+
 /** The fields of two records that differ. */
 const changedFields = (desired: Record<string, unknown>, stored: Record<string, unknown>) =>
   Object.keys(desired).filter((key) => !isDeepStrictEqual(desired[key], stored[key]))
@@ -104,15 +112,11 @@ const readSecret = (orgId: string, ref: string) =>
 /** Stored stdio environment values are secret references; compare what they hold. */
 const storedEnv = (server: McpServer) =>
   Effect.gen(function* () {
-    const secrets = yield* SecretStore
     const env: Record<string, string> = {}
     for (const [key, value] of Object.entries(server.env)) {
       env[key] = value.startsWith("secret:")
-        ? yield* secrets.get(server.orgId, value.slice("secret:".length)).pipe(
-            Effect.map(Redacted.value),
-            // An unreadable secret counts as different, so apply writes it again.
-            Effect.orElseSucceed(() => `${value} (unreadable)`)
-          )
+        ? // An unreadable secret counts as different, so apply writes it again.
+          ((yield* readSecret(server.orgId, value.slice("secret:".length))) ?? `${value} (unreadable)`)
         : value
     }
     return env
@@ -206,11 +210,6 @@ const monitorSpecOf = (
     state: entry.state ?? stored?.state ?? "active",
     muted: entry.muted ?? stored?.muted ?? false
   })
-
-const storedMonitorSpec = (monitor: MonitorSpec) =>
-  Schema.encodeSync(MonitorSpec)(
-    Struct.pick(monitor, ...(Object.keys(MonitorSpec.fields) as Array<keyof MonitorSpec>))
-  )
 
 /**
  * The auth profile an entry asks for. An entry that names none leaves the choice to the use case
@@ -328,12 +327,7 @@ export const prepare = (caller: Caller, config: ConfigFile) =>
         continue
       }
       const changes = changedFields(connection, { ...existing, env: yield* storedEnv(existing) })
-      steps.push({
-        kind: "server",
-        name: entry.name,
-        action: changes.length > 0 ? "update" : "unchanged",
-        changes
-      })
+      steps.push(compared("server", entry.name, changes))
       if (changes.length > 0) {
         serverWrites.push({
           field: `servers[${i}]`,
@@ -360,12 +354,7 @@ export const prepare = (caller: Caller, config: ConfigFile) =>
         const serverId = server?.id ?? pending
         const desired = workflowSpecOf(entry, serverId, profileIdOf(entry, profile, serverId, existing.spec))
         const changes = changedFields(desired, Schema.encodeSync(WorkflowSpec)(existing.spec))
-        steps.push({
-          kind: "workflow",
-          name: entry.name,
-          action: changes.length > 0 ? "update" : "unchanged",
-          changes
-        })
+        steps.push(compared("workflow", entry.name, changes))
         if (changes.length === 0) return undefined
       }
       return { entry, existing, field: `workflows[${i}]` }
@@ -385,13 +374,8 @@ export const prepare = (caller: Caller, config: ConfigFile) =>
           profileIdOf(entry, profile, serverId, existing),
           existing
         )
-        const changes = changedFields(desired, storedMonitorSpec(existing))
-        steps.push({
-          kind: "monitor",
-          name: entry.name,
-          action: changes.length > 0 ? "update" : "unchanged",
-          changes
-        })
+        const changes = changedFields(desired, Monitors.specOf(existing))
+        steps.push(compared("monitor", entry.name, changes))
         if (changes.length === 0) return undefined
       }
       return { entry, existing, field: `monitors[${i}]` }

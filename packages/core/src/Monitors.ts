@@ -103,7 +103,8 @@ export const create = (
     return monitor
   })
 
-const specOf = (m: Monitor): typeof MonitorSpec.Encoded => ({
+/** A monitor's spec, as `create` takes it: the base `update` merges a patch into. */
+export const specOf = (m: Monitor): typeof MonitorSpec.Encoded => ({
   name: m.name,
   mcpServerId: m.mcpServerId,
   authProfileId: m.authProfileId,

@@ -7,8 +7,6 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { ApiKeys } from "@armature/core"
-import { ScriptedModel } from "@armature/core/testing"
-import { Models } from "@armature/runner"
 import { HttpServer } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
 import { ConfigProvider, Context, Effect, Exit, Layer, Logger, LogLevel, Scope } from "effect"
@@ -17,27 +15,8 @@ import { startDemoServer } from "../../../examples/demo-mcp-server/server.js"
 import * as App from "../src/app/App.js"
 import * as Bootstrap from "../src/app/Bootstrap.js"
 import * as ServerConfig from "../src/config/ServerConfig.js"
+import { scriptedModels } from "./support/scriptedModels.js"
 import { rest } from "./support/serverProcess.js"
-
-const hasToolResult = (call: { prompt: ReadonlyArray<{ role: string }> }) =>
-  call.prompt.some((m) => m.role === "tool")
-
-// The tester looks the order up, then answers; the judge passes the one criterion.
-const tester = ScriptedModel.make({
-  id: "scripted:tester",
-  steps: (call) =>
-    hasToolResult(call)
-      ? { text: "Order A-1001 has shipped; the total is 42.50 EUR." }
-      : { toolCalls: [{ toolName: "get_order", input: { orderId: "A-1001" } }] }
-})
-const judge = ScriptedModel.make({
-  id: "scripted:judge",
-  steps: () => ({
-    json: {
-      verdicts: [{ criterionId: "c1", verdict: "pass", reasoning: "It looked the order up.", evidence: [] }]
-    }
-  })
-})
 
 describe("armature serve on the embedded default", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "armature-e2e-"))
@@ -57,7 +36,7 @@ describe("armature serve on the embedded default", () => {
       ])
     )
     const app = App.make({
-      models: [Models.register("scripted:tester", tester), Models.register("scripted:judge", judge)]
+      models: scriptedModels
     }).pipe(
       Layer.provide(ServerConfig.layer),
       Layer.provide(NodeContext.layer),

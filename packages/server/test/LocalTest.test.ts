@@ -5,8 +5,6 @@
  * deployment lacks is skipped while the workflow's other models run.
  */
 import { ConfigFile } from "@armature/core"
-import { ScriptedModel } from "@armature/core/testing"
-import { Models } from "@armature/runner"
 import { PgStore } from "@armature/store-postgres"
 import { NodeContext } from "@effect/platform-node"
 import { ConfigProvider, Effect, Layer, Logger, LogLevel } from "effect"
@@ -16,25 +14,7 @@ import * as App from "../src/app/App.js"
 import * as ServerConfig from "../src/config/ServerConfig.js"
 import * as Junit from "../src/localTest/junit.js"
 import * as LocalTest from "../src/localTest/LocalTest.js"
-
-const hasToolResult = (call: { prompt: ReadonlyArray<{ role: string }> }) =>
-  call.prompt.some((m) => m.role === "tool")
-
-const tester = ScriptedModel.make({
-  id: "scripted:tester",
-  steps: (call) =>
-    hasToolResult(call)
-      ? { text: "Order A-1001 has shipped; the total is 42.50 EUR." }
-      : { toolCalls: [{ toolName: "get_order", input: { orderId: "A-1001" } }] }
-})
-const judge = ScriptedModel.make({
-  id: "scripted:judge",
-  steps: () => ({
-    json: {
-      verdicts: [{ criterionId: "c1", verdict: "pass", reasoning: "It looked the order up.", evidence: [] }]
-    }
-  })
-})
+import { scriptedModels } from "./support/scriptedModels.js"
 
 const fileFor = (url: string) =>
   Effect.runPromise(
@@ -59,7 +39,7 @@ const runLocally = (config: ConfigFile.ConfigFile) => {
   const reported: LocalTest.CaseResult[] = []
   const started: string[] = []
   const services = App.servicesWith(PgStore.layerPglite(), {
-    models: [Models.register("scripted:tester", tester), Models.register("scripted:judge", judge)]
+    models: scriptedModels
   }).pipe(
     Layer.provide(ServerConfig.layer),
     Layer.provide(NodeContext.layer),

@@ -3,19 +3,7 @@
  * The stores are built from any `SqlClient`; the layers below only choose the client.
  */
 import { randomBytes } from "node:crypto"
-import type {
-  AlertStore,
-  AuditLog,
-  JobQueue,
-  MonitorStore,
-  OrgStore,
-  ProposalStore,
-  RunStore,
-  SecretStore,
-  ServerStore,
-  Transactor,
-  WorkflowStore
-} from "@armature/core"
+import type { StorePorts as CorePorts, SecretStore } from "@armature/core"
 import type { SqlClient } from "@effect/sql"
 import type { MigrationError } from "@effect/sql/Migrator"
 import type { SqlError } from "@effect/sql/SqlError"
@@ -35,21 +23,11 @@ import * as ServerStoreLive from "./stores/ServerStore.js"
 import * as TransactorLive from "./stores/Transactor.js"
 import * as WorkflowStoreLive from "./stores/WorkflowStore.js"
 
-/** The services every `PgStore` layer provides (the core's `StorePorts`). */
-export type StorePorts = Stores | SecretStore
+/** The services every `PgStore` layer provides: the core's `StorePorts`. */
+export type StorePorts = CorePorts
 
 /** The storage services built from a `SqlClient` alone (without the key-holding `SecretStore`). */
-export type Stores =
-  | OrgStore
-  | ServerStore
-  | WorkflowStore
-  | RunStore
-  | MonitorStore
-  | AlertStore
-  | ProposalStore
-  | JobQueue
-  | AuditLog
-  | Transactor
+export type Stores = Exclude<CorePorts, SecretStore>
 
 /** Every storage port over an existing `SqlClient` (whose schema is migrated). */
 export const layerFromClient: Layer.Layer<Stores, never, SqlClient.SqlClient> = Layer.mergeAll(

@@ -1,6 +1,6 @@
 import { ConfigApply, type ConfigFile } from "@armature/core"
-import { SqlClient } from "@effect/sql"
 import { Console, Effect } from "effect"
+import { inTurn } from "./advisoryLock.js"
 import * as Bootstrap from "./Bootstrap.js"
 
 /**
@@ -12,16 +12,12 @@ import * as Bootstrap from "./Bootstrap.js"
 export const applyConfig = (config: ConfigFile.ConfigFile, options: { readonly dryRun?: boolean } = {}) =>
   Effect.gen(function* () {
     const caller = yield* Bootstrap.operator
-    const sql = yield* SqlClient.SqlClient
-    yield* sql.withTransaction(
-      Effect.gen(function* () {
-        yield* sql`SELECT pg_advisory_xact_lock(hashtext('armature:apply'))`
-        const { plan, execute } = yield* ConfigApply.prepare(caller, config)
-        yield* Console.log(ConfigApply.render(plan))
-        if (options.dryRun) return yield* Console.log("Dry run: nothing was written.")
-        if (!ConfigApply.hasChanges(plan)) return yield* Console.log("Nothing to apply.")
-        yield* execute
-        yield* Console.log("Applied.")
-      })
-    )
+    yield* Effect.gen(function* () {
+      const { plan, execute } = yield* ConfigApply.prepare(caller, config)
+      yield* Console.log(ConfigApply.render(plan))
+      if (options.dryRun) return yield* Console.log("Dry run: nothing was written.")
+      if (!ConfigApply.hasChanges(plan)) return yield* Console.log("Nothing to apply.")
+      yield* execute
+      yield* Console.log("Applied.")
+    }).pipe(inTurn("armature:apply"))
   })

@@ -1,6 +1,6 @@
 import { type Caller, OrgStore, StoreError, Team } from "@armature/core"
-import { SqlClient } from "@effect/sql"
 import { Config, Effect } from "effect"
+import { inTurn } from "./advisoryLock.js"
 
 /**
  * The first start of a deployment creates its organization and owner and returns the owner's
@@ -9,17 +9,12 @@ import { Config, Effect } from "effect"
  * them creates the organization.
  */
 export const bootstrap = Effect.gen(function* () {
-  const sql = yield* SqlClient.SqlClient
   const owner = yield* Config.all({
     orgName: Config.string("ARMATURE_ORG_NAME").pipe(Config.withDefault("Armature")),
     ownerEmail: Config.string("ARMATURE_OWNER_EMAIL").pipe(Config.withDefault("owner@example.com")),
     ownerName: Config.string("ARMATURE_OWNER_NAME").pipe(Config.withDefault("Owner"))
   })
-  return yield* sql.withTransaction(
-    sql`SELECT pg_advisory_xact_lock(hashtext('armature:bootstrap'))`.pipe(
-      Effect.zipRight(Team.bootstrap(owner))
-    )
-  )
+  return yield* Team.bootstrap(owner).pipe(inTurn("armature:bootstrap"))
 })
 
 /**

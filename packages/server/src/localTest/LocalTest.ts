@@ -123,18 +123,6 @@ const runWorkflow = <R>(caller: Caller, workflow: Workflow, testerModel: string,
     const started = yield* Clock.currentTimeMillis
     const name = `${workflow.spec.name} [${testerModel}]`
     const server = yield* serverNameOf(workflow.orgId, workflow.spec.mcpServerId)
-    const missing = yield* missingModel([testerModel, workflow.spec.judgeModel])
-    if (Option.isSome(missing)) {
-      return caseResult({
-        kind: "workflow",
-        name,
-        server,
-        status: "skipped",
-        durationMs: 0,
-        message: notConfigured(missing.value),
-        details: []
-      })
-    }
     yield* progress.started({ kind: "workflow", name, server })
     const { run } = yield* Runs.dispatch(caller, {
       workflowId: workflow.id,
@@ -244,11 +232,10 @@ export const run = <R>(config: ConfigFile.ConfigFile, progress: Progress<R>) =>
         continue
       }
       // Runs whose model the deployment lacks are skipped the same way whether or not any model
-      // is configured; the others run.
-      const judge = yield* missingModel([workflow.judgeModel])
+      // is configured; the others run (so `runWorkflow` only ever sees configured models).
       const testers: string[] = []
       for (const model of workflow.testerModels) {
-        const missing = Option.isSome(judge) ? judge : yield* missingModel([model])
+        const missing = yield* missingModel([workflow.judgeModel, model])
         if (Option.isSome(missing))
           block("workflow", [runName(model)], workflow.server, "skipped", notConfigured(missing.value))
         else testers.push(model)
