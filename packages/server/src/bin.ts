@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cli } from "./cli/Cli.js"
 
 NodeRuntime.runMain(Cli(process.argv), { disablePrettyLogger: true })

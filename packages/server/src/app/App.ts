@@ -3,7 +3,7 @@ import { type ConfigFile, IdsLayer, LanguageModels, Servers } from "@armature/co
 import { McpConnector, Models, SessionPool, Worker } from "@armature/runner"
 import { Retention } from "@armature/store-postgres"
 import { HttpApiBuilder, HttpMiddleware, HttpServer } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Console, Effect, Layer } from "effect"
 import { ServerConfigTag } from "../config/ServerConfig.js"
 import * as ApiLive from "../http/ApiLive.js"

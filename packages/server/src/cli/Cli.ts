@@ -1,5 +1,5 @@
 import { Command } from "@effect/cli"
-import { NodeContext } from "@effect/platform-node"
+import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Effect } from "effect"
 import { apply } from "./commands/apply.js"
 import { init } from "./commands/init.js"

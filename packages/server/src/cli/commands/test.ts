@@ -1,9 +1,8 @@
-import { PgStore } from "@armature/store-postgres"
 import { Command, Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
 import { Clock, ConfigProvider, Console, Data, Effect, Layer, Option } from "effect"
 import * as App from "../../app/App.js"
-import { StoreUnavailable } from "../../app/Store.js"
+import * as Store from "../../app/Store.js"
 import * as ServerConfig from "../../config/ServerConfig.js"
 import * as Settings from "../../config/settingsFile.js"
 import * as Junit from "../../localTest/junit.js"
@@ -11,8 +10,8 @@ import * as LocalTest from "../../localTest/LocalTest.js"
 import * as ConfigFileArg from "../configFileArg.js"
 
 /** A fresh in-memory store: the file is applied to it, and it is gone when the command ends. */
-const scratchStore = PgStore.layerPglite().pipe(
-  Layer.mapError((cause) => new StoreUnavailable({ message: "cannot open an in-memory store", cause }))
+const scratchStore = Store.embedded().pipe(
+  Layer.mapError((cause) => new Store.StoreUnavailable({ message: "cannot open an in-memory store", cause }))
 )
 
 /**
