@@ -140,6 +140,7 @@ type ServerUseCase =
   | ReturnType<typeof Servers.register>
   | ReturnType<typeof Servers.update>
   | ReturnType<typeof Servers.addAuthProfile>
+  | ReturnType<typeof Servers.replaceAuthProfileSecret>
 type ServerWrite = Effect.Effect<
   unknown,
   Effect.Effect.Error<ServerUseCase>,
@@ -162,10 +163,11 @@ const profileInput = (entry: ProfileEntry, field: string) =>
       ...(entry.clientId === undefined ? {} : { clientId: entry.clientId }),
       ...(entry.scopes === undefined ? {} : { scopes: entry.scopes })
     }
-    if (entry.kind === "none") return { input: base, errors: [] as FieldError[] }
+    if (entry.kind === "none") return { input: base, secret: {}, errors: [] as FieldError[] }
     if (entry.tokenEnv === undefined) {
       return {
         input: base,
+        secret: {},
         errors: [
           {
             field: `${field}.tokenEnv`,
@@ -180,13 +182,14 @@ const profileInput = (entry: ProfileEntry, field: string) =>
     if (Option.isNone(secret)) {
       return {
         input: base,
+        secret: {},
         errors: [{ field: `${field}.tokenEnv`, message: `environment variable ${entry.tokenEnv} is not set` }]
       }
     }
-    const value = Redacted.value(secret.value)
     const key =
       entry.kind === "bearer" ? "token" : entry.kind === "api_key_header" ? "headerValue" : "clientSecret"
-    return { input: { ...base, [key]: value }, errors: [] as FieldError[] }
+    const value = { [key]: Redacted.value(secret.value) }
+    return { input: { ...base, ...value }, secret: value, errors: [] as FieldError[] }
   })
 
 const workflowSpecOf = (entry: WorkflowEntry, serverId: string, authProfileId: string | null) =>
@@ -249,7 +252,8 @@ const pending = "00000000-0000-0000-0000-000000000000"
  * Compares the file with the organization. Fails with `validation_failed` (fields named as in
  * the file) when the file cannot be applied as it stands: a missing secret variable, or an
  * auth profile whose settings differ from the stored one (profiles are immutable; give the new
- * settings a new profile name).
+ * settings a new profile name). A profile whose `tokenEnv` holds another secret than the stored
+ * one is an update: its secret is replaced.
  */
 export const plan = (caller: Caller, config: ConfigFile) =>
   Effect.map(prepare(caller, config), (prepared) => prepared.plan)
@@ -292,15 +296,21 @@ export const prepare = (caller: Caller, config: ConfigFile) =>
               message: `auth profile "${p.name}" exists with other settings (${changed.join(", ")}); profiles cannot be changed in place — give the new settings a new profile name`
             })
           } else if (p.kind !== "none" && p.tokenEnv !== undefined) {
-            // A rotated secret must not pass as unchanged while the old one stays in use.
-            const { input, errors: secretErrors } = yield* profileInput(p, field)
+            // A rotated secret (or one the store can no longer read) is replaced in place.
+            const { input, secret, errors: secretErrors } = yield* profileInput(p, field)
             errors.push(...secretErrors)
             const storedSecret =
               stored.secretRef === null ? undefined : yield* readSecret(caller.orgId, stored.secretRef)
             if (secretErrors.length === 0 && secretOf(input as AuthProfileInput) !== storedSecret) {
-              errors.push({
-                field: `${field}.tokenEnv`,
-                message: `${p.tokenEnv} holds another secret than auth profile "${p.name}" has; stored secrets are not replaced in place — give the new credentials a new profile name`
+              steps.push({
+                kind: "auth_profile",
+                name: `${entry.name}/${p.name}`,
+                action: "update",
+                changes: ["secret"]
+              })
+              serverWrites.push({
+                field,
+                write: Servers.replaceAuthProfileSecret(caller, stored.serverId, stored.id, secret)
               })
             }
           }

@@ -4,7 +4,7 @@
  * Nothing returned here contains a secret value: profiles are returned as views, and stdio
  * environment values are stored as `secret:<ref>` references.
  */
-import { Clock, Effect, Option, Redacted } from "effect"
+import { Clock, Effect, Option, Redacted, Schema } from "effect"
 import * as Drift from "./Drift.js"
 import type { Caller } from "./domain/Audit.js"
 import type { CatalogDiff, CatalogVersion, ToolChange } from "./domain/Catalog.js"
@@ -87,6 +87,9 @@ const summaryOf = (c: CatalogVersion): CatalogSummary => ({
 
 const serverNotFound = (id: string) =>
   new NotFound({ message: `MCP server ${id} not found`, entity: "mcp_server", id: String(id) })
+
+const profileNotFound = (id: string) =>
+  new NotFound({ message: `Auth profile ${id} not found`, entity: "auth_profile", id: String(id) })
 
 const loadServer = (orgId: string, id: string) =>
   Effect.flatMap(ServerStore, (store) => store.getServer(orgId, id)).pipe(
@@ -286,6 +289,65 @@ export const addAuthProfile = (
     return profileView(yield* tx.withTransaction(createProfile(caller.orgId, serverId, profile, at)))
   })
 
+/** What `replaceAuthProfileSecret` accepts: the profile kind's secret field, as at creation. */
+export const SecretInput = AuthProfileInputSchema.pipe(Schema.pick("token", "headerValue", "clientSecret"))
+
+/**
+ * Replaces an auth profile's secret (a rotated token, header value or client secret) and deletes
+ * the old one; the profile's other settings never change in place. The secret is checked by the
+ * rules of a new profile of its kind, with fields named as there (`token`, `headerValue`,
+ * `clientSecret`). Sessions opened with the old secret are not reused: the session pool keys on
+ * the secret's reference.
+ */
+export const replaceAuthProfileSecret = (
+  caller: Caller,
+  serverId: string,
+  profileId: string,
+  input: unknown
+): Effect.Effect<
+  AuthProfileView,
+  ForbiddenRole | NotFound | ValidationFailed | StoreError,
+  ServerStore | SecretStore | Transactor
+> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "servers.write")
+    const secretInput = yield* decode(SecretInput)(input)
+    yield* loadServer(caller.orgId, serverId)
+    const profile = (yield* profilesOf(caller.orgId, serverId)).find((p) => p.id === profileId)
+    if (profile === undefined) return yield* profileNotFound(profileId)
+    const merged: AuthProfileInput = {
+      name: profile.name,
+      kind: profile.kind,
+      ...(profile.headerName === null ? {} : { headerName: profile.headerName }),
+      ...(profile.tokenUrl === null ? {} : { tokenUrl: profile.tokenUrl }),
+      ...(profile.clientId === null ? {} : { clientId: profile.clientId }),
+      ...(profile.kind === "oauth_client_credentials" ? { scopes: profile.scopes } : {}),
+      ...secretInput
+    }
+    const secret = secretOf(merged)
+    yield* failIfAny([
+      // The stored settings passed these rules when the profile was made; only the secret is new.
+      ...checkAuthProfile("", merged, true),
+      ...(profile.kind === "none"
+        ? [{ field: "kind", message: "a none profile holds no secret to replace" }]
+        : [])
+    ])
+    const tx = yield* Transactor
+    return profileView(
+      yield* tx.withTransaction(
+        Effect.gen(function* () {
+          const secrets = yield* SecretStore
+          const secretRef = yield* secrets.put(caller.orgId, Redacted.make(secret!))
+          yield* Effect.flatMap(ServerStore, (store) =>
+            store.setAuthProfileSecret(caller.orgId, profile.id, secretRef)
+          )
+          if (profile.secretRef !== null) yield* secrets.delete(caller.orgId, profile.secretRef)
+          return { ...profile, secretRef }
+        })
+      )
+    )
+  })
+
 /**
  * Changes how a server is reached (transport, URL or command, headers, environment) and probes
  * it again with its default profile. Replaced environment secrets are deleted.
@@ -360,14 +422,7 @@ const chooseProfile = (orgId: string, serverId: string, authProfileId: string | 
     const profiles = yield* profilesOf(orgId, serverId)
     if (authProfileId === undefined) return profiles[0] ?? null
     const found = profiles.find((p) => p.id === authProfileId)
-    if (found === undefined) {
-      return yield* new NotFound({
-        message: `Auth profile ${authProfileId} not found`,
-        entity: "auth_profile",
-        id: String(authProfileId)
-      })
-    }
-    return found
+    return found === undefined ? yield* profileNotFound(authProfileId) : found
   })
 
 /**

@@ -757,20 +757,36 @@ describe("review fixes: names, normalisation, rotation, atomic writes", () => {
     )
   )
 
-  it.effect("a rotated secret in tokenEnv is reported, not silently kept", () =>
+  it.effect("a rotated secret in tokenEnv is an update that replaces the stored one", () =>
     run(() =>
       Effect.gen(function* () {
         const config = yield* parse(fileInput())
         yield* ConfigApply.apply(editor, config)
-        const exit = yield* Effect.exit(
-          ConfigApply.plan(editor, config).pipe(
-            Effect.withConfigProvider(
-              ConfigProvider.fromMap(new Map([["WEATHER_TOKEN", "rotated-token-value-1234"]]))
-            )
+        const profiles = Effect.flatMap(ServerStore, (s) => s.listServers(orgId)).pipe(
+          Effect.flatMap(([server]) =>
+            Effect.flatMap(ServerStore, (s) => s.listAuthProfiles(orgId, server!.id))
           )
         )
-        expect(fieldErrors(exit).map((f) => f.field)).toEqual(["servers[0].authProfiles[1].tokenEnv"])
-        expect(JSON.stringify(fieldErrors(exit))).not.toContain("rotated-token-value-1234")
+        const before = (yield* profiles).find((p) => p.name === "ci")!
+        const rotated = "rotated-token-value-1234"
+        const withRotated = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+          Effect.withConfigProvider(effect, ConfigProvider.fromMap(new Map([["WEATHER_TOKEN", rotated]])))
+
+        const plan = yield* withRotated(ConfigApply.plan(editor, config))
+        expect(plan.steps.filter((s) => s.action !== "unchanged")).toEqual([
+          { kind: "auth_profile", name: "Weather/ci", action: "update", changes: ["secret"] }
+        ])
+        expect(ConfigApply.render(plan)).not.toContain(rotated)
+
+        yield* withRotated(ConfigApply.apply(editor, config))
+        const after = (yield* profiles).find((p) => p.name === "ci")!
+        expect(after.id).toBe(before.id)
+        const secrets = yield* SecretStore
+        expect(Redacted.value(yield* secrets.get(orgId, after.secretRef!))).toBe(rotated)
+        expect((yield* Effect.flip(secrets.get(orgId, before.secretRef!)))._tag).toBe("SecretNotFound")
+        expect(ConfigApply.hasChanges(yield* withRotated(ConfigApply.plan(editor, config)))).toBe(false)
+        // The old value is now the rotated one: a plan with it would replace the secret again.
+        expect(ConfigApply.hasChanges(yield* ConfigApply.plan(editor, config))).toBe(true)
       })
     )
   )

@@ -264,6 +264,94 @@ describe("Servers.addAuthProfile", () => {
   )
 })
 
+describe("Servers.replaceAuthProfileSecret", () => {
+  const profileOf = (serverId: string, id: string) =>
+    Effect.flatMap(ServerStore, (s) => s.getAuthProfile(orgId, id)).pipe(
+      Effect.map(Option.getOrThrow),
+      Effect.tap((p) => expect(p.serverId).toBe(serverId))
+    )
+  const secretOf = (ref: string) =>
+    Effect.flatMap(SecretStore, (s) => s.get(orgId, ref)).pipe(Effect.map(Redacted.value))
+
+  it.effect("stores the new secret, deletes the old one and changes nothing else", () =>
+    run(
+      fakeServer(),
+      Effect.gen(function* () {
+        const { server } = yield* Servers.register(editor, base)
+        const added = yield* Servers.addAuthProfile(editor, server.id, {
+          name: "ci",
+          kind: "api_key_header",
+          headerName: "X-Api-Key",
+          headerValue: "old-value-1"
+        })
+        const before = yield* profileOf(server.id, added.id)
+        const view = yield* Servers.replaceAuthProfileSecret(editor, server.id, added.id, {
+          headerValue: "new-value-2"
+        })
+        expect(view).toEqual(added)
+        expect(JSON.stringify(view)).not.toContain("new-value")
+        const after = yield* profileOf(server.id, added.id)
+        expect({ ...after, secretRef: null }).toEqual({ ...before, secretRef: null })
+        expect(after.secretRef).not.toBe(before.secretRef)
+        expect(yield* secretOf(after.secretRef!)).toBe("new-value-2")
+        expect((yield* Effect.flip(secretOf(before.secretRef!)))._tag).toBe("SecretNotFound")
+      })
+    )
+  )
+
+  it.effect("checks the secret by its kind's rules, naming the field; nothing changes on refusal", () =>
+    run(
+      fakeServer(),
+      Effect.gen(function* () {
+        const { server } = yield* Servers.register(editor, {
+          ...base,
+          authProfiles: [
+            { name: "public", kind: "none" },
+            { name: "ci", kind: "bearer", token: "old-token-1" }
+          ]
+        })
+        const [none, bearer] = yield* Effect.flatMap(ServerStore, (s) => s.listAuthProfiles(orgId, server.id))
+        const refuse = (id: string, input: unknown) =>
+          Effect.exit(Servers.replaceAuthProfileSecret(editor, server.id, id, input)).pipe(
+            Effect.map(fieldErrors)
+          )
+        expect((yield* refuse(bearer!.id, { token: "Bearer " })).map((f) => f.field)).toEqual(["token"])
+        expect((yield* refuse(bearer!.id, { headerValue: "x" })).map((f) => f.field)).toEqual([
+          "headerValue",
+          "token"
+        ])
+        expect((yield* refuse(bearer!.id, { token: 42 })).map((f) => f.field)).toEqual(["token"])
+        expect((yield* refuse(none!.id, {})).map((f) => f.field)).toEqual(["kind"])
+        expect(yield* secretOf((yield* profileOf(server.id, bearer!.id)).secretRef!)).toBe("old-token-1")
+      })
+    )
+  )
+
+  it.effect("needs an editor, and a profile of that server", () =>
+    run(
+      fakeServer(),
+      Effect.gen(function* () {
+        const { server } = yield* Servers.register(editor, {
+          ...base,
+          authProfiles: [{ name: "ci", kind: "bearer", token: "old-token-1" }]
+        })
+        const { server: other } = yield* Servers.register(editor, { ...base, name: "Other" })
+        const [profile] = yield* Effect.flatMap(ServerStore, (s) => s.listAuthProfiles(orgId, server.id))
+        const input = { token: "new-token-2" }
+        const viewer = callerOf("viewer")
+        expect(
+          (yield* Effect.flip(Servers.replaceAuthProfileSecret(viewer, server.id, profile!.id, input)))._tag
+        ).toBe("ForbiddenRole")
+        const elsewhere = yield* Effect.flip(
+          Servers.replaceAuthProfileSecret(editor, other.id, profile!.id, input)
+        )
+        expect(elsewhere).toMatchObject({ _tag: "NotFound", entity: "auth_profile" })
+        expect(yield* secretOf((yield* profileOf(server.id, profile!.id)).secretRef!)).toBe("old-token-1")
+      })
+    )
+  )
+})
+
 describe("Servers.update", () => {
   const stdio = {
     name: "Local",

@@ -22,6 +22,15 @@ export class ServerStore extends Context.Tag("@armature/core/ServerStore")<
       orgId: string,
       serverId: string
     ) => Effect.Effect<ReadonlyArray<AuthProfile>, StoreError>
+    /**
+     * Points a profile at another secret (a rotated credential); its other settings never change.
+     * An unknown profile, or one of another organization, is left alone.
+     */
+    readonly setAuthProfileSecret: (
+      orgId: string,
+      id: string,
+      secretRef: string | null
+    ) => Effect.Effect<void, StoreError>
 
     /** Versions of one server are numbered 1, 2, …; inserting an existing number fails with `Conflict`. */
     readonly insertCatalogVersion: (version: CatalogVersion) => Effect.Effect<void, Conflict | StoreError>

@@ -131,6 +131,11 @@ export const make = Effect.gen(function* () {
     listAuthProfiles: (orgId, serverId) =>
       sql`SELECT * FROM auth_profiles WHERE org_id = ${orgId} AND server_id = ${serverId}
           ORDER BY created_at, id`.pipe(Effect.flatMap(mapRows(toProfile)), orStoreError("listAuthProfiles")),
+    setAuthProfileSecret: (orgId, id, secretRef) =>
+      sql`UPDATE auth_profiles SET secret_ref = ${secretRef} WHERE org_id = ${orgId} AND id = ${id}`.pipe(
+        Effect.asVoid,
+        orStoreError("setAuthProfileSecret")
+      ),
 
     insertCatalogVersion: (v) =>
       atomic(

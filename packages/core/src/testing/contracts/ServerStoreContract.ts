@@ -84,6 +84,24 @@ export const serverStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void =>
         expect(yield* store.listAuthProfiles(orgB, s.id)).toEqual([])
       })
     )
+
+    it.effect("a profile's secret reference is replaced in place, only within its organization", () =>
+      Effect.gen(function* () {
+        const store = yield* ServerStore
+        const [orgA, orgB] = [yield* newOrg, yield* newOrg]
+        const s = server(orgA)
+        yield* store.insertServer(s)
+        const profile = authProfile(orgA, s.id, { secretRef: "ref-1" })
+        yield* store.insertAuthProfile(profile)
+        yield* store.setAuthProfileSecret(orgB, profile.id, "ref-of-b")
+        expect(Option.getOrThrow(yield* store.getAuthProfile(orgA, profile.id)).secretRef).toBe("ref-1")
+        yield* store.setAuthProfileSecret(orgA, profile.id, "ref-2")
+        expect(Option.getOrThrow(yield* store.getAuthProfile(orgA, profile.id))).toEqual({
+          ...profile,
+          secretRef: "ref-2"
+        })
+      })
+    )
   })
 
   describe("catalog versions", () => {

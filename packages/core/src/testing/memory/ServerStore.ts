@@ -43,6 +43,11 @@ export const makeServerStore = (db: Db): Context.Tag.Service<ServerStore> => ({
   getAuthProfile: (orgId, id) => db.run((t) => Option.fromNullable(rowOf(t.authProfiles, orgId, id))),
   listAuthProfiles: (orgId, serverId) =>
     db.run((t) => rowsOf(t.authProfiles, orgId, (p) => p.serverId === serverId).sort(byCreation)),
+  setAuthProfileSecret: (orgId, id, secretRef) =>
+    db.run((t) => {
+      const profile = rowOf(t.authProfiles, orgId, id)
+      if (profile !== undefined) t.authProfiles.set(id, { ...profile, secretRef })
+    }),
 
   insertCatalogVersion: (version) =>
     db.attempt((t) => {
