@@ -17,9 +17,10 @@ export interface TickResult {
 
 /**
  * Fires that are due for one workflow at `now`, one per tester model (staggered later by the job
- * queue). Only fires after the workflow's creation (and after `lastFireAt`, when known) count:
- * a new workflow first fires at its first scheduled time after it was created, not at once
- * because a fire before it falls within the misfire grace.
+ * queue). Only fires after the workflow's last change — creation, a new version, or a pause or
+ * resume — (and after `lastFireAt`, when known) count: a new or resumed workflow first fires at
+ * its first scheduled time after that, not at once because a fire before it (one it did not
+ * exist for, or was paused at) falls within the misfire grace.
  */
 export const dueFires = (
   workflow: Workflow,
@@ -28,9 +29,9 @@ export const dueFires = (
 ): ReadonlyArray<{ model: string; fireAt: Date }> => {
   if (workflow.state !== "active" || workflow.spec.schedule === null) return []
   const anchor =
-    lastFireAt !== null && lastFireAt.getTime() > workflow.createdAt.getTime()
+    lastFireAt !== null && lastFireAt.getTime() > workflow.updatedAt.getTime()
       ? lastFireAt
-      : workflow.createdAt
+      : workflow.updatedAt
   const fireAt = Schedules.dueFire(workflow.spec.schedule, anchor, now)
   return fireAt === null ? [] : workflow.spec.testerModels.map((model) => ({ model, fireAt }))
 }

@@ -52,6 +52,24 @@ describe("dueFires: a new workflow first fires at its first scheduled time after
     )
   )
 
+  it.effect("a resumed workflow skips the fire it was paused at and fires at the next one", () =>
+    run(
+      Effect.gen(function* () {
+        const created = yield* createdAt("2026-01-01T10:15:00Z")
+        yield* TestClock.setTime(at("2026-01-01T10:30:00Z").getTime())
+        yield* Workflows.setState(editor, created.id, "paused")
+        yield* TestClock.setTime(at("2026-01-01T12:30:00Z").getTime())
+        const resumed = yield* Workflows.setState(editor, created.id, "active")
+        const tick = yield* Scheduler.makeTick
+        // 12:00 is within one interval of 12:30, but the workflow was paused then.
+        expect(Scheduler.dueFires(resumed, at("2026-01-01T12:30:00Z"))).toEqual([])
+        expect(yield* tick).toEqual({ fired: 0, skipped: 0 })
+        yield* TestClock.setTime(at("2026-01-01T13:00:00Z").getTime())
+        expect(yield* tick).toEqual({ fired: 1, skipped: 0 })
+      })
+    )
+  )
+
   it.effect("the scheduler tick creates no run at creation and one per model at 11:00", () =>
     run(
       Effect.gen(function* () {
