@@ -58,7 +58,7 @@ export const incidentOf = (rows: ReadonlyArray<OutboxMessage>): AlertMessage => 
   const first = rows[0]!.message
   const incident = first.incident!
   const objects = [...new Set(rows.map((r) => r.message.objectName))]
-  const at = rows.reduce((min, r) => (r.message.at < min ? r.message.at : min), first.at)
+  const at = rows.reduce((min, r) => (r.message.at.getTime() < min.getTime() ? r.message.at : min), first.at)
   return {
     kind: "incident",
     ruleName: [...new Set(rows.map((r) => r.message.ruleName))].join(", "),

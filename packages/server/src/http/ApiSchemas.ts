@@ -24,6 +24,7 @@ import {
 import { Schema } from "effect"
 
 export const IdPath = Schema.Struct({ id: Schema.String })
+export const ProfilePath = Schema.Struct({ id: Schema.String, profileId: Schema.String })
 
 /** A page of a keyset-paginated list: follow `nextCursor` until it is `null`. */
 export const page = <A, I>(item: Schema.Schema<A, I>) =>
@@ -61,6 +62,11 @@ export const RegisteredServer = Schema.Struct({
   probe: ProbeOutcome,
   catalog: Schema.optional(CatalogSummary)
 })
+
+/** `POST /mcp-servers/{id}/probe`: probe with this profile of the server instead of its default. */
+export const ProbeBody = Schema.Struct({ authProfileId: Schema.optional(Schema.String) })
+
+export const ProbeResult = Schema.Struct({ server: McpServer, probe: ProbeOutcome })
 
 export const ServerDetail = Schema.Struct({
   server: McpServer,

@@ -153,3 +153,79 @@ describe("catalog sync, history and coverage", () => {
     expect(reply.body.error.code).toBe("mcp_server_not_found")
   })
 })
+
+describe("auth profiles and probes", () => {
+  const register = async (name: string) => {
+    const reply = await api.request("POST", "/mcp-servers", {
+      token: owner.token,
+      body: { name, baseUrl: demo.url }
+    })
+    return reply.body.server.id as string
+  }
+
+  it("a profile is added without its secret ever coming back, and probes can use it", async () => {
+    const id = await register("demo-profiles")
+    const added = await api.request("POST", `/mcp-servers/${id}/auth-profiles`, {
+      token: owner.token,
+      body: { name: "ci", kind: "bearer", token: "Bearer s3cr3t-first" }
+    })
+    expect(added.status).toBe(201)
+    expect(added.body).toMatchObject({ name: "ci", kind: "bearer", hasSecret: true })
+    expect(JSON.stringify(added.body)).not.toContain("s3cr3t")
+
+    const probed = await api.request("POST", `/mcp-servers/${id}/probe`, {
+      token: owner.token,
+      body: { authProfileId: added.body.id }
+    })
+    expect(probed.status).toBe(200)
+    expect(probed.body.probe).toEqual({ ok: true })
+    expect(probed.body.server.state).toBe("active")
+
+    const typo = await api.request("POST", `/mcp-servers/${id}/probe`, {
+      token: owner.token,
+      body: { profileId: added.body.id }
+    })
+    expect(typo.status).toBe(400)
+    expect(typo.body.error.details.fieldErrors.map((f: { field: string }) => f.field)).toEqual(["profileId"])
+
+    const detail = await api.request("GET", `/mcp-servers/${id}`, { token: owner.token })
+    expect(detail.body.authProfiles.map((p: { name: string }) => p.name)).toEqual(["default", "ci"])
+  })
+
+  it("a profile's secret is replaced in place; bad input names the field and changes nothing", async () => {
+    const id = await register("demo-rotation")
+    const added = await api.request("POST", `/mcp-servers/${id}/auth-profiles`, {
+      token: owner.token,
+      body: { name: "ci", kind: "api_key_header", headerName: "X-Api-Key", headerValue: "first-value" }
+    })
+    const path = `/mcp-servers/${id}/auth-profiles/${added.body.id}/secret`
+
+    const wrongField = await api.request("PUT", path, { token: owner.token, body: { secret: "second" } })
+    expect(wrongField.status).toBe(400)
+    expect(wrongField.body.error.details.fieldErrors.map((f: { field: string }) => f.field)).toEqual([
+      "secret"
+    ])
+
+    const viewer = await api.key(owner.caller, "viewer")
+    const forbidden = await api.request("PUT", path, { token: viewer, body: { headerValue: "second" } })
+    expect(forbidden.status).toBe(403)
+
+    const unknown = await api.request(
+      "PUT",
+      `/mcp-servers/${id}/auth-profiles/${crypto.randomUUID()}/secret`,
+      {
+        token: owner.token,
+        body: { headerValue: "second" }
+      }
+    )
+    expect(unknown.status).toBe(404)
+
+    const replaced = await api.request("PUT", path, {
+      token: owner.token,
+      body: { headerValue: "second-value" }
+    })
+    expect(replaced.status).toBe(200)
+    expect(replaced.body).toEqual(added.body)
+    expect(JSON.stringify(replaced.body)).not.toContain("second-value")
+  })
+})

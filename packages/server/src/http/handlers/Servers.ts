@@ -1,11 +1,12 @@
 /**
- * `/mcp-servers`: registration with a live probe, reads, catalog sync (admin), catalog history
- * and coverage — each a call of the matching core use case.
+ * `/mcp-servers`: registration with a live probe, reads, probes, catalog sync (admin), catalog
+ * history and coverage, auth profiles and their secrets — each a call of the matching core use case.
  */
-import { Coverage, Servers } from "@armature/core"
+import { Coverage, Servers, Validation } from "@armature/core"
 import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
 import { ArmatureApi } from "../Api.js"
+import * as S from "../ApiSchemas.js"
 import { asCaller } from "./caller.js"
 import * as Params from "./queryParams.js"
 
@@ -15,7 +16,20 @@ export const layer = HttpApiBuilder.group(ArmatureApi, "servers", (handlers) =>
     .handle("create", ({ payload }) => asCaller((caller) => Servers.register(caller, payload)))
     .handle("list", () => asCaller((caller) => Effect.map(Servers.list(caller), (items) => ({ items }))))
     .handle("get", ({ path }) => asCaller((caller) => Servers.get(caller, path.id)))
+    .handle("probe", ({ path, payload }) =>
+      asCaller((caller) =>
+        Effect.flatMap(Validation.decode(S.ProbeBody)(payload ?? {}), (body) =>
+          Servers.probe(caller, path.id, body)
+        )
+      )
+    )
     .handle("sync", ({ path }) => asCaller((caller) => Servers.sync(caller, path.id)))
+    .handle("addAuthProfile", ({ path, payload }) =>
+      asCaller((caller) => Servers.addAuthProfile(caller, path.id, payload))
+    )
+    .handle("replaceAuthProfileSecret", ({ path, payload }) =>
+      asCaller((caller) => Servers.replaceAuthProfileSecret(caller, path.id, path.profileId, payload))
+    )
     .handle("catalog", ({ path, urlParams }) =>
       asCaller((caller) =>
         Effect.flatMap(Params.integer("limit", urlParams.limit, { min: 1, max: 500 }), (limit) =>
