@@ -5,7 +5,8 @@
  * beside a baseline measured in the same run: PGlite alone creating / reopening a data dir, and a
  * bare Node process holding an open PGlite.
  *
- * Runs the built, bundled server (`dist/armature.mjs`), as a user would.
+ * Runs the built, bundled server (`dist/armature.mjs`), as a user would. Last, once: the
+ * quickstart's server with the example config and its monitors running, for its RSS.
  */
 import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
@@ -13,8 +14,10 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { PgliteClient } from "@armature/store-postgres"
+import { startDemoServer } from "../../../examples/demo-mcp-server/server.js"
 
 const bin = fileURLToPath(new URL("../dist/armature.mjs", import.meta.url))
+const exampleConfig = fileURLToPath(new URL("../../../examples/armature.config.ts", import.meta.url))
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
 
 const rssMb = (pid: number) => {
@@ -112,7 +115,37 @@ const measure = async () => {
   return { first, restart, baseFirst, baseRestart, rss, baseRss }
 }
 
+/**
+ * The quickstart's server: `serve --apply examples/armature.config.ts` against the demo MCP
+ * server, restarted on its data dir, its two monitors checking every minute. RSS 90 s after
+ * ready, so at least one round of checks has run since the start.
+ */
+const withExampleConfig = async () => {
+  const demo = await startDemoServer({ port: 0 })
+  const dir = mkdtempSync(join(tmpdir(), "armature-bench-"))
+  const env = {
+    ARMATURE_DATA_DIR: dir,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    DEMO_MCP_URL: demo.url,
+    ARMATURE_ALLOW_LOOPBACK: "true"
+  }
+  const serve = [bin, "serve", "--apply", exampleConfig]
+  try {
+    await (await startUntil(serve, env, /Listening on/)).stop()
+    const b = await startUntil(serve, env, /Listening on/)
+    await sleep(90_000)
+    const idle = rssMb(b.pid)
+    await b.stop()
+    return idle
+  } finally {
+    await demo.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 const r = await measure()
+const example = await withExampleConfig()
 const row = (label: string, value: number, base: number, unit: string, goal: string) =>
   console.log(
     `${label.padEnd(28)} ${value.toFixed(0).padStart(6)} ${unit}   baseline ${base.toFixed(0).padStart(6)} ${unit}   ratio ${(value / base).toFixed(2)}×   goal ${goal}`
@@ -122,3 +155,4 @@ row("time to ready, first start", median(r.first), median(r.baseFirst), "ms", "�
 row("time to ready, restart", median(r.restart), median(r.baseRestart), "ms", "≤ 2000 ms")
 row("RSS 5 s after ready (max)", r.rss.early, r.baseRss.early, "MB", "")
 row("idle RSS, 30 s after (max)", r.rss.idle, r.baseRss.idle, "MB", "≤ 200 MB")
+row("RSS, example config, 90 s", example, r.baseRss.idle, "MB", "")

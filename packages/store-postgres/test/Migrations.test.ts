@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { OrgStore, RunStore } from "@armature/core"
@@ -140,6 +140,24 @@ describe("Migrations", () => {
         expect(index.length).toBe(1)
       } finally {
         rmSync(dataDir, { recursive: true, force: true })
+      }
+    })
+  )
+
+  it.live("a data directory that cannot be created fails naming it", () =>
+    Effect.gen(function* () {
+      const parent = mkdtempSync(join(tmpdir(), "armature-pglite-"))
+      // A regular file where the directory's parent should be.
+      writeFileSync(join(parent, "file"), "")
+      const dataDir = join(parent, "file", "pg")
+      try {
+        const error = yield* Effect.flip(
+          Effect.provide(Effect.void, PgStore.layerPglite({ dataDir, secretKeys: testKeys() }))
+        )
+        expect(error._tag).toBe("SqlError")
+        expect(error.message).toContain(dataDir)
+      } finally {
+        rmSync(parent, { recursive: true, force: true })
       }
     })
   )
