@@ -313,7 +313,10 @@ export const replaceAuthProfileSecret = (
     yield* Roles.authorize(caller.actor, "servers.write")
     const secretInput = yield* decode(SecretInput)(input)
     yield* loadServer(caller.orgId, serverId)
-    const profile = (yield* profilesOf(caller.orgId, serverId)).find((p) => p.id === profileId)
+    const stored = yield* Effect.flatMap(ServerStore, (store) =>
+      store.getAuthProfile(caller.orgId, profileId)
+    )
+    const profile = Option.getOrUndefined(Option.filter(stored, (p) => p.serverId === serverId))
     if (profile === undefined) return yield* profileNotFound(profileId)
     const merged: AuthProfileInput = {
       name: profile.name,

@@ -145,17 +145,15 @@ export class Recorder {
     const abort = () => controller.abort(signal?.reason)
     signal?.addEventListener("abort", abort, { once: true })
     const pending = this.begin(phase, step, name, args, options)
+    // An aborted call is not recorded, whichever way the request ended.
+    const settle = (record: () => CallOutcome) => {
+      signal?.removeEventListener("abort", abort)
+      if (controller.signal.aborted) throw controller.signal.reason
+      return record()
+    }
     return direct(name, args, pending.options, controller.signal).then(
-      (r) => {
-        signal?.removeEventListener("abort", abort)
-        if (controller.signal.aborted) throw controller.signal.reason
-        return this.succeeded(pending, r)
-      },
-      (e: McpCallError) => {
-        signal?.removeEventListener("abort", abort)
-        if (controller.signal.aborted) throw controller.signal.reason
-        return this.failed(pending, e)
-      }
+      (r) => settle(() => this.succeeded(pending, r)),
+      (e: McpCallError) => settle(() => this.failed(pending, e))
     )
   }
 
