@@ -336,16 +336,16 @@ export const prepare = (caller: Caller, config: ConfigFile) =>
         })
         continue
       }
-      const changes = changedFields(connection, { ...existing, env: yield* storedEnv(existing) })
+      // A stdio server registered before launches needed approval (or by an API caller) is
+      // approved by the operator's apply: an update even when its settings are the same.
+      const desired = { ...connection, ...(entry.transport === "stdio" ? { launchApproved: true } : {}) }
+      const changes = changedFields(desired, { ...existing, env: yield* storedEnv(existing) })
       steps.push(compared("server", entry.name, changes))
       if (changes.length > 0) {
+        const fields = changes.filter((key): key is keyof typeof connection => key in connection)
         serverWrites.push({
           field: `servers[${i}]`,
-          write: Servers.update(
-            caller,
-            existing.id,
-            Struct.pick(connection, ...(changes as Array<keyof typeof connection>))
-          )
+          write: Servers.update(caller, existing.id, Struct.pick(connection, ...fields))
         })
       }
       for (const p of newProfiles) {

@@ -29,6 +29,7 @@ export const codes = {
   secret_in_arguments: { http: 400, jsonRpc: -32602 },
   unauthenticated: { http: 401, jsonRpc: -32001 },
   forbidden_role: { http: 403, jsonRpc: -32003 },
+  stdio_not_allowed: { http: 403, jsonRpc: -32003 },
   run_not_found: { http: 404, jsonRpc: -32004 },
   workflow_not_found: { http: 404, jsonRpc: -32004 },
   mcp_server_not_found: { http: 404, jsonRpc: -32004 },
@@ -43,8 +44,11 @@ export const codes = {
   read_only_workspace: { http: 403, jsonRpc: -32012 },
   quota_exceeded: { http: 403, jsonRpc: -32012 },
   server_unreachable: { http: 502, jsonRpc: -32020 },
+  payload_too_large: { http: 413, jsonRpc: -32600 },
+  unsupported_media_type: { http: 415, jsonRpc: -32600 },
   rate_limited: { http: 429, jsonRpc: -32029 },
-  internal_error: { http: 500, jsonRpc: -32603 }
+  internal_error: { http: 500, jsonRpc: -32603 },
+  store_unavailable: { http: 503, jsonRpc: -32603 }
 } as const satisfies Record<string, { http: number; jsonRpc: number }>
 export type ErrorCode = keyof typeof codes
 
@@ -78,6 +82,14 @@ export class ForbiddenRole extends Schema.TaggedError<ForbiddenRole>()("Forbidde
   actual: Schema.String
 }) {
   readonly code = "forbidden_role" as const
+}
+
+/**
+ * A stdio server starts a process on the host, so only the deployment's operator may create or
+ * change one — unless the operator opted in, and then only owners, for allow-listed commands.
+ */
+export class StdioNotAllowed extends Schema.TaggedError<StdioNotAllowed>()("StdioNotAllowed", base) {
+  readonly code = "stdio_not_allowed" as const
 }
 
 /** An unknown id, or an id of another organization (indistinguishable on purpose). */
@@ -207,6 +219,7 @@ export type ApiError =
   | SecretInArguments
   | Unauthenticated
   | ForbiddenRole
+  | StdioNotAllowed
   | NotFound
   | ProposalExpired
   | ProposalAlreadyApplied

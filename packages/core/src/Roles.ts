@@ -26,6 +26,8 @@ export const table = {
   "org.read": "viewer",
   "servers.read": "viewer",
   "servers.write": "editor",
+  // Only where the operator allow-listed stdio commands for API callers (see `Servers`).
+  "servers.stdio": "owner",
   "servers.probe": "editor",
   "servers.sync": "admin",
   "workflows.read": "viewer",
@@ -47,6 +49,8 @@ export const table = {
   "members.write": "admin",
   "invitations.write": "admin",
   "audit.read": "admin",
+  // Process-wide figures of every organization on the deployment, when `/metrics` asks for a key.
+  "metrics.read": "admin",
   "billing.read": "owner",
   "billing.write": "owner"
 } as const satisfies Record<string, Role>

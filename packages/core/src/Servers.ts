@@ -15,6 +15,7 @@ import {
   type ForbiddenRole,
   NotFound,
   type ServerUnreachable,
+  type StdioNotAllowed,
   type StoreError,
   type ValidationFailed,
   validationFailed
@@ -30,6 +31,7 @@ import {
 } from "./internal/serverInput.js"
 import { type AuthProfileView, profileView } from "./internal/serverProbe.js"
 import { probeAndRecord, probeStateOnly, ServerPolicy } from "./internal/serverRecord.js"
+import { authorizeLaunch } from "./internal/stdioLaunch.js"
 import type { AlertStore } from "./ports/AlertStore.js"
 import { Ids } from "./ports/Ids.js"
 import type { McpConnector } from "./ports/McpConnector.js"
@@ -176,13 +178,15 @@ export const register = (
     probe: ProbeOutcome
     catalog?: CatalogSummary
   },
-  ForbiddenRole | ValidationFailed | Conflict | StoreError,
+  ForbiddenRole | StdioNotAllowed | ValidationFailed | Conflict | StoreError,
   Env
 > =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "servers.write")
     const policy = yield* ServerPolicy
     const spec = yield* decode(RegisterInput)(input)
+    const stdio = spec.transport === "stdio"
+    if (stdio) yield* authorizeLaunch(caller, spec.command?.trim() ?? "")
     yield* failIfAny([
       ...checkRegistration(spec, policy.allowInsecureHttp),
       ...foreignSecretRefs(spec.env, {})
@@ -215,6 +219,7 @@ export const register = (
           args: spec.args,
           env,
           extraHeaders: spec.extraHeaders,
+          launchApproved: stdio,
           // Not probed yet: a crash before the probe must not leave a server that looks healthy.
           state: "unreachable",
           lastProbeError: null,
@@ -361,7 +366,7 @@ export const update = (
   patch: unknown
 ): Effect.Effect<
   { server: McpServer; probe: ProbeOutcome },
-  ForbiddenRole | NotFound | ValidationFailed | Conflict | StoreError,
+  ForbiddenRole | StdioNotAllowed | NotFound | ValidationFailed | Conflict | StoreError,
   Env
 > =>
   Effect.gen(function* () {
@@ -382,6 +387,8 @@ export const update = (
       extraHeaders: changes.extraHeaders ?? current.extraHeaders,
       authProfiles: []
     }
+    // Changing a stdio server, or turning a server into one, is setting a command to start.
+    if (stdio || current.transport === "stdio") yield* authorizeLaunch(caller, merged.command?.trim() ?? "")
     yield* failIfAny([
       ...checkRegistration(merged, policy.allowInsecureHttp),
       ...foreignSecretRefs(merged.env, current.env)
@@ -401,6 +408,7 @@ export const update = (
           args: merged.args,
           env,
           extraHeaders: merged.extraHeaders,
+          launchApproved: stdio,
           updatedAt: at
         }
         yield* store.updateServer(server)

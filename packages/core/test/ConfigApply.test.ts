@@ -15,6 +15,8 @@ import { modelsLayer } from "./workflowFixtures.js"
 
 const editor = callerOf("editor")
 const viewer = callerOf("viewer")
+/** Config files are applied by the deployment's operator (`armature apply`). */
+const operator = { ...callerOf("owner"), operator: true }
 
 const token = "s3cr3t-weather-token"
 const defaultEnv = { WEATHER_TOKEN: token }
@@ -322,6 +324,32 @@ describe("ConfigApply.plan and apply", () => {
     )
   )
 
+  it.effect(
+    "only the operator applies stdio servers; its apply approves one registered before approval existed",
+    () =>
+      run(() =>
+        Effect.gen(function* () {
+          const file = yield* parse({ servers: [{ name: "Local", transport: "stdio", command: "node" }] })
+          const refused = yield* Effect.exit(ConfigApply.apply(editor, file))
+          expect(Exit.isFailure(refused) && JSON.stringify(refused.cause)).toContain("StdioNotAllowed")
+          expect((yield* snapshot).servers).toEqual([])
+
+          yield* ConfigApply.apply(operator, file)
+          const stored = (yield* snapshot).servers[0]!
+          expect(stored.launchApproved).toBe(true)
+          // As a row from before the migration that added approval would be.
+          yield* Effect.flatMap(ServerStore, (s) => s.updateServer({ ...stored, launchApproved: false }))
+          const plan = yield* ConfigApply.plan(operator, file)
+          expect(plan.steps).toEqual([
+            { kind: "server", name: "Local", action: "update", changes: ["launchApproved"] }
+          ])
+          yield* ConfigApply.apply(operator, file)
+          expect((yield* snapshot).servers[0]!.launchApproved).toBe(true)
+          expect(ConfigApply.hasChanges(yield* ConfigApply.plan(operator, file))).toBe(false)
+        })
+      )
+  )
+
   it.effect("stdio environment values are compared by what their secrets hold", () =>
     run(
       (ctx) =>
@@ -329,18 +357,18 @@ describe("ConfigApply.plan and apply", () => {
           const file = (value: string): ConfigFile.Input => ({
             servers: [{ name: "Local", transport: "stdio", command: "node", env: { API_TOKEN: value } }]
           })
-          yield* ConfigApply.apply(editor, yield* parse(file("env-one")))
+          yield* ConfigApply.apply(operator, yield* parse(file("env-one")))
           const stored = (yield* snapshot).servers[0]!
           expect(stored.env.API_TOKEN).toMatch(/^secret:/)
-          expect(ConfigApply.hasChanges(yield* ConfigApply.plan(editor, yield* parse(file("env-one"))))).toBe(
-            false
-          )
+          expect(
+            ConfigApply.hasChanges(yield* ConfigApply.plan(operator, yield* parse(file("env-one"))))
+          ).toBe(false)
 
           const changed = yield* parse(file("env-two"))
-          const plan = yield* ConfigApply.plan(editor, changed)
+          const plan = yield* ConfigApply.plan(operator, changed)
           expect(plan.steps).toEqual([{ kind: "server", name: "Local", action: "update", changes: ["env"] }])
           expect(ConfigApply.render(plan)).not.toContain("env-two")
-          yield* ConfigApply.apply(editor, changed)
+          yield* ConfigApply.apply(operator, changed)
           const updated = (yield* snapshot).servers[0]!
           expect(updated.env.API_TOKEN).not.toBe(stored.env.API_TOKEN)
           const secrets = yield* SecretStore

@@ -443,6 +443,7 @@ const serverRow = (orgId: string, id: string): McpServer => ({
   args: [],
   env: {},
   extraHeaders: {},
+  launchApproved: false,
   state: "active",
   lastProbeError: null,
   lastProbedAt: null,

@@ -69,6 +69,8 @@ describe("REST operations follow SPEC §10: reads any role, writes editor+, sync
     "org.read": "viewer",
     "servers.read": "viewer",
     "servers.write": "editor",
+    // stdio commands over an API, where the operator allow-listed them (SPEC §2)
+    "servers.stdio": "owner",
     "servers.probe": "editor",
     "servers.sync": "admin",
     "workflows.read": "viewer",
@@ -89,6 +91,7 @@ describe("REST operations follow SPEC §10: reads any role, writes editor+, sync
     "members.write": "admin",
     "invitations.write": "admin",
     "audit.read": "admin",
+    "metrics.read": "admin",
     "billing.read": "owner",
     "billing.write": "owner"
   }

@@ -22,6 +22,8 @@ import {
 
 const editor = callerOf("editor")
 const admin = callerOf("admin")
+/** The deployment's operator (config file, CLI): the only caller that may set stdio commands. */
+const operator = { ...callerOf("owner"), operator: true }
 
 const run = <A, E>(
   server: FakeServer,
@@ -128,7 +130,7 @@ describe("Servers.register", () => {
     run(
       fakeServer(),
       Effect.gen(function* () {
-        const result = yield* Servers.register(editor, {
+        const result = yield* Servers.register(operator, {
           name: "Local",
           transport: "stdio",
           command: "node",
@@ -352,6 +354,76 @@ describe("Servers.replaceAuthProfileSecret", () => {
   )
 })
 
+describe("who may set a stdio command (it starts a process on the host)", () => {
+  const shell = { name: "Shell", transport: "stdio", command: "sh", args: ["-c", "id"] }
+  const owner = callerOf("owner")
+  const optIn = (commands: ReadonlyArray<string>) =>
+    Layer.succeed(Servers.ServerPolicy, {
+      allowInsecureHttp: false,
+      probeTimeoutMs: 30_000,
+      apiStdioCommands: commands
+    })
+  const failure = <A>(exit: Exit.Exit<A, unknown>) =>
+    Exit.isFailure(exit) && exit.cause._tag === "Fail" ? (exit.cause.error as { code: string }) : null
+  const stored = Effect.flatMap(ServerStore, (s) => s.listServers(orgId))
+
+  it.effect("only the operator registers one, and it is approved to launch", () =>
+    run(
+      fakeServer(),
+      Effect.gen(function* () {
+        for (const caller of [editor, admin, owner]) {
+          const exit = yield* Effect.exit(Servers.register(caller, shell))
+          expect(failure(exit)?.code).toBe("stdio_not_allowed")
+        }
+        expect(yield* stored).toEqual([])
+        const { server } = yield* Servers.register(operator, shell)
+        expect(server.launchApproved).toBe(true)
+        const http = yield* Servers.register(operator, base)
+        expect(http.server.launchApproved).toBe(false)
+      })
+    )
+  )
+
+  it.effect("API callers can neither change a stdio server nor turn a server into one", () =>
+    run(
+      fakeServer(),
+      Effect.gen(function* () {
+        const { server: local } = yield* Servers.register(operator, shell)
+        const { server: remote } = yield* Servers.register(editor, base)
+        const before = yield* stored
+        for (const [id, patch] of [
+          [local.id, { args: ["-c", "cat /etc/passwd"] }],
+          [local.id, { transport: "streamable_http", baseUrl: "https://x.example.com/mcp" }],
+          [remote.id, { transport: "stdio", command: "sh" }]
+        ] as const) {
+          expect(failure(yield* Effect.exit(Servers.update(owner, id, patch)))?.code).toBe(
+            "stdio_not_allowed"
+          )
+        }
+        expect(yield* stored).toEqual(before)
+      })
+    )
+  )
+
+  it.effect("with the operator's allow-list, owners register listed commands only", () =>
+    run(
+      fakeServer(),
+      Effect.gen(function* () {
+        const listed = { ...shell, command: "mcp-weather" }
+        expect(failure(yield* Effect.exit(Servers.register(editor, listed)))?.code).toBe("forbidden_role")
+        const unlisted = yield* Effect.exit(Servers.register(owner, shell))
+        expect(failure(unlisted)?.code).toBe("stdio_not_allowed")
+        expect(yield* stored).toEqual([])
+        const { server } = yield* Servers.register(owner, listed)
+        expect(server.launchApproved).toBe(true)
+        const changed = yield* Effect.exit(Servers.update(owner, server.id, { command: "sh" }))
+        expect(failure(changed)?.code).toBe("stdio_not_allowed")
+      }),
+      optIn(["mcp-weather"])
+    )
+  )
+})
+
 describe("Servers.update", () => {
   const stdio = {
     name: "Local",
@@ -438,12 +510,12 @@ describe("Servers.update", () => {
     run(
       fakeServer(),
       Effect.gen(function* () {
-        const { server: s } = yield* Servers.register(editor, stdio)
+        const { server: s } = yield* Servers.register(operator, stdio)
         const before = s.env
         expect(yield* secretValue(before.API_TOKEN!)).toBe("s3cr3t-one")
 
         // A changed value and a kept reference (as a client sends back what it read).
-        const result = yield* Servers.update(editor, s.id, {
+        const result = yield* Servers.update(operator, s.id, {
           env: { API_TOKEN: "s3cr3t-two", REGION: before.REGION!, DEBUG: "1" }
         })
         expect(JSON.stringify(result)).not.toContain("s3cr3t")
@@ -458,11 +530,11 @@ describe("Servers.update", () => {
         expect(Exit.isFailure(replaced) && JSON.stringify(replaced.cause)).toContain("SecretNotFound")
 
         // Dropping a key deletes its secret; leaving env out keeps the environment.
-        const dropped = yield* Servers.update(editor, s.id, { env: { API_TOKEN: env.API_TOKEN! } })
+        const dropped = yield* Servers.update(operator, s.id, { env: { API_TOKEN: env.API_TOKEN! } })
         expect(Object.keys(dropped.server.env)).toEqual(["API_TOKEN"])
         expect(Exit.isFailure(yield* Effect.exit(secretValue(env.REGION!)))).toBe(true)
         expect(Exit.isFailure(yield* Effect.exit(secretValue(env.DEBUG!)))).toBe(true)
-        const args = yield* Servers.update(editor, s.id, { args: ["server.js", "--verbose"] })
+        const args = yield* Servers.update(operator, s.id, { args: ["server.js", "--verbose"] })
         expect(args.server.env).toEqual(dropped.server.env)
         expect(args.server.args).toEqual(["server.js", "--verbose"])
         expect(yield* secretValue(env.API_TOKEN!)).toBe("s3cr3t-two")
@@ -474,18 +546,18 @@ describe("Servers.update", () => {
     run(
       fakeServer(),
       Effect.gen(function* () {
-        const { server: a } = yield* Servers.register(editor, stdio)
-        const { server: b } = yield* Servers.register(editor, { ...stdio, name: "Other", env: {} })
+        const { server: a } = yield* Servers.register(operator, stdio)
+        const { server: b } = yield* Servers.register(operator, { ...stdio, name: "Other", env: {} })
         const foreignRef = a.env.API_TOKEN!
-        const adopted = yield* Effect.exit(Servers.update(editor, b.id, { env: { STOLEN: foreignRef } }))
+        const adopted = yield* Effect.exit(Servers.update(operator, b.id, { env: { STOLEN: foreignRef } }))
         expect(fieldErrors(adopted).map((f) => f.field)).toEqual(["env.STOLEN"])
         const registered = yield* Effect.exit(
-          Servers.register(editor, { ...stdio, name: "Third", env: { STOLEN: foreignRef } })
+          Servers.register(operator, { ...stdio, name: "Third", env: { STOLEN: foreignRef } })
         )
         expect(fieldErrors(registered).map((f) => f.field)).toEqual(["env.STOLEN"])
         // Server A's secret is intact and still its own.
         expect(yield* secretValue(foreignRef)).toBe("s3cr3t-one")
-        expect((yield* Servers.get(editor, b.id)).server.env).toEqual({})
+        expect((yield* Servers.get(operator, b.id)).server.env).toEqual({})
       })
     )
   )
@@ -494,10 +566,10 @@ describe("Servers.update", () => {
     run(
       fakeServer(),
       Effect.gen(function* () {
-        const { server: s } = yield* Servers.register(editor, stdio)
-        const missing = yield* Effect.exit(Servers.update(editor, s.id, { transport: "streamable_http" }))
+        const { server: s } = yield* Servers.register(operator, stdio)
+        const missing = yield* Effect.exit(Servers.update(operator, s.id, { transport: "streamable_http" }))
         expect(fieldErrors(missing).map((f) => f.field)).toEqual(["baseUrl"])
-        const http = yield* Servers.update(editor, s.id, {
+        const http = yield* Servers.update(operator, s.id, {
           transport: "streamable_http",
           baseUrl: "https://local.example.com/mcp"
         })
@@ -509,7 +581,7 @@ describe("Servers.update", () => {
           env: {}
         })
         expect(Exit.isFailure(yield* Effect.exit(secretValue(s.env.API_TOKEN!)))).toBe(true)
-        const back = yield* Servers.update(editor, s.id, { transport: "stdio", command: "python" })
+        const back = yield* Servers.update(operator, s.id, { transport: "stdio", command: "python" })
         expect(back.server).toMatchObject({ transport: "stdio", baseUrl: null, command: "python" })
       })
     )

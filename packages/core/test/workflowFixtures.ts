@@ -78,6 +78,7 @@ export const seed = Effect.gen(function* () {
       args: [],
       env: {},
       extraHeaders: {},
+      launchApproved: false,
       state: "active",
       lastProbeError: null,
       lastProbedAt: epoch,

@@ -32,7 +32,10 @@ export interface Options {
   readonly allowPrivateNetworks?: boolean
   /** Allow 127.0.0.0/8 and ::1 (tests, local development). */
   readonly allowLoopback?: boolean
-  /** Allow `stdio` servers, which start a local process (default true: self-hosted use). */
+  /**
+   * Allow `stdio` servers, which start a local process (default true: self-hosted use). Even
+   * then only servers whose command the operator approved (`launchApproved`) are started.
+   */
   readonly allowStdio?: boolean
   /** Default bound of `initialize` when the caller gives none. */
   readonly connectTimeoutMs?: number
@@ -75,6 +78,13 @@ export const make = (options: Options = {}) =>
           if (options.allowStdio === false) {
             return yield* new ServerUnreachable({
               message: "stdio servers are disabled in this deployment",
+              reason: "ssrf_blocked"
+            })
+          }
+          // Checked here, where the process would start, whoever asked for the connection.
+          if (!server.launchApproved) {
+            return yield* new ServerUnreachable({
+              message: `The command of stdio server ${server.name} was not set by the deployment's operator, so it is not started; apply the server from a monitoring-as-code file to approve it`,
               reason: "ssrf_blocked"
             })
           }

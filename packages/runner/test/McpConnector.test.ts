@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process"
-import { mkdtempSync, readFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync } from "node:fs"
 import { createServer as createHttpServer, type Server } from "node:http"
 import { createServer as createHttpsServer } from "node:https"
 import { createServer as createTcpServer } from "node:net"
@@ -385,8 +385,21 @@ describe("McpConnector over stdio", () => {
 
   it.effect("a missing command is a transport failure", () =>
     Effect.gen(function* () {
-      const r = yield* connectReason(server({ transport: "stdio", command: "/nonexistent/armature-mcp" }))
+      const r = yield* connectReason(
+        server({ transport: "stdio", launchApproved: true, command: "/nonexistent/armature-mcp" })
+      )
       expect(r.reason).toBe("transport")
+    })
+  )
+
+  it.effect("a command the operator did not approve is never started", () =>
+    Effect.gen(function* () {
+      const marker = join(mkdtempSync(join(tmpdir(), "armature-launch-")), "ran")
+      const unapproved = server({ transport: "stdio", command: "sh", args: ["-c", `touch ${marker}`] })
+      const r = yield* connectReason(unapproved)
+      expect(r.reason).toBe("ssrf_blocked")
+      expect(r.message).toContain("operator")
+      expect(existsSync(marker)).toBe(false)
     })
   )
 })

@@ -25,6 +25,7 @@ describe("stdio environment secrets", () => {
       // Spawning this command would fail as `transport`; resolution fails first.
       const srv = server({
         transport: "stdio",
+        launchApproved: true,
         command: "/nonexistent/armature-mcp",
         env: { PLAIN: "value", API_TOKEN: "secret:missing-ref" }
       })

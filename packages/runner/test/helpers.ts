@@ -28,6 +28,7 @@ export const server = (over: Partial<McpServer> = {}): McpServer => ({
   args: [],
   env: {},
   extraHeaders: {},
+  launchApproved: false,
   state: "active",
   lastProbeError: null,
   lastProbedAt: null,
@@ -73,6 +74,7 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url))
 export const stdioFixture = (env: Record<string, string> = {}): McpServer =>
   server({
     transport: "stdio",
+    launchApproved: true,
     command: process.execPath,
     args: ["--import", "tsx", here("./fixtures/fixtureStdio.ts")],
     env
@@ -83,6 +85,7 @@ export const everythingStdio = (): McpServer =>
   server({
     name: "everything",
     transport: "stdio",
+    launchApproved: true,
     command: process.execPath,
     args: [
       createRequire(import.meta.url).resolve("@modelcontextprotocol/server-everything/dist/index.js"),

@@ -9,6 +9,7 @@ import { Effect, Layer } from "effect"
 import initial from "./migrations/0001_initial.js"
 import searchIndex from "./migrations/0002_search_index.js"
 import runToolCalls from "./migrations/0003_run_tool_calls.js"
+import stdioLaunch from "./migrations/0004_stdio_launch.js"
 
 /** The table recording applied migrations. */
 export const table = "armature_migrations"
@@ -17,7 +18,8 @@ export const table = "armature_migrations"
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "0001_initial": initial,
   "0002_search_index": searchIndex,
-  "0003_run_tool_calls": runToolCalls
+  "0003_run_tool_calls": runToolCalls,
+  "0004_stdio_launch": stdioLaunch
 }
 
 // Any constant works; it only has to be the same for every replica.

@@ -100,7 +100,8 @@ describe("Migrations", () => {
           }),
           store.pipe(Layer.orDie)
         )
-        expect(applied.map(([id]) => id)).toEqual([3])
+        // 0003 and whatever came after it; nothing before it runs again.
+        expect(applied.map(([id]) => id)[0]).toBe(3)
         expect(stored).toEqual([Option.some(run), Option.some(running)])
         expect(calls.map((c) => c.call)).toEqual(run.toolCalls)
         expect(gone).toEqual([{ old: null }])

@@ -29,4 +29,10 @@ export type AuditEntry = typeof AuditEntry.Type
 export interface Caller {
   readonly orgId: string
   readonly actor: Actor
+  /**
+   * The deployment's operator: a config file applied from the command line, or the CLI itself.
+   * Only the operator may set a command that starts a process (stdio servers); no request of
+   * an API, MCP or Slack caller ever carries this.
+   */
+  readonly operator?: boolean
 }

@@ -22,6 +22,12 @@ export const McpServer = Schema.Struct({
   /** Environment of a stdio server; values may be secret references (`secret:<ref>`). */
   env: Headers,
   extraHeaders: Headers,
+  /**
+   * Whether a stdio server's command may be started: set only when the deployment's operator
+   * wrote the command (config file, CLI) or it passed the operator's allow-list. A connector
+   * starts no process for a server without it, whoever asks.
+   */
+  launchApproved: Schema.Boolean,
   state: ServerState,
   /** Why the last probe failed, when `state` is `unreachable`. */
   lastProbeError: Schema.NullOr(Schema.String),

@@ -18,12 +18,19 @@ const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 /**
  * Deployment policy for outbound server connections. `allowInsecureHttp` permits plain `http://`
  * base URLs beyond loopback (the reference server sets it from `ARMATURE_ALLOW_INSECURE_HTTP`);
- * `probeTimeoutMs` bounds a whole probe. Optional: the defaults apply when no layer provides it.
+ * `probeTimeoutMs` bounds a whole probe; `apiStdioCommands` is the operator's opt-in letting
+ * owners register stdio servers over an API, for exactly these commands (empty: nobody but the
+ * operator may). Optional: the defaults apply when no layer provides it.
  */
 export class ServerPolicy extends Context.Reference<ServerPolicy>()("@armature/core/ServerPolicy", {
-  defaultValue: (): { readonly allowInsecureHttp: boolean; readonly probeTimeoutMs: number } => ({
+  defaultValue: (): {
+    readonly allowInsecureHttp: boolean
+    readonly probeTimeoutMs: number
+    readonly apiStdioCommands?: ReadonlyArray<string>
+  } => ({
     allowInsecureHttp: false,
-    probeTimeoutMs: 30_000
+    probeTimeoutMs: 30_000,
+    apiStdioCommands: []
   })
 }) {}
 

@@ -27,7 +27,8 @@ const serverPolicy = Layer.effect(
   Servers.ServerPolicy,
   Effect.map(ServerConfigTag, (config) => ({
     allowInsecureHttp: config.allowInsecureHttp,
-    probeTimeoutMs: 30_000
+    probeTimeoutMs: 30_000,
+    apiStdioCommands: config.apiStdioCommands
   }))
 )
 

@@ -19,7 +19,8 @@ export const bootstrap = Effect.gen(function* () {
 
 /**
  * The deployment's own identity, for work the operator starts from the command line with
- * direct database access (`apply`, `keys`): the owner role of the first organization.
+ * direct database access (`apply`, `keys`): the owner role of the first organization, as the
+ * operator, who alone may set commands that start processes (stdio servers).
  */
 export const operator: Effect.Effect<Caller, StoreError, OrgStore> = Effect.gen(function* () {
   const orgs = yield* Effect.flatMap(OrgStore, (s) => s.listOrganizations)
@@ -29,5 +30,5 @@ export const operator: Effect.Effect<Caller, StoreError, OrgStore> = Effect.gen(
       message: "No organization yet: run `armature init` or `armature serve` first"
     })
   }
-  return { orgId: first.id, actor: { keyId: null, memberId: null, role: "owner" as const } }
+  return { orgId: first.id, actor: { keyId: null, memberId: null, role: "owner" as const }, operator: true }
 })

@@ -17,6 +17,11 @@ export interface ServerConfig {
   readonly publicUrl: string
   /** Plain `http://` server URLs beyond loopback. */
   readonly allowInsecureHttp: boolean
+  /**
+   * Commands that owners may register as stdio servers over the API (the operator's opt-in;
+   * empty: only the operator — config files, the CLI — sets stdio commands).
+   */
+  readonly apiStdioCommands: ReadonlyArray<string>
 }
 
 export class ServerConfigTag extends Context.Tag("@armature/server/ServerConfig")<
@@ -40,7 +45,12 @@ export const config: Config.Config<ServerConfig> = Config.all({
     Config.withDefault(4100)
   ),
   publicUrl: Config.string("ARMATURE_PUBLIC_URL").pipe(Config.withDefault("")),
-  allowInsecureHttp: Config.boolean("ARMATURE_ALLOW_INSECURE_HTTP").pipe(Config.withDefault(false))
+  allowInsecureHttp: Config.boolean("ARMATURE_ALLOW_INSECURE_HTTP").pipe(Config.withDefault(false)),
+  // Comma-separated; blanks dropped, so an empty value means none.
+  apiStdioCommands: Config.array(Config.string(), "ARMATURE_API_STDIO_COMMANDS").pipe(
+    Config.map((commands) => commands.map((c) => c.trim()).filter((c) => c !== "")),
+    Config.withDefault([])
+  )
 }).pipe(Config.map((c) => ({ ...c, publicUrl: c.publicUrl || `http://${c.host}:${c.port}` })))
 
 /** Provides the configuration read from the environment. */

@@ -15,6 +15,7 @@ const toServer = (r: Row): McpServer => ({
   args: fromJson(r.args),
   env: fromJson(r.env),
   extraHeaders: fromJson(r.extra_headers),
+  launchApproved: r.launch_approved,
   state: r.state,
   lastProbeError: r.last_probe_error,
   lastProbedAt: dateOrNull(r.last_probed_at),
@@ -32,6 +33,7 @@ const serverRow = (s: McpServer) => ({
   args: json(s.args),
   env: json(s.env),
   extra_headers: json(s.extraHeaders),
+  launch_approved: s.launchApproved,
   state: s.state,
   last_probe_error: s.lastProbeError,
   last_probed_at: s.lastProbedAt,
@@ -84,7 +86,8 @@ export const make = Effect.gen(function* () {
     updateServer: (s) =>
       atomic(sql`UPDATE mcp_servers SET name = ${s.name}, transport = ${s.transport}, base_url = ${s.baseUrl},
             command = ${s.command}, args = ${json(s.args)}::jsonb, env = ${json(s.env)}::jsonb,
-            extra_headers = ${json(s.extraHeaders)}::jsonb, state = ${s.state},
+            extra_headers = ${json(s.extraHeaders)}::jsonb, launch_approved = ${s.launchApproved},
+            state = ${s.state},
             last_probe_error = ${s.lastProbeError}, last_probed_at = ${s.lastProbedAt},
             updated_at = ${s.updatedAt}
           WHERE org_id = ${s.orgId} AND id = ${s.id}`).pipe(

@@ -33,6 +33,7 @@ export const server = (orgId: string, o: Partial<McpServer> = {}): McpServer => 
   args: [],
   env: {},
   extraHeaders: { "x-team": "qa" },
+  launchApproved: false,
   state: "active",
   lastProbeError: null,
   lastProbedAt: null,

@@ -82,6 +82,7 @@ export const server = (orgId: string, overrides: Partial<McpServer> = {}): McpSe
   args: [],
   env: {},
   extraHeaders: {},
+  launchApproved: false,
   state: "active",
   lastProbeError: null,
   lastProbedAt: null,
