@@ -1,4 +1,5 @@
 import { Effect, Schema, Struct } from "effect"
+import { Name, nameKey } from "./domain/Common.js"
 import { AuthKind, Headers, Transport } from "./domain/McpServer.js"
 import { MonitorSpec, MonitorState } from "./domain/Monitor.js"
 import { WorkflowSpec } from "./domain/Workflow.js"
@@ -19,10 +20,10 @@ import { decode, failIfAny } from "./Validation.js"
  * file is not a difference from the store on every apply.
  */
 const text = Schema.Trim
-const name = text.pipe(Schema.minLength(1), Schema.maxLength(200))
+const name = Name
 
-/** Names match without regard to case or surrounding space, in the file and against the store. */
-export const nameKey = (n: string): string => n.trim().toLowerCase()
+/** Names match without regard to case or white space, in the file and against the store. */
+export { nameKey }
 
 export const ServerEntry = Schema.Struct({
   name,

@@ -92,7 +92,7 @@ export const create = (
       id: yield* Effect.flatMap(Ids, (ids) => ids.uuid),
       orgId: caller.orgId,
       ...spec,
-      name: spec.name.trim(),
+      name: spec.name,
       nextCheckAt: at,
       lastOutcome: null,
       lastCheckedAt: null,
@@ -144,7 +144,7 @@ export const update = (
     const monitor: Monitor = {
       ...existing,
       ...spec,
-      name: spec.name.trim(),
+      name: spec.name,
       nextCheckAt: reschedule ? at : existing.nextCheckAt,
       updatedAt: at
     }

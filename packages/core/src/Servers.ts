@@ -8,17 +8,17 @@ import { Clock, Effect, Option, Redacted, Schema } from "effect"
 import * as Drift from "./Drift.js"
 import type { Caller } from "./domain/Audit.js"
 import type { CatalogDiff, CatalogVersion, ToolChange } from "./domain/Catalog.js"
+import { nameKey } from "./domain/Common.js"
 import { type AuthProfile, type McpServer, profilesInOrder } from "./domain/McpServer.js"
 import {
-  type Conflict,
+  Conflict,
   type FieldError,
   type ForbiddenRole,
   NotFound,
   type ServerUnreachable,
   type StdioNotAllowed,
   type StoreError,
-  type ValidationFailed,
-  validationFailed
+  type ValidationFailed
 } from "./Errors.js"
 import {
   type AuthProfileInput,
@@ -115,7 +115,7 @@ const createProfile = (orgId: string, serverId: string, input: AuthProfileInput,
       id: yield* ids.uuid,
       orgId,
       serverId,
-      name: input.name.trim(),
+      name: input.name,
       kind: input.kind,
       headerName: input.kind === "api_key_header" ? (input.headerName?.trim() ?? null) : null,
       tokenUrl: input.kind === "oauth_client_credentials" ? (input.tokenUrl?.trim() ?? null) : null,
@@ -193,11 +193,13 @@ export const register = (
     ])
     const store = yield* ServerStore
     const existing = yield* store.listServers(caller.orgId)
-    const name = spec.name.trim()
-    if (existing.some((s) => s.name.toLowerCase() === name.toLowerCase())) {
-      return yield* Effect.fail(
-        validationFailed([{ field: "name", message: "is used by another server of this organization" }])
-      )
+    const name = spec.name
+    // The store enforces this too (two concurrent registrations); checked first for the message.
+    if (existing.some((s) => nameKey(s.name) === nameKey(name))) {
+      return yield* new Conflict({
+        message: `A server named "${name}" already exists in this organization`,
+        fieldErrors: [{ field: "name", message: "is used by another server of this organization" }]
+      })
     }
     const ids = yield* Ids
     const tx = yield* Transactor
@@ -285,7 +287,7 @@ export const addAuthProfile = (
     yield* loadServer(caller.orgId, serverId)
     const errors = [...checkAuthProfile("", profile, policy.allowInsecureHttp)]
     const existing = yield* profilesOf(caller.orgId, serverId)
-    if (existing.some((p) => p.name.toLowerCase() === profile.name.trim().toLowerCase())) {
+    if (existing.some((p) => nameKey(p.name) === nameKey(profile.name))) {
       errors.push({ field: "name", message: "is used by another profile of this server" })
     }
     yield* failIfAny(errors)

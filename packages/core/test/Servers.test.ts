@@ -232,13 +232,30 @@ describe("Servers.register", () => {
     )
   )
 
-  it.effect("duplicate names are a field error", () =>
+  it.effect(
+    "a name taken by another server, ignoring case and space, is a 409 conflict naming the field",
+    () =>
+      run(
+        fakeServer(),
+        Effect.gen(function* () {
+          yield* Servers.register(editor, base)
+          const exit = yield* Effect.exit(Servers.register(editor, { ...base, name: "  WEATHER " }))
+          const error = Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : null
+          expect(error?._tag).toBe("Conflict")
+          expect(error?._tag === "Conflict" && error.fieldErrors.map((f) => f.field)).toEqual(["name"])
+        })
+      )
+  )
+
+  it.effect("a blank name is refused as stored (trimmed), and nothing is written", () =>
     run(
       fakeServer(),
       Effect.gen(function* () {
-        yield* Servers.register(editor, base)
-        const exit = yield* Effect.exit(Servers.register(editor, base))
-        expect(fieldErrors(exit).map((f) => f.field)).toEqual(["name"])
+        const exit = yield* Effect.exit(Servers.register(editor, { ...base, name: " \t " }))
+        expect(fieldErrors(exit)).toEqual([{ field: "name", message: "must not be empty or only spaces" }])
+        expect(yield* Servers.list(editor)).toEqual([])
+        const { server } = yield* Servers.register(editor, { ...base, name: "  Weather  " })
+        expect(server.name).toBe("Weather")
       })
     )
   )

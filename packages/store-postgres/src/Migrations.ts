@@ -10,6 +10,7 @@ import initial from "./migrations/0001_initial.js"
 import searchIndex from "./migrations/0002_search_index.js"
 import runToolCalls from "./migrations/0003_run_tool_calls.js"
 import stdioLaunch from "./migrations/0004_stdio_launch.js"
+import uniqueNames from "./migrations/0005_unique_names.js"
 
 /** The table recording applied migrations. */
 export const table = "armature_migrations"
@@ -19,7 +20,8 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0001_initial": initial,
   "0002_search_index": searchIndex,
   "0003_run_tool_calls": runToolCalls,
-  "0004_stdio_launch": stdioLaunch
+  "0004_stdio_launch": stdioLaunch,
+  "0005_unique_names": uniqueNames
 }
 
 // Any constant works; it only has to be the same for every replica.

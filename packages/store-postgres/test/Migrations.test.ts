@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { OrgStore, RunStore } from "@armature/core"
+import { MonitorStore, OrgStore, RunStore, ServerStore, WorkflowStore } from "@armature/core"
 import { SqlClient } from "@effect/sql"
 import * as Migrator from "@effect/sql/Migrator"
 import { describe, expect, it } from "@effect/vitest"
@@ -105,6 +105,64 @@ describe("Migrations", () => {
         expect(stored).toEqual([Option.some(run), Option.some(running)])
         expect(calls.map((c) => c.call)).toEqual(run.toolCalls)
         expect(gone).toEqual([{ old: null }])
+      })
+    )
+  )
+
+  it.live.runIf(postgres)("0005 renames blank and duplicate names instead of dropping rows", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const url = Redacted.make(yield* Effect.orDie(freshDatabaseUrl))
+        const store = PgStore.layer({ url, migrate: false, maxConnections: 1, secretKeys: testKeys() })
+        const org = F.organization()
+        // Created in this order, so "the oldest keeps its name" is well defined.
+        const t = (i: number) => new Date(F.t0.getTime() + i * 1000)
+        const shop = F.server(org.id, { name: "Shop", createdAt: t(0) })
+        const servers = [
+          shop,
+          F.server(org.id, { name: " shop  ", createdAt: t(1) }),
+          F.server(org.id, { name: "   ", createdAt: t(2) })
+        ]
+        const flows = ["Flow", "FLOW"].map((name, i) => {
+          const w = F.workflow(org.id, F.spec(shop.id, { name }))
+          return { ...w, workflow: { ...w.workflow, createdAt: t(i) } }
+        })
+        const monitors = [0, 1, 2].map((i) => F.monitor(org.id, shop.id, { name: "Ping", createdAt: t(i) }))
+        // As 0004 left the schema: names unique by exact text (servers, workflows) or not at all.
+        yield* Effect.provide(
+          Effect.gen(function* () {
+            const { "0005_unique_names": _, ...before } = Migrations.migrations
+            yield* Migrator.make({})({ loader: Migrator.fromRecord(before), table: Migrations.table })
+            yield* (yield* OrgStore).createOrganization(org)
+            for (const s of servers) yield* (yield* ServerStore).insertServer(s)
+            for (const w of flows) yield* (yield* WorkflowStore).insertWorkflow(w.workflow, w.version)
+            for (const m of monitors) yield* (yield* MonitorStore).insertMonitor(m)
+          }),
+          store.pipe(Layer.orDie)
+        )
+        const [applied, serverNames, flowNames, monitorNames] = yield* Effect.provide(
+          Effect.gen(function* () {
+            const applied = yield* Migrations.run
+            const sql = yield* SqlClient.SqlClient
+            // The name column (what the index covers) and the current spec's name agree.
+            const workflows = yield* sql<{ name: string; spec_name: string }>`SELECT name,
+                spec->>'name' AS spec_name FROM workflows ORDER BY created_at, id`
+            return [
+              applied.map(([id]) => id),
+              (yield* (yield* ServerStore).listServers(org.id)).map((s) => s.name),
+              workflows.map((w) => [w.name, w.spec_name]),
+              (yield* (yield* MonitorStore).listMonitors(org.id)).map((m) => m.name)
+            ] as const
+          }),
+          store.pipe(Layer.orDie)
+        )
+        expect(applied).toEqual([5])
+        expect(serverNames).toEqual(["Shop", "shop (2)", `unnamed ${servers[2]!.id.slice(0, 8)}`])
+        expect(flowNames).toEqual([
+          ["Flow", "Flow"],
+          ["FLOW (2)", "FLOW (2)"]
+        ])
+        expect(monitorNames).toEqual(["Ping", "Ping (2)", "Ping (3)"])
       })
     )
   )

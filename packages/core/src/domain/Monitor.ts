@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { Id, JsonObject, Timestamp } from "./Common.js"
+import { Id, JsonObject, maxStoredInt, Name, Timestamp } from "./Common.js"
 
 /** One call of a (multi-step) monitor; arguments may reference earlier results (`{{steps.0.structuredContent.id}}`). */
 export const MonitorStep = Schema.Struct({
@@ -16,7 +16,7 @@ export type CheckOutcome = typeof CheckOutcome.Type
 
 /** The editable fields of a monitor, with the SPEC's defaults. */
 export const MonitorSpec = Schema.Struct({
-  name: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)),
+  name: Name,
   mcpServerId: Id,
   authProfileId: Schema.optionalWith(Schema.NullOr(Id), { default: () => null }),
   toolName: Schema.String.pipe(Schema.minLength(1)),
@@ -24,11 +24,11 @@ export const MonitorSpec = Schema.Struct({
   /** Further calls after the first, for multi-step monitors; step 0 is `toolName`/`arguments`. */
   nextSteps: Schema.optionalWith(Schema.Array(MonitorStep), { default: () => [] }),
   /** The SDK accepts any interval of at least 10 s; the dashboard offers 60/300/900/3600. */
-  intervalSeconds: Schema.optionalWith(Schema.Int.pipe(Schema.greaterThanOrEqualTo(10)), {
+  intervalSeconds: Schema.optionalWith(Schema.Int.pipe(Schema.between(10, maxStoredInt)), {
     default: () => 300
   }),
   timeoutMs: Schema.optionalWith(Schema.Int.pipe(Schema.between(100, 600_000)), { default: () => 30_000 }),
-  degradedAboveMs: Schema.optionalWith(Schema.NullOr(Schema.Int.pipe(Schema.positive())), {
+  degradedAboveMs: Schema.optionalWith(Schema.NullOr(Schema.Int.pipe(Schema.between(1, maxStoredInt))), {
     default: () => null
   }),
   /** Retries on transport errors only. */

@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { Id, JsonObject, Timestamp } from "./Common.js"
+import { Id, JsonObject, Name, Timestamp } from "./Common.js"
 
 /** A plain-language statement the judge grades. Only `required` criteria decide the roll-up. */
 export const Criterion = Schema.Struct({
@@ -132,7 +132,7 @@ export const ModelId = Schema.String.pipe(Schema.pattern(/^[a-z0-9][a-z0-9_.-]*:
 
 /** The editable content of a workflow; every edit stores a new immutable version of it. */
 export const WorkflowSpec = Schema.Struct({
-  name: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)),
+  name: Name,
   description: Schema.optionalWith(Schema.String, { default: () => "" }),
   mcpServerId: Id,
   authProfileId: Schema.optionalWith(Schema.NullOr(Id), { default: () => null }),

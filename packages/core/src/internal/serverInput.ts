@@ -4,6 +4,7 @@
  * kind-specific credentials), all reported together as field errors.
  */
 import { Schema } from "effect"
+import { Name, nameKey } from "../domain/Common.js"
 import { AuthKind, Transport } from "../domain/McpServer.js"
 import type { FieldError } from "../Errors.js"
 
@@ -11,7 +12,7 @@ const NonEmpty = Schema.String.pipe(Schema.minLength(1, { message: () => "is req
 
 /** A credential set as entered by a user; secret values leave it for the SecretStore. */
 export const AuthProfileInput = Schema.Struct({
-  name: NonEmpty.pipe(Schema.maxLength(100)),
+  name: Name.pipe(Schema.maxLength(100, { message: () => "must be at most 100 characters" })),
   kind: AuthKind,
   /** `bearer`: the token, without the `Bearer ` prefix (a pasted prefix is stripped). */
   token: Schema.optional(Schema.String),
@@ -30,7 +31,7 @@ const StringMap = Schema.Record({ key: Schema.String, value: Schema.String })
 
 /** What `Servers.register` accepts. */
 export const RegisterInput = Schema.Struct({
-  name: NonEmpty.pipe(Schema.maxLength(200)),
+  name: Name,
   transport: Schema.optionalWith(Transport, { default: () => "streamable_http" as const }),
   baseUrl: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }),
   command: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }),
@@ -123,7 +124,7 @@ export const checkRegistration = (
   const seen = new Set<string>()
   input.authProfiles.forEach((profile, i) => {
     errors.push(...checkAuthProfile(`authProfiles[${i}]`, profile, allowInsecureHttp))
-    const key = profile.name.trim().toLowerCase()
+    const key = nameKey(profile.name)
     if (seen.has(key))
       errors.push({ field: `authProfiles[${i}].name`, message: "is used by another profile" })
     seen.add(key)

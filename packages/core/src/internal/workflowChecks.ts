@@ -69,7 +69,6 @@ export const checkSpec = (
       if (c.text.trim() === "") err(`criteria[${i}].text`, "Criterion text must not be blank")
     })
     if (spec.prompt.trim() === "") err("prompt", "The prompt must not be blank")
-    if (spec.name.trim() === "") err("name", "The name must not be blank")
 
     // Schedule.
     errors.push(...Schedules.validate(spec.schedule, "schedule"))

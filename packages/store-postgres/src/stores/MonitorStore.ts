@@ -59,6 +59,8 @@ const toCheck = (r: Row): MonitorCheck => ({
   attempts: r.attempts
 })
 
+const monitorConflicts = { monitors_org_name_key: "name", monitors_pkey: "id" }
+
 /** `MonitorStore` over any PostgreSQL `SqlClient`. */
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
@@ -75,12 +77,12 @@ export const make = Effect.gen(function* () {
           ...monitorColumns(m),
           created_at: m.createdAt
         })}`
-      ).pipe(Effect.asVoid, orConflict("insertMonitor", { monitors_pkey: "id" })),
+      ).pipe(Effect.asVoid, orConflict("insertMonitor", monitorConflicts)),
     updateMonitor: (m) =>
-      sql`UPDATE monitors SET ${sql.update(monitorColumns(m))}
-          WHERE org_id = ${m.orgId} AND id = ${m.id}`.pipe(
+      atomic(sql`UPDATE monitors SET ${sql.update(monitorColumns(m))}
+          WHERE org_id = ${m.orgId} AND id = ${m.id}`).pipe(
         Effect.asVoid,
-        orConflict("updateMonitor", { monitors_pkey: "id" })
+        orConflict("updateMonitor", monitorConflicts)
       ),
     getMonitor: (orgId, id) =>
       sql`SELECT * FROM monitors WHERE org_id = ${orgId} AND id = ${id}`.pipe(

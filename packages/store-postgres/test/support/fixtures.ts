@@ -161,7 +161,7 @@ export const run = (wf: Workflow, startedAt: Date, o: Partial<Run> = {}, calls =
 export const monitor = (orgId: string, mcpServerId: string, o: Partial<Monitor> = {}): Monitor => ({
   id: randomUUID(),
   orgId,
-  name: "get order",
+  name: `get order ${randomUUID().slice(0, 8)}`,
   mcpServerId,
   authProfileId: null,
   toolName: "get_order",

@@ -34,6 +34,27 @@ export const monitorStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void =
     )
   })
 
+  describe("monitor names", () => {
+    it.effect("are unique per organization, ignoring case and runs of space, on insert and update", () =>
+      Effect.gen(function* () {
+        const store = yield* MonitorStore
+        const [orgA, orgB] = [yield* newOrg, yield* newOrg]
+        const m = monitor(orgA, { name: `Order lookup ${uid()}` })
+        const other = monitor(orgA)
+        yield* store.insertMonitor(m)
+        yield* store.insertMonitor(other)
+        const twin = monitor(orgA, { name: ` ${m.name.toUpperCase().replace(" ", "  ")} ` })
+        const inserted = yield* Effect.flip(store.insertMonitor(twin))
+        expect(inserted._tag === "Conflict" && inserted.fieldErrors.map((f) => f.field)).toEqual(["name"])
+        const renamed = yield* Effect.flip(store.updateMonitor({ ...other, name: m.name.toLowerCase() }))
+        expect(renamed._tag === "Conflict" && renamed.fieldErrors.map((f) => f.field)).toEqual(["name"])
+        expect(Option.getOrThrow(yield* store.getMonitor(orgA, other.id))).toEqual(other)
+        expect(Option.isNone(yield* store.getMonitor(orgA, twin.id))).toBe(true)
+        yield* store.insertMonitor(monitor(orgB, { name: m.name }))
+      })
+    )
+  })
+
   describe("claimDue", () => {
     it.effect("claims each due fire once and moves nextCheckAt to the next fire after now", () =>
       Effect.gen(function* () {

@@ -2,7 +2,7 @@ import { describe, expect, type Vitest } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { ServerStore } from "../../ports/ServerStore.js"
 import type { StorePorts } from "../../ports/StorePorts.js"
-import { at, authProfile, catalogVersion, newOrg, server } from "./fixtures.js"
+import { at, authProfile, catalogVersion, newOrg, server, uid } from "./fixtures.js"
 
 const fields = (error: {
   readonly _tag: string
@@ -12,15 +12,17 @@ const fields = (error: {
 /** Registers the `ServerStore` contract tests. */
 export const serverStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void => {
   describe("servers", () => {
-    it.effect("a name is unique per organization", () =>
+    it.effect("a name is unique per organization, ignoring case and runs of space", () =>
       Effect.gen(function* () {
         const store = yield* ServerStore
         const [orgA, orgB] = [yield* newOrg, yield* newOrg]
-        const s = server(orgA)
+        const s = server(orgA, { name: `Orders  API ${uid()}` })
         yield* store.insertServer(s)
-        const error = yield* Effect.flip(store.insertServer(server(orgA, { name: s.name })))
-        expect(error._tag).toBe("Conflict")
-        expect(fields(error)).toEqual(["name"])
+        for (const name of [s.name, s.name.toUpperCase(), s.name.replace("  ", " \t ")]) {
+          const error = yield* Effect.flip(store.insertServer(server(orgA, { name })))
+          expect(error._tag).toBe("Conflict")
+          expect(fields(error)).toEqual(["name"])
+        }
         yield* store.insertServer(server(orgB, { name: s.name }))
       })
     )

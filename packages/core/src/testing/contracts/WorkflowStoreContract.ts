@@ -16,7 +16,7 @@ export const workflowStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void 
         expect(Option.getOrThrow(yield* store.getWorkflow(orgA, w.workflow.id))).toEqual(w.workflow)
         expect(Option.getOrThrow(yield* store.getVersion(orgA, w.version.id))).toEqual(w.version)
 
-        const same = workflow(orgA, { name: w.workflow.spec.name })
+        const same = workflow(orgA, { name: w.workflow.spec.name.toUpperCase().replace(" ", "   ") })
         const error = yield* Effect.flip(store.insertWorkflow(same.workflow, same.version))
         expect(error._tag).toBe("Conflict")
         expect(error._tag === "Conflict" && error.fieldErrors.map((f) => f.field)).toEqual(["name"])

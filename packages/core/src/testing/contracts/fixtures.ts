@@ -245,7 +245,7 @@ export const run = (orgId: string, overrides: Partial<Run> = {}): Run => ({
 export const monitor = (orgId: string, overrides: Partial<Monitor> = {}): Monitor => ({
   id: uid(),
   orgId,
-  name: "Weather monitor",
+  name: `monitor ${uid()}`,
   mcpServerId: uid(),
   authProfileId: null,
   toolName: "get_weather",

@@ -1,7 +1,7 @@
 import { type Context, Either, Option } from "effect"
 import type { Monitor, MonitorCheck } from "../../domain/Monitor.js"
 import type { MonitorStore } from "../../ports/MonitorStore.js"
-import { byCreation, compareIds, conflict, type Db, rowOf, rowsOf } from "./Tables.js"
+import { byCreation, compareIds, conflict, type Db, nameTaken, rowOf, rowsOf } from "./Tables.js"
 
 /**
  * The first fire after `now` on the monitor's grid: fires missed while nothing claimed them
@@ -22,12 +22,20 @@ export const makeMonitorStore = (db: Db): Context.Tag.Service<MonitorStore> => (
   insertMonitor: (monitor) =>
     db.attempt((t) => {
       if (t.monitors.has(monitor.id)) return Either.left(conflict("id", "monitor id already exists"))
+      if (nameTaken(t.monitors, monitor, monitor.name, (m) => m.name)) {
+        return Either.left(conflict("name", `a monitor named "${monitor.name}" exists`))
+      }
       t.monitors.set(monitor.id, monitor)
       return Either.void
     }),
   updateMonitor: (monitor) =>
-    db.run((t) => {
-      if (rowOf(t.monitors, monitor.orgId, monitor.id) !== undefined) t.monitors.set(monitor.id, monitor)
+    db.attempt((t) => {
+      if (rowOf(t.monitors, monitor.orgId, monitor.id) === undefined) return Either.void
+      if (nameTaken(t.monitors, monitor, monitor.name, (m) => m.name)) {
+        return Either.left(conflict("name", `a monitor named "${monitor.name}" exists`))
+      }
+      t.monitors.set(monitor.id, monitor)
+      return Either.void
     }),
   getMonitor: (orgId, id) => db.run((t) => Option.fromNullable(rowOf(t.monitors, orgId, id))),
   listMonitors: (orgId, filter) =>

@@ -1,13 +1,13 @@
 import { type Context, Either, Option } from "effect"
 import type { ServerStore } from "../../ports/ServerStore.js"
-import { byCreation, conflict, type Db, rowOf, rowsOf } from "./Tables.js"
+import { byCreation, conflict, type Db, nameTaken, rowOf, rowsOf } from "./Tables.js"
 
 /** In-memory `ServerStore`. */
 export const makeServerStore = (db: Db): Context.Tag.Service<ServerStore> => ({
   insertServer: (server) =>
     db.attempt((t) => {
       if (t.servers.has(server.id)) return Either.left(conflict("id", "server id already exists"))
-      if (rowsOf(t.servers, server.orgId, (s) => s.name === server.name).length > 0) {
+      if (nameTaken(t.servers, server, server.name, (s) => s.name)) {
         return Either.left(conflict("name", `a server named "${server.name}" exists`))
       }
       t.servers.set(server.id, server)
@@ -16,7 +16,7 @@ export const makeServerStore = (db: Db): Context.Tag.Service<ServerStore> => ({
   updateServer: (server) =>
     db.attempt((t) => {
       if (rowOf(t.servers, server.orgId, server.id) === undefined) return Either.void
-      if (rowsOf(t.servers, server.orgId, (s) => s.name === server.name && s.id !== server.id).length > 0) {
+      if (nameTaken(t.servers, server, server.name, (s) => s.name)) {
         return Either.left(conflict("name", `a server named "${server.name}" exists`))
       }
       t.servers.set(server.id, server)

@@ -2,6 +2,7 @@ import { Effect, type Either, Exit, FiberRef, type Redacted } from "effect"
 import type { AlertRule, OutboxMessage } from "../../domain/Alert.js"
 import type { AuditEntry } from "../../domain/Audit.js"
 import type { CatalogVersion } from "../../domain/Catalog.js"
+import { nameKey } from "../../domain/Common.js"
 import type { AuthProfile, McpServer } from "../../domain/McpServer.js"
 import type { Monitor, MonitorCheck } from "../../domain/Monitor.js"
 import type { ApiKey, Invitation, Member, Organization, Subscription } from "../../domain/Organization.js"
@@ -131,6 +132,15 @@ export const rowsOf = <A extends { readonly orgId: string }>(
   orgId: string,
   where: (row: A) => boolean = () => true
 ): Array<A> => Array.from(table.values()).filter((row) => row.orgId === orgId && where(row))
+
+/** Whether another row of `orgId` has a name equal to `name` by `nameKey` (case and space ignored). */
+export const nameTaken = <A extends { readonly orgId: string; readonly id: string }>(
+  table: Map<string, A>,
+  row: { readonly orgId: string; readonly id: string },
+  name: string,
+  nameOf: (row: A) => string
+): boolean =>
+  rowsOf(table, row.orgId, (r) => r.id !== row.id && nameKey(nameOf(r)) === nameKey(name)).length > 0
 
 /** The row with `id` if it belongs to `orgId`. */
 export const rowOf = <A extends { readonly orgId: string }>(

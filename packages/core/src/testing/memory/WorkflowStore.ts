@@ -1,10 +1,10 @@
 import { type Context, Either, Option } from "effect"
 import { type Conflict, type StoreError, VersionConflict } from "../../Errors.js"
 import type { WorkflowStore } from "../../ports/WorkflowStore.js"
-import { byCreation, conflict, type Db, rowOf, rowsOf, type Tables } from "./Tables.js"
+import { byCreation, conflict, type Db, nameTaken, rowOf, rowsOf, type Tables } from "./Tables.js"
 
-const nameTaken = (t: Tables, orgId: string, name: string, exceptId: string) =>
-  rowsOf(t.workflows, orgId, (w) => w.spec.name === name && w.id !== exceptId).length > 0
+const workflowNameTaken = (t: Tables, orgId: string, name: string, id: string) =>
+  nameTaken(t.workflows, { orgId, id }, name, (w) => w.spec.name)
 
 /** In-memory `WorkflowStore`. */
 export const makeWorkflowStore = (db: Db): Context.Tag.Service<WorkflowStore> => ({
@@ -13,7 +13,7 @@ export const makeWorkflowStore = (db: Db): Context.Tag.Service<WorkflowStore> =>
       if (t.workflows.has(workflow.id)) return Either.left(conflict("id", "workflow id already exists"))
       if (t.workflowVersions.has(version.id))
         return Either.left(conflict("versionId", "version id already exists"))
-      if (nameTaken(t, workflow.orgId, workflow.spec.name, workflow.id)) {
+      if (workflowNameTaken(t, workflow.orgId, workflow.spec.name, workflow.id)) {
         return Either.left(conflict("name", `a workflow named "${workflow.spec.name}" exists`))
       }
       t.workflows.set(workflow.id, workflow)
@@ -52,7 +52,7 @@ export const makeWorkflowStore = (db: Db): Context.Tag.Service<WorkflowStore> =>
       ) {
         return Either.left(conflict("version", `version ${version.version} exists`))
       }
-      if (nameTaken(t, version.orgId, version.spec.name, workflow.id)) {
+      if (workflowNameTaken(t, version.orgId, version.spec.name, workflow.id)) {
         return Either.left(conflict("name", `a workflow named "${version.spec.name}" exists`))
       }
       t.workflowVersions.set(version.id, version)
