@@ -8,8 +8,6 @@ import { Name, nameKey } from "../domain/Common.js"
 import { AuthKind, Transport } from "../domain/McpServer.js"
 import type { FieldError } from "../Errors.js"
 
-const NonEmpty = Schema.String.pipe(Schema.minLength(1, { message: () => "is required" }))
-
 /** A credential set as entered by a user; secret values leave it for the SecretStore. */
 export const AuthProfileInput = Schema.Struct({
   name: Name.pipe(Schema.maxLength(100, { message: () => "must be at most 100 characters" })),
