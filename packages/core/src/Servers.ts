@@ -34,7 +34,7 @@ import { probeAndRecord, probeStateOnly, ServerPolicy } from "./internal/serverR
 import { authorizeLaunch } from "./internal/stdioLaunch.js"
 import type { AlertStore } from "./ports/AlertStore.js"
 import { Ids } from "./ports/Ids.js"
-import type { McpConnector } from "./ports/McpConnector.js"
+import { McpConnector } from "./ports/McpConnector.js"
 import { MonitorStore } from "./ports/MonitorStore.js"
 import { RunStore } from "./ports/RunStore.js"
 import { SecretStore } from "./ports/SecretStore.js"
@@ -160,6 +160,37 @@ const foreignSecretRefs = (
     }))
 }
 
+/**
+ * Field errors for URLs the deployment's address guard refuses now (a literal blocked address, or
+ * a name resolving to one): a policy refusal saves nothing, unlike a probe that fails. The guard
+ * runs again at every connect, since DNS answers change.
+ */
+const guardedUrls = (
+  urls: ReadonlyArray<{ readonly field: string; readonly url: string | null | undefined }>
+) =>
+  Effect.gen(function* () {
+    const connector = yield* McpConnector
+    const errors: FieldError[] = []
+    for (const { field, url } of urls) {
+      if (url === null || url === undefined || url.trim() === "") continue
+      const checked = yield* Effect.either(connector.checkAddress(url.trim()))
+      if (checked._tag === "Left") {
+        errors.push({
+          field,
+          message: `is refused by this deployment's address guard: ${checked.left.message}`
+        })
+      }
+    }
+    return yield* failIfAny(errors)
+  })
+
+/** The token endpoints of OAuth profiles, as fields to guard. */
+const tokenUrls = (root: string, profiles: ReadonlyArray<AuthProfileInput>) =>
+  profiles.map((p, i) => ({
+    field: `${root}${root === "" ? "" : `[${i}].`}tokenUrl`,
+    url: p.kind === "oauth_client_credentials" ? p.tokenUrl : null
+  }))
+
 const probeOutcome = (error: ServerUnreachable | null): ProbeOutcome =>
   error === null ? { ok: true } : { ok: false, error: { reason: error.reason, message: error.message } }
 
@@ -190,6 +221,10 @@ export const register = (
     yield* failIfAny([
       ...checkRegistration(spec, policy.allowInsecureHttp),
       ...foreignSecretRefs(spec.env, {})
+    ])
+    yield* guardedUrls([
+      { field: "baseUrl", url: stdio ? null : spec.baseUrl },
+      ...tokenUrls("authProfiles", spec.authProfiles)
     ])
     const store = yield* ServerStore
     const existing = yield* store.listServers(caller.orgId)
@@ -291,6 +326,7 @@ export const addAuthProfile = (
       errors.push({ field: "name", message: "is used by another profile of this server" })
     }
     yield* failIfAny(errors)
+    yield* guardedUrls(tokenUrls("", [profile]))
     const at = yield* now
     const tx = yield* Transactor
     return profileView(yield* tx.withTransaction(createProfile(caller.orgId, serverId, profile, at)))
@@ -395,6 +431,7 @@ export const update = (
       ...checkRegistration(merged, policy.allowInsecureHttp),
       ...foreignSecretRefs(merged.env, current.env)
     ])
+    yield* guardedUrls([{ field: "baseUrl", url: stdio ? null : merged.baseUrl }])
     const store = yield* ServerStore
     const secrets = yield* SecretStore
     const tx = yield* Transactor

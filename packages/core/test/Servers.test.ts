@@ -143,6 +143,83 @@ describe("Servers.register", () => {
     )
   )
 
+  it.effect("credentials in extra headers or in a URL are refused with a pointer to auth profiles", () =>
+    run(
+      fakeServer(),
+      Effect.gen(function* () {
+        const headers = yield* Effect.exit(
+          Servers.register(editor, {
+            ...base,
+            extraHeaders: {
+              Authorization: "Bearer abc",
+              cookie: "sid=1",
+              "X-API-Key": "k",
+              "Proxy-Authorization": "Basic eA==",
+              "X-Auth-Token": "t",
+              "X-Team": "core",
+              "Idempotency-Key": "fine"
+            }
+          })
+        )
+        const errors = fieldErrors(headers)
+        expect(errors.map((f) => f.field)).toEqual([
+          "extraHeaders.Authorization",
+          "extraHeaders.cookie",
+          "extraHeaders.X-API-Key",
+          "extraHeaders.Proxy-Authorization",
+          "extraHeaders.X-Auth-Token"
+        ])
+        expect(errors[0]!.message).toContain("auth profile")
+        const url = yield* Effect.exit(
+          Servers.register(editor, { ...base, baseUrl: "https://user:pa55@weather.example.com/mcp" })
+        )
+        expect(fieldErrors(url)).toEqual([
+          { field: "baseUrl", message: expect.stringContaining("must not contain credentials") }
+        ])
+        expect(yield* Servers.list(editor)).toEqual([])
+      })
+    )
+  )
+
+  it.effect(
+    "a URL the address guard refuses is a 400 naming the field; nothing is saved or contacted",
+    () => {
+      const server = fakeServer()
+      return run(
+        server,
+        Effect.gen(function* () {
+          const metadata = "https://169.254.169.254/mcp"
+          const exit = yield* Effect.exit(Servers.register(editor, { ...base, baseUrl: metadata }))
+          expect(fieldErrors(exit)).toEqual([
+            { field: "baseUrl", message: expect.stringContaining("address guard") }
+          ])
+          const oauth = yield* Effect.exit(
+            Servers.register(editor, {
+              ...base,
+              authProfiles: [
+                {
+                  name: "m2m",
+                  kind: "oauth_client_credentials",
+                  tokenUrl: metadata,
+                  clientId: "c",
+                  clientSecret: "s"
+                }
+              ]
+            })
+          )
+          expect(fieldErrors(oauth).map((f) => f.field)).toEqual(["authProfiles[0].tokenUrl"])
+          expect(yield* Servers.list(editor)).toEqual([])
+          expect(server.connects).toBe(0)
+
+          const { server: saved } = yield* Servers.register(editor, base)
+          const moved = yield* Effect.exit(Servers.update(editor, saved.id, { baseUrl: metadata }))
+          expect(fieldErrors(moved).map((f) => f.field)).toEqual(["baseUrl"])
+          expect((yield* Servers.get(editor, saved.id)).server.baseUrl).toBe(base.baseUrl)
+        })
+      )
+    }
+  )
+
   it.effect("extraHeaders must be an object of string values", () =>
     run(
       fakeServer(),

@@ -84,7 +84,12 @@ export const connectorLayer = (server: FakeServer) =>
           callTool: () => Effect.succeed({ content: [], isError: false })
         }
         return Effect.succeed(session)
-      })
+      }),
+    // Like the runner's guard for literal addresses: link-local and metadata are refused.
+    checkAddress: (url) =>
+      new URL(url).hostname.startsWith("169.254.")
+        ? Effect.fail(new ServerUnreachable({ message: `${url} is link-local`, reason: "ssrf_blocked" }))
+        : Effect.void
   })
 
 /** Deliveries a sink received, and how it should answer the next ones. */

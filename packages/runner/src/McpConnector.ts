@@ -178,7 +178,20 @@ export const make = (options: Options = {}) =>
         ({ client }) => close(client)
       ).pipe(Effect.map(({ session }) => session))
 
-    return McpConnector.of({ connect })
+    const checkAddress = (url: string): Effect.Effect<void, ServerUnreachable> =>
+      Effect.try({
+        try: () => new URL(url),
+        catch: () => new ServerUnreachable({ message: "Invalid URL", reason: "transport" })
+      }).pipe(
+        Effect.flatMap((parsed) => Ssrf.check(parsed, policy)),
+        // Only a policy refusal stops a save; a name that does not resolve is the probe's to report.
+        Effect.catchIf(
+          (e) => e.reason !== "ssrf_blocked",
+          () => Effect.void
+        )
+      )
+
+    return McpConnector.of({ connect, checkAddress })
   })
 
 /** The connector from explicit options. */

@@ -8,6 +8,7 @@ import { join } from "node:path"
 import { McpConnector, type McpServer, type ServerUnreachable } from "@armature/core"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Layer } from "effect"
+import * as Ssrf from "../src/internal/ssrf.js"
 import * as Connector from "../src/McpConnector.js"
 import { type Fixture, startFixture } from "./fixtures/fixtureServer.js"
 import { startSseFixture } from "./fixtures/sseServer.js"
@@ -206,7 +207,15 @@ describe("SSRF guard", () => {
     ["http://127.0.0.1:9/mcp", "loopback"],
     ["http://localhost:9/mcp", "loopback by name"],
     ["http://10.1.2.3/mcp", "private"],
-    ["http://[::ffff:192.168.1.1]/mcp", "mapped private"]
+    ["http://[::ffff:192.168.1.1]/mcp", "mapped private"],
+    ["http://[::ffff:7f00:1]/mcp", "mapped loopback in hex"],
+    ["http://[64:ff9b::a9fe:a9fe]/mcp", "NAT64 of metadata"],
+    ["http://[64:ff9b::10.0.0.1]/mcp", "NAT64 of private"],
+    ["http://[64:ff9b:1::7f00:1]/mcp", "local-use NAT64 of loopback"],
+    ["http://[::127.0.0.1]/mcp", "IPv4-compatible loopback"],
+    ["http://[::a9fe:a9fe]/mcp", "IPv4-compatible metadata"],
+    ["http://[::ffff:0:a00:1]/mcp", "IPv4-translated private"],
+    ["http://[2002:c0a8:101::1]/mcp", "6to4 of private"]
   ] as const) {
     it.effect(`refuses ${why} (${url})`, () =>
       Effect.gen(function* () {
@@ -215,6 +224,22 @@ describe("SSRF guard", () => {
       })
     )
   }
+  it("an embedded public IPv4 address is not refused for being embedded", () => {
+    expect(Ssrf.refusal("64:ff9b::808:808", { allowLoopback: false, allowPrivateNetworks: false })).toBeNull()
+    expect(Ssrf.refusal("2606:4700::1111", { allowLoopback: false, allowPrivateNetworks: false })).toBeNull()
+    expect(Ssrf.embeddedIPv4("::1")).toBeNull()
+  })
+
+  it.effect("checkAddress refuses what the guard refuses, and leaves an unresolvable name to the probe", () =>
+    Effect.gen(function* () {
+      const connector = yield* McpConnector
+      const blocked = yield* Effect.flip(connector.checkAddress("http://[64:ff9b::a9fe:a9fe]/mcp"))
+      expect(blocked.reason).toBe("ssrf_blocked")
+      expect(blocked.message).toContain("169.254.169.254")
+      yield* connector.checkAddress("https://no-such-host.invalid/mcp")
+    }).pipe(Effect.provide(strict))
+  )
+
   it.effect("refuses metadata even when private networks and loopback are allowed", () =>
     Effect.gen(function* () {
       const open = Connector.layer({ allowLoopback: true, allowPrivateNetworks: true }).pipe(

@@ -55,6 +55,13 @@ export type UpdateInput = typeof UpdateInput.Type
 /** RFC 9110 token: what a header name may contain. */
 const headerToken = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
+/** Header names that carry credentials: the standard ones, and names that say token, key, secret… */
+const credentialHeader =
+  /^(authorization|proxy-authorization|cookie|set-cookie)$|(^|[-_])(api[-_]?key|access[-_]?key|secret[-_]?key|token|secret|password|passwd|auth|session|credentials?)($|[-_])/i
+
+/** Whether an extra header would carry a credential (it belongs in an auth profile). */
+export const isCredentialHeader = (name: string): boolean => credentialHeader.test(name)
+
 /** Whether a URL host is loopback: `localhost`, 127.0.0.0/8 or `::1`. */
 export const isLoopbackHost = (hostname: string): boolean => {
   const host = hostname.toLowerCase().replace(/^\[|\]$/g, "")
@@ -75,6 +82,16 @@ export const checkServerUrl = (
     url = new URL(value)
   } catch {
     return [{ field, message: "must be a valid absolute URL" }]
+  }
+  // The URL is stored and shown in plain text: credentials belong in an auth profile.
+  if (url.username !== "" || url.password !== "") {
+    return [
+      {
+        field,
+        message:
+          "must not contain credentials (user:password@); put them in an auth profile, where they are encrypted and never shown again"
+      }
+    ]
   }
   if (url.protocol === "https:") return []
   if (url.protocol !== "http:") return [{ field, message: "must be an http(s) URL" }]
@@ -117,6 +134,12 @@ export const checkRegistration = (
   for (const name of Object.keys(input.extraHeaders)) {
     if (!headerToken.test(name)) {
       errors.push({ field: `extraHeaders.${name}`, message: "is not a valid HTTP header name" })
+    } else if (isCredentialHeader(name)) {
+      errors.push({
+        field: `extraHeaders.${name}`,
+        message:
+          "carries credentials; extra headers are stored and shown in plain text, so use an auth profile (bearer or api_key_header), which is encrypted and never shown again"
+      })
     }
   }
   const seen = new Set<string>()

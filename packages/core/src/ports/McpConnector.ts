@@ -57,5 +57,11 @@ export class McpConnector extends Context.Tag("@armature/core/McpConnector")<
       authProfile: AuthProfile | null,
       options?: ConnectOptions
     ) => Effect.Effect<McpSession, ServerUnreachable, Scope.Scope>
+    /**
+     * Fails with reason `ssrf_blocked` when the deployment's address guard refuses `url` (its
+     * host resolved now), so a server that would never be contacted is not saved. Other
+     * failures, such as a name that does not resolve, are left to the probe that follows.
+     */
+    readonly checkAddress: (url: string) => Effect.Effect<void, ServerUnreachable>
   }
 >() {}

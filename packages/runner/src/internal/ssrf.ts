@@ -10,6 +10,7 @@ import { lookup } from "node:dns/promises"
 import { BlockList, isIP } from "node:net"
 import { ServerUnreachable } from "@armature/core"
 import { Effect } from "effect"
+import ipaddr from "ipaddr.js"
 
 /** Which non-public destinations a deployment allows. Link-local and metadata are never allowed. */
 export interface SsrfPolicy {
@@ -43,22 +44,46 @@ privateRanges.addSubnet("100.64.0.0", 10, "ipv4") // carrier-grade NAT
 privateRanges.addSubnet("198.18.0.0", 15, "ipv4") // benchmarking
 privateRanges.addSubnet("fc00::", 7, "ipv6") // unique local
 
-/** `::ffff:10.0.0.1` is the IPv4 address in disguise: check it as IPv4. */
-const normalize = (address: string): { address: string; family: "ipv4" | "ipv6" } => {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
-  if (mapped) return { address: mapped[1]!, family: "ipv4" }
-  return { address, family: isIP(address) === 6 ? "ipv6" : "ipv4" }
+/**
+ * The IPv4 address an IPv6 address carries, if any: IPv4-mapped (`::ffff:10.0.0.1`, also written
+ * `::ffff:a00:1`), IPv4-translated (`::ffff:0:…`), IPv4-compatible (`::10.0.0.1`), NAT64
+ * (`64:ff9b::/96` and the local-use `64:ff9b:1::/48`) and 6to4 (`2002::/16`). Each reaches the
+ * IPv4 host it names, so it is checked as that host too.
+ */
+export const embeddedIPv4 = (address: string): string | null => {
+  if (!ipaddr.IPv6.isValid(address)) return null
+  const ip = ipaddr.IPv6.parse(address)
+  const p = ip.parts
+  const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`
+  switch (ip.range()) {
+    case "ipv4Mapped":
+    case "rfc6145":
+    case "rfc6052":
+      return v4(p[6]!, p[7]!)
+    case "6to4":
+      return v4(p[1]!, p[2]!)
+  }
+  // IPv4-compatible: 96 zero bits, then the address (`::` and `::1` are IPv6's own).
+  const compatible = p.slice(0, 6).every((x) => x === 0) && (p[6] !== 0 || p[7]! > 1)
+  return compatible ? v4(p[6]!, p[7]!) : null
+}
+
+const refusalOf = (address: string, family: "ipv4" | "ipv6", policy: SsrfPolicy): string | null => {
+  if (always.check(address, family)) return "a link-local, metadata or reserved address"
+  if (loopback.check(address, family) && !policy.allowLoopback) return "a loopback address"
+  if (privateRanges.check(address, family) && !policy.allowPrivateNetworks)
+    return "in a private network range"
+  return null
 }
 
 /** Why an address is refused under a policy, or `null` when it may be contacted. */
 export const refusal = (address: string, policy: SsrfPolicy): string | null => {
-  const { address: a, family } = normalize(address)
-  if (always.check(a, family)) return `${address} is a link-local, metadata or reserved address`
-  if (loopback.check(a, family) && !policy.allowLoopback) return `${address} is a loopback address`
-  if (privateRanges.check(a, family) && !policy.allowPrivateNetworks) {
-    return `${address} is in a private network range`
-  }
-  return null
+  const family = isIP(address) === 6 ? "ipv6" : "ipv4"
+  const own = refusalOf(address, family, policy)
+  if (own !== null) return `${address} is ${own}`
+  const v4 = family === "ipv6" ? embeddedIPv4(address) : null
+  const carried = v4 === null ? null : refusalOf(v4, "ipv4", policy)
+  return carried === null ? null : `${address} reaches ${v4}, which is ${carried}`
 }
 
 const blocked = (message: string) => new ServerUnreachable({ message, reason: "ssrf_blocked" })

@@ -1,4 +1,7 @@
 /**
+ * What a REST caller sends never starts a process on the host nor reaches an address the
+ * deployment's guard refuses.
+ *
  * A stdio server starts a process on the host, so nothing a REST caller sends may start one:
  * creating a stdio server is refused for every role, and probing or syncing a stdio server whose
  * command the operator did not set starts nothing. One the operator registered still runs.
@@ -85,5 +88,26 @@ describe("REST callers cannot start processes", () => {
     const editor = await api.key(owner.caller, "editor")
     const probe = await api.request("POST", `/mcp-servers/${server.id}/probe`, { token: editor, body: {} })
     expect(probe.body.probe).toEqual({ ok: true })
+  })
+})
+
+describe("REST callers cannot point Armature at refused addresses", () => {
+  it("a server URL the address guard refuses is 400 naming baseUrl, and is not saved", async () => {
+    const before = await api.request("GET", "/mcp-servers", { token: owner.token })
+    for (const baseUrl of [
+      "https://169.254.169.254/latest/meta-data",
+      "https://[64:ff9b::a9fe:a9fe]/mcp",
+      "https://[::ffff:a9fe:a9fe]/mcp"
+    ]) {
+      const reply = await api.request("POST", "/mcp-servers", {
+        token: owner.token,
+        body: { name: `metadata ${baseUrl.length}`, baseUrl }
+      })
+      expect(reply.status).toBe(400)
+      expect(reply.body.error.details.fieldErrors).toEqual([
+        { field: "baseUrl", message: expect.stringContaining("address guard") }
+      ])
+    }
+    expect(await api.request("GET", "/mcp-servers", { token: owner.token })).toMatchObject({ body: before.body })
   })
 })
