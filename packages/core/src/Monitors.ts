@@ -116,7 +116,8 @@ export const specOf = (m: Monitor): typeof MonitorSpec.Encoded => ({
   degradedAboveMs: m.degradedAboveMs,
   retries: m.retries,
   state: m.state,
-  muted: m.muted
+  muted: m.muted,
+  allowDestructive: m.allowDestructive
 })
 
 /** Changes some fields of a monitor and validates the result as a whole, like `create`. */

@@ -40,6 +40,34 @@ const weatherMonitor = (serverId: string, extra: object = {}) => ({
 })
 
 describe("Monitors.create", () => {
+  it.effect(
+    "a tool annotated destructiveHint is refused unless the monitor says allowDestructive (every step)",
+    () =>
+      run(
+        Effect.gen(function* () {
+          const server = yield* registered
+          const create = { toolName: "create_order", arguments: { sku: "A-1" } }
+          const refused = yield* Effect.exit(Monitors.create(editor, weatherMonitor(server.id, create)))
+          expect(fieldErrors(refused)).toEqual([
+            { field: "toolName", message: expect.stringContaining("allowDestructive: true") }
+          ])
+          const later = yield* Effect.exit(
+            Monitors.create(editor, weatherMonitor(server.id, { name: "two steps", nextSteps: [create] }))
+          )
+          expect(fieldErrors(later).map((f) => f.field)).toEqual(["nextSteps[0].toolName"])
+          expect(yield* Monitors.list(editor)).toEqual([])
+          const allowed = yield* Monitors.create(
+            editor,
+            weatherMonitor(server.id, { ...create, allowDestructive: true })
+          )
+          expect(allowed.allowDestructive).toBe(true)
+          // Taking the permission back is an edit like any other, checked like a create.
+          const back = yield* Effect.exit(Monitors.update(editor, allowed.id, { allowDestructive: false }))
+          expect(fieldErrors(back).map((f) => f.field)).toEqual(["toolName"])
+        })
+      )
+  )
+
   it.effect("stores the monitor with SPEC defaults, due now, with the server's default profile", () =>
     run(
       Effect.gen(function* () {

@@ -13,7 +13,7 @@ import {
   McpConnector,
   type McpServer,
   type McpSession,
-  type ServerUnreachable,
+  ServerUnreachable,
   type ToolCallResult
 } from "@armature/core"
 import { Clock, Context, Deferred, Duration, Effect, Either, Exit, Layer, Schedule, Scope } from "effect"
@@ -28,9 +28,21 @@ export interface Pooled {
 export class SessionPool extends Context.Tag("@armature/runner/SessionPool")<
   SessionPool,
   {
-    /** The pooled session of a server and profile, connecting when there is none. */
-    readonly get: (server: McpServer, profile: AuthProfile | null) => Effect.Effect<Pooled, ServerUnreachable>
-    /** Calls a tool on the pooled session; a dead session is replaced and the call made once more. */
+    /**
+     * The pooled session of a server and profile, connecting when there is none. With `waitMs`,
+     * waiting (for a connect of this or a concurrent caller) ends after that long with reason
+     * `timeout`; the connect itself goes on for the callers after.
+     */
+    readonly get: (
+      server: McpServer,
+      profile: AuthProfile | null,
+      waitMs?: number
+    ) => Effect.Effect<Pooled, ServerUnreachable>
+    /**
+     * Calls a tool on the pooled session; a dead session is replaced and the call made once more.
+     * The call's time budget (`maxTotalTimeoutMs`, else `timeoutMs`) covers connecting and
+     * initializing too, so a server that never answers `initialize` cannot stretch it.
+     */
     readonly call: (
       server: McpServer,
       profile: AuthProfile | null,
@@ -86,6 +98,7 @@ const isDeadSession = (e: McpCallError, session: McpSession) =>
 export const make = (options: Options = {}) =>
   Effect.gen(function* () {
     const connector = yield* McpConnector
+    const poolScope = yield* Effect.scope
     const idleMs = options.idleMs ?? 300_000
     const entries = new Map<string, Entry>()
 
@@ -95,22 +108,8 @@ export const make = (options: Options = {}) =>
         return Scope.close(entry.scope, Exit.void)
       })
 
-    const get = (server: McpServer, profile: AuthProfile | null): Effect.Effect<Pooled, ServerUnreachable> =>
+    const open = (key: string, entry: Entry, server: McpServer, profile: AuthProfile | null) =>
       Effect.gen(function* () {
-        const key = keyOf(server, profile)
-        const now = yield* Clock.currentTimeMillis
-        const existing = entries.get(key)
-        if (existing) {
-          existing.lastUsed = now
-          return yield* Deferred.await(existing.deferred)
-        }
-        // Registered before connecting, so concurrent checks of one server share one connect.
-        const entry: Entry = {
-          deferred: yield* Deferred.make<Pooled, ServerUnreachable>(),
-          scope: yield* Scope.make(),
-          lastUsed: now
-        }
-        entries.set(key, entry)
         const opened = yield* connector
           .connect(server, profile, { connectTimeoutMs: options.connectTimeoutMs ?? 15_000 })
           .pipe(
@@ -121,8 +120,43 @@ export const make = (options: Options = {}) =>
         if (Exit.isSuccess(opened)) entry.value = opened.value
         yield* Deferred.done(entry.deferred, opened)
         if (Exit.isFailure(opened)) yield* drop(key, entry)
-        return yield* opened
       }).pipe(Effect.uninterruptible)
+
+    const get = (
+      server: McpServer,
+      profile: AuthProfile | null,
+      waitMs?: number
+    ): Effect.Effect<Pooled, ServerUnreachable> =>
+      Effect.gen(function* () {
+        const key = keyOf(server, profile)
+        const now = yield* Clock.currentTimeMillis
+        let entry = entries.get(key)
+        if (entry) entry.lastUsed = now
+        else {
+          // Registered before connecting, so concurrent checks of one server share one connect.
+          entry = {
+            deferred: yield* Deferred.make<Pooled, ServerUnreachable>(),
+            scope: yield* Scope.make(),
+            lastUsed: now
+          }
+          entries.set(key, entry)
+          // In the pool's scope, not the caller's: a caller that stops waiting leaves the connect
+          // to finish for the callers after it.
+          yield* Effect.forkIn(open(key, entry, server, profile), poolScope)
+        }
+        const ready = Deferred.await(entry.deferred)
+        if (waitMs === undefined) return yield* ready
+        return yield* ready.pipe(
+          Effect.timeoutFail({
+            duration: Duration.millis(Math.max(1, waitMs)),
+            onTimeout: () =>
+              new ServerUnreachable({
+                message: `No initialized session within ${waitMs} ms (connecting and initializing count against the timeout)`,
+                reason: "timeout"
+              })
+          })
+        )
+      })
 
     const call = (
       server: McpServer,
@@ -138,8 +172,21 @@ export const make = (options: Options = {}) =>
         McpCallError | ServerUnreachable
       > =>
         Effect.gen(function* () {
-          const pooled = yield* get(server, profile)
-          const outcome = yield* Effect.either(pooled.session.callTool(name, args, callOptions))
+          const budget = callOptions.maxTotalTimeoutMs ?? callOptions.timeoutMs
+          const started = yield* Clock.currentTimeMillis
+          const pooled = yield* get(server, profile, budget)
+          // What connecting took comes off the call's budget.
+          const spent = (yield* Clock.currentTimeMillis) - started
+          const left = (ms: number) => Math.max(1, ms - spent)
+          const outcome = yield* Effect.either(
+            pooled.session.callTool(name, args, {
+              ...callOptions,
+              timeoutMs: Math.min(callOptions.timeoutMs, left(budget)),
+              ...(callOptions.maxTotalTimeoutMs === undefined
+                ? {}
+                : { maxTotalTimeoutMs: left(callOptions.maxTotalTimeoutMs) })
+            })
+          )
           if (Either.isRight(outcome)) return { result: outcome.right, secrets: secretsOf(pooled.session) }
           if (!isDeadSession(outcome.left, pooled.session)) return yield* outcome.left
           yield* invalidate(server, profile, pooled)

@@ -1,4 +1,6 @@
 import { mkdtempSync } from "node:fs"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { IdsLayer, type Monitor } from "@armature/core"
@@ -58,6 +60,33 @@ layer(Live, { excludeTestServices: true })("monitor check outcomes (SPEC §5)", 
       })
     )
   }
+
+  it.effect(
+    "error: a server that never answers initialize ends at the monitor timeout, not the connect timeout",
+    () =>
+      Effect.gen(function* () {
+        // Accepts the connection and the request, never answers.
+        const silent = createServer(() => {})
+        const url = yield* Effect.promise(
+          () =>
+            new Promise<string>((resolve) =>
+              silent.listen(0, "127.0.0.1", () =>
+                resolve(`http://127.0.0.1:${(silent.address() as AddressInfo).port}/mcp`)
+              )
+            )
+        )
+        const c = yield* check(
+          { timeoutMs: 400, retries: 0 },
+          server({ id: crypto.randomUUID(), baseUrl: url })
+        )
+        silent.closeAllConnections()
+        silent.close()
+        expect(c.outcome).toBe("error")
+        expect(c.error).toMatch(/timeout/i)
+        // The pool's own connect bound is 15 s; the monitor's 400 ms is what ends the check.
+        expect(c.latencyMs).toBeLessThan(5000)
+      })
+  )
 
   it.effect("error: a hanging tool ends at the monitor timeout", () =>
     Effect.gen(function* () {

@@ -109,6 +109,7 @@ export const monitor = (over: Partial<Monitor> = {}): Monitor => ({
   retries: 1,
   state: "active",
   muted: false,
+  allowDestructive: false,
   nextCheckAt: epoch,
   lastOutcome: null,
   lastCheckedAt: null,

@@ -11,6 +11,7 @@ import searchIndex from "./migrations/0002_search_index.js"
 import runToolCalls from "./migrations/0003_run_tool_calls.js"
 import stdioLaunch from "./migrations/0004_stdio_launch.js"
 import uniqueNames from "./migrations/0005_unique_names.js"
+import monitorAllowDestructive from "./migrations/0006_monitor_allow_destructive.js"
 
 /** The table recording applied migrations. */
 export const table = "armature_migrations"
@@ -21,7 +22,8 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0002_search_index": searchIndex,
   "0003_run_tool_calls": runToolCalls,
   "0004_stdio_launch": stdioLaunch,
-  "0005_unique_names": uniqueNames
+  "0005_unique_names": uniqueNames,
+  "0006_monitor_allow_destructive": monitorAllowDestructive
 }
 
 // Any constant works; it only has to be the same for every replica.

@@ -34,7 +34,12 @@ export const MonitorSpec = Schema.Struct({
   /** Retries on transport errors only. */
   retries: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 2)), { default: () => 1 }),
   state: Schema.optionalWith(MonitorState, { default: () => "active" as const }),
-  muted: Schema.optionalWith(Schema.Boolean, { default: () => false })
+  muted: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  /**
+   * A monitor calls its tools every interval, so tools annotated `destructiveHint: true` are
+   * monitored only when this says so (the same rule as a workflow's tool policy).
+   */
+  allowDestructive: Schema.optionalWith(Schema.Boolean, { default: () => false })
 })
 export type MonitorSpec = typeof MonitorSpec.Type
 export type MonitorSpecInput = typeof MonitorSpec.Encoded

@@ -46,7 +46,9 @@ export const validate = (orgId: string, spec: MonitorSpec) =>
         arguments: s.arguments
       }))
     ]
-    for (const [index, step] of steps.entries()) errors.push(...checkStep(catalog, step, index))
+    for (const [index, step] of steps.entries()) {
+      errors.push(...checkStep(catalog, step, index, spec.allowDestructive))
+    }
     yield* failIfAny(errors)
     return { ...spec, authProfileId }
   })
@@ -54,7 +56,8 @@ export const validate = (orgId: string, spec: MonitorSpec) =>
 const checkStep = (
   catalog: CatalogVersion | null,
   step: { readonly root: string; readonly toolName: string; readonly arguments: MonitorSpec["arguments"] },
-  index: number
+  index: number,
+  allowDestructive: boolean
 ): ReadonlyArray<FieldError> => {
   const argsRoot = `${step.root}arguments`
   const templateErrors = checkTemplates(argsRoot, step.arguments, index)
@@ -74,8 +77,21 @@ const checkStep = (
       ...templateErrors
     ]
   }
+  const destructive =
+    tool.annotations?.destructiveHint === true && !allowDestructive
+      ? [
+          {
+            field: `${step.root}toolName`,
+            message: `${step.toolName} is annotated destructiveHint: true and a monitor calls it every interval; set allowDestructive: true to monitor it anyway`
+          }
+        ]
+      : []
   const skip = templatesIn(step.arguments).map((t) => t.pointer)
-  return [...templateErrors, ...validateArguments(argsRoot, tool.inputSchema, step.arguments, skip)]
+  return [
+    ...destructive,
+    ...templateErrors,
+    ...validateArguments(argsRoot, tool.inputSchema, step.arguments, skip)
+  ]
 }
 
 /** Monitor arguments are stored and shown: credentials belong in auth profiles. */

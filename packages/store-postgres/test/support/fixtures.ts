@@ -173,6 +173,7 @@ export const monitor = (orgId: string, mcpServerId: string, o: Partial<Monitor> 
   retries: 1,
   state: "active",
   muted: false,
+  allowDestructive: false,
   nextCheckAt: t0,
   lastOutcome: null,
   lastCheckedAt: null,

@@ -257,6 +257,7 @@ export const monitor = (orgId: string, overrides: Partial<Monitor> = {}): Monito
   retries: 1,
   state: "active",
   muted: false,
+  allowDestructive: false,
   nextCheckAt: at(),
   lastOutcome: null,
   lastCheckedAt: null,
