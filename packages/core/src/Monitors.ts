@@ -32,6 +32,7 @@ import { checkSecrets, validate } from "./internal/monitorValidation.js"
 import type { AlertStore } from "./ports/AlertStore.js"
 import { Ids } from "./ports/Ids.js"
 import { MonitorStore } from "./ports/MonitorStore.js"
+import type { SecretStore } from "./ports/SecretStore.js"
 import { ServerStore } from "./ports/ServerStore.js"
 import { Transactor } from "./ports/Transactor.js"
 import * as Roles from "./Roles.js"
@@ -81,11 +82,11 @@ type Errors = ForbiddenRole | ValidationFailed | SecretInArguments | Conflict | 
 export const create = (
   caller: Caller,
   input: unknown
-): Effect.Effect<Monitor, Errors, MonitorStore | ServerStore | Ids> =>
+): Effect.Effect<Monitor, Errors, MonitorStore | ServerStore | SecretStore | Ids> =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "monitors.write")
     const decoded = yield* decode(MonitorSpec)(input)
-    yield* checkSecrets(decoded)
+    yield* checkSecrets(caller.orgId, decoded)
     const spec = yield* validate(caller.orgId, decoded)
     const at = yield* now
     const monitor: Monitor = {
@@ -125,7 +126,7 @@ export const update = (
   caller: Caller,
   monitorId: string,
   patch: unknown
-): Effect.Effect<Monitor, Errors | NotFound, MonitorStore | ServerStore> =>
+): Effect.Effect<Monitor, Errors | NotFound, MonitorStore | ServerStore | SecretStore> =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "monitors.write")
     const existing = yield* load(caller.orgId, monitorId)
@@ -135,7 +136,7 @@ export const update = (
       )
     }
     const decoded = yield* decode(MonitorSpec)({ ...specOf(existing), ...patch })
-    yield* checkSecrets(decoded)
+    yield* checkSecrets(caller.orgId, decoded)
     const spec = yield* validate(caller.orgId, decoded)
     const at = yield* now
     // A shorter interval or a resumed monitor should not wait out the old schedule.

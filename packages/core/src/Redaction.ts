@@ -4,7 +4,8 @@
  * passes through `redact` first; everything an agent sends passes through `checkArguments`.
  */
 import { Effect } from "effect"
-import { type FieldError, SecretInArguments } from "./Errors.js"
+import { type FieldError, SecretInArguments, type StoreError } from "./Errors.js"
+import { SecretStore } from "./ports/SecretStore.js"
 import { fieldPath } from "./Validation.js"
 
 /** What replaces a redacted value. */
@@ -98,20 +99,16 @@ export const credentialKind = (text: string): string | null => {
   return null
 }
 
-/** Field paths (rooted at `root`) of every string in `value` that looks like a credential. */
-export const findSecrets = (value: unknown, root: string): ReadonlyArray<FieldError> => {
-  const errors: FieldError[] = []
+/** Every string in `value` with its field path (rooted at `root`). */
+export const stringsIn = (
+  value: unknown,
+  root: string
+): ReadonlyArray<{ readonly field: string; readonly value: string }> => {
+  const out: Array<{ field: string; value: string }> = []
   const seen = new WeakSet<object>()
   const go = (v: unknown, path: ReadonlyArray<PropertyKey>) => {
     if (typeof v === "string") {
-      const kind = credentialKind(v)
-      // The message names the kind only: echoing the value would leak it into logs and replies.
-      if (kind !== null) {
-        errors.push({
-          field: fieldPath(root, path),
-          message: `Looks like a credential (${kind}); pass secrets through an auth profile, never as arguments`
-        })
-      }
+      out.push({ field: fieldPath(root, path), value: v })
       return
     }
     if (typeof v !== "object" || v === null || seen.has(v)) return
@@ -120,12 +117,47 @@ export const findSecrets = (value: unknown, root: string): ReadonlyArray<FieldEr
     else for (const [key, member] of Object.entries(v)) go(member, [...path, key])
   }
   go(value, [])
-  return errors
+  return out
 }
 
-/** Fails with `secret_in_arguments` naming every field that looks like a credential. */
-export const checkArguments = (value: unknown, root: string): Effect.Effect<void, SecretInArguments> => {
-  const fieldErrors = findSecrets(value, root)
+/**
+ * Field paths (rooted at `root`) of every string in `value` that looks like a credential, or is
+ * one of `stored` (values the organization keeps as secrets, as `SecretStore.matching` found).
+ */
+export const findSecrets = (
+  value: unknown,
+  root: string,
+  stored: ReadonlySet<string> = new Set()
+): ReadonlyArray<FieldError> =>
+  stringsIn(value, root).flatMap(({ field, value: text }) => {
+    // The message names the kind only: echoing the value would leak it into logs and replies.
+    if (stored.has(text)) {
+      return [
+        {
+          field,
+          message:
+            "Repeats a secret stored in this organization; reference it through an auth profile, never as an argument"
+        }
+      ]
+    }
+    const kind = credentialKind(text)
+    return kind === null
+      ? []
+      : [
+          {
+            field,
+            message: `Looks like a credential (${kind}); pass secrets through an auth profile, never as arguments`
+          }
+        ]
+  })
+
+/** Fails with `secret_in_arguments` naming every field that looks like a credential (or is one of `stored`). */
+export const checkArguments = (
+  value: unknown,
+  root: string,
+  stored: ReadonlySet<string> = new Set()
+): Effect.Effect<void, SecretInArguments> => {
+  const fieldErrors = findSecrets(value, root, stored)
   if (fieldErrors.length === 0) return Effect.void
   return Effect.fail(
     new SecretInArguments({
@@ -134,3 +166,24 @@ export const checkArguments = (value: unknown, root: string): Effect.Effect<void
     })
   )
 }
+
+/**
+ * `checkArguments` against the organization's stored secrets too (SPEC §9.2): a value equal to a
+ * stored credential is refused like one that merely looks like a credential. For everything
+ * that is stored and shown — monitor arguments, workflow variables, run reasons, MCP tool arguments.
+ */
+export const refuseSecrets = (
+  orgId: string,
+  value: unknown,
+  root: string
+): Effect.Effect<void, SecretInArguments | StoreError, SecretStore> =>
+  Effect.gen(function* () {
+    const candidates = stringsIn(value, root)
+      .map((s) => s.value)
+      .filter((v) => v.length >= minSecretLength)
+    const stored =
+      candidates.length === 0
+        ? new Set<string>()
+        : yield* Effect.flatMap(SecretStore, (secrets) => secrets.matching(orgId, candidates))
+    return yield* checkArguments(value, root, stored)
+  })

@@ -14,6 +14,7 @@ import {
   type ForbiddenRole,
   NotFound,
   RunWaitTimeout,
+  type SecretInArguments,
   type StoreError,
   type ValidationFailed,
   validationFailed
@@ -28,8 +29,10 @@ export { JOB_KIND, MAX_ATTEMPTS } from "./internal/runRecords.js"
 import { Ids } from "./ports/Ids.js"
 import type { JobQueue } from "./ports/JobQueue.js"
 import { decodeRunCursor, RunStore } from "./ports/RunStore.js"
+import type { SecretStore } from "./ports/SecretStore.js"
 import type { Transactor } from "./ports/Transactor.js"
 import type { WorkflowStore } from "./ports/WorkflowStore.js"
+import * as Redaction from "./Redaction.js"
 import * as Roles from "./Roles.js"
 import * as RunIds from "./RunIds.js"
 import * as Schedules from "./Schedules.js"
@@ -82,10 +85,16 @@ const loadRun = (orgId: string, id: string) =>
 export const dispatch = (
   caller: Caller,
   input: DispatchRequest
-): Effect.Effect<Dispatched, ForbiddenRole | ValidationFailed | NotFound | StoreError, Env> =>
+): Effect.Effect<
+  Dispatched,
+  ForbiddenRole | ValidationFailed | SecretInArguments | NotFound | StoreError,
+  Env | SecretStore
+> =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "runs.dispatch")
     const args = yield* decode(DispatchInput)(input)
+    // The reason is stored with the run, shown in lists and part of its id.
+    yield* Redaction.refuseSecrets(caller.orgId, { reason: args.reason ?? null }, "")
     const workflow = yield* loadWorkflow(caller.orgId, args.workflowId)
     const testerModel = args.testerModel ?? workflow.spec.testerModels[0]!
     const errors: FieldError[] = []

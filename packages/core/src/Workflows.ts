@@ -10,6 +10,7 @@ import {
   type Conflict,
   type ForbiddenRole,
   NotFound,
+  type SecretInArguments,
   type StoreError,
   type ValidationFailed,
   VersionConflict,
@@ -19,13 +20,19 @@ import { checkSpec, splitByTouched, withCriterionIds } from "./internal/workflow
 import { editorOf, loadWorkflow, newWorkflow, nextVersion, now } from "./internal/workflowRecords.js"
 import type { Ids } from "./ports/Ids.js"
 import type { LanguageModels } from "./ports/LanguageModels.js"
+import type { SecretStore } from "./ports/SecretStore.js"
 import type { ServerStore } from "./ports/ServerStore.js"
 import { WorkflowStore } from "./ports/WorkflowStore.js"
+import * as Redaction from "./Redaction.js"
 import * as Roles from "./Roles.js"
 import { decode } from "./Validation.js"
 
 /** Services the workflow use cases need. */
-export type Env = WorkflowStore | ServerStore | LanguageModels | Ids
+export type Env = WorkflowStore | ServerStore | LanguageModels | SecretStore | Ids
+
+/** Prompt variables are stored and sent to the model: credentials belong in auth profiles. */
+const refuseSecretVariables = (orgId: string, spec: WorkflowSpec) =>
+  Redaction.refuseSecrets(orgId, { variables: spec.variables }, "")
 
 /** A stored workflow with the version an edit produced and any warnings of its validation. */
 export interface Saved {
@@ -60,10 +67,11 @@ export const validateSpec = (
 export const create = (
   caller: Caller,
   input: unknown
-): Effect.Effect<Saved, ForbiddenRole | ValidationFailed | Conflict | StoreError, Env> =>
+): Effect.Effect<Saved, ForbiddenRole | ValidationFailed | SecretInArguments | Conflict | StoreError, Env> =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "workflows.write")
     const decoded = yield* decodeSpec(input)
+    yield* refuseSecretVariables(caller.orgId, decoded)
     const { spec, warnings } = yield* validateSpec(caller.orgId, decoded)
     const { workflow, version } = yield* newWorkflow(caller.orgId, spec, editorOf(caller.actor), yield* now)
     yield* Effect.flatMap(WorkflowStore, (store) => store.insertWorkflow(workflow, version))
@@ -112,7 +120,7 @@ export const update = (
   expectedVersionId?: string
 ): Effect.Effect<
   Saved,
-  ForbiddenRole | NotFound | ValidationFailed | VersionConflict | Conflict | StoreError,
+  ForbiddenRole | NotFound | ValidationFailed | SecretInArguments | VersionConflict | Conflict | StoreError,
   Env
 > =>
   Effect.gen(function* () {
@@ -129,6 +137,7 @@ export const update = (
       )
     }
     const edit = yield* editedSpec(current.spec, input)
+    yield* refuseSecretVariables(caller.orgId, edit.spec)
     const check = splitByTouched(yield* checkSpec(caller.orgId, edit.spec), edit.touched)
     if (check.fieldErrors.length > 0) {
       return yield* Effect.fail(validationFailed(check.fieldErrors, check.warnings))

@@ -61,7 +61,9 @@ export const secretsLayer = (values: Record<string, string> = {}) =>
       ref in values
         ? Effect.succeed(Redacted.make(values[ref]!))
         : Effect.fail(new SecretNotFound({ message: "no such secret", ref })),
-    delete: () => Effect.void
+    delete: () => Effect.void,
+    matching: (_org, candidates) =>
+      Effect.succeed(new Set(candidates.filter((c) => Object.values(values).includes(c))))
   })
 
 /** The real connector with loopback allowed (tests only talk to 127.0.0.1). */

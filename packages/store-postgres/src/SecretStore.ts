@@ -131,7 +131,22 @@ export const make = (options: Options) =>
         sql`DELETE FROM secrets WHERE org_id = ${orgId} AND id = ${ref}`.pipe(
           Effect.asVoid,
           orStoreError("SecretStore.delete")
-        )
+        ),
+      // An organization holds tens of secrets, so decrypting them all per check is cheap; a
+      // value no configured key opens matches nothing rather than failing the caller.
+      matching: (orgId, candidates) =>
+        Effect.gen(function* () {
+          const wanted = new Set(candidates)
+          const found = new Set<string>()
+          if (wanted.size === 0) return found
+          const rows = yield* sql<Row>`SELECT id, org_id, key_id, iv, tag, ciphertext FROM secrets
+            WHERE org_id = ${orgId}`
+          for (const row of rows) {
+            const value = yield* Effect.option(decrypt(row))
+            if (value._tag === "Some" && wanted.has(value.value)) found.add(value.value)
+          }
+          return found
+        }).pipe(orStoreError("SecretStore.matching"))
     })
   })
 

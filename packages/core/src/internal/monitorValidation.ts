@@ -95,8 +95,9 @@ const checkStep = (
 }
 
 /** Monitor arguments are stored and shown: credentials belong in auth profiles. */
-export const checkSecrets = (spec: MonitorSpec) =>
-  Redaction.checkArguments(
+export const checkSecrets = (orgId: string, spec: MonitorSpec) =>
+  Redaction.refuseSecrets(
+    orgId,
     { arguments: spec.arguments, nextSteps: spec.nextSteps.map((s) => ({ arguments: s.arguments })) },
     ""
   )

@@ -19,5 +19,14 @@ export class SecretStore extends Context.Tag("@armature/core/SecretStore")<
     ) => Effect.Effect<Redacted.Redacted<string>, SecretNotFound | StoreError>
     /** Deleting an unknown reference, or one of another organization, does nothing. */
     readonly delete: (orgId: string, ref: string) => Effect.Effect<void, StoreError>
+    /**
+     * Which of `candidates` equal a value the organization stores as a secret (the values never
+     * leave the store). Lets a use case refuse an argument that repeats a stored credential,
+     * which would otherwise be stored and shown in plain text.
+     */
+    readonly matching: (
+      orgId: string,
+      candidates: ReadonlyArray<string>
+    ) => Effect.Effect<ReadonlySet<string>, StoreError>
   }
 >() {}

@@ -20,6 +20,19 @@ export const secretStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void =>
       })
     )
 
+    it.effect("matching names the candidates equal to a stored secret of the organization only", () =>
+      Effect.gen(function* () {
+        const secrets = yield* SecretStore
+        const [orgA, orgB] = [yield* newOrg, yield* newOrg]
+        const value = `token-${uid()}`
+        const ref = yield* secrets.put(orgA, Redacted.make(value))
+        expect([...(yield* secrets.matching(orgA, [value, "other", value.slice(1)]))]).toEqual([value])
+        expect((yield* secrets.matching(orgB, [value])).size).toBe(0)
+        yield* secrets.delete(orgA, ref)
+        expect((yield* secrets.matching(orgA, [value])).size).toBe(0)
+      })
+    )
+
     it.effect("another organization, an unknown reference or a deleted secret is SecretNotFound", () =>
       Effect.gen(function* () {
         const secrets = yield* SecretStore

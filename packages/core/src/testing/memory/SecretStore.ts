@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { type Context, Either } from "effect"
+import { type Context, Either, Redacted } from "effect"
 import { SecretNotFound, type SecretStore } from "../../ports/SecretStore.js"
 import type { Db } from "./Tables.js"
 
@@ -21,5 +21,12 @@ export const makeSecretStore = (db: Db): Context.Tag.Service<SecretStore> => ({
   delete: (orgId, ref) =>
     db.run((t) => {
       if (t.secrets.get(ref)?.orgId === orgId) t.secrets.delete(ref)
+    }),
+  matching: (orgId, candidates) =>
+    db.run((t) => {
+      const stored = new Set(
+        [...t.secrets.values()].filter((s) => s.orgId === orgId).map((s) => Redacted.value(s.value))
+      )
+      return new Set(candidates.filter((c) => stored.has(c)))
     })
 })
