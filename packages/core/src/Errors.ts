@@ -232,17 +232,28 @@ export type ApiError =
   | QuotaExceeded
   | InternalError
 
-/** Storage failed (connection lost, constraint the core did not expect). Reported as `internal_error`. */
+/**
+ * Storage failed. `unavailable` marks a failure to reach the database at all (refused, reset,
+ * timed out): a client may retry, so it is reported as `store_unavailable` (503); anything else
+ * (a constraint the core did not expect, a row that does not decode) is an `internal_error`.
+ */
 export class StoreError extends Schema.TaggedError<StoreError>()("StoreError", {
   ...base,
-  cause: Schema.optional(Schema.Unknown)
+  cause: Schema.optional(Schema.Unknown),
+  unavailable: Schema.optionalWith(Schema.Boolean, { default: () => false })
 }) {
-  readonly code = "internal_error" as const
+  get code(): "store_unavailable" | "internal_error" {
+    return this.unavailable ? "store_unavailable" : "internal_error"
+  }
 }
 
 /** The wire body of any error; unexpected errors become a generic `internal_error`. */
 export const toApiErrorBody = (error: unknown): ApiErrorBody => {
   const e = error as { code?: unknown; message?: unknown; _tag?: unknown }
+  // The store's own message may name hosts or statements: say only what the client can act on.
+  if (e?._tag === "StoreError" && e.code === "store_unavailable") {
+    return { code: "store_unavailable", message: "The database is unavailable; try again shortly." }
+  }
   if (
     typeof e?.code === "string" &&
     e.code in codes &&

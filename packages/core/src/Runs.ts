@@ -204,7 +204,11 @@ const IsoDate = Schema.String.pipe(
   Schema.pattern(isoPattern, {
     message: () => "Expected an ISO 8601 date-time, such as 2025-01-31T12:00:00Z"
   }),
-  Schema.compose(Schema.Date)
+  Schema.compose(Schema.Date),
+  // Years before 1 are written in a form PostgreSQL refuses (year 0 does not exist there).
+  Schema.filter((date) => date.getUTCFullYear() >= 1, {
+    message: () => "must be a date in the year 1 or later"
+  })
 )
 
 /** Arguments of `search_runs`. */

@@ -15,7 +15,7 @@ import {
   type WorkflowSpec
 } from "@armature/core"
 import { generateText, jsonSchema, NoSuchToolError, stepCountIs, type ToolSet, tool } from "ai"
-import { Data, Effect, Runtime } from "effect"
+import { Data, Duration, Effect, Runtime } from "effect"
 import type { Recorder } from "./internal/recorder.js"
 
 /** Everything one agent loop needs; the prompt is already rendered. */
@@ -177,6 +177,12 @@ export const run = (input: AgentInput): Effect.Effect<AgentOutcome, AgentFailed>
         }),
       catch: (e) => e
     }).pipe(
+      // The abort signal only helps when the provider honours it; a call stuck on a connection
+      // that ignores it must still end the loop at its wall time.
+      Effect.timeoutFail({
+        duration: Duration.millis(Math.max(1, input.timeoutMs)),
+        onTimeout: () => new DOMException("The agent's wall time is up", "TimeoutError")
+      }),
       Effect.mapError((e) => {
         const aborted = e instanceof Error && (e.name === "AbortError" || e.name === "TimeoutError")
         return new AgentFailed({

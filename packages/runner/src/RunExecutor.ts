@@ -20,7 +20,7 @@ import {
   type ServerInfo,
   type WorkflowSpec
 } from "@armature/core"
-import { Clock, Effect, Either, Redacted } from "effect"
+import { Clock, Duration, Effect, Either, Option, Redacted } from "effect"
 import * as Agent from "./Agent.js"
 import { Recorder } from "./internal/recorder.js"
 import { secretsOf } from "./internal/session.js"
@@ -38,6 +38,12 @@ export interface RunContext {
 type Failure = RunError
 
 const fail = (code: RunError["code"], message: string): Failure => ({ code, message: message.slice(0, 1000) })
+
+/**
+ * Teardown cleans up test data, so it still runs after the deadline — for at most this long: the
+ * run may end this much after `timeoutSeconds`, never more.
+ */
+export const teardownGraceMs = 10_000
 
 /** A tool call error that means the connection broke, not that the tool misbehaved. */
 const isTransportFailure = (error: string | null) =>
@@ -64,6 +70,22 @@ export const execute = (
       () => clock.unsafeCurrentTimeMillis(),
       () => [...secrets, ...sessionSecrets()]
     )
+    // Every phase is bounded by the run's deadline at the Effect level, since an abort signal
+    // only helps when the provider or server honours it.
+    const within = <A, R>(
+      what: string,
+      budgetMs: number,
+      effect: Effect.Effect<A | Failure, never, R>
+    ): Effect.Effect<A | Failure, never, R> =>
+      Effect.map(Effect.timeoutOption(effect, Duration.millis(Math.max(0, budgetMs))), (result) => {
+        if (Option.isSome(result)) return result.value
+        const message = `${what} did not finish within the run's ${spec.limits.timeoutSeconds} s`
+        recorder.event({ type: "error", text: `timeout: ${message}` })
+        return fail("timeout", message)
+      })
+    const untilDeadline = <A, R>(what: string, effect: Effect.Effect<A | Failure, never, R>) =>
+      Effect.suspend(() => within(what, deadline - clock.unsafeCurrentTimeMillis(), effect))
+
     const vars: RunVariables = {
       id: run.id,
       key: runKey(run.id),
@@ -95,23 +117,31 @@ export const execute = (
       const agentFailure: Failure | null = yield* Effect.scoped(
         Effect.gen(function* () {
           const connector = yield* McpConnector
-          const session = yield* Effect.either(
-            connector.connect(server, profile, { connectTimeoutMs: Math.min(30_000, deadline - started) })
+          const opened = yield* untilDeadline(
+            "Connecting to the server",
+            Effect.gen(function* () {
+              const connected = yield* Effect.either(
+                connector.connect(server, profile, { connectTimeoutMs: Math.min(30_000, deadline - started) })
+              )
+              if (Either.isLeft(connected)) {
+                const e = connected.left
+                return fail(
+                  e.reason === "auth_rejected" ? "auth_rejected" : "server_unreachable",
+                  recorder.redact(`${e.reason}${e.httpStatus ? ` (HTTP ${e.httpStatus})` : ""}: ${e.message}`)
+                )
+              }
+              const live = connected.right
+              serverInfo = live.serverInfo
+              sessionSecrets = () => secretsOf(live)
+              const tools = yield* Effect.either(live.listTools)
+              if (Either.isLeft(tools))
+                return fail("transport_failure", recorder.redact(`tools/list: ${tools.left.message}`))
+              return { session: live, tools: tools.right }
+            })
           )
-          if (Either.isLeft(session)) {
-            const e = session.left
-            return fail(
-              e.reason === "auth_rejected" ? "auth_rejected" : "server_unreachable",
-              recorder.redact(`${e.reason}${e.httpStatus ? ` (HTTP ${e.httpStatus})` : ""}: ${e.message}`)
-            )
-          }
-          serverInfo = session.right.serverInfo
-          const live = session.right
-          sessionSecrets = () => secretsOf(live)
-          const tools = yield* Effect.either(session.right.listTools)
-          if (Either.isLeft(tools))
-            return fail("transport_failure", recorder.redact(`tools/list: ${tools.left.message}`))
-          catalogHash = Catalogs.canonicalHash(tools.right)
+          if ("code" in opened) return opened
+          const { session, tools } = opened
+          catalogHash = Catalogs.canonicalHash(tools)
           const callOptions = {
             timeoutMs: spec.limits.callTimeoutSeconds * 1000,
             maxTotalTimeoutMs:
@@ -121,7 +151,7 @@ export const execute = (
             Effect.gen(function* () {
               for (const step of list) {
                 const args = renderDeep(step.arguments, vars) as Record<string, unknown>
-                const r = yield* recorder.call(session.right, phase, 0, step.tool, args, callOptions)
+                const r = yield* recorder.call(session, phase, 0, step.tool, args, callOptions)
                 if (isTransportFailure(r.error))
                   return fail("transport_failure", `${phase} ${step.tool}: ${r.error}`)
               }
@@ -129,13 +159,14 @@ export const execute = (
             })
 
           const main = Effect.gen(function* () {
-            const setupFailure = yield* steps("setup", spec.setup)
+            const setupFailure = yield* untilDeadline("Setup", steps("setup", spec.setup))
             if (setupFailure !== null) return setupFailure
+            // The agent bounds itself with what is left, keeping the tokens of the steps it finished.
             const agent = yield* Effect.either(
               Agent.run({
                 model: tester.right.model,
-                session: session.right,
-                tools: tools.right,
+                session,
+                tools,
                 policy: spec.toolPolicy,
                 limits: spec.limits,
                 prompt: prompt.text,
@@ -154,22 +185,32 @@ export const execute = (
           })
           // Teardown runs whatever happened before it (SPEC §3.2 step 5).
           const mainFailure = yield* main
-          const teardownFailure = yield* steps("teardown", spec.teardown)
+          const teardownFailure = yield* Effect.suspend(() =>
+            within(
+              "Teardown",
+              Math.max(deadline - clock.unsafeCurrentTimeMillis(), teardownGraceMs),
+              steps("teardown", spec.teardown)
+            )
+          )
           return mainFailure ?? teardownFailure
         })
       )
       if (agentFailure !== null) return agentFailure
 
-      const judged = yield* Effect.either(
-        Judge.judge({
-          model: judgeModel.right.model,
-          criteria: spec.criteria,
-          prompt: prompt.text,
-          finalAnswer,
-          toolCalls: recorder.toolCalls,
-          trace: recorder.trace
-        })
+      const judged = yield* untilDeadline(
+        "The judge",
+        Effect.either(
+          Judge.judge({
+            model: judgeModel.right.model,
+            criteria: spec.criteria,
+            prompt: prompt.text,
+            finalAnswer,
+            toolCalls: recorder.toolCalls,
+            trace: recorder.trace
+          })
+        )
       )
+      if ("code" in judged) return judged
       if (Either.isLeft(judged)) {
         addUsage("judge", judgeModel.right.entry, judged.left.inputTokens, judged.left.outputTokens)
         return fail("judge_failed", judged.left.message)

@@ -24,6 +24,9 @@ import {
 import { Clock, Effect, Option } from "effect"
 import * as RunExecutor from "./RunExecutor.js"
 
+/** The error message of a run ended `worker_lost`. */
+export const workerLostMessage = "The worker executing this run was lost"
+
 /** How a job ended, for the queue. */
 export type JobOutcome = "done" | "skipped"
 
@@ -52,6 +55,28 @@ const finish = (ended: Run) =>
     const stored = yield* Effect.flatMap(RunStore, (s) => s.getRun(ended.orgId, ended.id))
     return { outcome: "done", run: Option.getOrNull(stored) } as const
   })
+
+/**
+ * Ends a run whose job will not be executed again (its attempts are used up, or it was
+ * dead-lettered): `error` with `code`, unless it is already terminal or gone. True when this ended it.
+ */
+export const abandon = (
+  orgId: string,
+  runId: string,
+  code: "internal_error" | "worker_lost",
+  message: string
+): Effect.Effect<boolean, StoreError, RunStore | ServerStore | AlertStore | Ids | Transactor> =>
+  Effect.gen(function* () {
+    const stored = Option.getOrNull(yield* Effect.flatMap(RunStore, (s) => s.getRun(orgId, runId)))
+    if (stored === null || isTerminal(stored.status)) return false
+    return yield* persist(terminalError(stored, code, message, new Date(yield* Clock.currentTimeMillis)))
+  })
+
+/** The run a `workflow_run` job executes. */
+export const runIdOf = (job: { readonly payload: unknown; readonly targetId: string }): string => {
+  const payload = job.payload as { runId?: unknown } | null
+  return typeof payload?.runId === "string" ? payload.runId : job.targetId
+}
 
 /** The server and profile of a workflow spec (`authProfileId: null` = the server's first profile). */
 const target = (orgId: string, serverId: string, profileId: string | null) =>
@@ -108,7 +133,7 @@ export const executeRun = (
     }
     if (stored.status === "running" && attempt > 1) {
       if (!version.spec.retryPolicy.retryOnWorkerLost || stored.attempt > 1) {
-        const ended = terminalError(stored, "worker_lost", "The worker executing this run was lost", at)
+        const ended = terminalError(stored, "worker_lost", workerLostMessage, at)
         return yield* finish(ended)
       }
     }

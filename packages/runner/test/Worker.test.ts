@@ -8,13 +8,14 @@ import {
   WorkflowStore
 } from "@armature/core"
 import { Fixtures, MemoryStore } from "@armature/core/testing"
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { afterAll, beforeAll, describe, expect, it, layer } from "@effect/vitest"
 import { Clock, Effect, Layer, Option, Schedule } from "effect"
 import * as Connector from "../src/McpConnector.js"
 import * as Pool from "../src/SessionPool.js"
 import * as Worker from "../src/Worker.js"
 import { type Fixture, startFixture } from "./fixtures/fixtureServer.js"
 import { modelsLayer, type Step, scripted } from "./support/scripted.js"
+import { workerRecovery } from "./support/workerRecovery.js"
 
 let fixture: Fixture
 beforeAll(async () => {
@@ -179,4 +180,8 @@ describe("Worker", () => {
       expect(Option.getOrThrow(stored).lastOutcome).toBe("pass")
     }).pipe(Effect.provide(live([{ text: "unused" }])))
   )
+})
+
+describe("Worker: runs of lost or stopped workers (SPEC §8), on the in-memory store", () => {
+  layer(MemoryStore.layer, { excludeTestServices: true })((it) => workerRecovery(it))
 })

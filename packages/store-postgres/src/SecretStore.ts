@@ -1,11 +1,13 @@
 /**
  * The default `SecretStore`: AES-256-GCM under a key from configuration. Only ciphertext, IV,
  * tag and the id of the key are stored; several keys may decrypt (rotation), the first encrypts.
+ * `SecretRotation` moves stored values to the first key.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID } from "node:crypto"
+import { createHash, randomUUID } from "node:crypto"
 import { SecretNotFound, SecretStore, StoreError } from "@armature/core"
 import { SqlClient } from "@effect/sql"
 import { Clock, Config, ConfigError, Data, Effect, Either, Layer, Redacted } from "effect"
+import * as Cipher from "./internal/secretCipher.js"
 import { orStoreError } from "./internal/sql.js"
 
 /** A key given in configuration could not be used. */
@@ -45,47 +47,6 @@ export interface Options {
   readonly keys: ReadonlyArray<Key>
 }
 
-interface Sealed {
-  readonly iv: string
-  readonly tag: string
-  readonly ciphertext: string
-}
-
-// The organization and reference are authenticated data: a row copied elsewhere won't decrypt.
-const aad = (orgId: string, ref: string) => Buffer.from(`${orgId}\u0000${ref}`, "utf8")
-
-const seal = (key: Key, orgId: string, ref: string, value: string): Sealed => {
-  const iv = randomBytes(12)
-  const cipher = createCipheriv("aes-256-gcm", Redacted.value(key.material), iv)
-  cipher.setAAD(aad(orgId, ref))
-  const ciphertext = Buffer.concat([cipher.update(value, "utf8"), cipher.final()])
-  return {
-    iv: iv.toString("base64"),
-    tag: cipher.getAuthTag().toString("base64"),
-    ciphertext: ciphertext.toString("base64")
-  }
-}
-
-const open = (key: Key, orgId: string, ref: string, sealed: Sealed): string => {
-  const decipher = createDecipheriv(
-    "aes-256-gcm",
-    Redacted.value(key.material),
-    Buffer.from(sealed.iv, "base64")
-  )
-  decipher.setAAD(aad(orgId, ref))
-  decipher.setAuthTag(Buffer.from(sealed.tag, "base64"))
-  return Buffer.concat([
-    decipher.update(Buffer.from(sealed.ciphertext, "base64")),
-    decipher.final()
-  ]).toString("utf8")
-}
-
-interface Row extends Sealed {
-  readonly id: string
-  readonly org_id: string
-  readonly key_id: string
-}
-
 /** Builds the store over the `secrets` table. */
 export const make = (options: Options) =>
   Effect.gen(function* () {
@@ -94,12 +55,12 @@ export const make = (options: Options) =>
     const keys = new Map(options.keys.map((k) => [k.id, k]))
     const sql = yield* SqlClient.SqlClient
 
-    const decrypt = (row: Row) =>
+    const decrypt = (row: Cipher.Row) =>
       Effect.try({
         try: () => {
           const key = keys.get(row.key_id)
           if (key === undefined) throw new Error(`no configured key has id ${row.key_id}`)
-          return open(key, row.org_id, row.id, row)
+          return Cipher.open(key, row.org_id, row.id, row)
         },
         catch: (cause) => new StoreError({ message: "a secret could not be decrypted", cause })
       })
@@ -108,7 +69,7 @@ export const make = (options: Options) =>
       put: (orgId, value) =>
         Effect.gen(function* () {
           const ref = randomUUID()
-          const sealed = seal(current, orgId, ref, Redacted.value(value))
+          const sealed = Cipher.seal(current, orgId, ref, Redacted.value(value))
           const now = new Date(yield* Clock.currentTimeMillis)
           yield* sql`INSERT INTO secrets ${sql.insert({
             id: ref,
@@ -121,7 +82,7 @@ export const make = (options: Options) =>
         }).pipe(orStoreError("SecretStore.put")),
       get: (orgId, ref) =>
         Effect.gen(function* () {
-          const rows = yield* sql<Row>`SELECT id, org_id, key_id, iv, tag, ciphertext FROM secrets
+          const rows = yield* sql<Cipher.Row>`SELECT id, org_id, key_id, iv, tag, ciphertext FROM secrets
             WHERE org_id = ${orgId} AND id = ${ref}`
           const row = rows[0]
           if (row === undefined) return yield* new SecretNotFound({ message: "secret not found", ref })
@@ -139,7 +100,7 @@ export const make = (options: Options) =>
           const wanted = new Set(candidates)
           const found = new Set<string>()
           if (wanted.size === 0) return found
-          const rows = yield* sql<Row>`SELECT id, org_id, key_id, iv, tag, ciphertext FROM secrets
+          const rows = yield* sql<Cipher.Row>`SELECT id, org_id, key_id, iv, tag, ciphertext FROM secrets
             WHERE org_id = ${orgId}`
           for (const row of rows) {
             const value = yield* Effect.option(decrypt(row))
@@ -149,40 +110,6 @@ export const make = (options: Options) =>
         }).pipe(orStoreError("SecretStore.matching"))
     })
   })
-
-/**
- * Re-encrypts up to `limit` secrets stored under an older key with the current key; returns
- * how many. Run it until it returns 0, then the old key can be removed from configuration.
- */
-export const rotate = (options: Options, limit: number) =>
-  Effect.gen(function* () {
-    const current = options.keys[0]
-    if (current === undefined) return yield* new InvalidSecretKey({ message: "no secret key configured" })
-    const keys = new Map(options.keys.map((k) => [k.id, k]))
-    const sql = yield* SqlClient.SqlClient
-    return yield* sql.withTransaction(
-      Effect.gen(function* () {
-        const rows = yield* sql<Row>`SELECT id, org_id, key_id, iv, tag, ciphertext FROM secrets
-          WHERE key_id <> ${current.id} LIMIT ${limit} FOR UPDATE SKIP LOCKED`
-        // An unreadable secret stops the rotation: it needs attention, not silent skipping.
-        const resealed = yield* Effect.forEach(rows, (row) =>
-          Effect.try({
-            try: () => {
-              const key = keys.get(row.key_id)
-              if (key === undefined) throw new Error(`no configured key has id ${row.key_id}`)
-              return { row, sealed: seal(current, row.org_id, row.id, open(key, row.org_id, row.id, row)) }
-            },
-            catch: (cause) => new StoreError({ message: `secret ${row.id} could not be decrypted`, cause })
-          })
-        )
-        for (const { row, sealed } of resealed) {
-          yield* sql`UPDATE secrets SET key_id = ${current.id}, iv = ${sealed.iv}, tag = ${sealed.tag},
-            ciphertext = ${sealed.ciphertext} WHERE id = ${row.id}`
-        }
-        return resealed.length
-      })
-    )
-  }).pipe(orStoreError("SecretStore.rotate"))
 
 /** Provides `SecretStore` from explicit keys and a `SqlClient`. */
 export const layer = (options: Options): Layer.Layer<SecretStore, InvalidSecretKey, SqlClient.SqlClient> =>

@@ -24,13 +24,15 @@ export interface LoopOptions {
 /** Server records change rarely; a check must not cost two store reads. */
 const targetTtlMs = 5000
 
-/** Starts the loop in the current scope; closing it stops claiming and waits for checks in flight. */
-export const start = (options: LoopOptions) =>
+/**
+ * Starts the loop in the current scope; it claims nothing once `stopping` is set, and closing the
+ * scope interrupts the checks still in flight (a fire claimed is checked at most once).
+ */
+export const start = (options: LoopOptions, stopping: Ref.Ref<boolean>) =>
   Effect.gen(function* () {
     const monitors = yield* MonitorStore
     const servers = yield* ServerStore
-    const checks = yield* FiberSet.make()
-    const stopping = yield* Ref.make(false)
+    const checks = yield* FiberSet.make<void, never>()
     const wake = yield* Queue.sliding<void>(1)
     const cache = new Map<
       string,
@@ -66,10 +68,6 @@ export const start = (options: LoopOptions) =>
         Effect.ensuring(Queue.offer(wake, undefined))
       )
 
-    yield* Effect.addFinalizer(() =>
-      Ref.set(stopping, true).pipe(Effect.zipRight(FiberSet.awaitEmpty(checks)))
-    )
-
     yield* Effect.gen(function* () {
       while (true) {
         const free = options.concurrency - (yield* FiberSet.size(checks))
@@ -87,6 +85,9 @@ export const start = (options: LoopOptions) =>
         }
       }
     }).pipe(Effect.forkScoped)
+
+    /** Completes once no check is in flight. */
+    return { idle: FiberSet.awaitEmpty(checks) }
   })
 
 /** The check recorded when the monitor's server or profile was deleted under it. */

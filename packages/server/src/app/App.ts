@@ -2,11 +2,13 @@ import { createServer } from "node:http"
 import { type ConfigFile, IdsLayer, LanguageModels, Servers } from "@armature/core"
 import { McpConnector, Models, SessionPool, Worker } from "@armature/runner"
 import { Retention } from "@armature/store-postgres"
-import { HttpApiBuilder, HttpMiddleware, HttpServer } from "@effect/platform"
+import { HttpApiBuilder, HttpServer } from "@effect/platform"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Console, Effect, Layer } from "effect"
 import { ServerConfigTag } from "../config/ServerConfig.js"
+import * as AccessLog from "../http/AccessLog.js"
 import * as ApiLive from "../http/ApiLive.js"
+import * as AuthFailureLimiter from "../http/AuthFailureLimiter.js"
 import { applyConfig } from "./ApplyConfig.js"
 import * as Bootstrap from "./Bootstrap.js"
 import * as CatalogSyncLoop from "./CatalogSyncLoop.js"
@@ -47,9 +49,22 @@ export const servicesWith = <E, R>(store: Layer.Layer<Store.StoreServices, E, R>
 /** `servicesWith` the store the configuration names. */
 export const services = (options: Options = {}) => servicesWith(Store.layer, options)
 
+/** The worker, with the lease and shutdown grace of the server's configuration. */
+const worker = Layer.unwrapEffect(
+  Effect.gen(function* () {
+    const server = yield* ServerConfigTag
+    const options = yield* Worker.config
+    return Worker.layer({
+      ...options,
+      leaseMs: (server.workerLeaseSeconds ?? 60) * 1000,
+      shutdownGraceMs: (server.shutdownGraceSeconds ?? 30) * 1000
+    })
+  })
+)
+
 /** Work that runs in the background for the life of the server. */
 const background = Layer.mergeAll(
-  Worker.layerConfig,
+  worker,
   SchedulerLoop.layer(),
   CatalogSyncLoop.layer,
   Retention.layerConfig()
@@ -58,9 +73,21 @@ const background = Layer.mergeAll(
 /** The HTTP server: REST API, OpenAPI document, health and metrics. */
 const http = Layer.unwrapEffect(
   Effect.map(ServerConfigTag, (config) =>
-    HttpApiBuilder.serve(HttpMiddleware.logger).pipe(
-      Layer.provide(Health.routes),
-      Layer.provide(ApiLive.layer),
+    HttpApiBuilder.serve(AccessLog.middleware).pipe(
+      Layer.provide(Health.routes({ metricsRequireKey: config.metricsRequireKey ?? false })),
+      Layer.provide(
+        ApiLive.layer({
+          ...(config.maxBodyBytes === undefined ? {} : { maxBodyBytes: config.maxBodyBytes }),
+          ...(config.maxJsonDepth === undefined ? {} : { maxJsonDepth: config.maxJsonDepth })
+        })
+      ),
+      // One limiter for the API and `/metrics`: failures from an address count once, wherever.
+      Layer.provide(
+        AuthFailureLimiter.layer({
+          ...(config.authFailureLimit === undefined ? {} : { limit: config.authFailureLimit }),
+          ...(config.authFailureWindow === undefined ? {} : { window: config.authFailureWindow })
+        })
+      ),
       HttpServer.withLogAddress,
       // Kept in the output: embedders and tests read the bound address (PORT=0 picks a free one).
       Layer.provideMerge(NodeHttpServer.layer(createServer, { host: config.host, port: config.port }))

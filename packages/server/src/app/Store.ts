@@ -3,9 +3,9 @@ import type { StorePorts } from "@armature/core"
 import { PgSecretStore, PgStore } from "@armature/store-postgres"
 import { type FileSystem, Path } from "@effect/platform"
 import type { SqlClient } from "@effect/sql"
-import { Data, Effect, Either, Layer, Option, Redacted } from "effect"
+import { Data, Effect, Layer, Option } from "effect"
 import { isEmbedded, ServerConfigTag } from "../config/ServerConfig.js"
-import { resolveSecretKey } from "../config/secretKey.js"
+import { resolveSecretKeys, SecretKeyRequired } from "../config/secretKey.js"
 import { DataDirLock, DataDirLocked } from "./DataDirLock.js"
 
 /** Every storage port, plus the SQL client (readiness checks, advisory locks). */
@@ -21,7 +21,9 @@ export class StoreUnavailable extends Data.TaggedError("StoreUnavailable")<{
 export type Requirements = ServerConfigTag | FileSystem.FileSystem | Path.Path
 
 const describe = (error: unknown) => {
-  if (error instanceof PgSecretStore.InvalidSecretKey) return `ARMATURE_SECRET_KEY: ${error.message}`
+  // Their messages name the setting at fault (never its value).
+  if (error instanceof PgSecretStore.InvalidSecretKey || error instanceof SecretKeyRequired)
+    return error.message
   const message = error instanceof Error ? error.message : String(error)
   return `cannot open the database: ${message}`
 }
@@ -51,19 +53,19 @@ export const layer: Layer.Layer<StoreServices, StoreUnavailable | DataDirLocked,
   Layer.unwrapEffect(
     Effect.gen(function* () {
       const config = yield* ServerConfigTag
-      const secret = yield* resolveSecretKey(config)
-      const key = yield* Either.match(PgSecretStore.parseKey(Redacted.value(secret)), {
-        onLeft: (e) => Effect.fail(e),
-        onRight: Effect.succeed
-      })
       if (!isEmbedded(config)) {
-        return PgStore.layer({ url: Option.getOrThrow(config.databaseUrl), secretKeys: [key] })
+        const secretKeys = yield* resolveSecretKeys(config)
+        return PgStore.layer({ url: Option.getOrThrow(config.databaseUrl), secretKeys })
       }
       const path = yield* Path.Path
       const dataDir = path.resolve(config.dataDir)
-      return embedded({ dataDir: path.join(dataDir, "pg"), secretKeys: [key] }).pipe(
-        Layer.provide(DataDirLock.layer(dataDir))
-      )
+      // The key is read, or generated on a new data dir, under the lock: two processes starting
+      // together on a new data dir must not each write a key of their own.
+      return Layer.unwrapEffect(
+        Effect.map(resolveSecretKeys(config), (secretKeys) =>
+          embedded({ dataDir: path.join(dataDir, "pg"), secretKeys })
+        )
+      ).pipe(Layer.provide(DataDirLock.layer(dataDir)))
     })
   ).pipe(
     Layer.mapError((error) =>

@@ -5,6 +5,7 @@ import { apply } from "./commands/apply.js"
 import { init } from "./commands/init.js"
 import { keys } from "./commands/keys.js"
 import { migrate } from "./commands/migrate.js"
+import { secrets } from "./commands/secrets.js"
 import { serve } from "./commands/serve.js"
 import { status } from "./commands/status.js"
 import { test } from "./commands/test.js"
@@ -13,7 +14,7 @@ import { exitOnError } from "./reportError.js"
 
 const armature = Command.make("armature").pipe(
   Command.withDescription("Continuous testing and monitoring of MCP servers"),
-  Command.withSubcommands([serve, migrate, init, keys, apply, test, status, validate])
+  Command.withSubcommands([serve, migrate, init, keys, secrets, apply, test, status, validate])
 )
 
 /** The `armature` command line, run against `argv`. */

@@ -1,4 +1,4 @@
-import { Config, Context, Layer, Option, type Redacted } from "effect"
+import { Config, Context, Duration, Layer, Option, type Redacted } from "effect"
 
 /**
  * What the server itself reads from its environment. The adapters read their own settings
@@ -10,8 +10,10 @@ export interface ServerConfig {
   /** `None` → embedded PGlite in `dataDir`. */
   readonly databaseUrl: Option.Option<Redacted.Redacted<string>>
   readonly dataDir: string
-  /** `None` in embedded mode → generated once and kept in `dataDir` (mode 0600). */
+  /** Required with `databaseUrl`; embedded, `None` → generated once and kept in `dataDir` (mode 0600). */
   readonly secretKey: Option.Option<Redacted.Redacted<string>>
+  /** Older keys, comma-separated: they decrypt what they encrypted until `armature secrets rotate`. */
+  readonly secretKeysPrevious?: Option.Option<Redacted.Redacted<string>>
   readonly host: string
   readonly port: number
   readonly publicUrl: string
@@ -22,6 +24,20 @@ export interface ServerConfig {
    * empty: only the operator — config files, the CLI — sets stdio commands).
    */
   readonly apiStdioCommands: ReadonlyArray<string>
+  /** Lease of a claimed workflow run (default 60): how soon a crashed process's run is recovered. */
+  readonly workerLeaseSeconds?: number
+  /** On SIGINT/SIGTERM, how long runs in flight may finish before they are interrupted (default 30). */
+  readonly shutdownGraceSeconds?: number
+  /** Largest request body in bytes (default 1 MiB): larger ones are refused with 413 unread. */
+  readonly maxBodyBytes?: number
+  /** Deepest nesting of arrays and objects in a JSON request body (default 64). */
+  readonly maxJsonDepth?: number
+  /** Failed API-key checks allowed per client address and window before 429 (default 10). */
+  readonly authFailureLimit?: number
+  /** The window of `authFailureLimit` (default 1 minute). */
+  readonly authFailureWindow?: Duration.Duration
+  /** Whether `/metrics` asks for an API key of an admin or owner (default false: open). */
+  readonly metricsRequireKey?: boolean
 }
 
 export class ServerConfigTag extends Context.Tag("@armature/server/ServerConfig")<
@@ -34,6 +50,7 @@ export const config: Config.Config<ServerConfig> = Config.all({
   databaseUrl: Config.option(Config.redacted("DATABASE_URL")),
   dataDir: Config.string("ARMATURE_DATA_DIR").pipe(Config.withDefault("./.armature/data")),
   secretKey: Config.option(Config.redacted("ARMATURE_SECRET_KEY")),
+  secretKeysPrevious: Config.option(Config.redacted("ARMATURE_SECRET_KEYS_PREVIOUS")),
   host: Config.string("HOST").pipe(Config.withDefault("127.0.0.1")),
   // Platforms (Heroku, Render, Cloud Run…) announce the port in PORT.
   // 0 asks the OS for a free port (tests, several local servers).
@@ -50,7 +67,31 @@ export const config: Config.Config<ServerConfig> = Config.all({
   apiStdioCommands: Config.array(Config.string(), "ARMATURE_API_STDIO_COMMANDS").pipe(
     Config.map((commands) => commands.map((c) => c.trim()).filter((c) => c !== "")),
     Config.withDefault([])
-  )
+  ),
+  workerLeaseSeconds: Config.number("ARMATURE_WORKER_LEASE_SECONDS").pipe(
+    Config.validate({ message: "Expected a number of seconds of at least 1", validation: (n) => n >= 1 }),
+    Config.withDefault(60)
+  ),
+  shutdownGraceSeconds: Config.number("ARMATURE_SHUTDOWN_GRACE_SECONDS").pipe(
+    Config.validate({ message: "Expected a number of seconds, 0 or more", validation: (n) => n >= 0 }),
+    Config.withDefault(30)
+  ),
+  maxBodyBytes: Config.integer("ARMATURE_MAX_BODY_BYTES").pipe(
+    Config.validate({ message: "Expected a number of bytes of at least 1024", validation: (n) => n >= 1024 }),
+    Config.withDefault(1_048_576)
+  ),
+  maxJsonDepth: Config.integer("ARMATURE_MAX_JSON_DEPTH").pipe(
+    Config.validate({ message: "Expected a depth from 8 to 1000", validation: (n) => n >= 8 && n <= 1000 }),
+    Config.withDefault(64)
+  ),
+  authFailureLimit: Config.integer("ARMATURE_AUTH_FAILURE_LIMIT").pipe(
+    Config.validate({ message: "Expected a number of failures of at least 1", validation: (n) => n >= 1 }),
+    Config.withDefault(10)
+  ),
+  authFailureWindow: Config.duration("ARMATURE_AUTH_FAILURE_WINDOW").pipe(
+    Config.withDefault(Duration.minutes(1))
+  ),
+  metricsRequireKey: Config.boolean("ARMATURE_METRICS_REQUIRE_KEY").pipe(Config.withDefault(false))
 }).pipe(Config.map((c) => ({ ...c, publicUrl: c.publicUrl || `http://${c.host}:${c.port}` })))
 
 /** Provides the configuration read from the environment. */

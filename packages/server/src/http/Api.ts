@@ -34,8 +34,14 @@ export class CurrentCaller extends Context.Tag("@armature/server/CurrentCaller")
  */
 export class Authentication extends HttpApiMiddleware.Tag<Authentication>()("Authentication", {
   provides: CurrentCaller,
-  // A store failure while checking the key is a 500, not a 401.
-  failure: Schema.Union(HttpErrors.Unauthorized, HttpErrors.ServerError),
+  // Too many failures from one address is a 429; a store failure while checking the key a 503
+  // or 500, not a 401.
+  failure: Schema.Union(
+    HttpErrors.Unauthorized,
+    HttpErrors.TooManyRequests,
+    HttpErrors.ServerError,
+    HttpErrors.ServiceUnavailable
+  ),
   security: { apiKey: HttpApiSecurity.bearer }
 }) {}
 
@@ -84,7 +90,7 @@ const servers = HttpApiGroup.make("servers")
   .add(
     HttpApiEndpoint.get("catalog", "/mcp-servers/:id/catalog")
       .setPath(S.IdPath)
-      .setUrlParams(Schema.Struct({ limit: Schema.optional(Schema.String) }))
+      .setUrlParams(Schema.Struct({ limit: Schema.optional(S.Param) }))
       .addSuccess(S.CatalogHistory)
   )
   .add(
@@ -167,9 +173,12 @@ export class ArmatureApi extends HttpApi.make("armature")
   .addError(HttpErrors.NotFoundResponse)
   .addError(HttpErrors.Timeout)
   .addError(HttpErrors.ConflictResponse)
+  .addError(HttpErrors.PayloadTooLarge)
+  .addError(HttpErrors.UnsupportedMediaType)
   .addError(HttpErrors.TooManyRequests)
   .addError(HttpErrors.ServerError)
   .addError(HttpErrors.BadGateway)
+  .addError(HttpErrors.ServiceUnavailable)
   .prefix("/api/armature/v1")
   .annotateContext(
     OpenApi.annotations({

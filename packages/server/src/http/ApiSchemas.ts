@@ -23,8 +23,16 @@ import {
 } from "@armature/core"
 import { Schema } from "effect"
 
-export const IdPath = Schema.Struct({ id: Schema.String })
-export const ProfilePath = Schema.Struct({ id: Schema.String, profileId: Schema.String })
+/**
+ * A path or query parameter. NUL (`%00`) is never part of a meaningful value and PostgreSQL text
+ * cannot hold it, so it is refused here, naming the parameter.
+ */
+export const Param = Schema.String.pipe(
+  Schema.filter((s) => !s.includes("\u0000"), { message: () => "must not contain NUL characters (%00)" })
+)
+
+export const IdPath = Schema.Struct({ id: Param })
+export const ProfilePath = Schema.Struct({ id: Param, profileId: Param })
 
 /** A page of a keyset-paginated list: follow `nextCursor` until it is `null`. */
 export const page = <A, I>(item: Schema.Schema<A, I>) =>
@@ -103,8 +111,8 @@ export const CoverageReport = Coverage.CoverageReport
 export const SavedWorkflow = Schema.extend(Workflow, Schema.Struct({ warnings: Schema.Array(Schema.String) }))
 
 export const WorkflowListParams = Schema.Struct({
-  mcpServerId: Schema.optional(Schema.String),
-  state: Schema.optional(Schema.String)
+  mcpServerId: Schema.optional(Param),
+  state: Schema.optional(Param)
 })
 
 /** Body of `POST /workflows/{id}/runs`; the workflow comes from the path. */
@@ -128,15 +136,15 @@ export const Dispatched = Schema.Struct({
 
 export const RunListParams = Schema.Struct({
   /** `24h`, `7d` or `30d`: runs started in that window (sets `after`). */
-  range: Schema.optional(Schema.String),
-  workflowId: Schema.optional(Schema.String),
-  mcpServerId: Schema.optional(Schema.String),
-  status: Schema.optional(Schema.String),
-  search: Schema.optional(Schema.String),
-  limit: Schema.optional(Schema.String),
-  cursor: Schema.optional(Schema.String),
-  before: Schema.optional(Schema.String),
-  after: Schema.optional(Schema.String)
+  range: Schema.optional(Param),
+  workflowId: Schema.optional(Param),
+  mcpServerId: Schema.optional(Param),
+  status: Schema.optional(Param),
+  search: Schema.optional(Param),
+  limit: Schema.optional(Param),
+  cursor: Schema.optional(Param),
+  before: Schema.optional(Param),
+  after: Schema.optional(Param)
 })
 
 export const RunTrace = Schema.Struct({
@@ -147,11 +155,11 @@ export const RunTrace = Schema.Struct({
   finalAnswer: Schema.NullOr(Schema.String)
 })
 
-export const MonitorListParams = Schema.Struct({ mcpServerId: Schema.optional(Schema.String) })
+export const MonitorListParams = Schema.Struct({ mcpServerId: Schema.optional(Param) })
 
 export const CheckParams = Schema.Struct({
-  limit: Schema.optional(Schema.String),
-  since: Schema.optional(Schema.String)
+  limit: Schema.optional(Param),
+  since: Schema.optional(Param)
 })
 
 export { MonitorStats }

@@ -3,31 +3,74 @@
  * calling organization and actor through core's `ApiKeys.authenticate` (scrypt check in constant
  * time, last-used time recorded). Tokens verified once are remembered (`ApiKeys.VerifiedTokens`),
  * so a client's later requests skip scrypt while the key exists. The token is never logged or
- * echoed: a failure says only that the key is invalid or revoked.
+ * echoed: a failure says only that the key is invalid or revoked. Repeated failures from one
+ * address become 429 `rate_limited` (`AuthFailureLimiter`).
  */
-import { ApiKeys, OrgStore, toApiErrorBody } from "@armature/core"
-import { Effect, Layer, Redacted } from "effect"
+import { ApiKeys, type Caller, type OrgStore, RateLimited, toApiErrorBody } from "@armature/core"
+import { HttpServerRequest } from "@effect/platform"
+import { Effect, Layer, Option, Redacted } from "effect"
 import { Authentication, CurrentCaller } from "./Api.js"
+import { AuthFailureLimiter } from "./AuthFailureLimiter.js"
 import * as HttpErrors from "./HttpErrors.js"
 
+/** How a key check fails: 401, 429, or a store failure (503 when unreachable, else 500). */
+export type Failure =
+  | HttpErrors.Unauthorized
+  | HttpErrors.TooManyRequests
+  | HttpErrors.ServerError
+  | HttpErrors.ServiceUnavailable
+
+/** The caller a bearer token stands for, or the error response refusing it. */
+export const authenticate = (
+  token: string
+): Effect.Effect<
+  Caller,
+  Failure,
+  OrgStore | ApiKeys.VerifiedTokens | AuthFailureLimiter | HttpServerRequest.HttpServerRequest
+> =>
+  ApiKeys.authenticate(token).pipe(
+    Effect.map(({ orgId, actor }): Caller => ({ orgId, actor })),
+    Effect.catchTag("Unauthenticated", (e) =>
+      Effect.gen(function* () {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const address = Option.getOrElse(request.remoteAddress, () => "unknown")
+        const wait = yield* Effect.flatMap(AuthFailureLimiter, (limiter) => limiter.fail(address))
+        return yield* Effect.fail(
+          wait === 0
+            ? e
+            : new RateLimited({
+                message: `Too many failed API-key checks from this address; retry in ${wait} s.`,
+                retryAfterSeconds: wait
+              })
+        )
+      })
+    ),
+    Effect.mapError((e): Failure => {
+      const body = { error: toApiErrorBody(e) }
+      if (e._tag === "Unauthenticated") return new HttpErrors.Unauthorized(body)
+      if (e._tag === "RateLimited") return new HttpErrors.TooManyRequests(body)
+      return body.error.code === "store_unavailable"
+        ? new HttpErrors.ServiceUnavailable(body)
+        : new HttpErrors.ServerError(body)
+    })
+  )
+
+/** The bearer token of a request's `Authorization` header, or `""` without one. */
+export const bearerToken = (request: HttpServerRequest.HttpServerRequest): string => {
+  const match = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? "")
+  return match?.[1]?.trim() ?? ""
+}
+
 /** The middleware over the organization store of the layer's context, with its own token cache. */
-export const layer: Layer.Layer<Authentication, never, OrgStore> = Layer.effect(
+export const layer: Layer.Layer<Authentication, never, OrgStore | AuthFailureLimiter> = Layer.effect(
   Authentication,
   Effect.gen(function* () {
-    const store = yield* OrgStore
-    const verified = yield* ApiKeys.VerifiedTokens
+    const context = yield* Effect.context<OrgStore | AuthFailureLimiter | ApiKeys.VerifiedTokens>()
     return Authentication.of({
       apiKey: (token) =>
-        ApiKeys.authenticate(Redacted.value(token)).pipe(
-          Effect.map(({ orgId, actor }) => CurrentCaller.of({ orgId, actor })),
-          Effect.provideService(OrgStore, store),
-          Effect.provideService(ApiKeys.VerifiedTokens, verified),
-          Effect.mapError((e) => {
-            const body = { error: toApiErrorBody(e) }
-            return e._tag === "Unauthenticated"
-              ? new HttpErrors.Unauthorized(body)
-              : new HttpErrors.ServerError(body)
-          })
+        authenticate(Redacted.value(token)).pipe(
+          Effect.map((caller) => CurrentCaller.of(caller)),
+          Effect.provide(context)
         )
     })
   })

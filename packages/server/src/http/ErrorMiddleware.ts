@@ -3,24 +3,22 @@
  * status of its code in core's error table: the handlers' errors, and those raised before a
  * handler runs — a body that is not JSON or does not match the endpoint's schema (400
  * `validation_failed` naming the fields), an unknown path under the API prefix (404
- * `not_found`), a missing or bad API key (401 `unauthenticated`, with `WWW-Authenticate: Bearer`).
+ * `not_found`), a missing or bad API key (401 `unauthenticated`, with `WWW-Authenticate: Bearer`),
+ * a database out of reach (503 `store_unavailable`) — and anything unexpected, as a bare
+ * `internal_error`, so every error under the prefix has the API's shape.
  */
 import { Validation, validationFailed } from "@armature/core"
-import {
-  HttpApiBuilder,
-  HttpApiError,
-  HttpServerError,
-  HttpServerRequest,
-  HttpServerResponse
-} from "@effect/platform"
+import { HttpApiBuilder, HttpApiError, HttpServerError, HttpServerRequest } from "@effect/platform"
 import { Cause, Effect } from "effect"
+import { redactUrl } from "./AccessLog.js"
 import { ArmatureApi } from "./Api.js"
 import * as HttpErrors from "./HttpErrors.js"
 
 /** Where the REST API is mounted. */
 export const prefix = "/api/armature/v1"
 
-const isUnderPrefix = (url: string) => {
+/** Whether a request URL is under the API prefix. */
+export const isUnderPrefix = (url: string) => {
   const path = url.split("?")[0]!
   return path === prefix || path.startsWith(`${prefix}/`)
 }
@@ -32,12 +30,20 @@ const toFailure = (
 ): HttpErrors.HttpFailure | null => {
   if (HttpErrors.isHttpFailure(error)) return error
   if (error instanceof HttpApiError.HttpApiDecodeError) {
+    // Only path and query parameters are decoded by HttpApi (bodies are core's): all strings, so
+    // the library's wording (`Expected string, actual [...]`) means a parameter given twice.
+    const fieldErrors = new Map<string, string>()
+    for (const issue of error.issues) {
+      const field = Validation.fieldPath("", issue.path)
+      const message = issue.message.startsWith("Expected ") ? "must be given once, as text" : issue.message
+      if (!fieldErrors.has(field)) fieldErrors.set(field, message)
+    }
     return HttpErrors.fromError(
-      validationFailed(
-        error.issues.map((issue) => ({ field: Validation.fieldPath("", issue.path), message: issue.message }))
-      )
+      validationFailed([...fieldErrors].map(([field, message]) => ({ field, message })))
     )
   }
+  // A store failure a use case did not expect still says whether the database is out of reach.
+  if ((error as { _tag?: unknown })?._tag === "StoreError") return HttpErrors.fromError(error)
   if (!HttpServerError.isServerError(error)) return null
   if (error._tag === "RequestError" && error.reason === "Decode" && isUnderPrefix(request.url)) {
     return HttpErrors.fromError(
@@ -45,9 +51,10 @@ const toFailure = (
     )
   }
   if (error._tag === "RouteNotFound" && isUnderPrefix(request.url)) {
-    const path = request.url.split("?")[0]
+    const path = request.url.split("?")[0]!
+    const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path
     return new HttpErrors.NotFoundResponse({
-      error: { code: "not_found", message: `No endpoint ${request.method} ${path}` }
+      error: { code: "not_found", message: `No endpoint ${request.method} ${shown}` }
     })
   }
   return null
@@ -58,13 +65,20 @@ export const layer = HttpApiBuilder.middleware(ArmatureApi, (app) =>
   Effect.catchAllCause(app, (cause) =>
     Effect.gen(function* () {
       if (Cause.isInterruptedOnly(cause)) return yield* Effect.failCause(cause)
-      const failure = toFailure(Cause.squash(cause), yield* HttpServerRequest.HttpServerRequest)
-      if (failure === null) return yield* Effect.failCause(cause)
-      const status = HttpErrors.statusOfFailure(failure)
-      return yield* HttpServerResponse.json(
-        { error: failure.error },
-        { status, headers: status === 401 ? { "www-authenticate": "Bearer" } : {} }
-      ).pipe(Effect.orDie)
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const failure = toFailure(Cause.squash(cause), request)
+      if (failure !== null) return yield* HttpErrors.toResponse(failure)
+      if (!isUnderPrefix(request.url)) return yield* Effect.failCause(cause)
+      // The URL may carry credentials in its query: the log gets it redacted, like the access log.
+      yield* Effect.logError(
+        `Unexpected failure of ${request.method} ${redactUrl(request.url)}`,
+        Cause.pretty(cause).replaceAll(request.url, redactUrl(request.url))
+      )
+      return yield* HttpErrors.toResponse(
+        new HttpErrors.ServerError({
+          error: { code: "internal_error", message: "An unexpected error occurred." }
+        })
+      )
     })
   )
 )

@@ -1,6 +1,6 @@
 import { ApiErrorBody, statusOf, toApiErrorBody } from "@armature/core"
-import { HttpApiSchema } from "@effect/platform"
-import { Schema } from "effect"
+import { HttpApiSchema, HttpServerResponse } from "@effect/platform"
+import { Effect, Schema } from "effect"
 
 /**
  * REST error responses: `{ error: { code, message, details? } }` (SPEC §10). One class per
@@ -33,6 +33,14 @@ export class ConflictResponse extends Schema.Class<ConflictResponse>("Conflict")
   body,
   HttpApiSchema.annotations({ status: 409 })
 ) {}
+export class PayloadTooLarge extends Schema.Class<PayloadTooLarge>("PayloadTooLarge")(
+  body,
+  HttpApiSchema.annotations({ status: 413 })
+) {}
+export class UnsupportedMediaType extends Schema.Class<UnsupportedMediaType>("UnsupportedMediaType")(
+  body,
+  HttpApiSchema.annotations({ status: 415 })
+) {}
 export class TooManyRequests extends Schema.Class<TooManyRequests>("TooManyRequests")(
   body,
   HttpApiSchema.annotations({ status: 429 })
@@ -45,6 +53,10 @@ export class BadGateway extends Schema.Class<BadGateway>("BadGateway")(
   body,
   HttpApiSchema.annotations({ status: 502 })
 ) {}
+export class ServiceUnavailable extends Schema.Class<ServiceUnavailable>("ServiceUnavailable")(
+  body,
+  HttpApiSchema.annotations({ status: 503 })
+) {}
 
 export type HttpFailure =
   | BadRequest
@@ -53,9 +65,12 @@ export type HttpFailure =
   | NotFoundResponse
   | Timeout
   | ConflictResponse
+  | PayloadTooLarge
+  | UnsupportedMediaType
   | TooManyRequests
   | ServerError
   | BadGateway
+  | ServiceUnavailable
 
 /** Translates any failure of a use case into its HTTP response (unexpected ones become a bare 500). */
 export const fromError = (error: unknown): HttpFailure => {
@@ -73,10 +88,16 @@ export const fromError = (error: unknown): HttpFailure => {
       return new Timeout(body)
     case 409:
       return new ConflictResponse(body)
+    case 413:
+      return new PayloadTooLarge(body)
+    case 415:
+      return new UnsupportedMediaType(body)
     case 429:
       return new TooManyRequests(body)
     case 502:
       return new BadGateway(body)
+    case 503:
+      return new ServiceUnavailable(body)
     default:
       return new ServerError(body)
   }
@@ -89,9 +110,12 @@ const classes = [
   NotFoundResponse,
   Timeout,
   ConflictResponse,
+  PayloadTooLarge,
+  UnsupportedMediaType,
   TooManyRequests,
   ServerError,
-  BadGateway
+  BadGateway,
+  ServiceUnavailable
 ] as const
 
 /** Whether `u` is one of the error responses above. */
@@ -103,3 +127,26 @@ export const isHttpFailure = (u: unknown): u is HttpFailure => classes.some((c) 
  * therefore rendered from the code's status in core's table (see `ErrorMiddleware`).
  */
 export const statusOfFailure = (failure: HttpFailure): number => statusOf(failure.error).http
+
+/**
+ * The response of an error: its body with the status of its code, `WWW-Authenticate` on a 401
+ * and `Retry-After` when the error says when to retry.
+ */
+export const toResponse = (
+  failure: HttpFailure,
+  headers: Readonly<Record<string, string>> = {}
+): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
+  const status = statusOfFailure(failure)
+  const retryAfter = failure.error.details?.retryAfterSeconds
+  return HttpServerResponse.json(
+    { error: failure.error },
+    {
+      status,
+      headers: {
+        ...(status === 401 ? { "www-authenticate": "Bearer" } : {}),
+        ...(retryAfter === undefined ? {} : { "retry-after": String(Math.ceil(retryAfter)) }),
+        ...headers
+      }
+    }
+  ).pipe(Effect.orDie)
+}

@@ -108,6 +108,8 @@ describe("REST callers cannot point Armature at refused addresses", () => {
         { field: "baseUrl", message: expect.stringContaining("address guard") }
       ])
     }
-    expect(await api.request("GET", "/mcp-servers", { token: owner.token })).toMatchObject({ body: before.body })
+    expect(await api.request("GET", "/mcp-servers", { token: owner.token })).toMatchObject({
+      body: before.body
+    })
   })
 })

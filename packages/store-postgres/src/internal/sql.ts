@@ -23,11 +23,50 @@ const isDatabaseFailure = (e: { readonly _tag?: unknown }): boolean =>
 
 type Failure = { readonly _tag: "SqlError" | "ParseError" | "ResultLengthMismatch" }
 
-const storeError = (operation: string, cause: unknown) => {
+/** Socket-level failures of reaching the server (Node's error codes). */
+const networkCodes = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN"
+])
+
+/**
+ * Whether a failure means the database could not be reached or the connection was lost, as
+ * opposed to a statement it refused: SQLSTATE class 08 (connection exception), the server
+ * shutting down or starting (57P01–57P03), socket errors, and pg's own connection messages.
+ */
+export const isConnectionFailure = (error: unknown): boolean => {
+  for (let e: unknown = error, depth = 0; typeof e === "object" && e !== null && depth < 5; depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown }
+    if (
+      typeof code === "string" &&
+      (networkCodes.has(code) || code.startsWith("08") || /^57P0[123]$/.test(code))
+    )
+      return true
+    if (
+      typeof message === "string" &&
+      /^(Failed to acquire connection|Connection error)|Connection terminated|timeout exceeded when trying to connect|not queryable/.test(
+        message
+      )
+    )
+      return true
+    e = (e as { cause?: unknown }).cause
+  }
+  return false
+}
+
+/** A `StoreError` for a failed operation, marked `unavailable` when the database was out of reach. */
+export const storeError = (operation: string, cause: unknown) => {
   const detail = (databaseError(cause) as { message?: unknown } | undefined)?.message
   return new StoreError({
     message: `${operation} failed${typeof detail === "string" ? `: ${detail}` : ""}`,
-    cause
+    cause,
+    unavailable: isConnectionFailure(cause)
   })
 }
 

@@ -1,7 +1,8 @@
-import { StoreError, Transactor } from "@armature/core"
+import { Transactor } from "@armature/core"
 import { SqlClient } from "@effect/sql"
 import { SqlError } from "@effect/sql/SqlError"
 import { Effect, Layer } from "effect"
+import { storeError } from "../internal/sql.js"
 
 /**
  * `Transactor` as one SQL transaction: every store call inside it runs on the transaction's
@@ -14,7 +15,7 @@ export const make = Effect.gen(function* () {
       sql.withTransaction(effect).pipe(
         Effect.catchIf(
           (e): e is SqlError => e instanceof SqlError,
-          (cause) => Effect.fail(new StoreError({ message: "transaction failed", cause }))
+          (cause) => Effect.fail(storeError("transaction", cause))
         )
       )
   })

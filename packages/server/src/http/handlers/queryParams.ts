@@ -27,7 +27,8 @@ export const instant = (
 ): Effect.Effect<Date | undefined, ValidationFailed> => {
   if (value === undefined || value === "") return Effect.succeed(undefined)
   const date = /^\d{4}-\d{2}-\d{2}/.test(value) ? new Date(value) : new Date(Number.NaN)
-  return Number.isNaN(date.getTime())
+  // Years before 1 are written in a form PostgreSQL refuses (year 0 does not exist there).
+  return Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1
     ? Effect.fail(
         validationFailed([{ field, message: "Expected an ISO 8601 date-time, such as 2025-01-31T12:00:00Z" }])
       )

@@ -1,6 +1,7 @@
 /**
  * The REST API on a real HTTP server (127.0.0.1, a free port) over a real store — PGlite with
- * the production SQL, or core's in-memory store where only the HTTP layer is under test — and
+ * the production SQL, PostgreSQL at a given URL, or core's in-memory store where only the HTTP
+ * layer is under test — with the API's limits as given (defaults otherwise), and
  * the real runner connector (loopback allowed, so it can probe the demo MCP server). Scripted
  * models fill the model catalog; no worker runs, so dispatched runs stay `pending`.
  */
@@ -11,7 +12,8 @@ import { McpConnector, Models, SessionPool } from "@armature/runner"
 import { PgStore } from "@armature/store-postgres"
 import { HttpApiBuilder, HttpServer, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { type Effect, Layer, ManagedRuntime } from "effect"
+import { type Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { testKeys } from "../../../../store-postgres/test/support/databases.js"
 import * as ApiLive from "../../../src/http/ApiLive.js"
 
 const models = [
@@ -19,12 +21,22 @@ const models = [
   Models.register("scripted:judge", ScriptedModel.make({ id: "scripted:judge", steps: [] }))
 ]
 
-const services = (store: "pglite" | "memory") =>
+/** Where the server keeps its data. */
+export type Store = "pglite" | "memory" | { readonly postgresUrl: string }
+
+const storeLayer = (store: Store) =>
+  store === "memory"
+    ? MemoryStore.layer
+    : store === "pglite"
+      ? PgStore.layerPglite()
+      : PgStore.layer({ url: Redacted.make(store.postgresUrl), maxConnections: 4, secretKeys: testKeys() })
+
+const services = (store: Store) =>
   Layer.mergeAll(IdsLayer.layer, Models.layer({ models })).pipe(
     Layer.provideMerge(
       SessionPool.layer().pipe(Layer.provideMerge(McpConnector.layer({ allowLoopback: true })))
     ),
-    Layer.provideMerge(store === "pglite" ? PgStore.layerPglite() : MemoryStore.layer)
+    Layer.provideMerge(storeLayer(store))
   )
 
 /** A route beside the API on the same router, as the server's `/healthz` is. */
@@ -32,8 +44,11 @@ const besideTheApi = HttpApiBuilder.Router.use((router) =>
   router.get("/ping", HttpServerResponse.json({ pong: true }))
 )
 
-const makeLayer = (store: "pglite" | "memory") =>
-  ApiLive.serve().pipe(
+/** Limits of the API under test; defaults where not given. */
+export type Options = Parameters<typeof ApiLive.serve>[0]
+
+const makeLayer = (store: Store, options: Options = {}) =>
+  ApiLive.serve(options).pipe(
     Layer.provide(besideTheApi),
     Layer.provideMerge(NodeHttpServer.layer(createServer, { host: "127.0.0.1", port: 0 })),
     Layer.provideMerge(services(store))
@@ -72,8 +87,8 @@ export interface ApiServer {
   readonly close: () => Promise<void>
 }
 
-export const startApiServer = async (store: "pglite" | "memory"): Promise<ApiServer> => {
-  const runtime = ManagedRuntime.make(makeLayer(store))
+export const startApiServer = async (store: Store, options: Options = {}): Promise<ApiServer> => {
+  const runtime = ManagedRuntime.make(makeLayer(store, options))
   const server = await runtime.runPromise(HttpServer.HttpServer)
   if (server.address._tag !== "TcpAddress") throw new Error("expected a TCP address")
   const origin = `http://127.0.0.1:${server.address.port}`
