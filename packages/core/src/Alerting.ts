@@ -10,7 +10,7 @@
  * A monitor or workflow `error` also drives the rules of its server (transport down); any other
  * outcome proves the transport works and recovers them.
  */
-import { Clock, Context, Effect, Option, Redacted } from "effect"
+import { Clock, Context, Effect, Either, Option, Redacted } from "effect"
 import type { AlertMessage, AlertRule, AlertTarget, Destination, OutboxMessage } from "./domain/Alert.js"
 import type { Caller } from "./domain/Audit.js"
 import {
@@ -21,6 +21,7 @@ import {
   validationFailed
 } from "./Errors.js"
 import * as Rules from "./internal/alertRules.js"
+import { AlertSink } from "./ports/AlertSink.js"
 import { AlertStore } from "./ports/AlertStore.js"
 import { Ids } from "./ports/Ids.js"
 import { MonitorStore } from "./ports/MonitorStore.js"
@@ -75,34 +76,43 @@ const targetExists = (orgId: string, target: AlertTarget) =>
       : [{ field: "target.id", message: `No ${target.type} with this id in the organization` }]
   })
 
-/** Validates a decoded rule input and turns it into the stored destination (webhook secret → ref). */
+/**
+ * Validates a decoded rule input and turns it into the stored destination (a webhook's signing
+ * secret goes to the SecretStore, the rule keeps its reference). The sink of the destination's
+ * type checks the rest (Slack channel, webhook address, a plugin's own fields).
+ */
 const prepare = (orgId: string, input: Rules.RuleInput) =>
   Effect.gen(function* () {
     const errors = [...(yield* targetExists(orgId, input.target))]
-    const d = input.destination
-    if (d.type === "webhook") {
-      let ok = false
-      try {
-        ok = ["http:", "https:"].includes(new URL(d.url).protocol)
-      } catch {}
-      if (!ok) errors.push({ field: "destination.url", message: "must be an http(s) URL" })
-      if (d.secret !== undefined && d.secret.length < 16) {
-        errors.push({ field: "destination.secret", message: "must be at least 16 characters" })
-      }
+    const decoded = yield* Effect.either(
+      decode(Rules.destinationInputOf(input.destination.type), "destination")(input.destination)
+    )
+    if (Either.isLeft(decoded))
+      return yield* Effect.fail(validationFailed([...errors, ...decoded.left.fieldErrors]))
+    const entered = decoded.right
+    const webhook = entered.type === "webhook" ? (entered as Rules.WebhookInput) : null
+    if (webhook?.secret !== undefined && webhook.secret.length < 16) {
+      errors.push({ field: "destination.secret", message: "must be at least 16 characters" })
     }
+    const unsigned: Destination =
+      webhook === null
+        ? (entered as Destination)
+        : { type: "webhook", url: webhook.url, secretRef: webhook.secretRef }
+    const problems = yield* Effect.flatMap(AlertSink, (sink) => sink.validate(orgId, unsigned))
+    errors.push(...problems.map((p) => ({ field: `destination.${p.field}`, message: p.message })))
     yield* failIfAny(errors)
-    let destination: Destination
-    if (d.type === "webhook") {
-      const secretRef =
-        d.secret === undefined
-          ? d.secretRef
-          : yield* Effect.flatMap(SecretStore, (s) => s.put(orgId, Redacted.make(d.secret!)))
-      destination = { type: "webhook", url: d.url, secretRef }
-    } else destination = d
+    const destination: Destination =
+      webhook?.secret === undefined
+        ? unsigned
+        : {
+            type: "webhook",
+            url: webhook.url,
+            secretRef: yield* Effect.flatMap(SecretStore, (s) => s.put(orgId, Redacted.make(webhook.secret!)))
+          }
     return { destination, on: input.on ?? Rules.defaultOn(input.target.type) }
   })
 
-type RuleEnv = AlertStore | Ids | SecretStore | WorkflowStore | MonitorStore | ServerStore
+type RuleEnv = AlertStore | AlertSink | Ids | SecretStore | WorkflowStore | MonitorStore | ServerStore
 
 /** Creates a rule (defaults: `on` by target type, `notifyRecovery`, `enabled`). */
 export const createRule = (

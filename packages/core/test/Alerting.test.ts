@@ -113,7 +113,7 @@ describe("Alerting rules", () => {
           })
         )
         const error = failureOf(exit) as ValidationFailed
-        expect(error.fieldErrors.map((f) => f.field)).toEqual(["destination.address"])
+        expect(error.fieldErrors.map((f) => f.field)).toEqual(["target.id", "destination.address"])
         const missing = yield* Effect.exit(
           Alerting.createRule(editor, {
             name: "x",

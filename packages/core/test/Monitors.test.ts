@@ -6,13 +6,21 @@ import type { ValidationFailed } from "../src/Errors.js"
 import * as Monitors from "../src/Monitors.js"
 import { AlertStore } from "../src/ports/AlertStore.js"
 import * as Servers from "../src/Servers.js"
-import { callerOf, connectorLayer, fakeServer, orgId, testLayer } from "./useCaseSupport.js"
+import {
+  callerOf,
+  connectorLayer,
+  fakeServer,
+  orgId,
+  sinkLayer,
+  sinkState,
+  testLayer
+} from "./useCaseSupport.js"
 
 const editor = callerOf("editor")
 
 const run = <A, E>(effect: Effect.Effect<A, E, any>) =>
   effect.pipe(
-    Effect.provide(testLayer(Layer.merge(connectorLayer(fakeServer()), Layer.empty)))
+    Effect.provide(testLayer(Layer.merge(connectorLayer(fakeServer()), sinkLayer(sinkState()))))
   ) as Effect.Effect<A, E>
 
 const failureOf = <A>(exit: Exit.Exit<A, unknown>): any => {

@@ -16,6 +16,8 @@ import {
   getOrder,
   orgId,
   refused,
+  sinkLayer,
+  sinkState,
   testLayer,
   weather
 } from "./useCaseSupport.js"
@@ -32,7 +34,7 @@ const run = <A, E>(
 ) =>
   effect.pipe(
     Effect.provide(
-      testLayer(policy === undefined ? connectorLayer(server) : Layer.merge(connectorLayer(server), policy))
+      testLayer(Layer.mergeAll(connectorLayer(server), sinkLayer(sinkState()), policy ?? Layer.empty))
     )
   ) as Effect.Effect<A, E>
 

@@ -102,12 +102,13 @@ export const sinkState = (): SinkState => ({ delivered: [], fail: null })
 
 export const sinkLayer = (state: SinkState) =>
   Layer.succeed(AlertSink, {
-    deliver: (org, message, destination) =>
+    deliver: ({ orgId, message, destination }) =>
       Effect.suspend(() => {
         if (state.fail !== null) return Effect.fail(state.fail)
-        state.delivered.push({ orgId: org, message, destination })
+        state.delivered.push({ orgId, message, destination })
         return Effect.void
-      })
+      }),
+    validate: () => Effect.succeed([])
   })
 
 export const deliveryFailed = (retryable: boolean) =>

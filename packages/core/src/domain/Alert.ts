@@ -7,21 +7,64 @@ export const AlertTarget = Schema.Struct({
 })
 export type AlertTarget = typeof AlertTarget.Type
 
+/** The destination types Armature's own sinks handle; any other type belongs to a plugin sink. */
+export const builtInDestinationTypes = ["email", "slack", "webhook"] as const
+
+export const EmailDestination = Schema.Struct({
+  type: Schema.Literal("email"),
+  address: Schema.String.pipe(Schema.pattern(/^[^\s@]+@[^\s@]+$/))
+})
+
+/** A channel id (`C…`) or user id (`U…`) of the organization's Slack installation. */
+export const SlackDestination = Schema.Struct({
+  type: Schema.Literal("slack"),
+  channel: Schema.String.pipe(Schema.minLength(1))
+})
+
+/** Signed per Standard Webhooks under the secret referenced by `secretRef` (none: unsigned). */
+export const WebhookDestination = Schema.Struct({
+  type: Schema.Literal("webhook"),
+  url: Schema.String.pipe(Schema.pattern(/^https?:\/\//)),
+  secretRef: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null })
+})
+
+/**
+ * A destination of a plugin sink (PagerDuty, Teams…): its own `type` and whatever fields its
+ * sink reads. Core stores it as given; the registered sink validates it (`AlertSink.validate`).
+ */
+export const PluginDestination = Schema.Struct(
+  {
+    type: Schema.String.pipe(
+      Schema.pattern(/^[a-z][a-z0-9_-]{0,39}$/),
+      Schema.filter((t) => !(builtInDestinationTypes as ReadonlyArray<string>).includes(t))
+    )
+  },
+  Schema.Record({ key: Schema.String, value: Schema.Unknown })
+)
+
 export const Destination = Schema.Union(
-  Schema.Struct({
-    type: Schema.Literal("email"),
-    address: Schema.String.pipe(Schema.pattern(/^[^\s@]+@[^\s@]+$/))
-  }),
-  /** A channel id (`C…`) or user id (`U…`) of the organization's Slack installation. */
-  Schema.Struct({ type: Schema.Literal("slack"), channel: Schema.String.pipe(Schema.minLength(1)) }),
-  /** Signed with HMAC-SHA256 under the secret referenced by `secretRef`. */
-  Schema.Struct({
-    type: Schema.Literal("webhook"),
-    url: Schema.String.pipe(Schema.pattern(/^https?:\/\//)),
-    secretRef: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null })
-  })
+  EmailDestination,
+  SlackDestination,
+  WebhookDestination,
+  PluginDestination
 )
 export type Destination = typeof Destination.Type
+
+/** A destination of one of Armature's own sinks. */
+export type BuiltInDestination =
+  | typeof EmailDestination.Type
+  | typeof SlackDestination.Type
+  | typeof WebhookDestination.Type
+
+/**
+ * The destination as the built-in type `type`, or null. (A plugin's `type` is any string, so a
+ * plain `d.type === "email"` does not narrow the union.)
+ */
+export const destinationAs = <T extends BuiltInDestination["type"]>(
+  destination: Destination,
+  type: T
+): Extract<BuiltInDestination, { type: T }> | null =>
+  destination.type === type ? (destination as Extract<BuiltInDestination, { type: T }>) : null
 
 /** Outcomes and events a rule can fire on. */
 export const AlertOn = Schema.Literal("fail", "partial", "error", "degraded", "drift_breaking")

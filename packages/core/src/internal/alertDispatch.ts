@@ -48,7 +48,7 @@ const destinationKey = (m: OutboxMessage) =>
   JSON.stringify(Object.entries(m.destination).sort(([a], [b]) => (a < b ? -1 : 1)))
 
 /** One batch to deliver: a single message, or several merged into a server incident. */
-interface Delivery {
+interface Batch {
   readonly rows: ReadonlyArray<OutboxMessage>
   readonly message: AlertMessage
 }
@@ -73,8 +73,8 @@ export const incidentOf = (rows: ReadonlyArray<OutboxMessage>): AlertMessage => 
 }
 
 /** Splits claimed rows into deliveries, merging groupable rows per (organization, server, destination). */
-export const plan = (rows: ReadonlyArray<OutboxMessage>): ReadonlyArray<Delivery> => {
-  const out: Delivery[] = []
+export const plan = (rows: ReadonlyArray<OutboxMessage>): ReadonlyArray<Batch> => {
+  const out: Batch[] = []
   const groups = new Map<string, OutboxMessage[]>()
   for (const row of rows) {
     if (!groupable(row)) {
@@ -110,23 +110,25 @@ export const dispatchOutbox = (
     let delivered = 0
     let retried = 0
     let dead = 0
-    for (const delivery of plan(claimed)) {
-      const first = delivery.rows[0]!
-      const result = yield* sink.deliver(first.orgId, delivery.message, first.destination).pipe(
-        Effect.map(() => null),
-        Effect.catchTag("DeliveryFailed", (e) =>
-          Effect.succeed({ message: e.message, retryable: e.retryable })
-        ),
-        // A sink that dies must not stop the other deliveries; its failure is worth a retry.
-        Effect.catchAllDefect((defect) =>
-          Effect.succeed({
-            message: `Unexpected sink failure: ${Cause.pretty(Cause.die(defect)).split("\n")[0]}`,
-            retryable: true
-          })
+    for (const batch of plan(claimed)) {
+      const first = batch.rows[0]!
+      const result = yield* sink
+        .deliver({ id: first.id, orgId: first.orgId, message: batch.message, destination: first.destination })
+        .pipe(
+          Effect.map(() => null),
+          Effect.catchTag("DeliveryFailed", (e) =>
+            Effect.succeed({ message: e.message, retryable: e.retryable })
+          ),
+          // A sink that dies must not stop the other deliveries; its failure is worth a retry.
+          Effect.catchAllDefect((defect) =>
+            Effect.succeed({
+              message: `Unexpected sink failure: ${Cause.pretty(Cause.die(defect)).split("\n")[0]}`,
+              retryable: true
+            })
+          )
         )
-      )
       const at = options.now ?? new Date(yield* Clock.currentTimeMillis)
-      for (const row of delivery.rows) {
+      for (const row of batch.rows) {
         if (result === null) {
           yield* store.markDelivered(row.id, at)
           delivered++

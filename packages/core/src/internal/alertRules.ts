@@ -3,26 +3,57 @@
  * transition table can be read (and tested) apart from storage.
  */
 import { Schema } from "effect"
-import { type AlertMessage, AlertOn, type AlertRule, type AlertTarget } from "../domain/Alert.js"
+import {
+  type AlertMessage,
+  AlertOn,
+  type AlertRule,
+  type AlertTarget,
+  type Destination,
+  PluginDestination
+} from "../domain/Alert.js"
 
 const NonEmpty = Schema.String.pipe(Schema.minLength(1, { message: () => "is required" }))
 
 /** A destination as entered: a webhook may carry its signing secret, which goes to the SecretStore. */
-export const DestinationInput = Schema.Union(
-  Schema.Struct({
+const WebhookInput = Schema.Struct({
+  type: Schema.Literal("webhook"),
+  url: Schema.String,
+  secret: Schema.optional(Schema.String),
+  secretRef: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null })
+})
+export type WebhookInput = typeof WebhookInput.Type
+
+const builtInInputs = {
+  email: Schema.Struct({
     type: Schema.Literal("email"),
     address: Schema.String.pipe(
       Schema.pattern(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: () => "must be an email address" })
     )
   }),
-  Schema.Struct({ type: Schema.Literal("slack"), channel: NonEmpty }),
-  Schema.Struct({
-    type: Schema.Literal("webhook"),
-    url: Schema.String,
-    secret: Schema.optional(Schema.String),
-    secretRef: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null })
-  })
+  slack: Schema.Struct({ type: Schema.Literal("slack"), channel: NonEmpty }),
+  webhook: WebhookInput
+}
+
+/**
+ * A destination as entered, checked in two steps so errors name the fields of its own type:
+ * first its `type`, then the fields of that type (`destinationInputOf`). A webhook may carry its
+ * signing secret, which goes to the SecretStore.
+ */
+export const DestinationInput = Schema.Struct(
+  {
+    type: Schema.String.pipe(
+      Schema.pattern(/^[a-z][a-z0-9_-]{0,39}$/, {
+        message: () => "must be a destination type such as email, slack or webhook"
+      })
+    )
+  },
+  Schema.Record({ key: Schema.String, value: Schema.Unknown })
 )
+/** The schema of a destination of `type`: a built-in one, or a plugin's (checked by its sink). */
+export const destinationInputOf = (type: string) =>
+  (Object.hasOwn(builtInInputs, type)
+    ? builtInInputs[type as keyof typeof builtInInputs]
+    : PluginDestination) as unknown as Schema.Schema<WebhookInput | Destination>
 export type DestinationInput = typeof DestinationInput.Type
 
 /** What `Alerting.createRule` accepts; `on` defaults by target type. */

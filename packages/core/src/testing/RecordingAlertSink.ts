@@ -1,10 +1,11 @@
 /** An `AlertSink` that records what it is asked to deliver: for use-case tests and the sink contract. */
 import { Context, Effect, Layer } from "effect"
-import type { AlertMessage, Destination } from "../domain/Alert.js"
+import { type AlertMessage, type Destination, destinationAs } from "../domain/Alert.js"
 import { AlertSink, DeliveryFailed } from "../ports/AlertSink.js"
 
 /** One recorded delivery. */
 export interface Delivery {
+  readonly id: string
   readonly orgId: string
   readonly message: AlertMessage
   readonly destination: Destination
@@ -25,8 +26,8 @@ export interface Options {
 }
 
 const defaultFailure = (destination: Destination): DeliveryFailed | null =>
-  (destination.type === "slack" && destination.channel === "C_FAIL") ||
-  (destination.type === "email" && destination.address.startsWith("fail@"))
+  destinationAs(destination, "slack")?.channel === "C_FAIL" ||
+  destinationAs(destination, "email")?.address.startsWith("fail@")
     ? new DeliveryFailed({ message: "rejected by the recording sink", retryable: false })
     : null
 
@@ -37,13 +38,15 @@ export const layer = (options: Options = {}): Layer.Layer<AlertSink | Recorder> 
       const deliveries: Array<Delivery> = []
       const failure = options.failure ?? defaultFailure
       return Context.make(AlertSink, {
-        deliver: (orgId, message, destination) =>
+        deliver: (delivery) =>
           Effect.suspend(() => {
-            const failed = failure(destination)
+            const failed = failure(delivery.destination)
             if (failed !== null) return Effect.fail(failed)
-            deliveries.push({ orgId, message, destination })
+            deliveries.push(delivery)
             return Effect.void
-          })
+          }),
+        // Every destination type is accepted, so use-case tests can use plugin types too.
+        validate: () => Effect.succeed([])
       }).pipe(
         Context.add(Recorder, {
           deliveries: Effect.sync(() => [...deliveries]),

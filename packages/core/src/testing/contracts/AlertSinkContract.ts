@@ -45,7 +45,7 @@ export const alertSinkContract = <R>(
       Effect.gen(function* () {
         const sink = yield* AlertSink
         const m = message()
-        yield* sink.deliver(uid(), m, options.destination)
+        yield* sink.deliver({ id: uid(), orgId: uid(), message: m, destination: options.destination })
         const received = (yield* options.received).map(asText)
         expect(received.some((text) => text.includes(m.subject) && text.includes(m.link!))).toBe(true)
       })
@@ -55,7 +55,7 @@ export const alertSinkContract = <R>(
       Effect.gen(function* () {
         const sink = yield* AlertSink
         const m = { ...message(), link: null }
-        yield* sink.deliver(uid(), m, options.destination)
+        yield* sink.deliver({ id: uid(), orgId: uid(), message: m, destination: options.destination })
         const received = (yield* options.received).map(asText)
         expect(received.some((text) => text.includes(m.subject))).toBe(true)
       })
@@ -64,7 +64,14 @@ export const alertSinkContract = <R>(
     it.effect("a failing destination is reported as DeliveryFailed", () =>
       Effect.gen(function* () {
         const sink = yield* AlertSink
-        const error = yield* Effect.flip(sink.deliver(uid(), message(), options.failingDestination))
+        const error = yield* Effect.flip(
+          sink.deliver({
+            id: uid(),
+            orgId: uid(),
+            message: message(),
+            destination: options.failingDestination
+          })
+        )
         expect(error._tag).toBe("DeliveryFailed")
         expect(typeof error.retryable).toBe("boolean")
       })
