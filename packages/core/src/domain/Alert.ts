@@ -96,6 +96,20 @@ export const AlertMessage = Schema.Struct({
   summary: Schema.String,
   link: Schema.NullOr(Schema.String),
   at: Timestamp,
+  /** What the alert is about, for sinks that show it (Slack fields, webhook payload). */
+  target: Schema.optional(
+    Schema.Struct({
+      type: Schema.Literal("workflow", "monitor", "mcp_server"),
+      id: Id,
+      name: Schema.String
+    })
+  ),
+  /** The MCP server of the target (the target itself for a server rule). */
+  server: Schema.optional(Schema.Struct({ id: Id, name: Schema.String })),
+  /** The tool a monitor checks. */
+  toolName: Schema.optional(Schema.String),
+  /** When the rule started firing: for reminders and recoveries, how long it has been failing. */
+  firingSince: Schema.optional(Timestamp),
   /**
    * The MCP server whose transport failure caused this alert, so a dispatcher can group the
    * alerts of one server's monitors and workflows into one server incident per destination.
