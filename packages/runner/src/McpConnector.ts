@@ -16,6 +16,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv"
 import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/types.js"
 import { Config, type ConfigError, Duration, Effect, Layer, type Scope } from "effect"
+import * as AddressGuard from "./AddressGuard.js"
 import { unreachable } from "./internal/classify.js"
 import { resolveCredentials, resolveEnv } from "./internal/credentials.js"
 import { TokenCache } from "./internal/oauth.js"
@@ -178,12 +179,9 @@ export const make = (options: Options = {}) =>
         ({ client }) => close(client)
       ).pipe(Effect.map(({ session }) => session))
 
+    const guard = AddressGuard.make(policy)
     const checkAddress = (url: string): Effect.Effect<void, ServerUnreachable> =>
-      Effect.try({
-        try: () => new URL(url),
-        catch: () => new ServerUnreachable({ message: "Invalid URL", reason: "transport" })
-      }).pipe(
-        Effect.flatMap((parsed) => Ssrf.check(parsed, policy)),
+      guard.check(url).pipe(
         // Only a policy refusal stops a save; a name that does not resolve is the probe's to report.
         Effect.catchIf(
           (e) => e.reason !== "ssrf_blocked",

@@ -3,6 +3,7 @@
  * connector, probes and drift, the tester agent and judge, run execution, monitor checks, replay,
  * the default model adapter and the worker.
  */
+export * as AddressGuard from "./AddressGuard.js"
 export * as Agent from "./Agent.js"
 export * as Judge from "./Judge.js"
 export * as McpConnector from "./McpConnector.js"

@@ -1,6 +1,6 @@
 import { createServer } from "node:http"
 import { type ConfigFile, IdsLayer, LanguageModels, Servers } from "@armature/core"
-import { McpConnector, Models, SessionPool, Worker } from "@armature/runner"
+import { AddressGuard, McpConnector, Models, SessionPool, Worker } from "@armature/runner"
 import { Retention } from "@armature/store-postgres"
 import { HttpApiBuilder, HttpServer } from "@effect/platform"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
@@ -34,6 +34,24 @@ const serverPolicy = Layer.effect(
   }))
 )
 
+/** The outbound address policy and the MCP connector, from the server's settings. */
+const connector = Layer.unwrapEffect(
+  Effect.map(ServerConfigTag, (config) => {
+    const guard = {
+      allowLoopback: config.allowLoopback ?? false,
+      allowPrivateNetworks: config.allowPrivateNetworks ?? false
+    }
+    return Layer.merge(
+      McpConnector.layer({
+        ...guard,
+        allowStdio: config.allowStdio ?? true,
+        ...(config.mcpConnectTimeoutMs === undefined ? {} : { connectTimeoutMs: config.mcpConnectTimeoutMs })
+      }),
+      AddressGuard.layer(guard)
+    )
+  })
+)
+
 /**
  * The services every part of the server shares: a store (stores and SQL client,
  * with checks and runs counted for `/metrics`), ids, the MCP connector with its session pool,
@@ -41,7 +59,7 @@ const serverPolicy = Layer.effect(
  */
 export const servicesWith = <E, R>(store: Layer.Layer<Store.StoreServices, E, R>, options: Options = {}) =>
   Layer.mergeAll(IdsLayer.layer, Models.layerConfig(options.models), serverPolicy).pipe(
-    Layer.provideMerge(SessionPool.layer().pipe(Layer.provideMerge(McpConnector.layerConfig))),
+    Layer.provideMerge(SessionPool.layer().pipe(Layer.provideMerge(connector))),
     Layer.provideMerge(instrumentStores),
     Layer.provideMerge(Layer.merge(store, Metrics.layer))
   )

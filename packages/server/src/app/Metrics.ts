@@ -14,6 +14,7 @@ export class Metrics extends Context.Tag("@armature/server/Metrics")<
     readonly checkLateness: Prom.Histogram
     readonly runs: Prom.Counter<"status">
     readonly fires: Prom.Counter<"result">
+    readonly alerts: Prom.Counter<"result">
   }
 >() {
   static readonly layer = Layer.sync(Metrics, () => {
@@ -42,6 +43,12 @@ export class Metrics extends Context.Tag("@armature/server/Metrics")<
       fires: new Prom.Counter({
         name: "armature_scheduler_fires_total",
         help: "Scheduled workflow fires handled by this process's scheduler tick",
+        labelNames: ["result"],
+        registers: [registry]
+      }),
+      alerts: new Prom.Counter({
+        name: "armature_alert_deliveries_total",
+        help: "Alert delivery attempts by this process, by result (delivered, retried, dead)",
         labelNames: ["result"],
         registers: [registry]
       })

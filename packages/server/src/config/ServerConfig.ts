@@ -1,9 +1,9 @@
 import { Config, Context, Duration, Layer, Option, type Redacted } from "effect"
 
 /**
- * What the server itself reads from its environment. The adapters read their own settings
- * through `Config` as well: models (`OPENAI_API_KEY`, `OPENAI_BASE_URL`, `ARMATURE_OPENAI_MODELS`),
- * the MCP connector (`ARMATURE_ALLOW_LOOPBACK`, `ARMATURE_ALLOW_PRIVATE_NETWORKS`), the worker
+ * What the server itself reads from its environment, handed to the adapters as their layers'
+ * options. Some adapters still read their own settings through `Config`: models
+ * (`OPENAI_API_KEY`, `OPENAI_BASE_URL`, `ARMATURE_OPENAI_MODELS`), the worker
  * (`ARMATURE_WORKER_CONCURRENCY`) and retention (`ARMATURE_RETENTION_*`).
  */
 export interface ServerConfig {
@@ -19,6 +19,15 @@ export interface ServerConfig {
   readonly publicUrl: string
   /** Plain `http://` server URLs beyond loopback. */
   readonly allowInsecureHttp: boolean
+  /** Outbound address guard exceptions (MCP servers, alert webhooks): loopback, private ranges. */
+  readonly allowLoopback?: boolean
+  readonly allowPrivateNetworks?: boolean
+  /** Start stdio servers at all (default true; only those the operator approved). */
+  readonly allowStdio?: boolean
+  /** Default bound of an MCP `initialize` (default 15 000 ms). */
+  readonly mcpConnectTimeoutMs?: number
+  /** Alert delivery: where sinks send, how often the outbox is polled, how failures retry. */
+  readonly alerts?: AlertSettings
   /**
    * Commands that owners may register as stdio servers over the API (the operator's opt-in;
    * empty: only the operator — config files, the CLI — sets stdio commands).
@@ -38,6 +47,24 @@ export interface ServerConfig {
   readonly authFailureWindow?: Duration.Duration
   /** Whether `/metrics` asks for an API key of an admin or owner (default false: open). */
   readonly metricsRequireKey?: boolean
+}
+
+/** Settings of alert delivery (`@armature/alerts` sinks and the outbox dispatcher). */
+export interface AlertSettings {
+  /** One bot token for every organization of the deployment (a single-organization setup). */
+  readonly slackBotToken: Option.Option<Redacted.Redacted<string>>
+  /** The Slack Web API base (tests, proxies); Slack's own by default. */
+  readonly slackApiUrl: Option.Option<string>
+  readonly resendApiKey: Option.Option<Redacted.Redacted<string>>
+  /** Sender of alert email; required with `resendApiKey`. */
+  readonly emailFrom: Option.Option<string>
+  readonly resendBaseUrl: Option.Option<string>
+  /** How often each replica looks for due outbox messages. */
+  readonly pollInterval: Duration.Duration
+  /** First retry delay of a failed delivery; doubles per attempt, capped at one hour. */
+  readonly retryBase: Duration.Duration
+  /** Attempts after which a message is dead. */
+  readonly maxAttempts: number
 }
 
 export class ServerConfigTag extends Context.Tag("@armature/server/ServerConfig")<
@@ -63,6 +90,37 @@ export const config: Config.Config<ServerConfig> = Config.all({
   ),
   publicUrl: Config.string("ARMATURE_PUBLIC_URL").pipe(Config.withDefault("")),
   allowInsecureHttp: Config.boolean("ARMATURE_ALLOW_INSECURE_HTTP").pipe(Config.withDefault(false)),
+  allowLoopback: Config.boolean("ARMATURE_ALLOW_LOOPBACK").pipe(Config.withDefault(false)),
+  allowPrivateNetworks: Config.boolean("ARMATURE_ALLOW_PRIVATE_NETWORKS").pipe(Config.withDefault(false)),
+  allowStdio: Config.boolean("ARMATURE_ALLOW_STDIO").pipe(Config.withDefault(true)),
+  mcpConnectTimeoutMs: Config.integer("ARMATURE_MCP_CONNECT_TIMEOUT_MS").pipe(
+    Config.validate({ message: "Expected milliseconds of at least 100", validation: (n) => n >= 100 }),
+    Config.withDefault(15_000)
+  ),
+  alerts: Config.all({
+    slackBotToken: Config.option(Config.redacted("SLACK_BOT_TOKEN")),
+    slackApiUrl: Config.option(Config.string("ARMATURE_SLACK_API_URL")),
+    resendApiKey: Config.option(Config.redacted("RESEND_API_KEY")),
+    emailFrom: Config.option(Config.string("ARMATURE_EMAIL_FROM")),
+    resendBaseUrl: Config.option(Config.string("RESEND_BASE_URL")),
+    pollInterval: Config.duration("ARMATURE_ALERT_POLL_INTERVAL").pipe(
+      Config.withDefault(Duration.seconds(1))
+    ),
+    retryBase: Config.duration("ARMATURE_ALERT_RETRY_BASE").pipe(Config.withDefault(Duration.seconds(30))),
+    maxAttempts: Config.integer("ARMATURE_ALERT_MAX_ATTEMPTS").pipe(
+      Config.validate({
+        message: "Expected a number of attempts from 1 to 100",
+        validation: (n) => n >= 1 && n <= 100
+      }),
+      Config.withDefault(10)
+    )
+  }).pipe(
+    Config.validate({
+      message:
+        "ARMATURE_EMAIL_FROM is required with RESEND_API_KEY (the sender of alert email, on a domain verified at Resend)",
+      validation: (a) => Option.isNone(a.resendApiKey) || Option.isSome(a.emailFrom)
+    })
+  ),
   // Comma-separated; blanks dropped, so an empty value means none.
   apiStdioCommands: Config.array(Config.string(), "ARMATURE_API_STDIO_COMMANDS").pipe(
     Config.map((commands) => commands.map((c) => c.trim()).filter((c) => c !== "")),
