@@ -3,14 +3,11 @@
  * with `AlertStore.enqueue` inside the caller's transaction (the check or run that caused them),
  * and delivered later by `dispatchOutbox` with retries.
  *
- * Server incidents: an `error` alert of a monitor or workflow, or of a server rule, carries the
- * server (`message.incident`) and is held back for `incidentWindowMs`. When the dispatcher
- * claims several such messages of one server bound for the same destination, it delivers them as
- * one `incident` message. Targets whose errors land more than a window apart alert separately.
- * A monitor or workflow `error` also drives the rules of its server (transport down); any other
- * outcome proves the transport works and recovers them.
+ * The rule engine — what outcomes, server incidents, drift and reminders do to rules and which
+ * messages they send — lives in `internal/alertEngine.ts` (semantics in its module comment and
+ * in `internal/alertIncidents.ts`); this module re-exports its public part.
  */
-import { Clock, Context, Effect, Either, Option, Redacted } from "effect"
+import { Clock, Effect, Either, Option, Redacted } from "effect"
 import type { AlertMessage, AlertRule, AlertTarget, Destination, OutboxMessage } from "./domain/Alert.js"
 import type { Caller } from "./domain/Audit.js"
 import {
@@ -39,18 +36,15 @@ export {
   dispatchOutbox,
   retryDelayMs
 } from "./internal/alertDispatch.js"
+export {
+  AlertingConfig,
+  type EventInput,
+  type OutcomeInput,
+  onEvent,
+  onOutcome
+} from "./internal/alertEngine.js"
+export { type ReminderOptions, sendReminders } from "./internal/alertReminders.js"
 export { DestinationInput, defaultOn, RuleInput, status, subject, transition } from "./internal/alertRules.js"
-
-/**
- * Where alert links point and how long server-incident grouping waits. Optional: the defaults
- * (relative links, a 60 s window) apply when no layer provides it.
- */
-export class AlertingConfig extends Context.Reference<AlertingConfig>()("@armature/core/AlertingConfig", {
-  defaultValue: (): { readonly dashboardUrl: string; readonly incidentWindowMs: number } => ({
-    dashboardUrl: "",
-    incidentWindowMs: 60_000
-  })
-}) {}
 
 /** A rule as lists show it, with its human status line. */
 export type RuleView = AlertRule & { readonly status: string }
@@ -62,19 +56,33 @@ const ruleNotFound = (id: string) =>
 
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
+/** The target's name and its MCP server (itself for a server), or null when the organization has no such target. */
+const lookupTarget = (orgId: string, target: AlertTarget) =>
+  Effect.gen(function* () {
+    const serverOf = (id: string) =>
+      Effect.map(
+        Effect.flatMap(ServerStore, (s) => s.getServer(orgId, id)),
+        Option.match({ onNone: () => undefined, onSome: (s) => ({ id: s.id, name: s.name }) })
+      )
+    if (target.type === "workflow") {
+      const w = Option.getOrNull(yield* Effect.flatMap(WorkflowStore, (s) => s.getWorkflow(orgId, target.id)))
+      return w === null ? null : { name: w.spec.name, server: yield* serverOf(w.spec.mcpServerId) }
+    }
+    if (target.type === "monitor") {
+      const m = Option.getOrNull(yield* Effect.flatMap(MonitorStore, (s) => s.getMonitor(orgId, target.id)))
+      return m === null ? null : { name: m.name, server: yield* serverOf(m.mcpServerId) }
+    }
+    const server = yield* serverOf(target.id)
+    return server === undefined ? null : { name: server.name, server }
+  })
+
 /** Checks that the target exists in the organization (field `target.id`). */
 const targetExists = (orgId: string, target: AlertTarget) =>
-  Effect.gen(function* () {
-    const found =
-      target.type === "workflow"
-        ? Option.isSome(yield* Effect.flatMap(WorkflowStore, (s) => s.getWorkflow(orgId, target.id)))
-        : target.type === "monitor"
-          ? Option.isSome(yield* Effect.flatMap(MonitorStore, (s) => s.getMonitor(orgId, target.id)))
-          : Option.isSome(yield* Effect.flatMap(ServerStore, (s) => s.getServer(orgId, target.id)))
-    return found
+  Effect.map(lookupTarget(orgId, target), (found) =>
+    found !== null
       ? []
       : [{ field: "target.id", message: `No ${target.type} with this id in the organization` }]
-  })
+  )
 
 /**
  * Validates a decoded rule input and turns it into the stored destination (a webhook's signing
@@ -222,135 +230,58 @@ export const deleteRule = (
     if (!deleted) return yield* ruleNotFound(ruleId)
   })
 
-/** The outcome of a target, as the code that produced it reports it. */
-export interface OutcomeInput {
-  readonly orgId: string
-  readonly target: { readonly type: AlertTarget["type"]; readonly id: string; readonly name: string }
-  /** `pass`, `degraded`, `fail`, `partial`, `error`. */
-  readonly outcome: string
-  /** For messages and callers' bookkeeping; transitions are decided by each rule's own state. */
-  readonly previousOutcome: string | null
-  /** Error text, or the failing criteria with the judge's reasoning. */
-  readonly summary: string
-  /** Dashboard path (`/monitors/<id>`) or absolute URL. */
-  readonly link: string | null
-  readonly at: Date
-  /** The server of a monitor or workflow target: its rules see `error`s, and incidents group by it. */
-  readonly server?: { readonly id: string; readonly name: string } | null
-}
+/** What a destination did with a test message. A refusal is a result to show, not an error. */
+export type TestResult =
+  | { readonly delivered: true }
+  | { readonly delivered: false; readonly error: string; readonly retryable: boolean }
 
-const resolveLink = (base: string, link: string | null) =>
-  link?.startsWith("/") ? `${base.replace(/\/+$/, "")}${link}` : link
-
-/** Writes one outbox row; `delayMs` holds it back for incident grouping. */
-const enqueue = (rule: AlertRule, message: AlertMessage, delayMs: number) =>
+/**
+ * Sends a test message of a rule to its destination right away, through the sink, and reports
+ * what the destination said. Nothing is queued and the rule's state is left alone. Each test is
+ * a new message id, so destinations that drop repeated ids still show every test. The message
+ * is a `firing` with outcome `test`, which every sink renders, and says plainly that it is a test.
+ */
+export const testRule = (
+  caller: Caller,
+  ruleId: string
+): Effect.Effect<
+  TestResult,
+  ForbiddenRole | NotFound | StoreError,
+  AlertStore | AlertSink | Ids | WorkflowStore | MonitorStore | ServerStore
+> =>
   Effect.gen(function* () {
-    const at = yield* now
-    const row: OutboxMessage = {
-      id: yield* Effect.flatMap(Ids, (ids) => ids.uuid),
-      orgId: rule.orgId,
-      ruleId: rule.id,
-      destination: rule.destination,
-      message,
-      status: "pending",
-      attempts: 0,
-      nextAttemptAt: new Date(at.getTime() + delayMs),
-      lastError: null,
-      createdAt: at,
-      deliveredAt: null
+    yield* Roles.authorize(caller.actor, "alerts.write")
+    const rule = Option.getOrNull(yield* Effect.flatMap(AlertStore, (s) => s.getRule(caller.orgId, ruleId)))
+    if (rule === null) return yield* ruleNotFound(ruleId)
+    const found = yield* lookupTarget(caller.orgId, rule.target)
+    // A rule may outlive its target; the test still proves the destination works.
+    const objectName = found?.name ?? `${rule.target.type} ${rule.target.id}`
+    const message: AlertMessage = {
+      kind: "firing",
+      ruleName: rule.name,
+      subject: `[Armature] ${rule.name}: test message`,
+      objectName,
+      outcome: "test",
+      summary: `This is a test of alert rule "${rule.name}" (${rule.target.type} "${objectName}"), sent on request. Nothing failed: alerts of this rule will arrive here like this one.`,
+      link: null,
+      at: yield* now,
+      target: { type: rule.target.type, id: rule.target.id, name: objectName },
+      ...(found?.server === undefined ? {} : { server: found.server })
     }
-    yield* Effect.flatMap(AlertStore, (s) => s.enqueue(row))
-    return row
+    const id = yield* Effect.flatMap(Ids, (ids) => ids.uuid)
+    const sink = yield* AlertSink
+    return yield* sink.deliver({ id, orgId: caller.orgId, message, destination: rule.destination }).pipe(
+      Effect.as<TestResult>({ delivered: true }),
+      Effect.catchTag("DeliveryFailed", (e) =>
+        Effect.succeed<TestResult>({ delivered: false, error: e.message, retryable: e.retryable })
+      )
+    )
   })
 
 /**
- * Applies one outcome to every enabled rule of its target (and, for monitors and workflows, of
- * its server) and enqueues the resulting firing, reminder and recovery messages. Call it inside
- * the transaction that stores the outcome. Returns the enqueued rows.
+ * Queued and past messages of the organization as stored, oldest first (the stores' order).
+ * `AlertDeliveries.list` is the view people read: newest first, filtered and paginated.
  */
-export const onOutcome = (
-  input: OutcomeInput
-): Effect.Effect<ReadonlyArray<OutboxMessage>, StoreError, AlertStore | Ids> =>
-  Effect.gen(function* () {
-    const store = yield* AlertStore
-    const config = yield* AlertingConfig
-    const link = resolveLink(config.dashboardUrl, input.link)
-    const server =
-      input.target.type === "mcp_server"
-        ? { id: input.target.id, name: input.target.name }
-        : (input.server ?? null)
-    const work: Array<{ rule: AlertRule; outcome: string; objectName: string }> = []
-    for (const rule of yield* store.listRules(input.orgId, {
-      target: { type: input.target.type, id: input.target.id },
-      forUpdate: true
-    })) {
-      work.push({ rule, outcome: input.outcome, objectName: input.target.name })
-    }
-    if (input.target.type !== "mcp_server" && server !== null) {
-      // The server is reachable whenever a target got any answer from it; only `error` means down.
-      const serverOutcome = input.outcome === "error" ? "error" : "pass"
-      for (const rule of yield* store.listRules(input.orgId, {
-        target: { type: "mcp_server", id: server.id },
-        forUpdate: true
-      })) {
-        work.push({ rule, outcome: serverOutcome, objectName: server.name })
-      }
-    }
-    const out: OutboxMessage[] = []
-    for (const { rule, outcome, objectName } of work) {
-      const t = Rules.transition(rule, outcome, input.at)
-      if (t.kind === "none") continue
-      yield* store.updateRule(t.rule)
-      if (t.kind === "recovery" && !rule.notifyRecovery) continue
-      const incident = t.kind === "firing" && outcome === "error" && server !== null
-      const message = Rules.message(t.kind, rule, {
-        objectName,
-        outcome,
-        summary: t.kind === "recovery" ? `${objectName} is healthy again (${input.outcome}).` : input.summary,
-        link,
-        at: input.at,
-        ...(incident ? { incident: { serverId: server.id, serverName: server.name } } : {})
-      })
-      out.push(yield* enqueue(rule, message, incident ? config.incidentWindowMs : 0))
-    }
-    return out
-  })
-
-/**
- * Fires the enabled rules of a target that watch an event (`drift_breaking`). Events have no
- * healthy state to recover to: each one is a message, and the rule only records `lastFiredAt`.
- */
-export const onEvent = (input: {
-  readonly orgId: string
-  readonly target: { readonly type: AlertTarget["type"]; readonly id: string; readonly name: string }
-  readonly event: "drift_breaking"
-  readonly summary: string
-  readonly link: string | null
-  readonly at: Date
-}): Effect.Effect<ReadonlyArray<OutboxMessage>, StoreError, AlertStore | Ids> =>
-  Effect.gen(function* () {
-    const store = yield* AlertStore
-    const config = yield* AlertingConfig
-    const out: OutboxMessage[] = []
-    for (const rule of yield* store.listRules(input.orgId, {
-      target: { type: input.target.type, id: input.target.id },
-      forUpdate: true
-    })) {
-      if (rule.state !== "enabled" || !rule.on.includes(input.event)) continue
-      yield* store.updateRule({ ...rule, lastFiredAt: input.at })
-      const message = Rules.message("firing", rule, {
-        objectName: input.target.name,
-        outcome: input.event,
-        summary: input.summary,
-        link: resolveLink(config.dashboardUrl, input.link),
-        at: input.at
-      })
-      out.push(yield* enqueue(rule, message, 0))
-    }
-    return out
-  })
-
-/** Queued and past messages of the organization (newest first as the store returns them). */
 export const outbox = (
   caller: Caller,
   filter: { readonly status?: OutboxMessage["status"] } = {}

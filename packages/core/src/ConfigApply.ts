@@ -7,18 +7,23 @@
  */
 import { isDeepStrictEqual } from "node:util"
 import { Config, Effect, Option, Redacted, Schema, Struct } from "effect"
+import * as Alerting from "./Alerting.js"
 import {
+  type AlertRuleEntry,
   type ConfigFile,
   type MonitorEntry,
   nameKey,
   type ServerEntry,
+  targetOf,
   type WorkflowEntry
 } from "./ConfigFile.js"
+import type { AlertRule } from "./domain/Alert.js"
 import type { Caller } from "./domain/Audit.js"
 import type { AuthProfile, McpServer } from "./domain/McpServer.js"
 import { MonitorSpec } from "./domain/Monitor.js"
 import { WorkflowSpec } from "./domain/Workflow.js"
 import { type FieldError, SecretInArguments, ValidationFailed, validationFailed } from "./Errors.js"
+import * as ConfigRules from "./internal/configRules.js"
 import {
   type AuthProfileInput,
   checkAuthProfile,
@@ -26,6 +31,7 @@ import {
   secretOf
 } from "./internal/serverInput.js"
 import * as Monitors from "./Monitors.js"
+import { AlertStore } from "./ports/AlertStore.js"
 import { MonitorStore } from "./ports/MonitorStore.js"
 import { SecretStore } from "./ports/SecretStore.js"
 import { ServerStore } from "./ports/ServerStore.js"
@@ -36,7 +42,7 @@ import * as Servers from "./Servers.js"
 import { failIfAny } from "./Validation.js"
 import * as Workflows from "./Workflows.js"
 
-export type Kind = "server" | "auth_profile" | "workflow" | "monitor"
+export type Kind = "server" | "auth_profile" | "workflow" | "monitor" | "alert_rule"
 export type Action = "create" | "update" | "unchanged"
 
 /** One line of a plan: what happens to one named entry of the file. */
@@ -66,14 +72,22 @@ const loadCurrent = (orgId: string) =>
     }
     const workflows = yield* Effect.flatMap(WorkflowStore, (s) => s.listWorkflows(orgId))
     const monitors = yield* Effect.flatMap(MonitorStore, (s) => s.listMonitors(orgId))
-    return { servers, profiles, workflows, monitors }
+    const rules = yield* Effect.flatMap(AlertStore, (s) => s.listRules(orgId))
+    return { servers, profiles, workflows, monitors, rules }
   })
 
 type State = Effect.Effect.Success<ReturnType<typeof loadCurrent>>
 
-/** Name → id lookups for the references of workflows and monitors. */
+/** Name → id lookups for the references of workflows, monitors and alert rules. */
 const refsOf = (state: State) => ({
   server: (name: string) => state.servers.find((s) => sameName(s.name, name)),
+  /** The id of an alert rule's target, by the type and name the file gives. */
+  target: ({ type, name }: ReturnType<typeof targetOf>) =>
+    (type === "monitor"
+      ? state.monitors.find((m) => sameName(m.name, name))?.id
+      : type === "workflow"
+        ? state.workflows.find((w) => sameName(w.spec.name, name))?.id
+        : state.servers.find((s) => sameName(s.name, name))?.id) ?? pending,
   profile: (serverId: string | undefined, name: string | undefined) =>
     serverId === undefined || name === undefined
       ? undefined
@@ -149,6 +163,10 @@ type ServerWrite = Effect.Effect<
 
 type ProfileEntry = ServerEntry["authProfiles"][number]
 
+/** A secret a file names by its environment variable (`tokenEnv`, `secretEnv`), read through Effect `Config`. */
+const fromEnv = (variable: string) =>
+  Config.option(Config.redacted(variable)).pipe(Effect.orElseSucceed(() => Option.none()))
+
 /**
  * The input `Servers` takes for a profile of the file. Its secret comes from the environment
  * variable `tokenEnv` names (through Effect `Config`), never from the file.
@@ -176,9 +194,7 @@ const profileInput = (entry: ProfileEntry, field: string) =>
         ]
       }
     }
-    const secret = yield* Config.option(Config.redacted(entry.tokenEnv)).pipe(
-      Effect.orElseSucceed(() => Option.none())
-    )
+    const secret = yield* fromEnv(entry.tokenEnv)
     if (Option.isNone(secret)) {
       return {
         input: base,
@@ -391,6 +407,41 @@ export const prepare = (caller: Caller, config: ConfigFile) =>
       return { entry, existing, field: `monitors[${i}]` }
     })
 
+    const ruleWrites: RuleWrite[] = []
+    for (const [i, entry] of (config.alertRules ?? []).entries()) {
+      const field = `alertRules[${i}]`
+      const { secret, errors: secretErrors } = yield* ruleSecret(entry, field)
+      errors.push(...secretErrors)
+      // Rule names are not unique in the store (the API allows repeats); the file cannot guess.
+      const matches = state.rules.filter((r) => sameName(r.name, entry.name))
+      if (matches.length > 1) {
+        errors.push({
+          field: `${field}.name`,
+          message: `${matches.length} alert rules of the organization are named "${entry.name}"; rename or delete all but one`
+        })
+        continue
+      }
+      const existing = matches[0]
+      if (existing === undefined) {
+        steps.push({ kind: "alert_rule", name: entry.name, action: "create", changes: [] })
+        ruleWrites.push({ entry, field, existing, secret, secretChanged: secret !== undefined, changes: [] })
+        continue
+      }
+      const desired = ConfigRules.desiredOf(entry, refs.target(targetOf(entry)), existing)
+      const changes = changedFields(
+        ConfigRules.comparable(desired),
+        ConfigRules.comparable(ConfigRules.storedOf(existing))
+      )
+      // Only a webhook signs; moving to another destination type is a change of `destination`.
+      const ref = storedSecretRef(existing)
+      const secretChanged =
+        desired.destination.type === "webhook" &&
+        secret !== (ref === null ? undefined : yield* readSecret(caller.orgId, ref))
+      steps.push(compared("alert_rule", entry.name, [...changes, ...(secretChanged ? ["secret"] : [])]))
+      if (changes.length > 0 || secretChanged)
+        ruleWrites.push({ entry, field, existing, secret, secretChanged, changes })
+    }
+
     yield* failIfAny(errors)
 
     const named = (kind: Kind, names: ReadonlyArray<string>, inFile: ReadonlyArray<{ name: string }>) =>
@@ -410,6 +461,11 @@ export const prepare = (caller: Caller, config: ConfigFile) =>
         "monitor",
         state.monitors.map((m) => m.name),
         config.monitors
+      ),
+      ...named(
+        "alert_rule",
+        state.rules.map((r) => r.name),
+        config.alertRules ?? []
       )
     ]
 
@@ -449,10 +505,82 @@ export const prepare = (caller: Caller, config: ConfigFile) =>
         if (write.existing === undefined) yield* Effect.mapError(Monitors.create(caller, spec), named)
         else yield* Effect.mapError(Monitors.update(caller, write.existing.id, spec), named)
       }
+      // Last: a rule's target may be a workflow or monitor the writes above just created.
+      const targets = ruleWrites.length === 0 ? undefined : refsOf(yield* loadCurrent(caller.orgId))
+      for (const write of ruleWrites) yield* writeRule(caller, write, targets!)
     }).pipe((writes) => Effect.flatMap(Transactor, (tx) => tx.withTransaction(writes)))
 
     return { plan: { steps, notInFile } satisfies Plan, execute }
   })
+
+interface RuleWrite {
+  readonly entry: AlertRuleEntry
+  readonly field: string
+  readonly existing: AlertRule | undefined
+  /** The webhook signing secret from `secretEnv`, if the file names one. */
+  readonly secret: string | undefined
+  readonly secretChanged: boolean
+  /** For updates: the compared fields that differ. */
+  readonly changes: ReadonlyArray<string>
+}
+
+/** The signing secret an alert rule's `secretEnv` names, or the field error of a variable that is not set. */
+const ruleSecret = (entry: AlertRuleEntry, field: string) =>
+  Effect.gen(function* () {
+    const variable = entry.destination.secretEnv
+    if (variable === undefined) return { secret: undefined, errors: [] as FieldError[] }
+    const secret = yield* fromEnv(variable)
+    return Option.isSome(secret)
+      ? { secret: Redacted.value(secret.value), errors: [] as FieldError[] }
+      : {
+          secret: undefined,
+          errors: [
+            {
+              field: `${field}.destination.secretEnv`,
+              message: `environment variable ${variable} is not set`
+            }
+          ]
+        }
+  })
+
+const storedSecretRef = (rule: AlertRule): string | null =>
+  rule.destination.type === "webhook"
+    ? ((rule.destination as { secretRef?: string | null }).secretRef ?? null)
+    : null
+
+/**
+ * Creates or updates one alert rule through the use cases. An update sends only what changed;
+ * a webhook whose secret did not change keeps its stored one, even when its address moves.
+ */
+const writeRule = (caller: Caller, write: RuleWrite, targets: ReturnType<typeof refsOf>) => {
+  const desired = ConfigRules.desiredOf(write.entry, targets.target(targetOf(write.entry)), write.existing)
+  const ref = write.existing === undefined ? null : storedSecretRef(write.existing)
+  const destination = {
+    ...desired.destination,
+    ...(write.secretChanged
+      ? write.secret === undefined
+        ? {}
+        : { secret: write.secret }
+      : ref !== null && desired.destination.type === "webhook"
+        ? { secretRef: ref }
+        : {})
+  }
+  const full: Record<string, unknown> = { ...desired, destination }
+  const named = <E>(error: E): E => {
+    const renamed =
+      error instanceof ValidationFailed
+        ? (validationFailed(
+            error.fieldErrors.map((f) => ({ ...f, field: ConfigRules.fileField(write.entry, f.field) })),
+            error.warnings
+          ) as E)
+        : error
+    return inFile(write.field)(renamed)
+  }
+  if (write.existing === undefined) return Effect.mapError(Alerting.createRule(caller, full), named)
+  const changed = [...write.changes, ...(write.secretChanged ? ["destination"] : [])]
+  const patch = Object.fromEntries([...new Set(changed)].map((key) => [key, full[key]]))
+  return Effect.mapError(Alerting.updateRule(caller, write.existing.id, patch), named)
+}
 
 /** Applies a file: the plan's creates and updates, in one transaction, servers before what uses them. */
 export const apply = (caller: Caller, config: ConfigFile) =>
@@ -467,7 +595,8 @@ const labels: Record<Kind, string> = {
   server: "server",
   auth_profile: "auth profile",
   workflow: "workflow",
-  monitor: "monitor"
+  monitor: "monitor",
+  alert_rule: "alert rule"
 }
 
 /** A plan as a person reads it, one line per entry, with a closing count. */

@@ -4,13 +4,14 @@ import { AuthKind, Headers, Transport } from "./domain/McpServer.js"
 import { MonitorSpec, MonitorState } from "./domain/Monitor.js"
 import { WorkflowSpec } from "./domain/Workflow.js"
 import type { FieldError, ValidationFailed } from "./Errors.js"
+import { defaultOn, RuleInput } from "./internal/alertRules.js"
 import { withCriterionIds } from "./internal/workflowChecks.js"
 import * as Schedules from "./Schedules.js"
 import * as ToolPolicy from "./ToolPolicy.js"
 import { decode, failIfAny } from "./Validation.js"
 
 /**
- * Monitoring-as-code: servers, workflows and monitors in one file (YAML or TypeScript).
+ * Monitoring-as-code: servers, workflows, monitors and alert rules in one file (YAML or TypeScript).
  * Records reference servers and auth profiles by name, so one file can describe a whole
  * deployment before any id exists.
  */
@@ -70,10 +71,59 @@ export const MonitorEntry = Schema.Struct({
 })
 export type MonitorEntry = typeof MonitorEntry.Type
 
+/** What a rule watches, by name: exactly one of `monitor`, `workflow` or `server` (checked by `parse`). */
+const AlertTargetRef = Schema.Struct({
+  monitor: Schema.optional(name),
+  workflow: Schema.optional(name),
+  server: Schema.optional(name)
+})
+
+/**
+ * Where a rule sends: `{ email: "oncall@example.com" }`, `{ slack: "C0123456" }`, or
+ * `{ webhook: "https://…", secretEnv: "HOOK_SECRET" }` (the signing secret is read from that
+ * environment variable at apply time). A plugin sink's destination is written as the API takes
+ * it, `{ type: "pagerduty", … }`. `parse` checks that exactly one form is used.
+ */
+const DestinationRef = Schema.Struct(
+  {
+    email: Schema.optional(text),
+    slack: Schema.optional(text),
+    webhook: Schema.optional(text),
+    secretEnv: Schema.optional(text),
+    type: Schema.optional(Schema.String)
+  },
+  Schema.Record({ key: Schema.String, value: Schema.Unknown })
+)
+export type DestinationRef = typeof DestinationRef.Type
+
+export const AlertRuleEntry = Schema.Struct({
+  name,
+  target: AlertTargetRef,
+  destination: DestinationRef,
+  // The API's own rules for these fields; `on` defaults by target type, as in the API.
+  on: RuleInput.fields.on,
+  notifyRecovery: RuleInput.fields.notifyRecovery,
+  reminderMinutes: RuleInput.fields.reminderMinutes,
+  // Without a default, like a monitor's: a pause set by an operator stays unless the file says.
+  state: Schema.optional(Schema.Literal("enabled", "paused"))
+})
+export type AlertRuleEntry = typeof AlertRuleEntry.Type
+
+/** The target type and name an entry's `target` names (valid once `parse` accepted the file). */
+export const targetOf = (entry: AlertRuleEntry) =>
+  entry.target.monitor !== undefined
+    ? { type: "monitor" as const, name: entry.target.monitor }
+    : entry.target.workflow !== undefined
+      ? { type: "workflow" as const, name: entry.target.workflow }
+      : { type: "mcp_server" as const, name: entry.target.server ?? "" }
+
 export const ConfigFile = Schema.Struct({
   servers: Schema.optionalWith(Schema.Array(ServerEntry), { default: () => [] }),
   workflows: Schema.optionalWith(Schema.Array(WorkflowEntry), { default: () => [] }),
-  monitors: Schema.optionalWith(Schema.Array(MonitorEntry), { default: () => [] })
+  monitors: Schema.optionalWith(Schema.Array(MonitorEntry), { default: () => [] }),
+  // Optional once decoded too: code that builds a file (`armature test` applies parts of one)
+  // need not name it.
+  alertRules: Schema.optional(Schema.Array(AlertRuleEntry))
 })
 export type ConfigFile = typeof ConfigFile.Type
 
@@ -94,6 +144,7 @@ export interface Input {
   readonly servers?: ReadonlyArray<typeof ServerEntry.Encoded>
   readonly workflows?: ReadonlyArray<WorkflowInput>
   readonly monitors?: ReadonlyArray<typeof MonitorEntry.Encoded>
+  readonly alertRules?: ReadonlyArray<typeof AlertRuleEntry.Encoded>
 }
 
 /** Decodes a parsed config file and checks what the schema alone cannot: names, references, schedules. */
@@ -165,9 +216,70 @@ export const parse = (input: unknown): Effect.Effect<ConfigFile, ValidationFaile
     config.monitors.forEach((m, i) => {
       checkRef("monitors", i, m)
     })
+    const rules = config.alertRules ?? []
+    unique(
+      (i) => `alertRules[${i}].name`,
+      rules.map((r) => r.name)
+    )
+    rules.forEach((r, i) => {
+      errors.push(...checkAlertRule(config, r, `alertRules[${i}]`))
+    })
     yield* failIfAny(errors)
     return config
   })
+
+const builtInShorthands = ["email", "slack", "webhook"] as const
+
+/**
+ * An alert rule's references and destination: its target names one entry of the file, its
+ * destination uses one form, and a secret only ever comes from the environment.
+ */
+const checkAlertRule = (config: ConfigFile, rule: AlertRuleEntry, field: string): FieldError[] => {
+  const errors: FieldError[] = []
+  const named = (["monitor", "workflow", "server"] as const).filter((k) => rule.target[k] !== undefined)
+  if (named.length !== 1) {
+    errors.push({ field: `${field}.target`, message: "names exactly one of monitor, workflow or server" })
+  } else {
+    const kind = named[0]!
+    const wanted = nameKey(rule.target[kind]!)
+    const entries =
+      kind === "monitor" ? config.monitors : kind === "workflow" ? config.workflows : config.servers
+    if (!entries.some((e) => nameKey(e.name) === wanted))
+      errors.push({ field: `${field}.target.${kind}`, message: `unknown ${kind} "${rule.target[kind]}"` })
+  }
+  const d = rule.destination
+  const forms = [
+    ...builtInShorthands.filter((k) => d[k] !== undefined),
+    ...(d.type === undefined ? [] : ["type"])
+  ]
+  if (forms.length !== 1) {
+    errors.push({
+      field: `${field}.destination`,
+      message: "names exactly one of email, slack or webhook (or a plugin's `type` with its fields)"
+    })
+    return errors
+  }
+  const form = forms[0]!
+  const webhook = form === "webhook" || (form === "type" && d.type === "webhook")
+  for (const key of Object.keys(d)) {
+    if (key === "secret")
+      errors.push({
+        field: `${field}.destination.secret`,
+        message: "secrets never go in the file: name the environment variable that holds it in secretEnv"
+      })
+    else if (key === "secretEnv" && !webhook)
+      errors.push({
+        field: `${field}.destination.secretEnv`,
+        message: "only a webhook takes a signing secret"
+      })
+    else if (form !== "type" && key !== form && key !== "secretEnv")
+      errors.push({
+        field: `${field}.destination.${key}`,
+        message: `is not a field of a ${form} destination`
+      })
+  }
+  return errors
+}
 
 /** Criterion ids may be left out in a file, as in the API: each workflow numbers its own. */
 const withWorkflowCriterionIds = (input: unknown): unknown => {
@@ -176,13 +288,24 @@ const withWorkflowCriterionIds = (input: unknown): unknown => {
   return Array.isArray(workflows) ? { ...input, workflows: workflows.map(withCriterionIds) } : input
 }
 
+/** A destination of the file in words; a secret shows only as the variable that holds it. */
+export const destinationLabel = (d: DestinationRef): string =>
+  d.email !== undefined
+    ? `email ${d.email}`
+    : d.slack !== undefined
+      ? `Slack ${d.slack}`
+      : d.webhook !== undefined
+        ? `webhook ${d.webhook}${d.secretEnv === undefined ? " (unsigned)" : ` (signed with $${d.secretEnv})`}`
+        : `${d.type} destination`
+
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
 
 /** A plain-language account of what a config file asks Armature to do. */
 export const explain = (config: ConfigFile, now: Date): string => {
   const lines: string[] = []
+  const rules = config.alertRules ?? []
   lines.push(
-    `${plural(config.servers.length, "server")}, ${plural(config.workflows.length, "workflow")}, ${plural(config.monitors.length, "monitor")}`
+    `${plural(config.servers.length, "server")}, ${plural(config.workflows.length, "workflow")}, ${plural(config.monitors.length, "monitor")}${rules.length > 0 ? `, ${plural(rules.length, "alert rule")}` : ""}`
   )
   for (const s of config.servers) {
     lines.push("", `Server "${s.name}" — ${s.transport} ${s.transport === "stdio" ? s.command : s.baseUrl}`)
@@ -221,6 +344,17 @@ export const explain = (config: ConfigFile, now: Date): string => {
     if (m.degradedAboveMs) lines.push(`  degraded above ${m.degradedAboveMs} ms`)
     if (m.state === "paused" || m.muted)
       lines.push(`  ${m.state === "paused" ? "paused" : ""}${m.muted ? " muted" : ""}`)
+  }
+  for (const r of rules) {
+    const target = targetOf(r)
+    lines.push(
+      "",
+      `Alert rule "${r.name}" on ${target.type === "mcp_server" ? "server" : target.type} "${target.name}"`
+    )
+    lines.push(`  sends to ${destinationLabel(r.destination)}`)
+    lines.push(
+      `  fires on ${(r.on ?? defaultOn(target.type)).join(", ")}${r.notifyRecovery ? "; notifies recovery" : ""}${r.reminderMinutes === null ? "" : `; reminds every ${r.reminderMinutes} min`}${r.state === "paused" ? "; paused" : ""}`
+    )
   }
   return lines.join("\n")
 }

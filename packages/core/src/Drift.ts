@@ -13,10 +13,13 @@
  * read structured results): a removed output property, a required output property made optional,
  * a type change or a removed output schema is `breaking`; added output properties and enum
  * changes are `non_breaking`; constraint changes are `info`.
+ *
+ * A catalog identical (by hash) to an earlier version is `restored` (`restoredVersion`): a revert,
+ * which ends a drift incident instead of being judged by its diff.
  */
 
 import { canonicalJson, toolMap } from "./Catalogs.js"
-import type { CatalogDiff, ChangeClassification, Tool, ToolChange } from "./domain/Catalog.js"
+import type { CatalogDiff, CatalogVersion, ChangeClassification, Tool, ToolChange } from "./domain/Catalog.js"
 import type { Monitor } from "./domain/Monitor.js"
 import type { Workflow } from "./domain/Workflow.js"
 import * as ToolPolicy from "./ToolPolicy.js"
@@ -278,6 +281,20 @@ export const changes = (d: CatalogDiff): ReadonlyArray<ToolChange> =>
     ...d.added.map((tool) => ({ tool, classification: "non_breaking" as const, details: ["tool added"] })),
     ...d.changed
   ].sort((a, b) => (a.tool < b.tool ? -1 : a.tool > b.tool ? 1 : 0))
+
+/**
+ * The earlier version a catalog version is identical to (same content hash), the newest such one,
+ * or null. Such a catalog is `restored`: a revert is a recovery, whatever its diff to the version
+ * just before it says (reverting an added required property removes a property, which alone
+ * would read as breaking).
+ */
+export const restoredVersion = (
+  catalog: Pick<CatalogVersion, "version" | "hash">,
+  history: ReadonlyArray<Pick<CatalogVersion, "version" | "hash">>
+): number | null =>
+  history
+    .filter((v) => v.version < catalog.version && v.hash === catalog.hash)
+    .reduce<number | null>((newest, v) => (newest === null || v.version > newest ? v.version : newest), null)
 
 export interface Impact {
   readonly affectedWorkflows: Array<{

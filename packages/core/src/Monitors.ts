@@ -6,7 +6,6 @@
  */
 
 import { Clock, Effect, Option } from "effect"
-import * as Alerting from "./Alerting.js"
 import type { Caller } from "./domain/Audit.js"
 import { profilesInOrder } from "./domain/McpServer.js"
 import {
@@ -26,6 +25,7 @@ import {
   type ValidationFailed,
   validationFailed
 } from "./Errors.js"
+import * as AlertEngine from "./internal/alertEngine.js"
 import { exampleObject, validateArguments } from "./internal/monitorArgs.js"
 import { percentiles, windows } from "./internal/monitorStats.js"
 import { checkSecrets, validate } from "./internal/monitorValidation.js"
@@ -367,7 +367,7 @@ export const recordCheck = (
         const server = Option.getOrNull(
           yield* Effect.flatMap(ServerStore, (s) => s.getServer(check.orgId, monitor.mcpServerId))
         )
-        const messages = yield* Alerting.onOutcome({
+        const messages = yield* AlertEngine.onCheck({
           orgId: check.orgId,
           target: { type: "monitor", id: monitor.id, name: monitor.name },
           outcome: check.outcome,
@@ -375,7 +375,8 @@ export const recordCheck = (
           summary: summaryOf(check, monitor),
           link: `/monitors/${monitor.id}`,
           at: check.startedAt,
-          server: server === null ? null : { id: server.id, name: server.name }
+          server: server === null ? null : { id: server.id, name: server.name },
+          toolName: monitor.toolName
         })
         return { recorded: true, alerts: messages.length }
       })

@@ -72,6 +72,11 @@ export interface SyncResult {
   readonly changed: ReadonlyArray<ToolChange>
   readonly affectedWorkflows: Drift.Impact["affectedWorkflows"]
   readonly affectedMonitors: Drift.Impact["affectedMonitors"]
+  /**
+   * The earlier version this catalog is identical to (a revert), or null: a restored catalog
+   * ends the server's drift incident instead of paging, whatever its diff says.
+   */
+  readonly restoredVersion: number | null
 }
 
 type Env = ServerStore | SecretStore | McpConnector | Ids | Transactor | AlertStore
@@ -505,8 +510,9 @@ export const probe = (
 /**
  * Re-probes a server (fresh session) and stores catalog version n+1 when the hash changed, with
  * the classified drift and the workflows and monitors it affects. A breaking drift fires the
- * server's rules that watch `drift_breaking`. Unreachable → the server is marked so, and the call
- * fails with `server_unreachable`.
+ * server's rules that watch `drift_breaking`; a catalog identical to an earlier version is
+ * `restored` (`restoredVersion`) and ends that drift instead. Unreachable → the server is marked
+ * so (its incident opens), and the call fails with `server_unreachable`.
  */
 export const sync = (
   caller: Caller,
@@ -530,7 +536,8 @@ export const sync = (
         removed: [],
         changed: [],
         affectedWorkflows: [],
-        affectedMonitors: []
+        affectedMonitors: [],
+        restoredVersion: null
       }
     }
     // The first catalog of a server registered while unreachable: every tool is new.
@@ -553,7 +560,8 @@ export const sync = (
       removed: diff.removed,
       changed: diff.changed,
       affectedWorkflows: impact.affectedWorkflows,
-      affectedMonitors: impact.affectedMonitors
+      affectedMonitors: impact.affectedMonitors,
+      restoredVersion: probed.restoredVersion
     }
   })
 

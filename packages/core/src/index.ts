@@ -4,6 +4,7 @@
  */
 
 // Use cases
+export * as AlertDeliveries from "./AlertDeliveries.js"
 export * as Alerting from "./Alerting.js"
 export * as ApiKeys from "./ApiKeys.js"
 // Pure rules

@@ -197,7 +197,8 @@ describe("Alerting.onOutcome", () => {
             outcome: "fail",
             summary: "it was fail",
             link: `/monitors/${monitor.id}`,
-            at: new Date(2000)
+            at: new Date(2000),
+            target: { type: "monitor", id: monitor.id, name: "weather" }
           }
         ])
         expect(yield* outcome(monitor, "fail", 3000)).toHaveLength(0)
@@ -284,51 +285,58 @@ describe("Alerting.onOutcome", () => {
 })
 
 describe("Alerting server incidents", () => {
-  it.effect("errors of one server's monitors reach each destination as one incident", () => {
-    const sink = sinkState()
-    return run(
-      Effect.gen(function* () {
-        yield* TestClock.setTime(1_000_000)
-        const { server, monitor, order } = yield* setup
-        const s = { id: server.id, name: server.name }
-        yield* rule(monitor.id)
-        yield* rule(order.id)
-        yield* rule(order.id, { name: "Slack", destination: { type: "slack", channel: "C9" } })
-        yield* outcome(monitor, "error", 1_000_000, s)
-        yield* outcome(order, "error", 1_000_000, s)
-        // Held back for the grouping window.
-        expect((yield* Alerting.dispatchOutbox()).claimed).toBe(0)
-        yield* TestClock.adjust(Duration.seconds(60))
-        const result = yield* Alerting.dispatchOutbox()
-        expect(result).toMatchObject({ claimed: 3, delivered: 3 })
-        const byDestination = sink.delivered.map((d) => [d.destination.type, d.message.kind])
-        expect(byDestination.sort()).toEqual([
-          ["email", "incident"],
-          ["slack", "firing"]
-        ])
-        const incident = sink.delivered.find((d) => d.message.kind === "incident")!.message
-        expect(incident.objectName).toBe("Shop")
-        expect(incident.summary).toContain("weather: it was error")
-        expect(incident.summary).toContain("order: it was error")
-      }),
-      sink
-    )
-  })
+  // The incident semantics (what opens and ends one, grouping per destination) are specified in
+  // AlertIncidents.test.ts; here, what a caller of `onOutcome` sees.
+  it.effect(
+    "an error alert of a server's target is held back for the grouping window, then delivered alone",
+    () => {
+      const sink = sinkState()
+      return run(
+        Effect.gen(function* () {
+          yield* TestClock.setTime(1_000_000)
+          const { server, monitor } = yield* setup
+          const s = { id: server.id, name: server.name }
+          yield* rule(monitor.id)
+          const [row] = yield* outcome(monitor, "error", 1_000_000, s)
+          expect(row!.message).toMatchObject({ kind: "firing", server: s })
+          expect(row!.message.incident).toBeUndefined()
+          expect((yield* Alerting.dispatchOutbox()).claimed).toBe(0)
+          yield* TestClock.adjust(Duration.seconds(60))
+          expect(yield* Alerting.dispatchOutbox()).toMatchObject({ claimed: 1, delivered: 1 })
+          expect(sink.delivered.map((d) => d.message.kind)).toEqual(["firing"])
+        }),
+        sink
+      )
+    }
+  )
 
-  it.effect("a monitor error drives its server's rules; any answer recovers them", () =>
+  it.effect("a monitor error while its server stays healthy does not touch the server's rules", () =>
     run(
       Effect.gen(function* () {
-        const { server, monitor } = yield* setup
+        const { server, monitor, order } = yield* setup
         const s = { id: server.id, name: server.name }
-        yield* Alerting.createRule(editor, {
+        const serverRule = yield* Alerting.createRule(editor, {
           name: "Server",
           target: { type: "mcp_server", id: server.id },
           destination: { type: "slack", channel: "C1" }
         })
-        const fired = yield* outcome(monitor, "error", 1000, s)
-        expect(fired.map((m) => [m.message.kind, m.message.objectName])).toEqual([["firing", "Shop"]])
-        expect(yield* outcome(monitor, "fail", 2000, s)).toHaveLength(1)
-        expect((yield* outbox).map((m) => m.message.kind).sort()).toEqual(["firing", "recovery"])
+        // The other monitor answered: one tool failing is not the server failing.
+        yield* Monitors.recordCheck({
+          id: "check-order",
+          orgId,
+          monitorId: order.id,
+          scheduledAt: new Date(500),
+          startedAt: new Date(500),
+          outcome: "pass",
+          latencyMs: 10,
+          error: null,
+          resultExcerpt: null,
+          attempts: 1
+        })
+        expect(yield* outcome(monitor, "error", 1000, s)).toHaveLength(0)
+        expect(yield* outcome(monitor, "fail", 2000, s)).toHaveLength(0)
+        expect((yield* Alerting.getRule(editor, serverRule.id)).status).toBe("Watching — never fired")
+        expect(yield* outbox).toEqual([])
       })
     )
   )

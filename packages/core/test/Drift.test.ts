@@ -486,3 +486,14 @@ describe("impact names the workflows and monitors that use a changed or removed 
     expect(result).toEqual({ affectedWorkflows: [], affectedMonitors: [] })
   })
 })
+
+describe("restoredVersion: a catalog identical to an earlier version is a revert", () => {
+  const v = (version: number, hash: string) => ({ version, hash })
+  it("names the newest earlier version with the same hash, never the version itself or a later one", () => {
+    const history = [v(5, "c"), v(4, "a"), v(3, "b"), v(2, "a"), v(1, "a")]
+    expect(Drift.restoredVersion(v(5, "c"), history)).toBeNull()
+    expect(Drift.restoredVersion(v(6, "a"), history)).toBe(4)
+    expect(Drift.restoredVersion(v(3, "b"), [...history, v(7, "b")])).toBeNull()
+    expect(Drift.restoredVersion(v(2, "a"), history)).toBe(1)
+  })
+})

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Option } from "effect"
+import { Effect, Exit, Option, TestClock } from "effect"
 import type { Run } from "../src/domain/Run.js"
 import { AlertStore } from "../src/ports/AlertStore.js"
 import { Ids } from "../src/ports/Ids.js"
 import { RunStore } from "../src/ports/RunStore.js"
 import * as Runs from "../src/Runs.js"
+import * as Scheduler from "../src/Scheduler.js"
 import { Fixtures } from "../src/testing/index.js"
 import * as Workflows from "../src/Workflows.js"
 import { editor, orgId, seed, serverId, specInput, testLayer } from "./workflowFixtures.js"
@@ -52,9 +53,12 @@ describe("complete: the terminal run and its alert outbox rows commit together",
             outcome: "error",
             summary: "server_unreachable: ECONNREFUSED",
             link: `/runs/${pending.id}`,
-            incident: { serverId, serverName: "Orders" }
+            target: { type: "workflow", id: pending.workflowId, name: pending.workflowName },
+            server: { id: serverId, name: "Orders" }
           }
         })
+        // An `error` is held back for the incident window, so a server incident can take it in.
+        expect(message!.nextAttemptAt.getTime() - message!.createdAt.getTime()).toBe(60_000)
       })
     )
   )
@@ -85,6 +89,28 @@ describe("complete: the terminal run and its alert outbox rows commit together",
         yield* Runs.complete(ended("pass"))
         expect(yield* Runs.complete(ended("fail"))).toEqual({ completed: false, alerts: 0 })
         expect((yield* stored(pending.id)).status).toBe("pass")
+        expect(yield* Effect.flatMap(AlertStore, (s) => s.listOutbox(orgId))).toEqual([])
+      })
+    )
+  )
+
+  it.effect("a paused workflow fires no scheduled run, so its rules send nothing", () =>
+    run(
+      Effect.gen(function* () {
+        yield* TestClock.setTime(Date.parse("2026-01-01T10:05:00Z"))
+        const { workflow } = yield* Workflows.create(
+          editor,
+          specInput({ schedule: { cron: "*/15 * * * *", timezone: "UTC" } })
+        )
+        yield* Effect.flatMap(AlertStore, (s) =>
+          s.insertRule(Fixtures.alertRule(orgId, { target: { type: "workflow", id: workflow.id } }))
+        )
+        yield* Workflows.setState(editor, workflow.id, "paused")
+        const tick = yield* Scheduler.makeTick
+        for (const at of ["2026-01-01T10:15:00Z", "2026-01-01T10:30:00Z", "2026-01-01T11:00:00Z"]) {
+          yield* TestClock.setTime(Date.parse(at))
+          expect((yield* tick).fired).toBe(0)
+        }
         expect(yield* Effect.flatMap(AlertStore, (s) => s.listOutbox(orgId))).toEqual([])
       })
     )

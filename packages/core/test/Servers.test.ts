@@ -768,9 +768,89 @@ describe("Servers.sync", () => {
           objectName: "Weather"
         })
         expect(outbox[0]!.message.summary).toContain("create_order: tool removed")
+        expect(outbox[0]!.message).toMatchObject({
+          target: { type: "mcp_server", id: s.id, name: "Weather" },
+          server: { id: s.id, name: "Weather" }
+        })
       })
     )
   })
+
+  it.effect("a revert is a recovery: restored names the version, ends the drift and pages no drift", () => {
+    const server = fakeServer()
+    return run(
+      server,
+      Effect.gen(function* () {
+        const { server: s } = yield* Servers.register(editor, base)
+        const rule = yield* Alerting.createRule(editor, {
+          name: "Drift",
+          target: { type: "mcp_server", id: s.id },
+          destination: { type: "email", address: "ops@example.com" },
+          on: ["drift_breaking"]
+        })
+        server.tools = [weather, getOrder]
+        const broken = yield* Servers.sync(admin, s.id)
+        expect(broken).toMatchObject({ catalogVersion: 2, removed: ["create_order"], restoredVersion: null })
+        expect((yield* Alerting.getRule(editor, rule.id)).status).toMatch(/^Firing since/)
+
+        // Putting the tool back removes nothing, yet it is the old catalog again: a recovery.
+        server.tools = [weather, createOrder, getOrder]
+        const reverted = yield* Servers.sync(admin, s.id)
+        expect(reverted).toMatchObject({ catalogVersion: 3, added: ["create_order"], restoredVersion: 1 })
+        const outbox = yield* Effect.flatMap(AlertStore, (a) => a.listOutbox(orgId))
+        expect(outbox.map((m) => [m.message.kind, m.message.outcome])).toEqual([
+          ["firing", "drift_breaking"],
+          ["recovery", "restored"]
+        ])
+        expect(outbox[1]!.message).toMatchObject({
+          subject: "[Armature] Drift: Weather recovered",
+          summary: expect.stringContaining("identical to version 1"),
+          firingSince: outbox[0]!.message.at
+        })
+        expect((yield* Alerting.getRule(editor, rule.id)).status).toMatch(/^Last fired/)
+      })
+    )
+  })
+
+  it.effect(
+    "a further breaking drift while firing fires again; a revert to a broken state ends nothing",
+    () => {
+      const server = fakeServer()
+      const stricter = { ...getOrder, inputSchema: { ...getOrder.inputSchema, required: ["id", "expand"] } }
+      return run(
+        server,
+        Effect.gen(function* () {
+          const { server: s } = yield* Servers.register(editor, base)
+          yield* Alerting.createRule(editor, {
+            name: "Drift",
+            target: { type: "mcp_server", id: s.id },
+            destination: { type: "email", address: "ops@example.com" }
+          })
+          const kinds = Effect.map(
+            Effect.flatMap(AlertStore, (a) => a.listOutbox(orgId)),
+            (rows) => rows.map((m) => `${m.message.kind} ${m.message.outcome}`)
+          )
+          server.tools = [weather, getOrder] // v2: create_order removed
+          yield* Servers.sync(admin, s.id)
+          server.tools = [weather, stricter] // v3: get_order needs `expand` too
+          yield* Servers.sync(admin, s.id)
+          expect(yield* kinds).toEqual(["firing drift_breaking", "firing drift_breaking"])
+          // Back to v2: still broken compared with v1, and already alerted on.
+          server.tools = [weather, getOrder]
+          expect((yield* Servers.sync(admin, s.id)).restoredVersion).toBe(2)
+          expect(yield* kinds).toHaveLength(2)
+          // Back to v1: the drift is over.
+          server.tools = [weather, createOrder, getOrder]
+          expect((yield* Servers.sync(admin, s.id)).restoredVersion).toBe(1)
+          expect(yield* kinds).toEqual([
+            "firing drift_breaking",
+            "firing drift_breaking",
+            "recovery restored"
+          ])
+        })
+      )
+    }
+  )
 
   it.effect("an unreachable server fails with server_unreachable and is marked unreachable", () => {
     const server = fakeServer()

@@ -76,7 +76,12 @@ export const make = (server: McpServer, monitors: ReadonlyArray<Monitor>): Bench
         getAuthProfile: () => Effect.succeed(Option.none()),
         listAuthProfiles: () => Effect.succeed([])
       }),
-      Layer.succeed(AlertStore, { ...inert<AlertStore["Type"]>(), listRules: () => Effect.succeed([]) }),
+      Layer.succeed(AlertStore, {
+        ...inert<AlertStore["Type"]>(),
+        listRules: () => Effect.succeed([]),
+        listIncidents: () => Effect.succeed([]),
+        lockServer: () => Effect.void
+      }),
       Layer.succeed(JobQueue, {
         ...inert<JobQueue["Type"]>(),
         claim: () => Effect.succeed([]),

@@ -12,6 +12,7 @@ import runToolCalls from "./migrations/0003_run_tool_calls.js"
 import stdioLaunch from "./migrations/0004_stdio_launch.js"
 import uniqueNames from "./migrations/0005_unique_names.js"
 import monitorAllowDestructive from "./migrations/0006_monitor_allow_destructive.js"
+import alertIncidents from "./migrations/0007_alert_incidents.js"
 
 /** The table recording applied migrations. */
 export const table = "armature_migrations"
@@ -23,7 +24,8 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0003_run_tool_calls": runToolCalls,
   "0004_stdio_launch": stdioLaunch,
   "0005_unique_names": uniqueNames,
-  "0006_monitor_allow_destructive": monitorAllowDestructive
+  "0006_monitor_allow_destructive": monitorAllowDestructive,
+  "0007_alert_incidents": alertIncidents
 }
 
 // Any constant works; it only has to be the same for every replica.

@@ -1,10 +1,10 @@
 /**
- * The outbox dispatcher (SPEC §7): claims due messages, delivers them through the `AlertSink`,
- * and retries failures with exponential backoff until they are dead-lettered. Error alerts of
- * one server's targets bound for the same destination are merged into one server incident.
+ * The outbox dispatcher (SPEC §7): claims due messages, delivers each through the `AlertSink`,
+ * and retries failures with exponential backoff until they are dead-lettered. Grouping a server
+ * incident's alerts is the engine's job (`alertEngine.ts`) when it writes them, so every claimed
+ * row is one delivery.
  */
 import { Cause, Clock, Effect } from "effect"
-import type { AlertMessage, OutboxMessage } from "../domain/Alert.js"
 import type { StoreError } from "../Errors.js"
 import { AlertSink } from "../ports/AlertSink.js"
 import { AlertStore } from "../ports/AlertStore.js"
@@ -40,62 +40,6 @@ export interface DispatchResult {
   readonly dead: number
 }
 
-const groupable = (m: OutboxMessage) =>
-  m.message.incident !== undefined && m.message.kind === "firing" && m.message.outcome === "error"
-
-/** Stable JSON of a destination, so equal destinations group regardless of key order. */
-const destinationKey = (m: OutboxMessage) =>
-  JSON.stringify(Object.entries(m.destination).sort(([a], [b]) => (a < b ? -1 : 1)))
-
-/** One batch to deliver: a single message, or several merged into a server incident. */
-interface Batch {
-  readonly rows: ReadonlyArray<OutboxMessage>
-  readonly message: AlertMessage
-}
-
-/** Merges the error alerts of one server and destination into one `incident` message. */
-export const incidentOf = (rows: ReadonlyArray<OutboxMessage>): AlertMessage => {
-  const first = rows[0]!.message
-  const incident = first.incident!
-  const objects = [...new Set(rows.map((r) => r.message.objectName))]
-  const at = rows.reduce((min, r) => (r.message.at.getTime() < min.getTime() ? r.message.at : min), first.at)
-  return {
-    kind: "incident",
-    ruleName: [...new Set(rows.map((r) => r.message.ruleName))].join(", "),
-    subject: `[Armature] ${incident.serverName}: server incident — ${objects.length} affected (${objects.join(", ")})`,
-    objectName: incident.serverName,
-    outcome: "error",
-    summary: rows.map((r) => `${r.message.objectName}: ${r.message.summary}`).join("\n"),
-    link: first.link,
-    at,
-    incident
-  }
-}
-
-/** Splits claimed rows into deliveries, merging groupable rows per (organization, server, destination). */
-export const plan = (rows: ReadonlyArray<OutboxMessage>): ReadonlyArray<Batch> => {
-  const out: Batch[] = []
-  const groups = new Map<string, OutboxMessage[]>()
-  for (const row of rows) {
-    if (!groupable(row)) {
-      out.push({ rows: [row], message: row.message })
-      continue
-    }
-    const key = `${row.orgId}\u0000${row.message.incident!.serverId}\u0000${destinationKey(row)}`
-    const group = groups.get(key) ?? []
-    group.push(row)
-    groups.set(key, group)
-  }
-  for (const group of groups.values()) {
-    out.push(
-      group.length === 1
-        ? { rows: group, message: group[0]!.message }
-        : { rows: group, message: incidentOf(group) }
-    )
-  }
-  return out
-}
-
 /** Claims due outbox messages and delivers each once; failures are rescheduled or dead-lettered. */
 export const dispatchOutbox = (
   options: DispatchOptions = {}
@@ -110,10 +54,9 @@ export const dispatchOutbox = (
     let delivered = 0
     let retried = 0
     let dead = 0
-    for (const batch of plan(claimed)) {
-      const first = batch.rows[0]!
+    for (const row of claimed) {
       const result = yield* sink
-        .deliver({ id: first.id, orgId: first.orgId, message: batch.message, destination: first.destination })
+        .deliver({ id: row.id, orgId: row.orgId, message: row.message, destination: row.destination })
         .pipe(
           Effect.map(() => null),
           Effect.catchTag("DeliveryFailed", (e) =>
@@ -127,25 +70,22 @@ export const dispatchOutbox = (
             })
           )
         )
-      const at = options.now ?? new Date(yield* Clock.currentTimeMillis)
-      for (const row of batch.rows) {
-        if (result === null) {
-          yield* store.markDelivered(row.id, at)
-          delivered++
-          continue
-        }
-        const attempt = row.attempts + 1
-        if (result.retryable && attempt < backoff.maxAttempts) {
-          yield* store.markFailed(
-            row.id,
-            result.message,
-            new Date(now.getTime() + retryDelayMs(attempt, backoff))
-          )
-          retried++
-        } else {
-          yield* store.markFailed(row.id, result.message, null)
-          dead++
-        }
+      if (result === null) {
+        yield* store.markDelivered(row.id, options.now ?? new Date(yield* Clock.currentTimeMillis))
+        delivered++
+        continue
+      }
+      const attempt = row.attempts + 1
+      if (result.retryable && attempt < backoff.maxAttempts) {
+        yield* store.markFailed(
+          row.id,
+          result.message,
+          new Date(now.getTime() + retryDelayMs(attempt, backoff))
+        )
+        retried++
+      } else {
+        yield* store.markFailed(row.id, result.message, null)
+        dead++
       }
     }
     return { claimed: claimed.length, delivered, retried, dead }

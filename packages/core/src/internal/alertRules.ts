@@ -128,7 +128,7 @@ export const transition = (rule: AlertRule, outcome: string, at: Date): Transiti
 export const subject = (ruleName: string, objectName: string, outcomeOrRecovered: string): string =>
   `[Armature] ${ruleName}: ${objectName} ${outcomeOrRecovered}`
 
-/** Builds the message of a rule's transition. */
+/** Builds the message of a rule's transition; the optional facts are left out when unknown. */
 export const message = (
   kind: AlertMessage["kind"],
   rule: AlertRule,
@@ -138,6 +138,10 @@ export const message = (
     readonly summary: string
     readonly link: string | null
     readonly at: Date
+    readonly target?: AlertMessage["target"]
+    readonly server?: AlertMessage["server"] | null
+    readonly toolName?: string | undefined
+    readonly firingSince?: Date | null
     readonly incident?: AlertMessage["incident"]
   }
 ): AlertMessage => ({
@@ -149,5 +153,11 @@ export const message = (
   summary: input.summary,
   link: input.link,
   at: input.at,
+  ...(input.target === undefined ? {} : { target: input.target }),
+  ...(input.server === undefined || input.server === null ? {} : { server: input.server }),
+  ...(input.toolName === undefined ? {} : { toolName: input.toolName }),
+  ...(input.firingSince === undefined || input.firingSince === null
+    ? {}
+    : { firingSince: input.firingSince }),
   ...(input.incident === undefined ? {} : { incident: input.incident })
 })

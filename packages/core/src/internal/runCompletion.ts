@@ -4,7 +4,6 @@
  * whose alerts were lost, nor alerts about a run that is not stored.
  */
 import { Effect, Option } from "effect"
-import * as Alerting from "../Alerting.js"
 import { isTerminal, type Run } from "../domain/Run.js"
 import type { StoreError } from "../Errors.js"
 import type { AlertStore } from "../ports/AlertStore.js"
@@ -12,6 +11,7 @@ import type { Ids } from "../ports/Ids.js"
 import { RunStore } from "../ports/RunStore.js"
 import { ServerStore } from "../ports/ServerStore.js"
 import { Transactor } from "../ports/Transactor.js"
+import * as AlertEngine from "./alertEngine.js"
 
 /** What `complete` did. */
 export interface Completion {
@@ -35,7 +35,7 @@ export const failureSummary = (run: Run): string => {
 
 /**
  * Stores a terminal run and, in the same transaction, applies its outcome to the alert rules of
- * its workflow and server and enqueues the resulting messages. A run that is already terminal
+ * its workflow and to its server's incident, and enqueues the resulting messages. A run that is already terminal
  * is left alone and causes no alert, so a retried job cannot alert twice.
  */
 export const complete = (
@@ -50,7 +50,7 @@ export const complete = (
             const server = Option.getOrNull(
               yield* Effect.flatMap(ServerStore, (s) => s.getServer(run.orgId, run.mcpServerId))
             )
-            const messages = yield* Alerting.onOutcome({
+            const messages = yield* AlertEngine.onRun({
               orgId: run.orgId,
               target: { type: "workflow", id: run.workflowId, name: run.workflowName },
               outcome: run.status,

@@ -1,9 +1,9 @@
 /**
  * Recording a live probe (SPEC §2): the server's state, a new catalog version when the hash
- * changed, and the alerts both cause (server `error`/recovery, breaking drift), written together.
+ * changed, and the alerts both cause (the server's incident opening or ending, a breaking drift
+ * or a restore), written together.
  */
 import { Clock, Context, Effect, Option } from "effect"
-import * as Alerting from "../Alerting.js"
 import * as Catalogs from "../Catalogs.js"
 import * as Drift from "../Drift.js"
 import type { CatalogDiff, CatalogVersion } from "../domain/Catalog.js"
@@ -11,6 +11,7 @@ import type { AuthProfile, McpServer } from "../domain/McpServer.js"
 import { Ids } from "../ports/Ids.js"
 import { ServerStore } from "../ports/ServerStore.js"
 import { Transactor } from "../ports/Transactor.js"
+import * as AlertEngine from "./alertEngine.js"
 import { describeFailure, type ProbeResult, probe as probeLive } from "./serverProbe.js"
 
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
@@ -34,6 +35,12 @@ export class ServerPolicy extends Context.Reference<ServerPolicy>()("@armature/c
   })
 }) {}
 
+/**
+ * How many earlier catalog versions a new one is compared with to recognise a restore: reverts
+ * return to a recent state, and each version read carries its whole tool list.
+ */
+const restoreScanDepth = 200
+
 /** Probes once and records the result: server state, and a new catalog version when the hash changed. */
 export const probeAndRecord = (server: McpServer, profile: AuthProfile | null) =>
   Effect.gen(function* () {
@@ -44,7 +51,7 @@ export const probeAndRecord = (server: McpServer, profile: AuthProfile | null) =
     const at = yield* now
     const previous = server.lastProbedAt === null ? null : server.state === "active" ? "pass" : "error"
     const transition = (outcome: "pass" | "error", summary: string) =>
-      Alerting.onOutcome({
+      AlertEngine.onProbe({
         orgId: server.orgId,
         target: { type: "mcp_server", id: server.id, name: server.name },
         outcome,
@@ -71,7 +78,8 @@ export const probeAndRecord = (server: McpServer, profile: AuthProfile | null) =
             before: null,
             catalog: null,
             created: false,
-            diff: null
+            diff: null,
+            restoredVersion: null
           } as const
         }
         const updated: McpServer = {
@@ -84,22 +92,35 @@ export const probeAndRecord = (server: McpServer, profile: AuthProfile | null) =
         yield* store.updateServer(updated)
         yield* transition("pass", "Probe succeeded")
         const stored = yield* storeCatalog(server, result.right, at)
-        const diff =
-          stored.created && stored.before !== null
-            ? Drift.diff(stored.before.tools, stored.catalog.tools)
-            : null
-        if (diff !== null && diff.severity === "breaking") {
-          // Same transaction as the catalog version: the outbox row exists exactly when the drift does.
-          yield* Alerting.onEvent({
+        const drifted = stored.created && stored.before !== null
+        const diff = drifted ? Drift.diff(stored.before!.tools, stored.catalog.tools) : null
+        const restored = drifted
+          ? Drift.restoredVersion(
+              stored.catalog,
+              yield* store.listCatalogVersions(server.orgId, server.id, restoreScanDepth)
+            )
+          : null
+        // Same transaction as the catalog version: the outbox row exists exactly when the drift does.
+        const event = (event: "drift_breaking" | "restored", summary: string) =>
+          AlertEngine.onEvent({
             orgId: server.orgId,
             target: { type: "mcp_server", id: server.id, name: server.name },
-            event: "drift_breaking",
-            summary: driftSummary(stored.catalog.version, diff),
+            event,
+            summary,
             link: `/mcp-servers/${server.id}`,
-            at
+            at,
+            catalogVersion: stored.catalog.version,
+            ...(restored === null ? {} : { restoredVersion: restored })
           })
+        if (restored !== null) {
+          yield* event(
+            "restored",
+            `Catalog version ${stored.catalog.version} is identical to version ${restored}: the change was reverted.`
+          )
+        } else if (diff !== null && diff.severity === "breaking") {
+          yield* event("drift_breaking", driftSummary(stored.catalog.version, diff))
         }
-        return { server: updated, error: null, ...stored, diff } as const
+        return { server: updated, error: null, ...stored, diff, restoredVersion: restored } as const
       })
     )
   })
@@ -144,7 +165,7 @@ export const probeStateOnly = (server: McpServer, profile: AuthProfile | null) =
     yield* tx.withTransaction(
       Effect.gen(function* () {
         yield* Effect.flatMap(ServerStore, (s) => s.updateServer(updated))
-        yield* Alerting.onOutcome({
+        yield* AlertEngine.onProbe({
           orgId: server.orgId,
           target: { type: "mcp_server", id: server.id, name: server.name },
           outcome: error === null ? "pass" : "error",

@@ -1,14 +1,16 @@
 import { createServer } from "node:http"
+import { AlertSinks, SlackSink, type TypedSink } from "@armature/alerts"
 import { type ConfigFile, IdsLayer, LanguageModels, Servers } from "@armature/core"
 import { AddressGuard, McpConnector, Models, SessionPool, Worker } from "@armature/runner"
 import { Retention } from "@armature/store-postgres"
 import { HttpApiBuilder, HttpServer } from "@effect/platform"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Console, Effect, Layer } from "effect"
+import { Console, Effect, Layer, Option } from "effect"
 import { ServerConfigTag } from "../config/ServerConfig.js"
 import * as AccessLog from "../http/AccessLog.js"
 import * as ApiLive from "../http/ApiLive.js"
 import * as AuthFailureLimiter from "../http/AuthFailureLimiter.js"
+import * as AlertDispatchLoop from "./AlertDispatchLoop.js"
 import { applyConfig } from "./ApplyConfig.js"
 import * as Bootstrap from "./Bootstrap.js"
 import * as CatalogSyncLoop from "./CatalogSyncLoop.js"
@@ -23,6 +25,8 @@ export interface Options {
   readonly models?: ReadonlyArray<Models.Registration>
   /** A monitoring-as-code file to apply once the organization exists, before work starts. */
   readonly apply?: ConfigFile.ConfigFile
+  /** Alert sinks of plugin destination types (PagerDuty, Teams…), beside Slack, email and webhook. */
+  readonly alertSinks?: ReadonlyArray<TypedSink>
 }
 
 const serverPolicy = Layer.effect(
@@ -52,13 +56,49 @@ const connector = Layer.unwrapEffect(
   })
 )
 
+/** Slack, email and webhook delivery from the server's settings, and the embedder's own sinks. */
+const alertSinks = (plugins: ReadonlyArray<TypedSink>) =>
+  Layer.unwrapEffect(
+    Effect.map(ServerConfigTag, (config) => {
+      const a = config.alerts
+      const slackToken = a === undefined ? Option.none() : a.slackBotToken
+      const resendKey = a === undefined ? Option.none() : a.resendApiKey
+      return AlertSinks.layer(
+        AlertSinks.builtIn({
+          slack: Option.match(slackToken, {
+            onNone: () => undefined,
+            onSome: (token) => ({
+              botToken: SlackSink.staticToken(token),
+              slackApiUrl: Option.getOrUndefined(a!.slackApiUrl)
+            })
+          }),
+          email: Option.match(resendKey, {
+            onNone: () => undefined,
+            onSome: (apiKey) => ({
+              apiKey,
+              from: Option.getOrThrow(a!.emailFrom),
+              baseUrl: Option.getOrUndefined(a!.resendBaseUrl)
+            })
+          }),
+          webhook: { allowInsecureHttp: config.allowInsecureHttp }
+        }),
+        plugins
+      )
+    })
+  )
+
 /**
  * The services every part of the server shares: a store (stores and SQL client,
  * with checks and runs counted for `/metrics`), ids, the MCP connector with its session pool,
  * and the language models, over the given store (`armature test` runs on an in-memory one).
  */
 export const servicesWith = <E, R>(store: Layer.Layer<Store.StoreServices, E, R>, options: Options = {}) =>
-  Layer.mergeAll(IdsLayer.layer, Models.layerConfig(options.models), serverPolicy).pipe(
+  Layer.mergeAll(
+    IdsLayer.layer,
+    Models.layerConfig(options.models),
+    serverPolicy,
+    alertSinks(options.alertSinks ?? [])
+  ).pipe(
     Layer.provideMerge(SessionPool.layer().pipe(Layer.provideMerge(connector))),
     Layer.provideMerge(instrumentStores),
     Layer.provideMerge(Layer.merge(store, Metrics.layer))
@@ -84,6 +124,7 @@ const worker = Layer.unwrapEffect(
 const background = Layer.mergeAll(
   worker,
   SchedulerLoop.layer(),
+  AlertDispatchLoop.layer,
   CatalogSyncLoop.layer,
   Retention.layerConfig()
 )

@@ -1,6 +1,7 @@
 import { Command } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Effect } from "effect"
+import { alerts } from "./commands/alerts.js"
 import { apply } from "./commands/apply.js"
 import { init } from "./commands/init.js"
 import { keys } from "./commands/keys.js"
@@ -14,7 +15,7 @@ import { exitOnError } from "./reportError.js"
 
 const armature = Command.make("armature").pipe(
   Command.withDescription("Continuous testing and monitoring of MCP servers"),
-  Command.withSubcommands([serve, migrate, init, keys, secrets, apply, test, status, validate])
+  Command.withSubcommands([serve, migrate, init, keys, secrets, apply, test, status, validate, alerts])
 )
 
 /** The `armature` command line, run against `argv`. */

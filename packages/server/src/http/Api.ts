@@ -1,4 +1,6 @@
 import {
+  AlertDeliveries,
+  Alerting,
   type Caller,
   McpServer,
   Monitor,
@@ -160,6 +162,36 @@ const monitors = HttpApiGroup.make("monitors")
   )
   .middleware(Authentication)
 
+const alerts = HttpApiGroup.make("alerts")
+  .add(
+    HttpApiEndpoint.get("listRules", "/alert-rules")
+      .setUrlParams(S.AlertRuleListParams)
+      .addSuccess(S.list(S.AlertRuleView))
+  )
+  .add(
+    HttpApiEndpoint.post("createRule", "/alert-rules")
+      .setPayload(documented(Alerting.RuleInput, "AlertRuleInput"))
+      .addSuccess(S.AlertRuleView, { status: 201 })
+  )
+  .add(HttpApiEndpoint.get("getRule", "/alert-rules/:id").setPath(S.IdPath).addSuccess(S.AlertRuleView))
+  .add(
+    HttpApiEndpoint.patch("updateRule", "/alert-rules/:id")
+      .setPath(S.IdPath)
+      .setPayload(documented(Schema.partial(Schema.encodedSchema(Alerting.RuleInput)), "AlertRuleUpdate"))
+      .addSuccess(S.AlertRuleView)
+  )
+  // No success schema: 204 No Content.
+  .add(HttpApiEndpoint.del("deleteRule", "/alert-rules/:id").setPath(S.IdPath))
+  .add(
+    HttpApiEndpoint.post("testRule", "/alert-rules/:id/test").setPath(S.IdPath).addSuccess(S.AlertTestResult)
+  )
+  .add(
+    HttpApiEndpoint.get("deliveries", "/alerts")
+      .setUrlParams(S.DeliveryListParams)
+      .addSuccess(S.page(AlertDeliveries.DeliveryView))
+  )
+  .middleware(Authentication)
+
 /** The REST API (SPEC §10), served under `/api/armature/v1`, documented at `/api/armature/v1/openapi.json`. */
 export class ArmatureApi extends HttpApi.make("armature")
   .add(org)
@@ -167,6 +199,7 @@ export class ArmatureApi extends HttpApi.make("armature")
   .add(workflows)
   .add(runs)
   .add(monitors)
+  .add(alerts)
   .addError(HttpErrors.BadRequest)
   .addError(HttpErrors.Unauthorized)
   .addError(HttpErrors.Forbidden)

@@ -5,13 +5,14 @@
  * any API description). It needs the core ports and an `AuthFailureLimiter`; the worker that
  * executes dispatched runs is not part of it.
  */
-import type { Ids, LanguageModels, McpConnector, StorePorts } from "@armature/core"
+import type { AlertSink, Ids, LanguageModels, McpConnector, StorePorts } from "@armature/core"
 import { type HttpApi, HttpApiBuilder, type HttpApp } from "@effect/platform"
 import { Layer } from "effect"
 import { ArmatureApi } from "./Api.js"
 import * as Authentication from "./Authentication.js"
 import * as AuthFailureLimiter from "./AuthFailureLimiter.js"
 import * as ErrorMiddleware from "./ErrorMiddleware.js"
+import * as Alerts from "./handlers/Alerts.js"
 import * as Monitors from "./handlers/Monitors.js"
 import * as Org from "./handlers/Org.js"
 import * as Runs from "./handlers/Runs.js"
@@ -19,9 +20,13 @@ import * as Servers from "./handlers/Servers.js"
 import * as Workflows from "./handlers/Workflows.js"
 import * as RequestGuard from "./RequestGuard.js"
 
-/** The core services the handlers call (the store's ports, MCP connections, models and ids), and the limiter of failed key checks. */
+/**
+ * The core services the handlers call (the store's ports, MCP connections, models, ids, and the
+ * alert sinks that validate destinations and send test messages), and the limiter of failed key checks.
+ */
 export type Requirements =
   | StorePorts
+  | AlertSink
   | McpConnector
   | LanguageModels
   | Ids
@@ -33,9 +38,14 @@ export interface Options extends RequestGuard.Options {}
 /** Path of the OpenAPI document. */
 export const openApiPath = `${ErrorMiddleware.prefix}/openapi.json` as const
 
-const groups = Layer.mergeAll(Org.layer, Servers.layer, Workflows.layer, Runs.layer, Monitors.layer).pipe(
-  Layer.provide(Authentication.layer)
-)
+const groups = Layer.mergeAll(
+  Org.layer,
+  Servers.layer,
+  Workflows.layer,
+  Runs.layer,
+  Monitors.layer,
+  Alerts.layer
+).pipe(Layer.provide(Authentication.layer))
 
 /** `HttpApi.Api` for `HttpApiBuilder.serve`, plus the OpenAPI route, the request guard and the error middleware. */
 export const layer = (options: Options = {}): Layer.Layer<HttpApi.Api, never, Requirements> =>

@@ -5,6 +5,7 @@
  * the handlers, so a bad one is reported as `validation_failed` naming the parameter.
  */
 import {
+  AlertRule,
   CatalogDiff,
   CatalogVersion,
   Coverage,
@@ -163,3 +164,25 @@ export const CheckParams = Schema.Struct({
 })
 
 export { MonitorStats }
+
+/** An alert rule with its status line (`Watching — never fired`, `Firing since …`). */
+export const AlertRuleView = Schema.extend(AlertRule, Schema.Struct({ status: Schema.String }))
+
+/** Both or neither: the rules of one target. */
+export const AlertRuleListParams = Schema.Struct({
+  targetType: Schema.optional(Param),
+  targetId: Schema.optional(Param)
+})
+
+/** `POST /alert-rules/{id}/test`: what the destination did with the test message. */
+export const AlertTestResult = Schema.Union(
+  Schema.Struct({ delivered: Schema.Literal(true) }),
+  Schema.Struct({ delivered: Schema.Literal(false), error: Schema.String, retryable: Schema.Boolean })
+)
+
+export const DeliveryListParams = Schema.Struct({
+  status: Schema.optional(Param),
+  ruleId: Schema.optional(Param),
+  limit: Schema.optional(Param),
+  cursor: Schema.optional(Param)
+})

@@ -1,4 +1,10 @@
-import { AlertMessage, type AlertRule, AlertStore, type OutboxMessage } from "@armature/core"
+import {
+  type AlertIncident,
+  AlertMessage,
+  type AlertRule,
+  AlertStore,
+  type OutboxMessage
+} from "@armature/core"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer, Option } from "effect"
 import { date, dateOrNull, decodeJson, fromJson, json, mapRows, orStoreError } from "../internal/sql.js"
@@ -50,6 +56,41 @@ const toOutbox = (r: Row): OutboxMessage => ({
   deliveredAt: dateOrNull(r.delivered_at)
 })
 
+const toIncident = (r: Row): AlertIncident => ({
+  id: r.id,
+  orgId: r.org_id,
+  serverId: r.server_id,
+  serverName: r.server_name,
+  kind: r.kind,
+  openedAt: date(r.opened_at),
+  resolvedAt: dateOrNull(r.resolved_at),
+  summary: r.summary,
+  monitorsDown: r.monitors_down,
+  baselineVersion: r.baseline_version,
+  ruleIds: fromJson(r.rule_ids),
+  notified: fromJson(r.notified)
+})
+
+const incidentColumns = (i: AlertIncident) => ({
+  server_name: i.serverName,
+  resolved_at: i.resolvedAt,
+  summary: i.summary,
+  monitors_down: i.monitorsDown,
+  baseline_version: i.baselineVersion,
+  rule_ids: json(i.ruleIds),
+  notified: json(i.notified)
+})
+
+/**
+ * The class key of the transaction-scoped advisory locks that serialize alerting per server
+ * ("ALRT"); the server is the second key. Two-key locks never collide with the migrator's
+ * single-key lock.
+ */
+const serverLockClass = 0x414c5254
+
+const byCreation = (a: Row, b: Row) =>
+  date(a.created_at).getTime() - date(b.created_at).getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+
 // Claimed messages come back in the order they were due.
 const byDueTime = (a: Row, b: Row) =>
   date(a.due_at).getTime() - date(b.due_at).getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
@@ -82,6 +123,7 @@ export const make = Effect.gen(function* () {
               ? sql``
               : sql`AND target_type = ${filter.target.type} AND target_id = ${filter.target.id}`
           }
+          ${filter?.ids === undefined ? sql`` : filter.ids.length === 0 ? sql`AND false` : sql`AND id IN ${sql.in(filter.ids)}`}
           ORDER BY created_at, id
           ${filter?.forUpdate ? sql`FOR UPDATE` : sql``}`.pipe(
         Effect.flatMap(mapRows(toRule)),
@@ -91,6 +133,55 @@ export const make = Effect.gen(function* () {
       sql`DELETE FROM alert_rules WHERE org_id = ${orgId} AND id = ${id} RETURNING id`.pipe(
         Effect.map((rows) => rows.length > 0),
         orStoreError("deleteRule")
+      ),
+    listDueReminders: (now, limit) =>
+      sql`SELECT * FROM alert_rules
+          WHERE state = 'enabled' AND firing_since IS NOT NULL AND reminder_minutes IS NOT NULL
+            AND COALESCE(last_fired_at, firing_since) + reminder_minutes * interval '1 minute' <= ${now}::timestamptz
+          ORDER BY COALESCE(last_fired_at, firing_since) + reminder_minutes * interval '1 minute', id
+          LIMIT ${limit}`.pipe(Effect.flatMap(mapRows(toRule)), orStoreError("listDueReminders")),
+    // One statement: of replicas racing for the same reminder, the row lock lets one update it and
+    // the others then see a different `last_fired_at` and update nothing.
+    markReminded: (orgId, id, expected, at) =>
+      sql`UPDATE alert_rules SET last_fired_at = ${at}
+          WHERE org_id = ${orgId} AND id = ${id} AND state = 'enabled' AND firing_since IS NOT NULL
+            AND last_fired_at IS NOT DISTINCT FROM ${expected}::timestamptz
+          RETURNING id`.pipe(
+        Effect.map((rows) => rows.length > 0),
+        orStoreError("markReminded")
+      ),
+
+    lockServer: (orgId, serverId) =>
+      sql`SELECT pg_advisory_xact_lock(${serverLockClass}, hashtext(${orgId}::text || ':' || ${serverId}::text))`.pipe(
+        Effect.asVoid,
+        orStoreError("lockServer")
+      ),
+    listIncidents: (orgId, filter) =>
+      sql`SELECT * FROM alert_incidents WHERE org_id = ${orgId}
+          ${filter?.serverId === undefined ? sql`` : sql`AND server_id = ${filter.serverId}`}
+          ${filter?.ruleId === undefined ? sql`` : sql`AND rule_ids @> ${json([filter.ruleId])}::jsonb`}
+          ${
+            filter?.open === undefined
+              ? sql``
+              : filter.open
+                ? sql`AND resolved_at IS NULL`
+                : sql`AND resolved_at IS NOT NULL`
+          }
+          ORDER BY opened_at, id`.pipe(Effect.flatMap(mapRows(toIncident)), orStoreError("listIncidents")),
+    insertIncident: (incident) =>
+      sql`INSERT INTO alert_incidents ${sql.insert({
+        id: incident.id,
+        org_id: incident.orgId,
+        server_id: incident.serverId,
+        kind: incident.kind,
+        opened_at: incident.openedAt,
+        ...incidentColumns(incident)
+      })}`.pipe(Effect.asVoid, orStoreError("insertIncident")),
+    updateIncident: (incident) =>
+      sql`UPDATE alert_incidents SET ${sql.update(incidentColumns(incident))}
+          WHERE org_id = ${incident.orgId} AND id = ${incident.id}`.pipe(
+        Effect.asVoid,
+        orStoreError("updateIncident")
       ),
 
     enqueue: (m) =>
@@ -107,6 +198,27 @@ export const make = Effect.gen(function* () {
         created_at: m.createdAt,
         delivered_at: m.deliveredAt
       })}`.pipe(Effect.asVoid, orStoreError("enqueue")),
+    // Held messages are not due yet, so no dispatcher has claimed them: deleting them races with nothing.
+    withdrawHeld: (orgId, filter, heldSince) =>
+      sql`DELETE FROM alert_outbox
+          WHERE org_id = ${orgId} AND status = 'pending' AND attempts = 0
+            AND message->>'kind' = 'firing' AND message->>'outcome' = 'error'
+            AND created_at > ${heldSince}::timestamptz
+            ${filter.serverId === undefined ? sql`` : sql`AND message->'server'->>'id' = ${filter.serverId}`}
+            ${filter.ruleId === undefined ? sql`` : sql`AND rule_id = ${filter.ruleId}`}
+          RETURNING *`.pipe(
+        Effect.map((rows) => [...rows].sort(byCreation)),
+        Effect.flatMap(mapRows(toOutbox)),
+        orStoreError("withdrawHeld")
+      ),
+    lastFiring: (orgId, ruleId) =>
+      sql`SELECT * FROM alert_outbox
+          WHERE org_id = ${orgId} AND rule_id = ${ruleId} AND message->>'kind' IN ('firing', 'reminder')
+          ORDER BY created_at DESC, id DESC LIMIT 1`.pipe(
+        Effect.flatMap(mapRows(toOutbox)),
+        Effect.map((rows) => Option.fromNullable(rows[0])),
+        orStoreError("lastFiring")
+      ),
     // Dispatchers of every organization share the outbox; pushing `next_attempt_at` to the
     // lease end is the claim, and SKIP LOCKED keeps concurrent claimers apart.
     claimOutbox: (now, leaseUntil, limit) =>

@@ -16,6 +16,11 @@ export interface Options<R> {
   readonly failingDestination: Destination
   /** What the recorder received so far: raw bodies (strings) or parsed payloads (serialized to search them). */
   readonly received: Effect.Effect<ReadonlyArray<unknown>, unknown, R>
+  /**
+   * Run on the live clock instead of `TestClock` (default false): for a sink that stamps messages
+   * with the current time and a recorder that checks it, like a Standard Webhooks receiver.
+   */
+  readonly liveClock?: boolean
 }
 
 const message = (): AlertMessage => {
@@ -40,7 +45,7 @@ export const alertSinkContract = <R>(
   layer: Layer.Layer<AlertSink | R, unknown>,
   options: Options<AlertSink | R>
 ): void =>
-  withLayer(layer)(name, (it) => {
+  withLayer(layer, { excludeTestServices: options.liveClock ?? false })(name, (it) => {
     it.effect("the destination receives the message's subject and link", () =>
       Effect.gen(function* () {
         const sink = yield* AlertSink

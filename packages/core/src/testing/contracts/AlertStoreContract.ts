@@ -1,9 +1,10 @@
 import { describe, expect, type Vitest } from "@effect/vitest"
-import { Effect, Option } from "effect"
+import { Effect, Exit, Option } from "effect"
 import type { OutboxMessage } from "../../domain/Alert.js"
 import { AlertStore } from "../../ports/AlertStore.js"
 import type { StorePorts } from "../../ports/StorePorts.js"
-import { alertRule, at, era, newOrg, outboxMessage, plus, uid } from "./fixtures.js"
+import { Transactor } from "../../ports/Transactor.js"
+import { alertIncident, alertRule, at, era, newOrg, outboxMessage, plus, uid } from "./fixtures.js"
 
 /** Registers the `AlertStore` contract tests. */
 export const alertStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void => {
@@ -31,6 +32,125 @@ export const alertStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void => 
         expect(yield* store.deleteRule(orgB, rule.id)).toBe(false)
         expect(yield* store.deleteRule(orgA, rule.id)).toBe(true)
         expect(Option.isNone(yield* store.getRule(orgA, rule.id))).toBe(true)
+      })
+    )
+  })
+
+  describe("rules: filters and reminders", () => {
+    it.effect("listRules keeps only the given ids", () =>
+      Effect.gen(function* () {
+        const store = yield* AlertStore
+        const orgId = yield* newOrg
+        const [a, b, c] = [alertRule(orgId), alertRule(orgId), alertRule(orgId)]
+        for (const r of [a, b, c]) yield* store.insertRule(r)
+        const listed = yield* store.listRules(orgId, { ids: [c.id, a.id], forUpdate: true })
+        expect(listed.map((r) => r.id).sort()).toEqual([a.id, c.id].sort())
+        expect(yield* store.listRules(orgId, { ids: [] })).toEqual([])
+      })
+    )
+
+    it.effect(
+      "listDueReminders lists enabled firing rules whose reminder is due, longest overdue first",
+      () =>
+        Effect.gen(function* () {
+          const store = yield* AlertStore
+          const orgId = yield* newOrg
+          const t = era()
+          const firing = { firingSince: plus(t, -3600), reminderMinutes: 10 }
+          const overdue = alertRule(orgId, { ...firing, lastFiredAt: plus(t, -3000) })
+          const due = alertRule(orgId, { ...firing, lastFiredAt: plus(t, -600) })
+          const neverReminded = alertRule(orgId, { ...firing, lastFiredAt: null, reminderMinutes: 30 })
+          const notYet = alertRule(orgId, { ...firing, lastFiredAt: plus(t, -599) })
+          const noReminders = alertRule(orgId, {
+            ...firing,
+            lastFiredAt: plus(t, -3000),
+            reminderMinutes: null
+          })
+          const paused = alertRule(orgId, { ...firing, lastFiredAt: plus(t, -3000), state: "paused" })
+          const quiet = alertRule(orgId, { reminderMinutes: 10, lastFiredAt: plus(t, -3000) })
+          const all = [overdue, due, neverReminded, notYet, noReminders, paused, quiet]
+          for (const r of all) yield* store.insertRule(r)
+          const mine = new Set(all.map((r) => r.id))
+          const listed = (yield* store.listDueReminders(t, 10_000)).filter((r) => mine.has(r.id))
+          // Due at t - 2400 s, t - 1800 s (firingSince + 30 min) and t.
+          expect(listed.map((r) => r.id)).toEqual([overdue.id, neverReminded.id, due.id])
+          expect(listed[0]).toEqual(overdue)
+        })
+    )
+
+    it.effect("markReminded is a compare-and-set of lastFiredAt: one caller wins", () =>
+      Effect.gen(function* () {
+        const store = yield* AlertStore
+        const orgId = yield* newOrg
+        const rule = alertRule(orgId, { firingSince: at(0), lastFiredAt: at(10), reminderMinutes: 5 })
+        yield* store.insertRule(rule)
+        expect(yield* store.markReminded(orgId, rule.id, at(10), at(400))).toBe(true)
+        expect(yield* store.markReminded(orgId, rule.id, at(10), at(400))).toBe(false)
+        expect(Option.getOrThrow(yield* store.getRule(orgId, rule.id)).lastFiredAt).toEqual(at(400))
+        const fresh = alertRule(orgId, { firingSince: at(0), lastFiredAt: null, reminderMinutes: 5 })
+        yield* store.insertRule(fresh)
+        expect(yield* store.markReminded(orgId, fresh.id, null, at(300))).toBe(true)
+        const idle = alertRule(orgId, { reminderMinutes: 5 })
+        yield* store.insertRule(idle)
+        expect(yield* store.markReminded(orgId, idle.id, null, at(300))).toBe(false)
+        expect(yield* store.markReminded(yield* newOrg, rule.id, at(400), at(800))).toBe(false)
+      })
+    )
+  })
+
+  describe("incidents", () => {
+    it.effect("are listed by server, rule and openness within their organization, and updated", () =>
+      Effect.gen(function* () {
+        const store = yield* AlertStore
+        const [orgId, otherOrg] = [yield* newOrg, yield* newOrg]
+        const serverId = uid()
+        const ruleId = uid()
+        const down = alertIncident(orgId, {
+          serverId,
+          openedAt: at(10),
+          ruleIds: [ruleId],
+          notified: [{ type: "slack", channel: "C1" }]
+        })
+        const drift = alertIncident(orgId, { serverId, kind: "drift", openedAt: at(20), baselineVersion: 3 })
+        const elsewhere = alertIncident(orgId, { openedAt: at(5), ruleIds: [ruleId] })
+        for (const i of [down, drift, elsewhere]) yield* store.insertIncident(i)
+        expect(yield* store.listIncidents(orgId, { serverId })).toEqual([down, drift])
+        expect((yield* store.listIncidents(orgId, { ruleId })).map((i) => i.id)).toEqual([
+          elsewhere.id,
+          down.id
+        ])
+        expect(yield* store.listIncidents(otherOrg)).toEqual([])
+
+        const resolved = { ...down, resolvedAt: at(60), monitorsDown: true, ruleIds: [ruleId, uid()] }
+        yield* store.updateIncident(resolved)
+        expect(yield* store.listIncidents(orgId, { serverId, open: true })).toEqual([drift])
+        expect(yield* store.listIncidents(orgId, { serverId, open: false })).toEqual([resolved])
+      })
+    )
+
+    it.effect("at most one of each kind is open per server", () =>
+      Effect.gen(function* () {
+        const store = yield* AlertStore
+        const orgId = yield* newOrg
+        const serverId = uid()
+        yield* store.insertIncident(alertIncident(orgId, { serverId }))
+        const second = yield* Effect.exit(store.insertIncident(alertIncident(orgId, { serverId })))
+        expect(Exit.isFailure(second)).toBe(true)
+        yield* store.insertIncident(alertIncident(orgId, { serverId, kind: "drift" }))
+        yield* store.insertIncident(alertIncident(orgId, { serverId, resolvedAt: at(30) }))
+      })
+    )
+
+    it.effect("lockServer can be taken in a transaction, also twice and for a server without incidents", () =>
+      Effect.gen(function* () {
+        const store = yield* AlertStore
+        const { withTransaction } = yield* Transactor
+        const orgId = yield* newOrg
+        const serverId = uid()
+        yield* withTransaction(
+          Effect.zipRight(store.lockServer(orgId, serverId), store.lockServer(orgId, serverId))
+        )
+        yield* withTransaction(store.lockServer(orgId, serverId))
       })
     )
   })
@@ -91,6 +211,68 @@ export const alertStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void => 
         expect(yield* store.listOutbox(orgId, { status: "pending" })).toEqual([])
         expect(yield* store.listOutbox(orgId)).toHaveLength(2)
         expect(yield* store.listOutbox(otherOrg)).toEqual([])
+      })
+    )
+
+    it.effect("withdrawHeld takes back only untouched error firings enqueued after heldSince", () =>
+      Effect.gen(function* () {
+        const store = yield* AlertStore
+        const orgId = yield* newOrg
+        const t = era()
+        const serverId = uid()
+        const ruleId = uid()
+        const errorFiring = (overrides: Partial<OutboxMessage> = {}, server = serverId) =>
+          outboxMessage(orgId, {
+            ruleId,
+            createdAt: t,
+            nextAttemptAt: plus(t, 60),
+            ...overrides,
+            message: {
+              ...outboxMessage(orgId).message,
+              kind: "firing",
+              outcome: "error",
+              server: { id: server, name: "Shop" },
+              ...overrides.message
+            }
+          })
+        const held = errorFiring()
+        const otherRule = errorFiring({ ruleId: uid() })
+        const otherServer = errorFiring({}, uid())
+        const old = errorFiring({ createdAt: plus(t, -120), nextAttemptAt: plus(t, -60) })
+        const attempted = errorFiring({ attempts: 1, lastError: "HTTP 503" })
+        const failing = errorFiring({ message: { ...held.message, outcome: "fail" } })
+        const recovery = errorFiring({ message: { ...held.message, kind: "recovery" } })
+        for (const m of [held, otherRule, otherServer, old, attempted, failing, recovery])
+          yield* store.enqueue(m)
+
+        const since = plus(t, -30)
+        expect(yield* store.withdrawHeld(orgId, { serverId: uid() }, since)).toEqual([])
+        const byRule = yield* store.withdrawHeld(orgId, { ruleId, serverId }, since)
+        expect(byRule).toEqual([held])
+        const byServer = yield* store.withdrawHeld(orgId, { serverId }, since)
+        expect(byServer).toEqual([otherRule])
+        const left = (yield* store.listOutbox(orgId)).map((m) => m.id).sort()
+        expect(left).toEqual([otherServer, old, attempted, failing, recovery].map((m) => m.id).sort())
+        expect(yield* store.withdrawHeld(yield* newOrg, { serverId }, since)).toEqual([])
+      })
+    )
+
+    it.effect("lastFiring is the newest firing or reminder of a rule", () =>
+      Effect.gen(function* () {
+        const store = yield* AlertStore
+        const orgId = yield* newOrg
+        const ruleId = uid()
+        const kind = (k: OutboxMessage["message"]["kind"], s: number) => {
+          const base = outboxMessage(orgId)
+          return outboxMessage(orgId, { ruleId, createdAt: at(s), message: { ...base.message, kind: k } })
+        }
+        expect(Option.isNone(yield* store.lastFiring(orgId, ruleId))).toBe(true)
+        const firing = kind("firing", 10)
+        const reminder = kind("reminder", 20)
+        for (const m of [firing, reminder, kind("recovery", 30), kind("incident", 40)])
+          yield* store.enqueue(m)
+        expect(Option.getOrThrow(yield* store.lastFiring(orgId, ruleId)).id).toBe(reminder.id)
+        expect(Option.isNone(yield* store.lastFiring(yield* newOrg, ruleId))).toBe(true)
       })
     )
   })

@@ -10,6 +10,7 @@ import type { Proposal } from "../../domain/Proposal.js"
 import type { Run, ToolCall } from "../../domain/Run.js"
 import type { Workflow, WorkflowSpec, WorkflowVersion } from "../../domain/Workflow.js"
 import type { Conflict, StoreError } from "../../Errors.js"
+import type { AlertIncident } from "../../ports/AlertStore.js"
 import type { JobRequest } from "../../ports/JobQueue.js"
 import { OrgStore } from "../../ports/OrgStore.js"
 
@@ -321,6 +322,22 @@ export const outboxMessage = (orgId: string, overrides: Partial<OutboxMessage> =
   lastError: null,
   createdAt: at(),
   deliveredAt: null,
+  ...overrides
+})
+
+export const alertIncident = (orgId: string, overrides: Partial<AlertIncident> = {}): AlertIncident => ({
+  id: uid(),
+  orgId,
+  serverId: uid(),
+  serverName: "Shop",
+  kind: "server",
+  openedAt: at(),
+  resolvedAt: null,
+  summary: "Probe failed: connection refused",
+  monitorsDown: false,
+  baselineVersion: null,
+  ruleIds: [],
+  notified: [],
   ...overrides
 })
 

@@ -1,6 +1,23 @@
-import { type Context, Either, Option } from "effect"
+import { type Context, Effect, Either, Option } from "effect"
+import type { AlertRule, OutboxMessage } from "../../domain/Alert.js"
 import type { AlertStore } from "../../ports/AlertStore.js"
 import { byCreation, compareIds, type Db, duplicate, rowOf, rowsOf } from "./Tables.js"
+
+/** When a firing rule's next reminder is due; null when it gets none. */
+const reminderDue = (rule: AlertRule): number | null =>
+  rule.state !== "enabled" || rule.firingSince === null || rule.reminderMinutes === null
+    ? null
+    : (rule.lastFiredAt ?? rule.firingSince).getTime() + rule.reminderMinutes * 60_000
+
+/** A pending error firing no attempt has touched (the engine holds these back for grouping). */
+const held = (m: OutboxMessage, heldSince: Date) =>
+  m.status === "pending" &&
+  m.attempts === 0 &&
+  m.message.kind === "firing" &&
+  m.message.outcome === "error" &&
+  m.createdAt.getTime() > heldSince.getTime()
+
+const newestFirst = (a: OutboxMessage, b: OutboxMessage) => -byCreation(a, b)
 
 /** In-memory `AlertStore`. */
 export const makeAlertStore = (db: Db): Context.Tag.Service<AlertStore> => ({
@@ -21,12 +38,64 @@ export const makeAlertStore = (db: Db): Context.Tag.Service<AlertStore> => ({
         t.alertRules,
         orgId,
         (r) =>
-          filter?.target === undefined ||
-          (r.target.type === filter.target.type && r.target.id === filter.target.id)
+          (filter?.target === undefined ||
+            (r.target.type === filter.target.type && r.target.id === filter.target.id)) &&
+          (filter?.ids === undefined || filter.ids.includes(r.id))
       ).sort(byCreation)
     ),
   deleteRule: (orgId, id) =>
     db.run((t) => rowOf(t.alertRules, orgId, id) !== undefined && t.alertRules.delete(id)),
+  listDueReminders: (now, limit) =>
+    db.run((t) =>
+      Array.from(t.alertRules.values())
+        .map((rule) => ({ rule, due: reminderDue(rule) }))
+        .filter((r): r is { rule: AlertRule; due: number } => r.due !== null && r.due <= now.getTime())
+        .sort((a, b) => a.due - b.due || compareIds(a.rule.id, b.rule.id))
+        .slice(0, Math.max(0, limit))
+        .map((r) => r.rule)
+    ),
+  markReminded: (orgId, id, expected, at) =>
+    db.run((t) => {
+      const rule = rowOf(t.alertRules, orgId, id)
+      if (rule === undefined || rule.state !== "enabled" || rule.firingSince === null) return false
+      if ((rule.lastFiredAt?.getTime() ?? null) !== (expected?.getTime() ?? null)) return false
+      t.alertRules.set(id, { ...rule, lastFiredAt: at })
+      return true
+    }),
+
+  // Transactions of the in-memory store are serializable already: there is nothing more to lock.
+  lockServer: () => Effect.void,
+  listIncidents: (orgId, filter) =>
+    db.run((t) =>
+      rowsOf(
+        t.alertIncidents,
+        orgId,
+        (i) =>
+          (filter?.serverId === undefined || i.serverId === filter.serverId) &&
+          (filter?.ruleId === undefined || i.ruleIds.includes(filter.ruleId)) &&
+          (filter?.open === undefined || (i.resolvedAt === null) === filter.open)
+      ).sort((a, b) => a.openedAt.getTime() - b.openedAt.getTime() || compareIds(a.id, b.id))
+    ),
+  insertIncident: (incident) =>
+    db.attempt((t) => {
+      if (t.alertIncidents.has(incident.id)) return Either.left(duplicate("alert incident", incident.id))
+      const open = rowsOf(
+        t.alertIncidents,
+        incident.orgId,
+        (i) => i.serverId === incident.serverId && i.kind === incident.kind && i.resolvedAt === null
+      )
+      if (incident.resolvedAt === null && open.length > 0) {
+        return Either.left(duplicate(`open ${incident.kind} incident of server`, incident.serverId))
+      }
+      t.alertIncidents.set(incident.id, incident)
+      return Either.void
+    }),
+  updateIncident: (incident) =>
+    db.run((t) => {
+      if (rowOf(t.alertIncidents, incident.orgId, incident.id) !== undefined) {
+        t.alertIncidents.set(incident.id, incident)
+      }
+    }),
 
   enqueue: (message) =>
     db.attempt((t) => {
@@ -34,6 +103,29 @@ export const makeAlertStore = (db: Db): Context.Tag.Service<AlertStore> => ({
       t.outbox.set(message.id, message)
       return Either.void
     }),
+  withdrawHeld: (orgId, filter, heldSince) =>
+    db.run((t) => {
+      const taken = rowsOf(
+        t.outbox,
+        orgId,
+        (m) =>
+          held(m, heldSince) &&
+          (filter.serverId === undefined || m.message.server?.id === filter.serverId) &&
+          (filter.ruleId === undefined || m.ruleId === filter.ruleId)
+      ).sort(byCreation)
+      for (const m of taken) t.outbox.delete(m.id)
+      return taken
+    }),
+  lastFiring: (orgId, ruleId) =>
+    db.run((t) =>
+      Option.fromNullable(
+        rowsOf(
+          t.outbox,
+          orgId,
+          (m) => m.ruleId === ruleId && (m.message.kind === "firing" || m.message.kind === "reminder")
+        ).sort(newestFirst)[0]
+      )
+    ),
   claimOutbox: (now, leaseUntil, limit) =>
     db.run((t) => {
       const due = Array.from(t.outbox.values())

@@ -10,6 +10,7 @@ import type { Proposal } from "../../domain/Proposal.js"
 import type { Run } from "../../domain/Run.js"
 import type { Workflow, WorkflowVersion } from "../../domain/Workflow.js"
 import { Conflict, StoreError } from "../../Errors.js"
+import type { AlertIncident } from "../../ports/AlertStore.js"
 import type { Job } from "../../ports/JobQueue.js"
 
 /** Every table of the in-memory store. Rows are immutable: writes replace them, never mutate. */
@@ -29,6 +30,7 @@ export interface Tables {
   checks: Map<string, MonitorCheck>
   alertRules: Map<string, AlertRule>
   outbox: Map<string, OutboxMessage>
+  alertIncidents: Map<string, AlertIncident>
   proposals: Map<string, Proposal>
   jobs: Map<string, Job>
   /** When each ended job ended (the port's `Job` has no such field; `prune` needs it). */
@@ -53,6 +55,7 @@ const emptyTables = (): Tables => ({
   checks: new Map(),
   alertRules: new Map(),
   outbox: new Map(),
+  alertIncidents: new Map(),
   proposals: new Map(),
   jobs: new Map(),
   jobEndedAt: new Map(),

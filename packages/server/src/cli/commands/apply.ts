@@ -27,6 +27,6 @@ export const apply = Command.make(
     )
 ).pipe(
   Command.withDescription(
-    "Apply a monitoring-as-code file (servers, workflows, monitors), showing the plan first"
+    "Apply a monitoring-as-code file (servers, workflows, monitors, alert rules), showing the plan first"
   )
 )

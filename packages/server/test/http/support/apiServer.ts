@@ -3,16 +3,25 @@
  * the production SQL, PostgreSQL at a given URL, or core's in-memory store where only the HTTP
  * layer is under test — with the API's limits as given (defaults otherwise), and
  * the real runner connector (loopback allowed, so it can probe the demo MCP server). Scripted
- * models fill the model catalog; no worker runs, so dispatched runs stay `pending`.
+ * models fill the model catalog; no worker runs, so dispatched runs stay `pending`. Alerts go to
+ * a recording sink (`RecordingAlertSink.Recorder` says what it received).
  */
 import { createServer } from "node:http"
-import { ApiKeys, type Caller, IdsLayer, type Role, Team } from "@armature/core"
-import { MemoryStore, ScriptedModel } from "@armature/core/testing"
+import {
+  AlertSink,
+  ApiKeys,
+  builtInDestinationTypes,
+  type Caller,
+  IdsLayer,
+  type Role,
+  Team
+} from "@armature/core"
+import { MemoryStore, RecordingAlertSink, ScriptedModel } from "@armature/core/testing"
 import { McpConnector, Models, SessionPool } from "@armature/runner"
 import { PgStore } from "@armature/store-postgres"
 import { HttpApiBuilder, HttpServer, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { type Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { testKeys } from "../../../../store-postgres/test/support/databases.js"
 import * as ApiLive from "../../../src/http/ApiLive.js"
 
@@ -31,8 +40,28 @@ const storeLayer = (store: Store) =>
       ? PgStore.layerPglite()
       : PgStore.layer({ url: Redacted.make(store.postgresUrl), maxConnections: 4, secretKeys: testKeys() })
 
+/**
+ * The recording sink, refusing destination types no built-in sink handles as the server's
+ * composed sinks do (the recorder itself accepts any type). Deliveries to Slack channel `C_FAIL`
+ * and addresses `fail@…` are refused.
+ */
+const alertSink = Layer.effect(
+  AlertSink,
+  Effect.map(AlertSink, (sink) =>
+    AlertSink.of({
+      deliver: sink.deliver,
+      validate: (orgId, destination) =>
+        (builtInDestinationTypes as ReadonlyArray<string>).includes(destination.type)
+          ? sink.validate(orgId, destination)
+          : Effect.succeed([
+              { field: "type", message: `No alert sink handles destination type "${destination.type}"` }
+            ])
+    })
+  )
+).pipe(Layer.provideMerge(RecordingAlertSink.layer()))
+
 const services = (store: Store) =>
-  Layer.mergeAll(IdsLayer.layer, Models.layer({ models })).pipe(
+  Layer.mergeAll(IdsLayer.layer, Models.layer({ models }), alertSink).pipe(
     Layer.provideMerge(
       SessionPool.layer().pipe(Layer.provideMerge(McpConnector.layer({ allowLoopback: true })))
     ),

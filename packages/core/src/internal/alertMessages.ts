@@ -1,0 +1,79 @@
+/**
+ * What every part of the alert engine shares: its configuration, the outcome it is given, and
+ * writing outbox rows (SPEC §7).
+ */
+import { Clock, Context, Effect } from "effect"
+import type { AlertMessage, AlertRule, AlertTarget, OutboxMessage } from "../domain/Alert.js"
+import type { StoreError } from "../Errors.js"
+import { AlertStore } from "../ports/AlertStore.js"
+import { Ids } from "../ports/Ids.js"
+
+/**
+ * Where alert links point and how long an `error` alert is held back so a server incident can
+ * take it in. Optional: the defaults (relative links, a 60 s window) apply when no layer provides it.
+ */
+export class AlertingConfig extends Context.Reference<AlertingConfig>()("@armature/core/AlertingConfig", {
+  defaultValue: (): { readonly dashboardUrl: string; readonly incidentWindowMs: number } => ({
+    dashboardUrl: "",
+    incidentWindowMs: 60_000
+  })
+}) {}
+
+/** The outcome of a target, as the code that produced it reports it. */
+export interface OutcomeInput {
+  readonly orgId: string
+  readonly target: { readonly type: AlertTarget["type"]; readonly id: string; readonly name: string }
+  /** `pass`, `degraded`, `fail`, `partial`, `error`. */
+  readonly outcome: string
+  /** For messages and callers' bookkeeping; transitions are decided by each rule's own state. */
+  readonly previousOutcome: string | null
+  /** Error text, or the failing criteria with the judge's reasoning. */
+  readonly summary: string
+  /** Dashboard path (`/monitors/<id>`) or absolute URL. */
+  readonly link: string | null
+  readonly at: Date
+  /** The server of a monitor or workflow target: its incidents group the target's `error` alerts. */
+  readonly server?: { readonly id: string; readonly name: string } | null
+  /** The tool a monitor calls, shown in its messages. */
+  readonly toolName?: string
+}
+
+export type Store = Context.Tag.Service<AlertStore>
+export type Server = { readonly id: string; readonly name: string }
+
+/** A dashboard path made absolute under `base`; absolute URLs and null stay as they are. */
+export const resolveLink = (base: string, link: string | null): string | null =>
+  link?.startsWith("/") ? `${base.replace(/\/+$/, "")}${link}` : link
+
+const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
+
+/** Writes one outbox row for a rule (a group's message goes out under its first rule); `delayMs` holds it back. */
+export const enqueue = (
+  rule: Pick<AlertRule, "id" | "orgId" | "destination">,
+  message: AlertMessage,
+  delayMs = 0
+): Effect.Effect<OutboxMessage, StoreError, AlertStore | Ids> =>
+  Effect.gen(function* () {
+    const at = yield* now
+    const row: OutboxMessage = {
+      id: yield* Effect.flatMap(Ids, (ids) => ids.uuid),
+      orgId: rule.orgId,
+      ruleId: rule.id,
+      destination: rule.destination,
+      message,
+      status: "pending",
+      attempts: 0,
+      nextAttemptAt: new Date(at.getTime() + delayMs),
+      lastError: null,
+      createdAt: at,
+      deliveredAt: null
+    }
+    yield* Effect.flatMap(AlertStore, (s) => s.enqueue(row))
+    return row
+  })
+
+/** Messages enqueued after this instant are still held back (not due, so not claimed). */
+export const heldSince = Effect.gen(function* () {
+  const config = yield* AlertingConfig
+  return new Date((yield* Clock.currentTimeMillis) - config.incidentWindowMs)
+})
