@@ -1,5 +1,5 @@
 import { Alerting } from "@armature/core"
-import { Duration, Effect, Layer } from "effect"
+import { Duration, Effect, Layer, Schedule } from "effect"
 import { ServerConfigTag } from "../config/ServerConfig.js"
 import { Metrics } from "./Metrics.js"
 
@@ -10,7 +10,7 @@ const batch = 50
  * Delivers the alert outbox (SPEC §7) in every replica. Claims are `SKIP LOCKED` with a lease,
  * so replicas never deliver the same claim twice; a message whose delivery outlives the lease
  * (a replica killed mid-send) is claimed again later — at least once, under the same message id.
- * A failed round is logged and the next one tries again.
+ * A failed round is logged and the next one tries again. Reminders are sent once a minute.
  */
 export const layer = Layer.scopedDiscard(
   Effect.gen(function* () {
@@ -35,5 +35,11 @@ export const layer = Layer.scopedDiscard(
     )
     const loop = Effect.forever(Effect.flatMap(round, (full) => (full ? Effect.void : Effect.sleep(poll))))
     yield* Effect.forkScoped(loop)
+    // Reminders of incidents still firing come from the clock, not only from the next outcome;
+    // each is a compare-and-set on the rule, so replicas ticking together send it once.
+    const reminders = Alerting.sendReminders().pipe(
+      Effect.catchAllCause((cause) => Effect.logWarning("alert reminders failed", cause))
+    )
+    yield* Effect.forkScoped(Effect.repeat(reminders, Schedule.spaced(Duration.minutes(1))))
   })
 )
