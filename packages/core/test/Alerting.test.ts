@@ -4,6 +4,7 @@ import * as Alerting from "../src/Alerting.js"
 import type { AlertRule } from "../src/domain/Alert.js"
 import type { ValidationFailed } from "../src/Errors.js"
 import * as Monitors from "../src/Monitors.js"
+import { AlertSink } from "../src/ports/AlertSink.js"
 import { AlertStore } from "../src/ports/AlertStore.js"
 import * as Servers from "../src/Servers.js"
 import {
@@ -359,29 +360,36 @@ describe("Alerting.dispatchOutbox", () => {
     )
   })
 
+  /** Fails every delivery of one message until it is dead; the delays between its attempts. */
+  const retryDelays = (backoff: Alerting.Backoff) =>
+    Effect.gen(function* () {
+      const { monitor } = yield* setup
+      yield* rule(monitor.id)
+      yield* outcome(monitor, "fail", 0)
+      const delays: number[] = []
+      let dead = 0
+      for (let i = 0; i < backoff.maxAttempts; i++) {
+        const [row] = yield* outbox
+        const due = row!.nextAttemptAt.getTime()
+        const now = (yield* TestClock.currentTimeMillis) as number
+        if (due > now) {
+          // One millisecond early claims nothing.
+          yield* TestClock.adjust(Duration.millis(due - now - 1))
+          expect((yield* Alerting.dispatchOutbox({ backoff })).claimed).toBe(0)
+          yield* TestClock.adjust(Duration.millis(1))
+          delays.push(due - now)
+        }
+        dead += (yield* Alerting.dispatchOutbox({ backoff })).dead
+      }
+      return { delays, dead }
+    })
+
   it.effect("retries with exponential backoff and dead-letters after maxAttempts", () => {
     const sink = sinkState()
     sink.fail = deliveryFailed(true)
     return run(
       Effect.gen(function* () {
-        const { monitor } = yield* setup
-        yield* rule(monitor.id)
-        yield* outcome(monitor, "fail", 0)
-        const delays: number[] = []
-        let dead = 0
-        for (let i = 0; i < 8; i++) {
-          const [row] = yield* outbox
-          const due = row!.nextAttemptAt.getTime()
-          const now = (yield* TestClock.currentTimeMillis) as number
-          if (due > now) {
-            // One millisecond early claims nothing.
-            yield* TestClock.adjust(Duration.millis(due - now - 1))
-            expect((yield* Alerting.dispatchOutbox()).claimed).toBe(0)
-            yield* TestClock.adjust(Duration.millis(1))
-            delays.push(due - now)
-          }
-          dead += (yield* Alerting.dispatchOutbox()).dead
-        }
+        const { delays, dead } = yield* retryDelays({ ...Alerting.defaultBackoff, jitter: 0 })
         expect(delays).toEqual([60_000, 120_000, 240_000, 480_000, 960_000, 1_920_000, 3_600_000])
         expect(dead).toBe(1)
         const [row] = yield* outbox
@@ -405,6 +413,49 @@ describe("Alerting.dispatchOutbox", () => {
       sink
     )
   })
+
+  it.effect("spreads retries by the jitter, within its bounds", () => {
+    const sink = sinkState()
+    sink.fail = deliveryFailed(true)
+    return run(
+      Effect.gen(function* () {
+        const { delays } = yield* retryDelays(Alerting.defaultBackoff)
+        expect(delays).toHaveLength(7)
+        delays.forEach((d, i) => {
+          const nominal = Alerting.retryDelayMs(i + 1)
+          expect(d).toBeGreaterThanOrEqual(nominal * 0.8)
+          expect(d).toBeLessThanOrEqual(nominal * 1.2)
+        })
+        // Not every delay sits on its nominal value: the spread is real.
+        expect(delays.some((d, i) => d !== Alerting.retryDelayMs(i + 1))).toBe(true)
+      }),
+      sink
+    )
+  })
+
+  it.live("a slow destination does not hold up the others", () =>
+    Effect.gen(function* () {
+      const delivered: Array<string> = []
+      const slowSink = Layer.succeed(AlertSink, {
+        deliver: ({ destination }) => {
+          const to = (destination as { address: string }).address
+          return Effect.sleep(to === "slow@example.com" ? "300 millis" : "0 millis").pipe(
+            Effect.tap(() => Effect.sync(() => delivered.push(to)))
+          )
+        },
+        validate: () => Effect.succeed([])
+      })
+      yield* Effect.gen(function* () {
+        const { monitor, order } = yield* setup
+        yield* rule(monitor.id, { destination: { type: "email", address: "slow@example.com" } })
+        yield* rule(order.id, { destination: { type: "email", address: "fast@example.com" } })
+        yield* outcome(monitor, "fail", 0)
+        yield* outcome(order, "fail", 0)
+        expect(yield* Alerting.dispatchOutbox()).toMatchObject({ claimed: 2, delivered: 2 })
+      }).pipe(Effect.provide(testLayer(Layer.merge(connectorLayer(fakeServer()), slowSink))))
+      expect(delivered).toEqual(["fast@example.com", "slow@example.com"])
+    })
+  )
 
   it("backoff doubles from one minute and is capped", () => {
     expect([1, 2, 3, 4, 10].map((n) => Alerting.retryDelayMs(n))).toEqual([

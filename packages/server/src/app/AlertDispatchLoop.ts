@@ -19,7 +19,8 @@ export const layer = Layer.scopedDiscard(
     const backoff = {
       baseMs: Duration.toMillis(config?.retryBase ?? Duration.seconds(30)),
       maxMs: 3_600_000,
-      maxAttempts: config?.maxAttempts ?? 10
+      maxAttempts: config?.maxAttempts ?? 10,
+      jitter: 0.2
     }
     const poll = config?.pollInterval ?? Duration.seconds(1)
     const round = Alerting.dispatchOutbox({ backoff, limit: batch, leaseMs: 5 * 60_000 }).pipe(
