@@ -28,11 +28,22 @@ const retryableNames = new Set([
 
 /** Classifies Resend's error answer; `hide` removes the API key should a message ever echo it. */
 const failure = (error: ErrorResponse, hide: (text: string) => string): DeliveryFailed => {
-  const status = error.statusCode
+  // The SDK hands back whatever JSON an error response held. A body that is not Resend's own (a
+  // proxy or load balancer answering 502/503 while Resend is unreachable) has neither a status
+  // nor a name: nothing says the email was refused, so a later attempt may well go through.
+  const answer = error as Partial<Record<keyof ErrorResponse, unknown>>
+  if (typeof answer.name !== "string" && typeof answer.statusCode !== "number") {
+    return new DeliveryFailed({
+      message: `Resend answered with an unexpected error: ${hide(JSON.stringify(error))}`.slice(0, 500),
+      retryable: true
+    })
+  }
+  const status = typeof answer.statusCode === "number" ? answer.statusCode : null
+  const name = typeof answer.name === "string" ? answer.name : "error"
   // No status: the SDK could not get an answer at all (network, DNS, reset).
-  const retryable = status === null || status === 429 || status >= 500 || retryableNames.has(error.name)
+  const retryable = status === null || status === 429 || status >= 500 || retryableNames.has(name)
   const what =
-    status === null ? "Resend could not be reached" : `Resend refused the email (${status} ${error.name})`
+    status === null ? "Resend could not be reached" : `Resend refused the email (${status} ${name})`
   const detail =
     typeof error.message === "string" && error.message.length > 0 ? `: ${hide(error.message)}` : ""
   return new DeliveryFailed({ message: `${what}${detail}`.slice(0, 500), retryable })

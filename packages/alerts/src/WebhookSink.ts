@@ -141,8 +141,10 @@ export const fromServices = (
   const timeout = Duration.millis(options.timeoutMs ?? 10_000)
   const userAgent = options.userAgent ?? "Armature-Webhooks/1"
 
-  const secretFor = (orgId: string, ref: string | null) =>
-    ref === null
+  // `== null`: a destination written without going through the schema (an embedder's own outbox
+  // row) may leave `secretRef` out; that is an unsigned webhook, not a missing secret.
+  const secretFor = (orgId: string, ref: string | null | undefined) =>
+    ref == null
       ? Effect.succeed(null)
       : secrets.get(orgId, ref).pipe(
           Effect.map(Redacted.value),
@@ -235,7 +237,7 @@ export const fromServices = (
       const errors: Array<FieldError> = []
       const checked = yield* Effect.either(guard.check(webhook.url))
       if (checked._tag === "Left") errors.push({ field: "url", message: checked.left.message })
-      if (webhook.secretRef !== null) {
+      if (webhook.secretRef != null) {
         // Also keeps a rule from pointing at another organization's secret.
         const found = yield* secrets.get(orgId, webhook.secretRef).pipe(
           Effect.as(true),

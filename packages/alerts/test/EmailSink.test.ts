@@ -21,6 +21,9 @@ const resendApi: Respond = (r) => {
       return json(429, { statusCode: 429, name: "rate_limit_exceeded", message: "Too many requests." })
     case "down":
       return { status: 503, body: "<html>Service Unavailable</html>" }
+    case "proxy":
+      // A proxy in front of Resend, with JSON that is not Resend's own error shape.
+      return json(502, { error: "upstream unavailable" })
     case "leak":
       return json(401, { statusCode: 401, name: "invalid_api_key", message: `API key ${apiKey} is invalid` })
     case "hang":
@@ -86,6 +89,9 @@ layer(emailLayer({ timeoutMs: 300 }), { excludeTestServices: true })("EmailSink"
       expect(refused.message).toContain("422 validation_error")
       expect(yield* failureOf("busy@example.com")).toMatchObject({ retryable: true })
       expect(yield* failureOf("down@example.com")).toMatchObject({ retryable: true })
+      const proxied = yield* failureOf("proxy@example.com")
+      expect(proxied).toMatchObject({ retryable: true })
+      expect(proxied.message).toContain("upstream unavailable")
       expect(yield* failureOf("hang@example.com")).toMatchObject({ retryable: true })
     })
   )

@@ -145,6 +145,10 @@ layer(webhookLayer({ timeoutMs: 300 }), { excludeTestServices: true })("WebhookS
       expect(r?.headers["webhook-id"]).toBe(d.id)
       expect(r?.headers["webhook-timestamp"]).toMatch(/^\d+$/)
       expect(r?.headers["webhook-signature"]).toBeUndefined()
+      // A row written without the schema's default (no `secretRef` at all) is unsigned too.
+      const { secretRef: _, ...bare } = unsignedAt("/unsigned")
+      yield* Effect.flatMap(AlertSink, (sink) => sink.deliver(delivery(bare as never)))
+      expect(requestsTo("/unsigned")).toHaveLength(2)
     })
   )
 

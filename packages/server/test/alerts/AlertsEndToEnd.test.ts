@@ -142,4 +142,39 @@ describe.each(stores)("alerts end to end on $name", ({ postgres: onPostgres }) =
     const deliveries = (await api("GET", "/alerts")).items as Array<any>
     expect(deliveries.filter((d) => d.status === "delivered")).toHaveLength(6)
   }, 120_000)
+
+  it("a destination that is down loses nothing, and retries carry the same message id", async () => {
+    const [slackBefore, emailBefore, hooksBefore] = counts() as [number, number, number]
+    to.down = true
+    await regression(true)
+    // The retry base is one second: each destination refuses the firing at least twice.
+    await until(
+      "at least two refused attempts at each destination",
+      () => Object.values(to.refused).every((n) => n >= 2),
+      90
+    )
+    const failed = (await api("GET", "/alerts?status=failed")).items as Array<any>
+    expect(failed.length).toBeGreaterThanOrEqual(3)
+    expect(failed.every((d) => d.attempts >= 1 && d.lastError !== null)).toBe(true)
+
+    to.down = false
+    await until("the firing message at each destination once it is back", () =>
+      counts().every((n, i) => n > [slackBefore, emailBefore, hooksBefore][i]!)
+    )
+    await regression(false)
+    await until("the recovery at each destination", () =>
+      counts().every((n, i) => n >= [slackBefore, emailBefore, hooksBefore][i]! + 2)
+    )
+    await sleep(1500)
+    // Nothing lost, nothing twice: one firing and one recovery each.
+    expect(counts()).toEqual([slackBefore + 2, emailBefore + 2, hooksBefore + 2])
+    const [firing] = to.webhooks().slice(hooksBefore)
+    expect(firing!.body.type).toBe("armature.alert.firing")
+    // Every refused attempt of the webhook was the same message, under the id that finally arrived.
+    expect(new Set(to.refusedWebhookIds())).toEqual(new Set([firing!.id]))
+    // Resend gets the message id as its idempotency key on every attempt.
+    const [email] = to.emails().slice(emailBefore)
+    expect(new Set(to.refusedEmailKeys())).toEqual(new Set([email!.idempotencyKey]))
+    expect(to.forged()).toBe(0)
+  }, 180_000)
 })
