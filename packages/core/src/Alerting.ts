@@ -8,7 +8,14 @@
  * in `internal/alertIncidents.ts`); this module re-exports its public part.
  */
 import { Clock, Effect, Either, Option, Redacted } from "effect"
-import type { AlertMessage, AlertRule, AlertTarget, Destination, OutboxMessage } from "./domain/Alert.js"
+import {
+  type AlertMessage,
+  type AlertRule,
+  type AlertTarget,
+  type Destination,
+  destinationAs,
+  type OutboxMessage
+} from "./domain/Alert.js"
 import type { Caller } from "./domain/Audit.js"
 import {
   type ForbiddenRole,
@@ -86,10 +93,11 @@ const targetExists = (orgId: string, target: AlertTarget) =>
 
 /**
  * Validates a decoded rule input and turns it into the stored destination (a webhook's signing
- * secret goes to the SecretStore, the rule keeps its reference). The sink of the destination's
- * type checks the rest (Slack channel, webhook address, a plugin's own fields).
+ * secret goes to the SecretStore, the rule keeps its reference; a webhook without `secret` keeps
+ * `keptSecretRef`, the rule's current one). The sink of the destination's type checks the rest
+ * (Slack channel, webhook address, a plugin's own fields).
  */
-const prepare = (orgId: string, input: Rules.RuleInput) =>
+const prepare = (orgId: string, input: Rules.RuleInput, keptSecretRef: string | null = null) =>
   Effect.gen(function* () {
     const errors = [...(yield* targetExists(orgId, input.target))]
     const decoded = yield* Effect.either(
@@ -99,26 +107,36 @@ const prepare = (orgId: string, input: Rules.RuleInput) =>
       return yield* Effect.fail(validationFailed([...errors, ...decoded.left.fieldErrors]))
     const entered = decoded.right
     const webhook = entered.type === "webhook" ? (entered as Rules.WebhookInput) : null
-    if (webhook?.secret !== undefined && webhook.secret.length < 16) {
+    const secret = webhook?.secret ?? null
+    if (secret !== null && secret.length < 16) {
       errors.push({ field: "destination.secret", message: "must be at least 16 characters" })
     }
-    const unsigned: Destination =
-      webhook === null
-        ? (entered as Destination)
-        : { type: "webhook", url: webhook.url, secretRef: webhook.secretRef }
-    const problems = yield* Effect.flatMap(AlertSink, (sink) => sink.validate(orgId, unsigned))
+    const kept = webhook?.secret === undefined ? keptSecretRef : null
+    const withoutNewSecret: Destination =
+      webhook === null ? (entered as Destination) : { type: "webhook", url: webhook.url, secretRef: kept }
+    const problems = yield* Effect.flatMap(AlertSink, (sink) => sink.validate(orgId, withoutNewSecret))
     errors.push(...problems.map((p) => ({ field: `destination.${p.field}`, message: p.message })))
     yield* failIfAny(errors)
     const destination: Destination =
-      webhook?.secret === undefined
-        ? unsigned
+      secret === null
+        ? withoutNewSecret
         : {
             type: "webhook",
-            url: webhook.url,
-            secretRef: yield* Effect.flatMap(SecretStore, (s) => s.put(orgId, Redacted.make(webhook.secret!)))
+            url: webhook!.url,
+            secretRef: yield* Effect.flatMap(SecretStore, (s) => s.put(orgId, Redacted.make(secret)))
           }
     return { destination, on: input.on ?? Rules.defaultOn(input.target.type) }
   })
+
+/** A stored rule's destination as the API takes it back: a webhook without its secret's reference. */
+const enteredForm = (destination: Destination): unknown => {
+  const webhook = destinationAs(destination, "webhook")
+  return webhook === null ? destination : { type: "webhook", url: webhook.url }
+}
+
+/** The signing secret a webhook rule has now, kept when an update does not give a new one. */
+const currentSecretRef = (destination: Destination): string | null =>
+  destinationAs(destination, "webhook")?.secretRef ?? null
 
 type RuleEnv = AlertStore | AlertSink | Ids | SecretStore | WorkflowStore | MonitorStore | ServerStore
 
@@ -171,7 +189,7 @@ export const updateRule = (
     const merged = {
       name: existing.name,
       target: existing.target,
-      destination: existing.destination,
+      destination: enteredForm(existing.destination),
       on: existing.on,
       notifyRecovery: existing.notifyRecovery,
       reminderMinutes: existing.reminderMinutes,
@@ -179,7 +197,7 @@ export const updateRule = (
       ...patch
     }
     const spec = yield* decode(Rules.RuleInput)(merged)
-    const { destination, on } = yield* prepare(caller.orgId, spec)
+    const { destination, on } = yield* prepare(caller.orgId, spec, currentSecretRef(existing.destination))
     const retarget = spec.target.type !== existing.target.type || spec.target.id !== existing.target.id
     const reset = retarget || spec.state === "paused"
     const rule: AlertRule = {

@@ -554,16 +554,11 @@ const storedSecretRef = (rule: AlertRule): string | null =>
  */
 const writeRule = (caller: Caller, write: RuleWrite, targets: ReturnType<typeof refsOf>) => {
   const desired = ConfigRules.desiredOf(write.entry, targets.target(targetOf(write.entry)), write.existing)
-  const ref = write.existing === undefined ? null : storedSecretRef(write.existing)
+  // Without `secret`, an updated webhook keeps its stored secret; `null` (secretEnv removed from
+  // the file) makes it unsigned.
   const destination = {
     ...desired.destination,
-    ...(write.secretChanged
-      ? write.secret === undefined
-        ? {}
-        : { secret: write.secret }
-      : ref !== null && desired.destination.type === "webhook"
-        ? { secretRef: ref }
-        : {})
+    ...(write.secretChanged ? { secret: write.secret ?? null } : {})
   }
   const full: Record<string, unknown> = { ...desired, destination }
   const named = <E>(error: E): E => {

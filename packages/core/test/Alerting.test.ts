@@ -153,6 +153,63 @@ describe("Alerting rules", () => {
       })
     )
   )
+
+  it.effect("a webhook keeps its secret across updates unless given a new one or null", () =>
+    run(
+      Effect.gen(function* () {
+        const { monitor } = yield* setup
+        const created = yield* rule(monitor.id, {
+          destination: {
+            type: "webhook",
+            url: "https://hooks.example.com/a",
+            secret: "s3cr3t-signing-key-123"
+          }
+        })
+        const refOf = (r: { destination: unknown }) =>
+          (r.destination as { secretRef: string | null }).secretRef
+        const first = refOf(created)
+        expect(first).not.toBeNull()
+        // Renamed, then moved to another address without a secret: still signed with the same one.
+        const renamed = yield* Alerting.updateRule(editor, created.id, { name: "Pager" })
+        expect(refOf(renamed)).toBe(first)
+        const moved = yield* Alerting.updateRule(editor, created.id, {
+          destination: { type: "webhook", url: "https://hooks.example.com/b" }
+        })
+        expect(moved.destination).toMatchObject({ url: "https://hooks.example.com/b", secretRef: first })
+        const rotated = yield* Alerting.updateRule(editor, created.id, {
+          destination: {
+            type: "webhook",
+            url: "https://hooks.example.com/b",
+            secret: "another-secret-of-16+"
+          }
+        })
+        expect(refOf(rotated)).not.toBe(first)
+        const unsigned = yield* Alerting.updateRule(editor, created.id, {
+          destination: { type: "webhook", url: "https://hooks.example.com/b", secret: null }
+        })
+        expect(refOf(unsigned)).toBeNull()
+      })
+    )
+  )
+
+  it.effect("a caller cannot point a webhook at a stored secret by reference", () =>
+    run(
+      Effect.gen(function* () {
+        const { monitor } = yield* setup
+        const before = yield* Effect.flatMap(AlertStore, (s) => s.listRules(orgId))
+        const refused = failureOf(
+          yield* Effect.exit(
+            rule(monitor.id, {
+              destination: { type: "webhook", url: "https://hooks.example.com/a", secretRef: "some-ref" }
+            })
+          )
+        ) as ValidationFailed
+        expect(refused._tag).toBe("ValidationFailed")
+        expect(refused.fieldErrors.map((f) => f.field)).toContain("destination.secretRef")
+        expect(yield* Effect.flatMap(AlertStore, (s) => s.listRules(orgId))).toEqual(before)
+      })
+    )
+  )
 })
 
 describe("Alerting.status", () => {

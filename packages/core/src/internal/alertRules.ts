@@ -14,12 +14,16 @@ import {
 
 const NonEmpty = Schema.String.pipe(Schema.minLength(1, { message: () => "is required" }))
 
-/** A destination as entered: a webhook may carry its signing secret, which goes to the SecretStore. */
+/**
+ * A webhook as entered: `secret` signs it (the value goes to the SecretStore), `null` makes it
+ * unsigned, and leaving it out keeps the rule's current secret. Callers never name a stored
+ * secret (`secretRef`) themselves: that would let them sign with any secret of the organization,
+ * an MCP server's credential included.
+ */
 const WebhookInput = Schema.Struct({
   type: Schema.Literal("webhook"),
   url: Schema.String,
-  secret: Schema.optional(Schema.String),
-  secretRef: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null })
+  secret: Schema.optional(Schema.NullOr(Schema.String))
 })
 export type WebhookInput = typeof WebhookInput.Type
 
