@@ -82,6 +82,21 @@ describe("complete: the terminal run and its alert outbox rows commit together",
     )
   )
 
+  it.effect("a run of a paused workflow is stored and alerts nobody (SPEC §7)", () =>
+    run(
+      Effect.gen(function* () {
+        const { pending, rule, ended } = yield* dispatched
+        yield* Workflows.setState(editor, pending.workflowId, "paused")
+        expect(yield* Runs.complete(ended("fail"))).toEqual({ completed: true, alerts: 0 })
+        expect((yield* stored(pending.id)).status).toBe("fail")
+        expect(yield* Effect.flatMap(AlertStore, (s) => s.listOutbox(orgId))).toEqual([])
+        expect(
+          Option.getOrThrow(yield* Effect.flatMap(AlertStore, (s) => s.getRule(orgId, rule.id))).firingSince
+        ).toBeNull()
+      })
+    )
+  )
+
   it.effect("a run that is already terminal is left alone and alerts nobody (a retried job)", () =>
     run(
       Effect.gen(function* () {

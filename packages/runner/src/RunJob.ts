@@ -45,8 +45,11 @@ const terminalError = (run: Run, code: "internal_error" | "worker_lost", message
  */
 export const persist = (
   run: Run
-): Effect.Effect<boolean, StoreError, RunStore | ServerStore | AlertStore | Ids | Transactor> =>
-  Effect.map(Runs.complete(run), (c) => c.completed)
+): Effect.Effect<
+  boolean,
+  StoreError,
+  RunStore | ServerStore | WorkflowStore | AlertStore | Ids | Transactor
+> => Effect.map(Runs.complete(run), (c) => c.completed)
 
 /** Completes the job with its terminal run; when another attempt finished first, with the run it stored. */
 const finish = (ended: Run) =>
@@ -65,7 +68,11 @@ export const abandon = (
   runId: string,
   code: "internal_error" | "worker_lost",
   message: string
-): Effect.Effect<boolean, StoreError, RunStore | ServerStore | AlertStore | Ids | Transactor> =>
+): Effect.Effect<
+  boolean,
+  StoreError,
+  RunStore | ServerStore | WorkflowStore | AlertStore | Ids | Transactor
+> =>
   Effect.gen(function* () {
     const stored = Option.getOrNull(yield* Effect.flatMap(RunStore, (s) => s.getRun(orgId, runId)))
     if (stored === null || isTerminal(stored.status)) return false

@@ -16,7 +16,9 @@ const firingVerbs: Record<string, string> = {
   partial: "partially failed",
   error: "could not run",
   degraded: "is degraded",
-  drift_breaking: "changed its tools in a breaking way"
+  drift_breaking: "changed its tools in a breaking way",
+  // `Alerting.testRule`: the rule's destination is being checked, nothing failed.
+  test: "— test message"
 }
 
 const ongoingStates: Record<string, string> = {

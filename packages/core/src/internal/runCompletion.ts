@@ -11,6 +11,7 @@ import type { Ids } from "../ports/Ids.js"
 import { RunStore } from "../ports/RunStore.js"
 import { ServerStore } from "../ports/ServerStore.js"
 import { Transactor } from "../ports/Transactor.js"
+import { WorkflowStore } from "../ports/WorkflowStore.js"
 import * as AlertEngine from "./alertEngine.js"
 
 /** What `complete` did. */
@@ -40,13 +41,23 @@ export const failureSummary = (run: Run): string => {
  */
 export const complete = (
   run: Run
-): Effect.Effect<Completion, StoreError, RunStore | ServerStore | AlertStore | Ids | Transactor> =>
+): Effect.Effect<
+  Completion,
+  StoreError,
+  RunStore | ServerStore | WorkflowStore | AlertStore | Ids | Transactor
+> =>
   isTerminal(run.status)
     ? Effect.flatMap(Transactor, (tx) =>
         tx.withTransaction(
           Effect.gen(function* () {
             const updated = yield* Effect.flatMap(RunStore, (s) => s.updateRun(run))
             if (!updated) return { completed: false, alerts: 0 }
+            // A paused workflow alerts nobody (SPEC §7), even for a run someone started by hand.
+            const workflow = yield* Effect.flatMap(WorkflowStore, (s) =>
+              s.getWorkflow(run.orgId, run.workflowId)
+            )
+            if (Option.isSome(workflow) && workflow.value.state === "paused")
+              return { completed: true, alerts: 0 }
             const server = Option.getOrNull(
               yield* Effect.flatMap(ServerStore, (s) => s.getServer(run.orgId, run.mcpServerId))
             )
