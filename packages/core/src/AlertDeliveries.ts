@@ -94,13 +94,9 @@ export const view = (m: OutboxMessage, ruleTarget?: AlertTarget): DeliveryView =
   }
 }
 
-const newestFirst = (a: OutboxMessage, b: OutboxMessage) =>
-  b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)
-
 /**
  * Deliveries of the caller's organization, newest first, filtered by status and rule, a page at
- * a time (follow `nextCursor` until it is null). The store filters by stored status only; the
- * rest is done here over the organization's outbox.
+ * a time (follow `nextCursor` until it is null); the store filters and pages.
  */
 export const list = (
   caller: Caller,
@@ -120,21 +116,15 @@ export const list = (
       ])
     }
     const store = yield* AlertStore
-    const stored = status === undefined ? undefined : status === "failed" ? "pending" : status
-    const messages = yield* store.listOutbox(caller.orgId, stored === undefined ? {} : { status: stored })
-    const matching = messages
-      .filter(
-        (m) =>
-          (status === undefined || statusOf(m) === status) && (ruleId === undefined || m.ruleId === ruleId)
-      )
-      .filter(
-        (m) =>
-          after === undefined ||
-          m.createdAt.getTime() < after.sortAt.getTime() ||
-          (m.createdAt.getTime() === after.sortAt.getTime() && m.id < after.id)
-      )
-      .sort(newestFirst)
-    const page = matching.slice(0, limit)
+    // One more than a page, to know whether another follows.
+    const found = yield* store.pageOutbox(caller.orgId, {
+      ...(status === undefined ? {} : { status: status === "failed" ? "pending" : status }),
+      ...(status === "failed" ? { retrying: true } : status === "pending" ? { retrying: false } : {}),
+      ...(ruleId === undefined ? {} : { ruleId }),
+      ...(after === undefined ? {} : { after: { createdAt: after.sortAt, id: after.id } }),
+      limit: limit + 1
+    })
+    const page = found.slice(0, limit)
     // Messages written before `target` was part of them name it through their rule, if it still exists.
     const rules = page.some((m) => m.message.target === undefined)
       ? new Map((yield* store.listRules(caller.orgId)).map((r) => [r.id, r.target]))
@@ -143,7 +133,7 @@ export const list = (
     return {
       items: page.map((m) => view(m, m.ruleId === null ? undefined : rules.get(m.ruleId))),
       nextCursor:
-        matching.length > limit && last !== undefined
+        found.length > limit && last !== undefined
           ? encodeRunCursor({ sortAt: last.createdAt, id: last.id })
           : null
     }

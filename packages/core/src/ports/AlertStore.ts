@@ -119,5 +119,24 @@ export class AlertStore extends Context.Tag("@armature/core/AlertStore")<
       orgId: string,
       filter?: { readonly status?: OutboxMessage["status"] }
     ) => Effect.Effect<ReadonlyArray<OutboxMessage>, StoreError>
+    /** Up to `query.limit` messages of an organization, newest first (`createdAt`, then `id`). */
+    readonly pageOutbox: (
+      orgId: string,
+      query: OutboxQuery
+    ) => Effect.Effect<ReadonlyArray<OutboxMessage>, StoreError>
   }
 >() {}
+
+/** Which outbox messages a page holds; filters combine. */
+export interface OutboxQuery {
+  readonly status?: OutboxMessage["status"]
+  /**
+   * Among `pending` messages: true keeps those whose last attempt failed (`attempts` > 0 and a
+   * `lastError`: waiting for a retry), false those no attempt has failed yet.
+   */
+  readonly retrying?: boolean
+  readonly ruleId?: string
+  /** Only messages strictly after this one in newest-first order: the next page. */
+  readonly after?: { readonly createdAt: Date; readonly id: string }
+  readonly limit: number
+}

@@ -248,7 +248,25 @@ export const make = Effect.gen(function* () {
     listOutbox: (orgId, filter) =>
       sql`SELECT * FROM alert_outbox WHERE org_id = ${orgId}
           ${filter?.status === undefined ? sql`` : sql`AND status = ${filter.status}`}
-          ORDER BY created_at, id`.pipe(Effect.flatMap(mapRows(toOutbox)), orStoreError("listOutbox"))
+          ORDER BY created_at, id`.pipe(Effect.flatMap(mapRows(toOutbox)), orStoreError("listOutbox")),
+
+    pageOutbox: (orgId, query) => {
+      const retried = sql`(attempts > 0 AND last_error IS NOT NULL)`
+      const conditions = [
+        sql`org_id = ${orgId}`,
+        ...(query.status === undefined ? [] : [sql`status = ${query.status}`]),
+        ...(query.retrying === undefined ? [] : [query.retrying ? retried : sql`NOT ${retried}`]),
+        ...(query.ruleId === undefined ? [] : [sql`rule_id = ${query.ruleId}`]),
+        ...(query.after === undefined
+          ? []
+          : [sql`(created_at, id) < (${query.after.createdAt}::timestamptz, ${query.after.id})`])
+      ]
+      return sql`SELECT * FROM alert_outbox WHERE ${sql.and(conditions)}
+          ORDER BY created_at DESC, id DESC LIMIT ${Math.max(0, Math.floor(query.limit))}`.pipe(
+        Effect.flatMap(mapRows(toOutbox)),
+        orStoreError("pageOutbox")
+      )
+    }
   })
 })
 

@@ -214,6 +214,52 @@ export const alertStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void => 
       })
     )
 
+    it.effect("pageOutbox pages newest first and filters by status, retrying and rule", () =>
+      Effect.gen(function* () {
+        const store = yield* AlertStore
+        const orgId = yield* newOrg
+        const ruleId = uid()
+        // Five messages, two at the same instant (ordered by id), one of another rule.
+        const base = at(0)
+        const rows = [
+          outboxMessage(orgId, { ruleId, createdAt: plus(base, 1) }),
+          outboxMessage(orgId, { ruleId, createdAt: plus(base, 2), attempts: 2, lastError: "HTTP 503" }),
+          outboxMessage(orgId, { ruleId, createdAt: plus(base, 2) }),
+          outboxMessage(orgId, {
+            ruleId,
+            createdAt: plus(base, 3),
+            status: "dead",
+            attempts: 5,
+            lastError: "x"
+          }),
+          outboxMessage(orgId, { ruleId: uid(), createdAt: plus(base, 4) })
+        ]
+        yield* Effect.forEach(rows, (m) => store.enqueue(m))
+        yield* store.enqueue(outboxMessage(yield* newOrg, { createdAt: plus(base, 5) }))
+        const sameInstant = [rows[1]!, rows[2]!].sort((a, b) => (a.id < b.id ? 1 : -1))
+        const newestFirst = [rows[4]!, rows[3]!, ...sameInstant, rows[0]!]
+        const ids = (ms: ReadonlyArray<OutboxMessage>) => ms.map((m) => m.id)
+
+        expect(ids(yield* store.pageOutbox(orgId, { limit: 10 }))).toEqual(ids(newestFirst))
+        // Page by page, each after the last of the one before: the same order, nothing twice.
+        const first = yield* store.pageOutbox(orgId, { limit: 2 })
+        const second = yield* store.pageOutbox(orgId, { limit: 2, after: first[1]! })
+        const third = yield* store.pageOutbox(orgId, { limit: 2, after: second[1]! })
+        expect(ids([...first, ...second, ...third])).toEqual(ids(newestFirst))
+
+        expect(ids(yield* store.pageOutbox(orgId, { limit: 10, status: "dead" }))).toEqual([rows[3]!.id])
+        expect(ids(yield* store.pageOutbox(orgId, { limit: 10, status: "pending", retrying: true }))).toEqual(
+          [rows[1]!.id]
+        )
+        expect(
+          ids(yield* store.pageOutbox(orgId, { limit: 10, status: "pending", retrying: false }))
+        ).toEqual(ids(newestFirst.filter((m) => m.id !== rows[1]!.id && m.status === "pending")))
+        expect(ids(yield* store.pageOutbox(orgId, { limit: 10, ruleId }))).toEqual(
+          ids(newestFirst.filter((m) => m.ruleId === ruleId))
+        )
+      })
+    )
+
     it.effect("withdrawHeld takes back only untouched error firings enqueued after heldSince", () =>
       Effect.gen(function* () {
         const store = yield* AlertStore

@@ -161,5 +161,21 @@ export const makeAlertStore = (db: Db): Context.Tag.Service<AlertStore> => ({
       rowsOf(t.outbox, orgId, (m) => filter?.status === undefined || m.status === filter.status).sort(
         byCreation
       )
-    )
+    ),
+  pageOutbox: (orgId, query) =>
+    db.run((t) => {
+      const retrying = (m: OutboxMessage) => m.attempts > 0 && m.lastError !== null
+      const after = query.after
+      return rowsOf(
+        t.outbox,
+        orgId,
+        (m) =>
+          (query.status === undefined || m.status === query.status) &&
+          (query.retrying === undefined || retrying(m) === query.retrying) &&
+          (query.ruleId === undefined || m.ruleId === query.ruleId) &&
+          (after === undefined || byCreation<{ readonly createdAt: Date; readonly id: string }>(m, after) < 0)
+      )
+        .sort(newestFirst)
+        .slice(0, query.limit)
+    })
 })
