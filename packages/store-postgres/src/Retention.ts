@@ -1,8 +1,8 @@
 /**
- * Retention: monitor checks, runs and ended jobs older than their windows are deleted in
- * batches, so no single statement holds locks or bloats WAL for long.
+ * Retention: monitor checks, runs, ended jobs and sent alert deliveries older than their windows
+ * are deleted in batches, so no single statement holds locks or bloats WAL for long.
  */
-import { JobQueue, MonitorStore, ProposalStore, RunStore, type StoreError } from "@armature/core"
+import { AlertStore, JobQueue, MonitorStore, ProposalStore, RunStore, type StoreError } from "@armature/core"
 import { Clock, Config, Duration, Effect, Layer, Schedule } from "effect"
 
 /** How long each kind of history is kept, and how much one statement deletes. */
@@ -12,17 +12,20 @@ export interface Options {
   readonly jobs: Duration.DurationInput
   /** Unapplied workflow-change proposals (SPEC §9.3: 7 days). */
   readonly proposals: Duration.DurationInput
+  /** Delivered and dead alert deliveries (`/alerts`); pending ones are never pruned. */
+  readonly alerts: Duration.DurationInput
   readonly batchSize: number
   /** Upper bound of batches per kind in one pass, so a huge backlog is worked off gradually. */
   readonly maxBatches: number
 }
 
-/** 30 days of checks, 90 of runs, 7 of jobs and unapplied proposals, batches of 5 000. */
+/** 30 days of checks and sent alerts, 90 of runs, 7 of jobs and unapplied proposals, batches of 5 000. */
 export const defaults: Options = {
   checks: Duration.days(30),
   runs: Duration.days(90),
   jobs: Duration.days(7),
   proposals: Duration.days(7),
+  alerts: Duration.days(30),
   batchSize: 5000,
   maxBatches: 200
 }
@@ -33,6 +36,7 @@ export interface Pruned {
   readonly runs: number
   readonly jobs: number
   readonly proposals: number
+  readonly alerts: number
 }
 
 const inBatches = (options: Options, batch: Effect.Effect<number, StoreError>) =>
@@ -56,11 +60,13 @@ export const prune = (options: Options = defaults) =>
     const runs = yield* RunStore
     const jobs = yield* JobQueue
     const proposals = yield* ProposalStore
+    const alerts = yield* AlertStore
     const pruned: Pruned = {
       checks: yield* inBatches(options, monitors.pruneChecks(before(options.checks), options.batchSize)),
       runs: yield* inBatches(options, runs.pruneRuns(before(options.runs), options.batchSize)),
       jobs: yield* inBatches(options, jobs.prune(before(options.jobs), options.batchSize)),
-      proposals: yield* proposals.deleteUnappliedBefore(before(options.proposals))
+      proposals: yield* proposals.deleteUnappliedBefore(before(options.proposals)),
+      alerts: yield* inBatches(options, alerts.pruneOutbox(before(options.alerts), options.batchSize))
     }
     yield* Effect.logDebug("retention pass", pruned)
     return pruned

@@ -1,4 +1,4 @@
-import { JobQueue, MonitorStore, ProposalStore, RunStore } from "@armature/core"
+import { AlertStore, JobQueue, MonitorStore, ProposalStore, RunStore } from "@armature/core"
 import { describe, expect, layer } from "@effect/vitest"
 import { Duration, Effect, TestClock } from "effect"
 import { Retention } from "../src/index.js"
@@ -12,7 +12,7 @@ const day = 86_400_000
 describe("Retention", () => {
   layer(postgres ? postgresLayer() : pgliteLayer(), { timeout: "60 seconds" })((it) => {
     it.effect(
-      "prunes checks, runs, ended jobs and stale proposals older than their windows, in batches",
+      "prunes checks, runs, ended jobs, sent alerts and stale proposals older than their windows, in batches",
       () =>
         Effect.gen(function* () {
           const { org, server, workflow } = yield* seedOrg
@@ -45,17 +45,40 @@ describe("Retention", () => {
           yield* jobs.complete("w", job.id, "done", old)
           yield* jobs.enqueue(F.jobRequest(org.id), old)
 
+          const alerts = yield* AlertStore
+          // Delivered and dead messages go after 30 days; a pending one stays, however old.
+          yield* Effect.forEach(
+            [
+              F.outbox(org.id, { createdAt: old, status: "delivered", deliveredAt: old }),
+              F.outbox(org.id, { createdAt: old, status: "dead", attempts: 3, lastError: "HTTP 410" }),
+              F.outbox(org.id, { createdAt: old, status: "delivered", deliveredAt: old }),
+              F.outbox(org.id, { createdAt: old, status: "pending" }),
+              F.outbox(org.id, { createdAt: recent, status: "delivered", deliveredAt: recent })
+            ],
+            alerts.enqueue
+          )
+
           yield* TestClock.setTime(now.getTime())
           const options = { ...Retention.defaults, batchSize: 2 }
           const pruned = yield* Retention.prune(options)
-          expect(pruned).toEqual({ checks: 7, runs: 5, jobs: 1, proposals: 0 })
+          expect(pruned).toEqual({ checks: 7, runs: 5, jobs: 1, proposals: 0, alerts: 3 })
+          expect((yield* alerts.listOutbox(org.id)).map((m) => m.status).sort()).toEqual([
+            "delivered",
+            "pending"
+          ])
           expect((yield* monitors.listChecks(org.id, monitor.id, { limit: 100 })).length).toBe(1)
           expect((yield* runs.searchRuns(org.id, { limit: 100 })).items.map((r) => r.status).sort()).toEqual([
             "pass",
             "running"
           ])
           expect(yield* jobs.depth).toEqual({ queued: 1, running: 0 })
-          expect(yield* Retention.prune(options)).toEqual({ checks: 0, runs: 0, jobs: 0, proposals: 0 })
+          expect(yield* Retention.prune(options)).toEqual({
+            checks: 0,
+            runs: 0,
+            jobs: 0,
+            proposals: 0,
+            alerts: 0
+          })
           expect(yield* (yield* ProposalStore).deleteUnappliedBefore(now)).toBe(0)
         })
     )

@@ -119,6 +119,11 @@ export class AlertStore extends Context.Tag("@armature/core/AlertStore")<
       orgId: string,
       filter?: { readonly status?: OutboxMessage["status"] }
     ) => Effect.Effect<ReadonlyArray<OutboxMessage>, StoreError>
+    /**
+     * Deletes delivered and dead messages created before `before`, at most `limit`; returns how
+     * many. Pending messages are kept whatever their age: they are still to be delivered.
+     */
+    readonly pruneOutbox: (before: Date, limit: number) => Effect.Effect<number, StoreError>
     /** Up to `query.limit` messages of an organization, newest first (`createdAt`, then `id`). */
     readonly pageOutbox: (
       orgId: string,

@@ -250,6 +250,18 @@ export const make = Effect.gen(function* () {
           ${filter?.status === undefined ? sql`` : sql`AND status = ${filter.status}`}
           ORDER BY created_at, id`.pipe(Effect.flatMap(mapRows(toOutbox)), orStoreError("listOutbox")),
 
+    pruneOutbox: (before, limit) =>
+      sql<{ n: number }>`WITH gone AS (
+            DELETE FROM alert_outbox WHERE id = ANY (ARRAY(
+              SELECT id FROM alert_outbox
+              WHERE status IN ('delivered', 'dead') AND created_at < ${before}::timestamptz
+              LIMIT ${limit}))
+            RETURNING 1)
+          SELECT count(*)::int AS n FROM gone`.pipe(
+        Effect.map((rows) => rows[0]?.n ?? 0),
+        orStoreError("pruneOutbox")
+      ),
+
     pageOutbox: (orgId, query) => {
       const retried = sql`(attempts > 0 AND last_error IS NOT NULL)`
       const conditions = [

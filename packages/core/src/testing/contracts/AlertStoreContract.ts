@@ -260,6 +260,27 @@ export const alertStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void => 
       })
     )
 
+    it.effect("pruneOutbox deletes delivered and dead messages before the cutoff, never pending ones", () =>
+      Effect.gen(function* () {
+        const store = yield* AlertStore
+        const orgId = yield* newOrg
+        const t = era()
+        const sent = (s: number, status: OutboxMessage["status"]) =>
+          outboxMessage(orgId, {
+            createdAt: plus(t, s),
+            status,
+            deliveredAt: status === "delivered" ? plus(t, s) : null
+          })
+        const rows = [sent(-30, "delivered"), sent(-20, "dead"), sent(-10, "pending"), sent(10, "delivered")]
+        yield* Effect.forEach(rows, (m) => store.enqueue(m))
+        // Pruning acts across organizations: other suites' old rows may go too, so only the
+        // limit and this organization's rows are checked.
+        expect(yield* store.pruneOutbox(t, 1)).toBe(1)
+        while ((yield* store.pruneOutbox(t, 1000)) > 0) {}
+        expect((yield* store.listOutbox(orgId)).map((m) => m.id)).toEqual([rows[2]!.id, rows[3]!.id])
+      })
+    )
+
     it.effect("withdrawHeld takes back only untouched error firings enqueued after heldSince", () =>
       Effect.gen(function* () {
         const store = yield* AlertStore

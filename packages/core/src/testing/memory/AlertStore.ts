@@ -162,6 +162,15 @@ export const makeAlertStore = (db: Db): Context.Tag.Service<AlertStore> => ({
         byCreation
       )
     ),
+  pruneOutbox: (before, limit) =>
+    db.run((t) => {
+      const old = Array.from(t.outbox.values())
+        .filter((m) => m.status !== "pending" && m.createdAt < before)
+        .sort(byCreation)
+        .slice(0, Math.max(0, limit))
+      for (const m of old) t.outbox.delete(m.id)
+      return old.length
+    }),
   pageOutbox: (orgId, query) =>
     db.run((t) => {
       const retrying = (m: OutboxMessage) => m.attempts > 0 && m.lastError !== null
