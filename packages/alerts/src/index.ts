@@ -1,7 +1,7 @@
 /**
  * @armature/alerts — alert sinks for core's `AlertSink` port: Slack (Web API), email (core's
  * `EmailSender`, with a Resend adapter) and signed webhooks (Standard Webhooks), routed by
- * destination type so plugin sinks sit beside them.
+ * destination type so plugin sinks sit beside them; and the Slack app's OAuth install.
  */
 
 export type { TypedSink } from "./AlertSinks.js"
@@ -9,6 +9,7 @@ export * as AlertSinks from "./AlertSinks.js"
 export * as EmailMessage from "./EmailMessage.js"
 export * as EmailSink from "./EmailSink.js"
 export * as ResendEmail from "./ResendEmail.js"
+export * as SlackInstall from "./SlackInstall.js"
 export * as SlackMessage from "./SlackMessage.js"
 export * as SlackSink from "./SlackSink.js"
 export * as WebhookPayload from "./WebhookPayload.js"

@@ -41,6 +41,7 @@ export const codes = {
   conflict: { http: 409, jsonRpc: -32009 },
   proposal_expired: { http: 409, jsonRpc: -32010 },
   proposal_already_applied: { http: 409, jsonRpc: -32011 },
+  slack_not_configured: { http: 409, jsonRpc: -32013 },
   read_only_workspace: { http: 403, jsonRpc: -32012 },
   quota_exceeded: { http: 403, jsonRpc: -32012 },
   server_unreachable: { http: 502, jsonRpc: -32020 },
@@ -108,7 +109,8 @@ export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
     "invitation",
     "catalog",
     "organization",
-    "workflow_version"
+    "workflow_version",
+    "slack_installation"
   ),
   /**
    * The id as given. Use cases pass `String(id)`: a caller outside TypeScript may pass anything,
@@ -144,6 +146,14 @@ export class ProposalAlreadyApplied extends Schema.TaggedError<ProposalAlreadyAp
   base
 ) {
   readonly code = "proposal_already_applied" as const
+}
+
+/**
+ * The deployment has no Slack app to install (its operator set no client id and secret), so
+ * there is nothing an install link could start.
+ */
+export class SlackNotConfigured extends Schema.TaggedError<SlackNotConfigured>()("SlackNotConfigured", base) {
+  readonly code = "slack_not_configured" as const
 }
 
 /** The workflow changed after the base version a change was staged against. */
@@ -223,6 +233,7 @@ export type ApiError =
   | NotFound
   | ProposalExpired
   | ProposalAlreadyApplied
+  | SlackNotConfigured
   | VersionConflict
   | Conflict
   | RunWaitTimeout

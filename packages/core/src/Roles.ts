@@ -39,6 +39,10 @@ export const table = {
   "monitors.write": "editor",
   "alerts.read": "viewer",
   "alerts.write": "editor",
+  // The connected Slack workspace: anyone may see which; connecting or removing one decides
+  // where the organization's alerts may go, so it is an admin's.
+  "slack.read": "viewer",
+  "slack.write": "admin",
   "proposals.read": "viewer",
   // Staging a proposal changes nothing until an editor applies it, so viewers may stage.
   "proposals.create": "viewer",

@@ -82,6 +82,8 @@ describe("REST operations follow SPEC §10: reads any role, writes editor+, sync
     "monitors.write": "editor",
     "alerts.read": "viewer",
     "alerts.write": "editor",
+    "slack.read": "viewer",
+    "slack.write": "admin",
     "proposals.read": "viewer",
     "proposals.create": "viewer",
     "proposals.apply": "editor",

@@ -13,6 +13,7 @@ import stdioLaunch from "./migrations/0004_stdio_launch.js"
 import uniqueNames from "./migrations/0005_unique_names.js"
 import monitorAllowDestructive from "./migrations/0006_monitor_allow_destructive.js"
 import alertIncidents from "./migrations/0007_alert_incidents.js"
+import slackInstallations from "./migrations/0008_slack_installations.js"
 
 /** The table recording applied migrations. */
 export const table = "armature_migrations"
@@ -25,7 +26,8 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0004_stdio_launch": stdioLaunch,
   "0005_unique_names": uniqueNames,
   "0006_monitor_allow_destructive": monitorAllowDestructive,
-  "0007_alert_incidents": alertIncidents
+  "0007_alert_incidents": alertIncidents,
+  "0008_slack_installations": slackInstallations
 }
 
 // Any constant works; it only has to be the same for every replica.

@@ -3,7 +3,7 @@
  * The stores are built from any `SqlClient`; the layers below only choose the client.
  */
 import { randomBytes } from "node:crypto"
-import type { StorePorts as CorePorts, SecretStore } from "@armature/core"
+import type { StorePorts as CorePorts, SecretStore, SlackInstallations } from "@armature/core"
 import type { SqlClient } from "@effect/sql"
 import type { MigrationError } from "@effect/sql/Migrator"
 import type { SqlError } from "@effect/sql/SqlError"
@@ -20,14 +20,18 @@ import * as OrgStoreLive from "./stores/OrgStore.js"
 import * as ProposalStoreLive from "./stores/ProposalStore.js"
 import * as RunStoreLive from "./stores/RunStore.js"
 import * as ServerStoreLive from "./stores/ServerStore.js"
+import * as SlackInstallationsLive from "./stores/SlackInstallations.js"
 import * as TransactorLive from "./stores/Transactor.js"
 import * as WorkflowStoreLive from "./stores/WorkflowStore.js"
 
 /** The services every `PgStore` layer provides: the core's `StorePorts`. */
 export type StorePorts = CorePorts
 
-/** The storage services built from a `SqlClient` alone (without the key-holding `SecretStore`). */
-export type Stores = Exclude<CorePorts, SecretStore>
+/**
+ * The storage services built from a `SqlClient` alone: without the key-holding `SecretStore`
+ * and the stores that keep credentials in it (`SlackInstallations`).
+ */
+export type Stores = Exclude<CorePorts, SecretStore | SlackInstallations>
 
 /** Every storage port over an existing `SqlClient` (whose schema is migrated). */
 export const layerFromClient: Layer.Layer<Stores, never, SqlClient.SqlClient> = Layer.mergeAll(
@@ -53,7 +57,7 @@ const withClient = <C, E, R, E2>(
   secrets: Layer.Layer<SecretStore, E2, SqlClient.SqlClient>
 ) =>
   Layer.provideMerge(
-    Layer.merge(layerFromClient, secrets),
+    Layer.merge(layerFromClient, Layer.provideMerge(SlackInstallationsLive.layer, secrets)),
     migrate ? Layer.provideMerge(Migrations.layer, client) : client
   )
 

@@ -7,6 +7,7 @@ import type { ProposalStore } from "./ProposalStore.js"
 import type { RunStore } from "./RunStore.js"
 import type { SecretStore } from "./SecretStore.js"
 import type { ServerStore } from "./ServerStore.js"
+import type { SlackInstallations } from "./SlackInstallations.js"
 import type { Transactor } from "./Transactor.js"
 import type { WorkflowStore } from "./WorkflowStore.js"
 
@@ -23,3 +24,4 @@ export type StorePorts =
   | AuditLog
   | Transactor
   | SecretStore
+  | SlackInstallations

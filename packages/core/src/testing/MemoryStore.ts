@@ -13,6 +13,7 @@ import { ProposalStore } from "../ports/ProposalStore.js"
 import { RunStore } from "../ports/RunStore.js"
 import { SecretStore } from "../ports/SecretStore.js"
 import { ServerStore } from "../ports/ServerStore.js"
+import { SlackInstallations } from "../ports/SlackInstallations.js"
 import type { StorePorts } from "../ports/StorePorts.js"
 import { Transactor } from "../ports/Transactor.js"
 import { WorkflowStore } from "../ports/WorkflowStore.js"
@@ -25,14 +26,16 @@ import { makeProposalStore } from "./memory/ProposalStore.js"
 import { makeRunStore } from "./memory/RunStore.js"
 import { makeSecretStore } from "./memory/SecretStore.js"
 import { makeServerStore } from "./memory/ServerStore.js"
+import { makeSlackInstallations } from "./memory/SlackInstallations.js"
 import { makeDb } from "./memory/Tables.js"
 import { makeWorkflowStore } from "./memory/WorkflowStore.js"
 
 export type { StorePorts }
 
 /** Builds a fresh, empty store: every port over one shared state. */
-export const make: Effect.Effect<Context.Context<StorePorts>> = Effect.map(makeDb, (db) =>
-  Context.make(OrgStore, makeOrgStore(db)).pipe(
+export const make: Effect.Effect<Context.Context<StorePorts>> = Effect.map(makeDb, (db) => {
+  const secrets = makeSecretStore(db)
+  return Context.make(OrgStore, makeOrgStore(db)).pipe(
     Context.add(ServerStore, makeServerStore(db)),
     Context.add(WorkflowStore, makeWorkflowStore(db)),
     Context.add(RunStore, makeRunStore(db)),
@@ -41,10 +44,11 @@ export const make: Effect.Effect<Context.Context<StorePorts>> = Effect.map(makeD
     Context.add(ProposalStore, makeProposalStore(db)),
     Context.add(JobQueue, makeJobQueue(db)),
     Context.add(AuditLog, makeAuditLog(db)),
-    Context.add(SecretStore, makeSecretStore(db)),
+    Context.add(SecretStore, secrets),
+    Context.add(SlackInstallations, makeSlackInstallations(db, secrets)),
     Context.add(Transactor, { withTransaction: db.transaction })
   )
-)
+})
 
 /** Every storage port, in memory; each build of the layer starts empty. */
 export const layer: Layer.Layer<StorePorts> = Layer.effectContext(make)

@@ -1,12 +1,12 @@
 import { createServer } from "node:http"
-import { AlertSinks, SlackSink, type TypedSink } from "@armature/alerts"
+import { AlertSinks, SlackInstall, SlackSink, type TypedSink } from "@armature/alerts"
 import { type ConfigFile, IdsLayer, LanguageModels, Servers } from "@armature/core"
 import { AddressGuard, McpConnector, Models, SessionPool, Worker } from "@armature/runner"
 import { Retention } from "@armature/store-postgres"
 import { HttpApiBuilder, HttpServer } from "@effect/platform"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Console, Effect, Layer, Option } from "effect"
-import { ServerConfigTag } from "../config/ServerConfig.js"
+import { type ServerConfig, ServerConfigTag } from "../config/ServerConfig.js"
 import * as AccessLog from "../http/AccessLog.js"
 import * as ApiLive from "../http/ApiLive.js"
 import * as AuthFailureLimiter from "../http/AuthFailureLimiter.js"
@@ -17,6 +17,8 @@ import * as CatalogSyncLoop from "./CatalogSyncLoop.js"
 import * as Health from "./Health.js"
 import { instrumentStores, Metrics } from "./Metrics.js"
 import * as SchedulerLoop from "./SchedulerLoop.js"
+import * as SlackApp from "./SlackApp.js"
+import * as SlackRoutes from "./SlackRoutes.js"
 import * as Store from "./Store.js"
 
 /** What an embedding program may add to the server. */
@@ -56,20 +58,33 @@ const connector = Layer.unwrapEffect(
   })
 )
 
+/**
+ * The bot token for an organization's Slack messages: with the installable Slack app configured,
+ * the organization's installation, falling back to `SLACK_BOT_TOKEN`; otherwise that one token
+ * for every organization; none without either.
+ */
+const slackBotToken = (config: ServerConfig) => {
+  const fallback = config.alerts === undefined ? Option.none() : config.alerts.slackBotToken
+  if (Option.isSome(config.slackApp ?? Option.none()))
+    return Effect.map(SlackInstall.botToken(fallback), Option.some)
+  return Effect.succeed(Option.map(fallback, SlackSink.staticToken))
+}
+
 /** Slack, email and webhook delivery from the server's settings, and the embedder's own sinks. */
 const alertSinks = (plugins: ReadonlyArray<TypedSink>) =>
   Layer.unwrapEffect(
-    Effect.map(ServerConfigTag, (config) => {
+    Effect.gen(function* () {
+      const config = yield* ServerConfigTag
       const a = config.alerts
-      const slackToken = a === undefined ? Option.none() : a.slackBotToken
+      const botToken = yield* slackBotToken(config)
       const resendKey = a === undefined ? Option.none() : a.resendApiKey
       return AlertSinks.layer(
         AlertSinks.builtIn({
-          slack: Option.match(slackToken, {
+          slack: Option.match(botToken, {
             onNone: () => undefined,
             onSome: (token) => ({
-              botToken: SlackSink.staticToken(token),
-              slackApiUrl: Option.getOrUndefined(a!.slackApiUrl)
+              botToken: token,
+              slackApiUrl: a === undefined ? undefined : Option.getOrUndefined(a.slackApiUrl)
             })
           }),
           email: Option.match(resendKey, {
@@ -129,24 +144,28 @@ const background = Layer.mergeAll(
   Retention.layerConfig()
 )
 
-/** The HTTP server: REST API, OpenAPI document, health and metrics. */
+/** The HTTP server: REST API, OpenAPI document, health and metrics, the Slack app's install pages. */
 const http = Layer.unwrapEffect(
   Effect.map(ServerConfigTag, (config) =>
     HttpApiBuilder.serve(AccessLog.middleware).pipe(
       Layer.provide(Health.routes({ metricsRequireKey: config.metricsRequireKey ?? false })),
+      Layer.provide(SlackRoutes.routes),
       Layer.provide(
         ApiLive.layer({
           ...(config.maxBodyBytes === undefined ? {} : { maxBodyBytes: config.maxBodyBytes }),
           ...(config.maxJsonDepth === undefined ? {} : { maxJsonDepth: config.maxJsonDepth })
         })
       ),
-      // One limiter for the API and `/metrics`: failures from an address count once, wherever.
+      // One limiter for the API, `/metrics` and Slack install links: failures from an address
+      // count once, wherever.
       Layer.provide(
         AuthFailureLimiter.layer({
           ...(config.authFailureLimit === undefined ? {} : { limit: config.authFailureLimit }),
           ...(config.authFailureWindow === undefined ? {} : { window: config.authFailureWindow })
         })
       ),
+      // One app for the install pages and the API's install links.
+      Layer.provide(SlackApp.layer),
       HttpServer.withLogAddress,
       // Kept in the output: embedders and tests read the bound address (PORT=0 picks a free one).
       Layer.provideMerge(NodeHttpServer.layer(createServer, { host: config.host, port: config.port }))

@@ -8,6 +8,7 @@ import { keys } from "./commands/keys.js"
 import { migrate } from "./commands/migrate.js"
 import { secrets } from "./commands/secrets.js"
 import { serve } from "./commands/serve.js"
+import { slack } from "./commands/slack.js"
 import { status } from "./commands/status.js"
 import { test } from "./commands/test.js"
 import { validate } from "./commands/validate.js"
@@ -15,7 +16,7 @@ import { exitOnError } from "./reportError.js"
 
 const armature = Command.make("armature").pipe(
   Command.withDescription("Continuous testing and monitoring of MCP servers"),
-  Command.withSubcommands([serve, migrate, init, keys, secrets, apply, test, status, validate, alerts])
+  Command.withSubcommands([serve, migrate, init, keys, secrets, apply, test, status, validate, alerts, slack])
 )
 
 /** The `armature` command line, run against `argv`. */

@@ -1,4 +1,4 @@
-import { Config, Context, Duration, Layer, Option, type Redacted } from "effect"
+import { Config, ConfigError, Context, Duration, Either, Layer, Option, Redacted } from "effect"
 
 /**
  * What the server itself reads from its environment, handed to the adapters as their layers'
@@ -28,6 +28,8 @@ export interface ServerConfig {
   readonly mcpConnectTimeoutMs?: number
   /** Alert delivery: where sinks send, how often the outbox is polled, how failures retry. */
   readonly alerts?: AlertSettings
+  /** The installable Slack app (OAuth v2 install per organization); none unless configured. */
+  readonly slackApp?: Option.Option<SlackAppSettings>
   /**
    * Commands that owners may register as stdio servers over the API (the operator's opt-in;
    * empty: only the operator — config files, the CLI — sets stdio commands).
@@ -66,6 +68,54 @@ export interface AlertSettings {
   /** Attempts after which a message is dead. */
   readonly maxAttempts: number
 }
+
+/** The deployment's Slack app, for installs per organization (`/slack/install`). */
+export interface SlackAppSettings {
+  readonly clientId: string
+  readonly clientSecret: Redacted.Redacted<string>
+  /**
+   * Signs the OAuth `state` of installs in progress; replicas must share it. Unset, it is derived
+   * from the client secret, which every replica has.
+   */
+  readonly stateSecret: Option.Option<Redacted.Redacted<string>>
+}
+
+/**
+ * `SLACK_CLIENT_ID` and `SLACK_CLIENT_SECRET` together turn the install on; one without the other
+ * is a mistake worth stopping for, not a silently disabled feature.
+ */
+/** An optional secret setting; an empty value counts as unset. */
+const optionalSecret = (name: string) =>
+  Config.option(Config.redacted(name)).pipe(
+    Config.map(Option.filter((value) => Redacted.value(value).trim() !== ""))
+  )
+
+const slackApp: Config.Config<Option.Option<SlackAppSettings>> = Config.all({
+  clientId: Config.option(Config.string("SLACK_CLIENT_ID")).pipe(
+    Config.map(Option.filter((id) => id.trim() !== "")),
+    Config.map(Option.map((id) => id.trim()))
+  ),
+  clientSecret: optionalSecret("SLACK_CLIENT_SECRET"),
+  stateSecret: optionalSecret("SLACK_STATE_SECRET")
+}).pipe(
+  Config.mapOrFail(({ clientId, clientSecret, stateSecret }) => {
+    if (Option.isSome(clientId) && Option.isSome(clientSecret)) {
+      return Either.right(
+        Option.some({ clientId: clientId.value, clientSecret: clientSecret.value, stateSecret })
+      )
+    }
+    if (Option.isNone(clientId) && Option.isNone(clientSecret)) return Either.right(Option.none())
+    const [set, missing] = Option.isSome(clientId)
+      ? ["SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"]
+      : ["SLACK_CLIENT_SECRET", "SLACK_CLIENT_ID"]
+    return Either.left(
+      ConfigError.InvalidData(
+        [missing],
+        `${set} is set but ${missing} is not: the Slack app install needs both (from the app's Basic Information page), or neither to leave it off`
+      )
+    )
+  })
+)
 
 export class ServerConfigTag extends Context.Tag("@armature/server/ServerConfig")<
   ServerConfigTag,
@@ -121,6 +171,7 @@ export const config: Config.Config<ServerConfig> = Config.all({
       validation: (a) => Option.isNone(a.resendApiKey) || Option.isSome(a.emailFrom)
     })
   ),
+  slackApp,
   // Comma-separated; blanks dropped, so an empty value means none.
   apiStdioCommands: Config.array(Config.string(), "ARMATURE_API_STDIO_COMMANDS").pipe(
     Config.map((commands) => commands.map((c) => c.trim()).filter((c) => c !== "")),

@@ -14,8 +14,11 @@ import {
 } from "@effect/platform"
 import { Cause, Context, Effect, Exit, Option } from "effect"
 
-/** Parameter names whose values are never written down (`api_key`, `access_token`, `password`…). */
-const credential = /key|token|secret|passw|pwd|auth|signature|sig$|credential|session|cookie|code$/i
+/**
+ * Parameter names whose values are never written down (`api_key`, `access_token`, `password`…,
+ * and the secret of a Slack install `link`).
+ */
+const credential = /key|token|secret|passw|pwd|auth|signature|sig$|credential|session|cookie|code$|^link$/i
 
 /** The URL with the values of credential-like query parameters replaced by `***`. */
 export const redactUrl = (url: string): string => {

@@ -192,6 +192,17 @@ const alerts = HttpApiGroup.make("alerts")
   )
   .middleware(Authentication)
 
+const slack = HttpApiGroup.make("slack")
+  .add(
+    HttpApiEndpoint.post("createInstallLink", "/slack/install-links")
+      .setPayload(documented(S.SlackInstallLinkBody, "SlackInstallLinkInput"))
+      .addSuccess(S.SlackInstallLinkCreated, { status: 201 })
+  )
+  .add(HttpApiEndpoint.get("getInstallation", "/slack/installation").addSuccess(S.SlackConnection))
+  // No success schema: 204 No Content.
+  .add(HttpApiEndpoint.del("deleteInstallation", "/slack/installation"))
+  .middleware(Authentication)
+
 /** The REST API (SPEC §10), served under `/api/armature/v1`, documented at `/api/armature/v1/openapi.json`. */
 export class ArmatureApi extends HttpApi.make("armature")
   .add(org)
@@ -200,6 +211,7 @@ export class ArmatureApi extends HttpApi.make("armature")
   .add(runs)
   .add(monitors)
   .add(alerts)
+  .add(slack)
   .addError(HttpErrors.BadRequest)
   .addError(HttpErrors.Unauthorized)
   .addError(HttpErrors.Forbidden)

@@ -3,7 +3,8 @@
  * API's error format for failures outside the handlers, the request guard (body size, media
  * type, JSON depth), and the OpenAPI document at `/api/armature/v1/openapi.json` (public, like
  * any API description). It needs the core ports and an `AuthFailureLimiter`; the worker that
- * executes dispatched runs is not part of it.
+ * executes dispatched runs is not part of it. Slack install links need the server's `SlackApp`
+ * in context; without it they are refused as `slack_not_configured`.
  */
 import type { AlertSink, Ids, LanguageModels, McpConnector, StorePorts } from "@armature/core"
 import { type HttpApi, HttpApiBuilder, type HttpApp } from "@effect/platform"
@@ -17,6 +18,7 @@ import * as Monitors from "./handlers/Monitors.js"
 import * as Org from "./handlers/Org.js"
 import * as Runs from "./handlers/Runs.js"
 import * as Servers from "./handlers/Servers.js"
+import * as Slack from "./handlers/Slack.js"
 import * as Workflows from "./handlers/Workflows.js"
 import * as RequestGuard from "./RequestGuard.js"
 
@@ -44,7 +46,8 @@ const groups = Layer.mergeAll(
   Workflows.layer,
   Runs.layer,
   Monitors.layer,
-  Alerts.layer
+  Alerts.layer,
+  Slack.layer
 ).pipe(Layer.provide(Authentication.layer))
 
 /** `HttpApi.Api` for `HttpApiBuilder.serve`, plus the OpenAPI route, the request guard and the error middleware. */

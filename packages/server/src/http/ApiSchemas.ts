@@ -186,3 +186,23 @@ export const DeliveryListParams = Schema.Struct({
   limit: Schema.optional(Param),
   cursor: Schema.optional(Param)
 })
+
+/** A one-time Slack install link: its URL carries the secret and is shown this once. */
+export const SlackInstallLinkCreated = Schema.Struct({ url: Schema.String, expiresAt: Schema.Date })
+
+/** The body of `POST /slack/install-links` (optional): minutes until the link expires, 5–10080 (default 60). */
+export const SlackInstallLinkBody = Schema.Struct({ expiresInMinutes: Schema.optional(Schema.Int) })
+
+/** The connected Slack workspace (never the bot token), and whether this server can install the app. */
+export const SlackConnection = Schema.Struct({
+  installable: Schema.Boolean,
+  installation: Schema.NullOr(
+    Schema.Struct({
+      teamId: Schema.String,
+      teamName: Schema.String,
+      botUserId: Schema.String,
+      scopes: Schema.Array(Schema.String),
+      installedAt: Schema.Date
+    })
+  )
+})

@@ -15,6 +15,7 @@ import { proposalStoreSuite } from "./ProposalStoreContract.js"
 import { runStoreSuite } from "./RunStoreContract.js"
 import { secretStoreSuite } from "./SecretStoreContract.js"
 import { serverStoreSuite } from "./ServerStoreContract.js"
+import { slackInstallationsSuite } from "./SlackInstallationsContract.js"
 import { transactorSuite } from "./TransactorContract.js"
 import { workflowStoreSuite } from "./WorkflowStoreContract.js"
 
@@ -35,6 +36,7 @@ export const suites: Readonly<Record<string, Suite>> = {
   JobQueue: jobQueueSuite,
   AuditLog: auditLogSuite,
   SecretStore: secretStoreSuite,
+  SlackInstallations: slackInstallationsSuite,
   Transactor: transactorSuite
 }
 
@@ -69,6 +71,8 @@ export const jobQueueContract = contractOf(jobQueueSuite)
 export const auditLogContract = contractOf(auditLogSuite)
 /** The `SecretStore` contract alone. */
 export const secretStoreContract = contractOf(secretStoreSuite)
+/** The `SlackInstallations` contract alone. */
+export const slackInstallationsContract = contractOf(slackInstallationsSuite)
 /** The `Transactor` contract alone. */
 export const transactorContract = contractOf(transactorSuite)
 
@@ -82,6 +86,7 @@ export {
   runStoreSuite,
   secretStoreSuite,
   serverStoreSuite,
+  slackInstallationsSuite,
   transactorSuite,
   workflowStoreSuite
 }

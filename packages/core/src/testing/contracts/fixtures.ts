@@ -8,6 +8,7 @@ import type { Monitor, MonitorCheck } from "../../domain/Monitor.js"
 import type { ApiKey, Invitation, Member, Organization } from "../../domain/Organization.js"
 import type { Proposal } from "../../domain/Proposal.js"
 import type { Run, ToolCall } from "../../domain/Run.js"
+import type { SlackInstallation, SlackInstallLink } from "../../domain/Slack.js"
 import type { Workflow, WorkflowSpec, WorkflowVersion } from "../../domain/Workflow.js"
 import type { Conflict, StoreError } from "../../Errors.js"
 import type { AlertIncident } from "../../ports/AlertStore.js"
@@ -369,6 +370,35 @@ export const jobRequest = (orgId: string, kind: string, overrides: Partial<JobRe
   runAfter: at(),
   payload: { n: 1 },
   maxAttempts: 2,
+  ...overrides
+})
+
+export const slackInstallation = (
+  orgId: string,
+  overrides: Partial<SlackInstallation> = {}
+): SlackInstallation => ({
+  orgId,
+  teamId: `T${uid().slice(0, 8).toUpperCase()}`,
+  teamName: "Contract workspace",
+  botUserId: "U0BOT",
+  scopes: ["chat:write", "chat:write.public", "channels:read", "commands"],
+  installedAt: at(),
+  installedBy: { keyId: "k1", memberId: null, role: "admin" },
+  slackUserId: "U0ADMIN",
+  ...overrides
+})
+
+export const slackInstallLink = (
+  orgId: string,
+  overrides: Partial<SlackInstallLink> = {}
+): SlackInstallLink => ({
+  id: uid(),
+  orgId,
+  secretHash: uid(),
+  createdBy: { keyId: "k1", memberId: uid(), role: "admin" },
+  createdAt: at(),
+  expiresAt: at(3_600),
+  usedAt: null,
   ...overrides
 })
 

@@ -8,6 +8,7 @@ import type { Monitor, MonitorCheck } from "../../domain/Monitor.js"
 import type { ApiKey, Invitation, Member, Organization, Subscription } from "../../domain/Organization.js"
 import type { Proposal } from "../../domain/Proposal.js"
 import type { Run } from "../../domain/Run.js"
+import type { SlackInstallation, SlackInstallLink } from "../../domain/Slack.js"
 import type { Workflow, WorkflowVersion } from "../../domain/Workflow.js"
 import { Conflict, StoreError } from "../../Errors.js"
 import type { AlertIncident } from "../../ports/AlertStore.js"
@@ -37,6 +38,9 @@ export interface Tables {
   jobEndedAt: Map<string, Date>
   audit: Map<string, AuditEntry>
   secrets: Map<string, { readonly orgId: string; readonly value: Redacted.Redacted<string> }>
+  /** By organization id: one installation each, with the reference of its bot token's secret. */
+  slackInstallations: Map<string, { readonly installation: SlackInstallation; readonly secretRef: string }>
+  slackInstallLinks: Map<string, SlackInstallLink>
 }
 
 const emptyTables = (): Tables => ({
@@ -60,7 +64,9 @@ const emptyTables = (): Tables => ({
   jobs: new Map(),
   jobEndedAt: new Map(),
   audit: new Map(),
-  secrets: new Map()
+  secrets: new Map(),
+  slackInstallations: new Map(),
+  slackInstallLinks: new Map()
 })
 
 // Rows are never mutated in place, so copying the maps is a complete snapshot.

@@ -1,0 +1,198 @@
+/**
+ * Connecting an organization to Slack through the Armature Slack app (SPEC §7): an admin creates
+ * a one-time install link; whoever opens it goes through Slack's OAuth consent, and the grant that
+ * comes back is saved as the organization's installation — in the same transaction that uses up
+ * the link, so a link connects one workspace once. The OAuth exchange itself is an adapter's
+ * (`@armature/alerts`); these use cases hold the rules.
+ */
+import { createHash } from "node:crypto"
+import { Clock, Effect, Option, type Redacted, Schema } from "effect"
+import type { Actor, Caller } from "./domain/Audit.js"
+import type { SlackInstallation, SlackInstallLink } from "./domain/Slack.js"
+import {
+  type ForbiddenRole,
+  NotFound,
+  type StoreError,
+  type ValidationFailed,
+  validationFailed
+} from "./Errors.js"
+import { AuditLog } from "./ports/AuditLog.js"
+import { Ids } from "./ports/Ids.js"
+import { SlackInstallations } from "./ports/SlackInstallations.js"
+import { Transactor } from "./ports/Transactor.js"
+import * as Roles from "./Roles.js"
+import { decode } from "./Validation.js"
+
+const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
+
+/** sha256 (hex) of a link's secret: what the store keeps. The secret is 32 random bytes, so no salt or slow hash is needed. */
+export const hashLinkSecret = (secret: string): string =>
+  createHash("sha256").update(secret, "utf8").digest("hex")
+
+/** What `createLink` accepts: how long the link stays usable (default one hour, at most a week). */
+export const CreateLinkInput = Schema.Struct({
+  expiresInMinutes: Schema.optionalWith(
+    Schema.Int.pipe(
+      Schema.between(5, 10_080, { message: () => "must be a whole number of minutes from 5 to 10080" })
+    ),
+    { default: () => 60 }
+  )
+})
+
+/** A link as callers see it: never the hash of its secret. */
+export type SlackInstallLinkView = Omit<SlackInstallLink, "secretHash">
+
+const linkView = ({ secretHash: _, ...rest }: SlackInstallLink): SlackInstallLinkView => rest
+
+const audit = (orgId: string, actor: Actor, action: string, targetId: string | null) =>
+  Effect.gen(function* () {
+    const id = yield* Effect.flatMap(Ids, (ids) => ids.uuid)
+    const at = yield* now
+    yield* Effect.flatMap(AuditLog, (log) =>
+      log.record({ id, orgId, at, actor, action, targetId, intent: null, outcome: "ok" })
+    )
+  })
+
+/**
+ * Creates a one-time install link for the caller's organization. The secret is returned this
+ * once (the caller builds the URL from it); only its hash is stored.
+ */
+export const createLink = (
+  caller: Caller,
+  input: unknown = {}
+): Effect.Effect<
+  { readonly link: SlackInstallLinkView; readonly secret: string },
+  ForbiddenRole | ValidationFailed | StoreError,
+  SlackInstallations | AuditLog | Ids | Transactor
+> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "slack.write")
+    const spec = yield* decode(CreateLinkInput)(input ?? {})
+    const ids = yield* Ids
+    const secret = yield* ids.token(32)
+    const createdAt = yield* now
+    const link: SlackInstallLink = {
+      id: yield* ids.uuid,
+      orgId: caller.orgId,
+      secretHash: hashLinkSecret(secret),
+      createdBy: caller.actor,
+      createdAt,
+      expiresAt: new Date(createdAt.getTime() + spec.expiresInMinutes * 60_000),
+      usedAt: null
+    }
+    yield* Effect.flatMap(Transactor, (tx) =>
+      tx.withTransaction(
+        Effect.zipRight(
+          Effect.flatMap(SlackInstallations, (s) => s.createLink(link)),
+          audit(caller.orgId, caller.actor, "slack.install_links.create", link.id)
+        )
+      )
+    )
+    return { link: linkView(link), secret }
+  })
+
+const linkError = (message: string) => validationFailed([{ field: "link", message }])
+
+/**
+ * The link a secret opens, if it can still be used; otherwise `validation_failed` on `link`
+ * saying why (unknown, used, expired). Using it up happens only in `completeInstall`.
+ */
+export const checkLink = (
+  secret: string
+): Effect.Effect<SlackInstallLinkView, ValidationFailed | StoreError, SlackInstallations> =>
+  Effect.gen(function* () {
+    if (typeof secret !== "string" || secret.trim() === "") return yield* linkError("is required")
+    const found = Option.getOrNull(
+      yield* Effect.flatMap(SlackInstallations, (s) => s.getLinkBySecretHash(hashLinkSecret(secret.trim())))
+    )
+    if (found === null) return yield* linkError("This install link is not valid")
+    if (found.usedAt !== null) return yield* linkError("This install link was already used")
+    if (found.expiresAt <= (yield* now)) {
+      return yield* linkError(`This install link expired at ${found.expiresAt.toISOString()}`)
+    }
+    return linkView(found)
+  })
+
+/** What Slack granted in the OAuth exchange. */
+export interface Grant {
+  readonly teamId: string
+  readonly teamName: string
+  readonly botUserId: string
+  readonly scopes: ReadonlyArray<string>
+  readonly slackUserId: string | null
+  readonly botToken: Redacted.Redacted<string>
+}
+
+/**
+ * Saves a grant as the installation of the organization whose link `linkId` is, using the link
+ * up in the same transaction: a used or expired link fails with `validation_failed` on `link`
+ * and writes nothing. A re-install replaces the organization's earlier installation.
+ */
+export const completeInstall = (
+  linkId: string,
+  grant: Grant
+): Effect.Effect<
+  SlackInstallation,
+  ValidationFailed | StoreError,
+  SlackInstallations | AuditLog | Ids | Transactor
+> =>
+  Effect.flatMap(Transactor, (tx) =>
+    tx.withTransaction(
+      Effect.gen(function* () {
+        const store = yield* SlackInstallations
+        const at = yield* now
+        const link = Option.getOrNull(yield* store.consumeLink(linkId, at))
+        if (link === null) return yield* linkError("This install link was already used or has expired")
+        const installation: SlackInstallation = {
+          orgId: link.orgId,
+          teamId: grant.teamId,
+          teamName: grant.teamName,
+          botUserId: grant.botUserId,
+          scopes: [...grant.scopes],
+          installedAt: at,
+          installedBy: link.createdBy,
+          slackUserId: grant.slackUserId
+        }
+        yield* store.save(installation, grant.botToken)
+        yield* audit(link.orgId, link.createdBy, "slack.installation.create", grant.teamId)
+        return installation
+      })
+    )
+  )
+
+/** The organization's installation (never its token), or none when Slack is not connected. */
+export const getInstallation = (
+  caller: Caller
+): Effect.Effect<Option.Option<SlackInstallation>, ForbiddenRole | StoreError, SlackInstallations> =>
+  Effect.zipRight(
+    Roles.authorize(caller.actor, "slack.read"),
+    Effect.flatMap(SlackInstallations, (s) => s.get(caller.orgId))
+  )
+
+/** Disconnects Slack: removes the installation and deletes its token; `not_found` without one. */
+export const removeInstallation = (
+  caller: Caller
+): Effect.Effect<
+  void,
+  ForbiddenRole | NotFound | StoreError,
+  SlackInstallations | AuditLog | Ids | Transactor
+> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "slack.write")
+    yield* Effect.flatMap(Transactor, (tx) =>
+      tx.withTransaction(
+        Effect.gen(function* () {
+          const store = yield* SlackInstallations
+          const existing = Option.getOrNull(yield* store.get(caller.orgId))
+          if (existing === null || !(yield* store.remove(caller.orgId))) {
+            return yield* new NotFound({
+              message: "Slack is not connected to this organization",
+              entity: "slack_installation",
+              id: caller.orgId
+            })
+          }
+          yield* audit(caller.orgId, caller.actor, "slack.installation.delete", existing.teamId)
+        })
+      )
+    )
+  })
