@@ -12,7 +12,7 @@ import type { Workflow } from "./domain/Workflow.js"
 import {
   type FieldError,
   type ForbiddenRole,
-  NotFound,
+  type NotFound,
   RunWaitTimeout,
   type SecretInArguments,
   type StoreError,
@@ -26,6 +26,7 @@ import { loadWorkflow, now } from "./internal/workflowRecords.js"
 export { type Completion, complete, failureSummary } from "./internal/runCompletion.js"
 export { JOB_KIND, MAX_ATTEMPTS } from "./internal/runRecords.js"
 
+import { loadRun } from "./internal/runLookup.js"
 import { Ids } from "./ports/Ids.js"
 import type { JobQueue } from "./ports/JobQueue.js"
 import { decodeRunCursor, RunStore } from "./ports/RunStore.js"
@@ -66,14 +67,6 @@ export interface Dispatched {
   readonly runs: ReadonlyArray<Run>
   readonly sampleGroupId: string | null
 }
-
-const runNotFound = (id: string) =>
-  new NotFound({ message: `Run ${id} not found`, entity: "run", id: String(id) })
-
-const loadRun = (orgId: string, id: string) =>
-  Effect.flatMap(RunStore, (runs) => runs.getRun(orgId, id)).pipe(
-    Effect.flatMap(Option.match({ onNone: () => Effect.fail(runNotFound(id)), onSome: Effect.succeed }))
-  )
 
 /**
  * Dispatches a workflow now (`run_workflow_now`). The run id is the UUIDv5 of workflow id,
