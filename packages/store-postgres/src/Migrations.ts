@@ -14,6 +14,7 @@ import uniqueNames from "./migrations/0005_unique_names.js"
 import monitorAllowDestructive from "./migrations/0006_monitor_allow_destructive.js"
 import alertIncidents from "./migrations/0007_alert_incidents.js"
 import slackInstallations from "./migrations/0008_slack_installations.js"
+import alertOutboxPages from "./migrations/0009_alert_outbox_pages.js"
 
 /** The table recording applied migrations. */
 export const table = "armature_migrations"
@@ -27,7 +28,8 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0005_unique_names": uniqueNames,
   "0006_monitor_allow_destructive": monitorAllowDestructive,
   "0007_alert_incidents": alertIncidents,
-  "0008_slack_installations": slackInstallations
+  "0008_slack_installations": slackInstallations,
+  "0009_alert_outbox_pages": alertOutboxPages
 }
 
 // Any constant works; it only has to be the same for every replica.
