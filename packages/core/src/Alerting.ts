@@ -18,6 +18,7 @@ import {
 } from "./domain/Alert.js"
 import type { Caller } from "./domain/Audit.js"
 import {
+  type Conflict,
   type ForbiddenRole,
   NotFound,
   type StoreError,
@@ -144,7 +145,7 @@ type RuleEnv = AlertStore | AlertSink | Ids | SecretStore | WorkflowStore | Moni
 export const createRule = (
   caller: Caller,
   input: unknown
-): Effect.Effect<RuleView, ForbiddenRole | ValidationFailed | StoreError, RuleEnv> =>
+): Effect.Effect<RuleView, ForbiddenRole | ValidationFailed | Conflict | StoreError, RuleEnv> =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "alerts.write")
     const spec = yield* decode(Rules.RuleInput)(input)
@@ -175,7 +176,7 @@ export const updateRule = (
   caller: Caller,
   ruleId: string,
   patch: unknown
-): Effect.Effect<RuleView, ForbiddenRole | NotFound | ValidationFailed | StoreError, RuleEnv> =>
+): Effect.Effect<RuleView, ForbiddenRole | NotFound | ValidationFailed | Conflict | StoreError, RuleEnv> =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "alerts.write")
     const store = yield* AlertStore

@@ -412,16 +412,8 @@ export const prepare = (caller: Caller, config: ConfigFile) =>
       const field = `alertRules[${i}]`
       const { secret, errors: secretErrors } = yield* ruleSecret(entry, field)
       errors.push(...secretErrors)
-      // Rule names are not unique in the store (the API allows repeats); the file cannot guess.
-      const matches = state.rules.filter((r) => sameName(r.name, entry.name))
-      if (matches.length > 1) {
-        errors.push({
-          field: `${field}.name`,
-          message: `${matches.length} alert rules of the organization are named "${entry.name}"; rename or delete all but one`
-        })
-        continue
-      }
-      const existing = matches[0]
+      // Rule names are unique in the store (ignoring case and spacing), as the file's are.
+      const existing = state.rules.find((r) => sameName(r.name, entry.name))
       if (existing === undefined) {
         steps.push({ kind: "alert_rule", name: entry.name, action: "create", changes: [] })
         ruleWrites.push({ entry, field, existing, secret, secretChanged: secret !== undefined, changes: [] })

@@ -73,9 +73,10 @@ const check = (monitor: Monitor, outcome: CheckOutcome) =>
 const email = (address: string) => ({ type: "email", address })
 const slack = { type: "slack", channel: "C-OPS" }
 
+/** A monitor's rule, named after the monitor and where it sends (rule names are unique). */
 const monitorRule = (monitor: Monitor, destination: object, extra: object = {}) =>
   Alerting.createRule(editor, {
-    name: `${monitor.name} rule`,
+    name: `${monitor.name} rule to ${Object.values(destination).join(" ")}`,
     target: { type: "monitor", id: monitor.id },
     destination,
     ...extra
@@ -282,7 +283,7 @@ describe("a server down is one incident: one firing and one recovery per destina
         const toEmail = sink.delivered.find((d) => d.destination.type === "email")!.message
         expect(toEmail.summary).toContain("weather: connect ECONNREFUSED")
         expect(toEmail.summary).toContain("order: connect ECONNREFUSED")
-        expect(toEmail.ruleName).toBe("weather rule, order rule")
+        expect(toEmail.ruleName).toBe("weather rule to email oncall@example.com, order rule to email oncall@example.com")
 
         // One monitor answering ends it; the others' answers change nothing more.
         yield* seconds(10)

@@ -301,7 +301,7 @@ describe("Alerting.onOutcome", () => {
         const paused = yield* rule(monitor.id, { state: "paused" })
         expect(paused.status).toBe("Paused")
         expect(yield* outcome(monitor, "fail", 1000)).toHaveLength(0)
-        yield* rule(order.id, { notifyRecovery: false })
+        yield* rule(order.id, { name: "Orders", notifyRecovery: false })
         expect(yield* outcome(order, "fail", 1000)).toHaveLength(1)
         expect(yield* outcome(order, "pass", 2000)).toHaveLength(0)
         // The rule recovered silently: the next failure fires again.
@@ -505,7 +505,7 @@ describe("Alerting.dispatchOutbox", () => {
       yield* Effect.gen(function* () {
         const { monitor, order } = yield* setup
         yield* rule(monitor.id, { destination: { type: "email", address: "slow@example.com" } })
-        yield* rule(order.id, { destination: { type: "email", address: "fast@example.com" } })
+        yield* rule(order.id, { name: "Fast", destination: { type: "email", address: "fast@example.com" } })
         yield* outcome(monitor, "fail", 0)
         yield* outcome(order, "fail", 0)
         expect(yield* Alerting.dispatchOutbox()).toMatchObject({ claimed: 2, delivered: 2 })

@@ -280,22 +280,23 @@ describe("ConfigApply with alertRules", () => {
     )
   )
 
-  it.effect("two stored rules of the entry's name are an error: the file cannot tell which it means", () =>
+  it.effect("a rule of the file's name (in any case) cannot be created beside it: names are unique", () =>
     run(
       Effect.gen(function* () {
         yield* ConfigApply.apply(operator, yield* ConfigFile.parse(fileInput([defaultRules[0]!])))
         const [rule] = yield* rulesStored
-        yield* Alerting.createRule(operator, {
-          name: "weather down",
-          target: rule!.target,
-          destination: rule!.destination
-        })
         const error = yield* Effect.flip(
-          ConfigApply.plan(operator, yield* ConfigFile.parse(fileInput([defaultRules[0]!])))
+          Alerting.createRule(operator, {
+            name: "  weather   DOWN ",
+            target: rule!.target,
+            destination: rule!.destination
+          })
         )
-        expect(
-          (error as { fieldErrors: ReadonlyArray<{ field: string }> }).fieldErrors.map((f) => f.field)
-        ).toEqual(["alertRules[0].name"])
+        expect(error).toMatchObject({ _tag: "Conflict", fieldErrors: [{ field: "name" }] })
+        expect(yield* rulesStored).toHaveLength(1)
+        // The file still finds its rule by name.
+        const plan = yield* ConfigApply.plan(operator, yield* ConfigFile.parse(fileInput([defaultRules[0]!])))
+        expect(actions(plan)).toEqual([["Weather down", "unchanged"]])
       })
     )
   )

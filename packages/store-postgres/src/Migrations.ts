@@ -15,6 +15,7 @@ import monitorAllowDestructive from "./migrations/0006_monitor_allow_destructive
 import alertIncidents from "./migrations/0007_alert_incidents.js"
 import slackInstallations from "./migrations/0008_slack_installations.js"
 import alertOutboxPages from "./migrations/0009_alert_outbox_pages.js"
+import alertRuleNames from "./migrations/0010_alert_rule_names.js"
 
 /** The table recording applied migrations. */
 export const table = "armature_migrations"
@@ -29,7 +30,8 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0006_monitor_allow_destructive": monitorAllowDestructive,
   "0007_alert_incidents": alertIncidents,
   "0008_slack_installations": slackInstallations,
-  "0009_alert_outbox_pages": alertOutboxPages
+  "0009_alert_outbox_pages": alertOutboxPages,
+  "0010_alert_rule_names": alertRuleNames
 }
 
 // Any constant works; it only has to be the same for every replica.

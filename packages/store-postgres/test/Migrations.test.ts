@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { MonitorStore, OrgStore, RunStore, ServerStore, WorkflowStore } from "@armature/core"
+import { AlertStore, MonitorStore, OrgStore, RunStore, ServerStore, WorkflowStore } from "@armature/core"
+import { Fixtures } from "@armature/core/testing"
 import { SqlClient } from "@effect/sql"
 import * as Migrator from "@effect/sql/Migrator"
 import { describe, expect, it } from "@effect/vitest"
@@ -185,6 +186,43 @@ describe("Migrations", () => {
           ["FLOW (2)", "FLOW (2)"]
         ])
         expect(monitorNames).toEqual(["Ping", "Ping (2)", "Ping (3)"])
+      })
+    )
+  )
+
+  it.live.runIf(postgres)("0010 renames alert rules whose names collide instead of dropping them", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const url = Redacted.make(yield* Effect.orDie(freshDatabaseUrl))
+        const store = PgStore.layer({ url, migrate: false, maxConnections: 1, secretKeys: testKeys() })
+        const org = F.organization()
+        const t = (i: number) => new Date(F.t0.getTime() + i * 1000)
+        const rules = ["Pager", " pager ", "PAGER", "   "].map((name, i) =>
+          Fixtures.alertRule(org.id, { name, createdAt: t(i) })
+        )
+        // As 0009 left the schema: rule names not unique at all.
+        yield* Effect.provide(
+          Effect.gen(function* () {
+            const before = Object.fromEntries(
+              Object.entries(Migrations.migrations).filter(([id]) => id < "0010")
+            )
+            yield* Migrator.make({})({ loader: Migrator.fromRecord(before), table: Migrations.table })
+            yield* (yield* OrgStore).createOrganization(org)
+            for (const r of rules) yield* (yield* AlertStore).insertRule(r)
+          }),
+          store.pipe(Layer.orDie)
+        )
+        const names = yield* Effect.provide(
+          Effect.gen(function* () {
+            yield* Migrations.run
+            return (yield* (yield* AlertStore).listRules(org.id))
+              .slice()
+              .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+              .map((r) => r.name)
+          }),
+          store.pipe(Layer.orDie)
+        )
+        expect(names).toEqual(["Pager", "pager (2)", "PAGER (3)", `unnamed ${rules[3]!.id.slice(0, 8)}`])
       })
     )
   )

@@ -5,10 +5,10 @@
 import { Effect } from "effect"
 import type { OutboxMessage } from "../domain/Alert.js"
 import type { StoreError } from "../Errors.js"
-import { AlertStore } from "../ports/AlertStore.js"
+import type { AlertStore } from "../ports/AlertStore.js"
 import { Ids } from "../ports/Ids.js"
 import * as Incidents from "./alertIncidents.js"
-import { AlertingConfig, enqueue, resolveLink } from "./alertMessages.js"
+import { AlertingConfig, engineStore, enqueue, resolveLink } from "./alertMessages.js"
 import * as Rules from "./alertRules.js"
 
 /** A catalog event of a server: a breaking drift, or a catalog identical to an earlier version. */
@@ -34,7 +34,7 @@ export const onEvent = (
   input: EventInput
 ): Effect.Effect<ReadonlyArray<OutboxMessage>, StoreError, AlertStore | Ids> =>
   Effect.gen(function* () {
-    const store = yield* AlertStore
+    const store = yield* engineStore
     const config = yield* AlertingConfig
     const link = resolveLink(config.dashboardUrl, input.link)
     const server = { id: input.target.id, name: input.target.name }

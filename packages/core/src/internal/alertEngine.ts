@@ -26,11 +26,12 @@
 import { Effect } from "effect"
 import type { AlertRule, OutboxMessage } from "../domain/Alert.js"
 import type { StoreError } from "../Errors.js"
-import { type AlertIncident, AlertStore } from "../ports/AlertStore.js"
+import type { AlertIncident, AlertStore } from "../ports/AlertStore.js"
 import type { Ids } from "../ports/Ids.js"
 import { MonitorStore } from "../ports/MonitorStore.js"
 import {
   AlertingConfig,
+  engineStore,
   enqueue,
   heldSince,
   type OutcomeInput,
@@ -95,7 +96,7 @@ const apply = (
   everyMonitorErroring: Effect.Effect<boolean, StoreError>
 ): Effect.Effect<ReadonlyArray<OutboxMessage>, StoreError, AlertStore | Ids> =>
   Effect.gen(function* () {
-    const store = yield* AlertStore
+    const store = yield* engineStore
     const config = yield* AlertingConfig
     const server: Server | null =
       source === "probe" ? { id: input.target.id, name: input.target.name } : (input.server ?? null)

@@ -38,7 +38,19 @@ export interface OutcomeInput {
   readonly toolName?: string
 }
 
-export type Store = Context.Tag.Service<AlertStore>
+/**
+ * The `AlertStore` as the rule engine uses it. The engine saves a rule's firing state, never its
+ * name, so the name `Conflict` of `updateRule` cannot happen here: were it to, it is a defect.
+ */
+export type Store = Omit<Context.Tag.Service<AlertStore>, "updateRule"> & {
+  readonly updateRule: (rule: AlertRule) => Effect.Effect<void, StoreError>
+}
+
+/** The engine's view of the `AlertStore` (see `Store`). */
+export const engineStore: Effect.Effect<Store, never, AlertStore> = Effect.map(AlertStore, (store) => ({
+  ...store,
+  updateRule: (rule) => store.updateRule(rule).pipe(Effect.catchTag("Conflict", (e) => Effect.die(e)))
+}))
 export type Server = { readonly id: string; readonly name: string }
 
 /** A dashboard path made absolute under `base`; absolute URLs and null stay as they are. */

@@ -10,12 +10,12 @@
 import { Clock, Effect, Option } from "effect"
 import type { AlertRule, OutboxMessage } from "../domain/Alert.js"
 import type { StoreError } from "../Errors.js"
-import { type AlertIncident, AlertStore } from "../ports/AlertStore.js"
+import type { AlertIncident, AlertStore } from "../ports/AlertStore.js"
 import type { Ids } from "../ports/Ids.js"
 import { Transactor } from "../ports/Transactor.js"
 import { incidentsOf } from "./alertEngine.js"
 import * as Incidents from "./alertIncidents.js"
-import { AlertingConfig, enqueue, resolveLink } from "./alertMessages.js"
+import { AlertingConfig, engineStore, enqueue, resolveLink } from "./alertMessages.js"
 import * as Rules from "./alertRules.js"
 
 export interface ReminderOptions {
@@ -38,7 +38,7 @@ const isDue = (rule: AlertRule, at: Date) =>
  */
 const remindIncident = (rule: AlertRule, incident: AlertIncident, at: Date) =>
   Effect.gen(function* () {
-    const store = yield* AlertStore
+    const store = yield* engineStore
     const config = yield* AlertingConfig
     yield* store.lockServer(rule.orgId, incident.serverId)
     const open = yield* store.listIncidents(rule.orgId, { serverId: incident.serverId, open: true })
@@ -65,7 +65,7 @@ const remindIncident = (rule: AlertRule, incident: AlertIncident, at: Date) =>
 /** The reminder of a rule firing on its own (or for a drift), worded like its last firing. */
 const remindRule = (rule: AlertRule, drift: AlertIncident | undefined, at: Date) =>
   Effect.gen(function* () {
-    const store = yield* AlertStore
+    const store = yield* engineStore
     const config = yield* AlertingConfig
     if (!(yield* store.markReminded(rule.orgId, rule.id, rule.lastFiredAt, at))) return []
     if (drift !== undefined) {
@@ -108,7 +108,7 @@ export const sendReminders = (
   options: ReminderOptions = {}
 ): Effect.Effect<ReadonlyArray<OutboxMessage>, StoreError, AlertStore | Ids | Transactor> =>
   Effect.gen(function* () {
-    const store = yield* AlertStore
+    const store = yield* engineStore
     const tx = yield* Transactor
     const at = options.now ?? new Date(yield* Clock.currentTimeMillis)
     const out: OutboxMessage[] = []

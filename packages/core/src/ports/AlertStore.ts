@@ -1,6 +1,6 @@
 import { Context, type Effect, type Option } from "effect"
 import type { AlertRule, AlertTarget, Destination, OutboxMessage } from "../domain/Alert.js"
-import type { StoreError } from "../Errors.js"
+import type { Conflict, StoreError } from "../Errors.js"
 
 /**
  * One incident of one MCP server (SPEC §7): a continuous fault of the server (`server`) or an
@@ -32,8 +32,13 @@ export interface AlertIncident {
 export class AlertStore extends Context.Tag("@armature/core/AlertStore")<
   AlertStore,
   {
-    readonly insertRule: (rule: AlertRule) => Effect.Effect<void, StoreError>
-    readonly updateRule: (rule: AlertRule) => Effect.Effect<void, StoreError>
+    /**
+     * Rule names are unique in an organization without regard to case or runs of white space
+     * (core's `nameKey`), as servers', workflows' and monitors' are: another rule's name is a
+     * `Conflict` on `name`.
+     */
+    readonly insertRule: (rule: AlertRule) => Effect.Effect<void, StoreError | Conflict>
+    readonly updateRule: (rule: AlertRule) => Effect.Effect<void, StoreError | Conflict>
     readonly getRule: (orgId: string, id: string) => Effect.Effect<Option.Option<AlertRule>, StoreError>
     /**
      * With `forUpdate`, inside a transaction, the rules stay locked until it ends: outcomes of

@@ -204,6 +204,26 @@ describe.each(stores)("alerts on %s", (_label, store) => {
     })
   })
 
+  it("a second rule of a name (in any case or spacing) is a 409 conflict on name, and writes nothing", async () => {
+    const first = await create(slackRule("Catalog pager"))
+    const before = await rules()
+    const twin = await api.request("POST", "/alert-rules", {
+      token: editor,
+      body: slackRule(" catalog  PAGER ")
+    })
+    expect(twin.status).toBe(409)
+    expect(twin.body.error.code).toBe("conflict")
+    expect(fields(twin.body)).toEqual(["name"])
+    const other = await create(slackRule("Catalog pager 2"))
+    const renamed = await api.request("PATCH", `/alert-rules/${other.id}`, {
+      token: editor,
+      body: { name: "CATALOG PAGER" }
+    })
+    expect(renamed.status).toBe(409)
+    expect((await rules()).length).toBe(before.length + 1)
+    for (const r of [first, other]) await api.request("DELETE", `/alert-rules/${r.id}`, { token: editor })
+  })
+
   describe("bad input is a 400 naming the field, and writes nothing", () => {
     const refused = async (reply: Awaited<ReturnType<ApiServer["request"]>>, field: string) => {
       expect(reply.status).toBe(400)

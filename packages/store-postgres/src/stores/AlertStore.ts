@@ -7,7 +7,16 @@ import {
 } from "@armature/core"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer, Option } from "effect"
-import { date, dateOrNull, decodeJson, fromJson, json, mapRows, orStoreError } from "../internal/sql.js"
+import {
+  date,
+  dateOrNull,
+  decodeJson,
+  fromJson,
+  json,
+  mapRows,
+  orConflict,
+  orStoreError
+} from "../internal/sql.js"
 
 type Row = Record<string, any>
 
@@ -25,6 +34,8 @@ const toRule = (r: Row): AlertRule => ({
   lastFiredAt: dateOrNull(r.last_fired_at),
   createdAt: date(r.created_at)
 })
+
+const ruleConflicts = { alert_rules_org_name_key: "name", alert_rules_pkey: "id" }
 
 const ruleColumns = (rule: AlertRule) => ({
   name: rule.name,
@@ -98,6 +109,9 @@ const byDueTime = (a: Row, b: Row) =>
 /** `AlertStore` over any PostgreSQL `SqlClient`. */
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
+  // A statement that may fail with Conflict runs in a savepoint inside a caller's transaction,
+  // so the caller can handle the Conflict and go on (a failed statement aborts a transaction).
+  const atomic = sql.withTransaction
 
   return AlertStore.of({
     insertRule: (rule) =>
@@ -106,10 +120,14 @@ export const make = Effect.gen(function* () {
         org_id: rule.orgId,
         ...ruleColumns(rule),
         created_at: rule.createdAt
-      })}`.pipe(Effect.asVoid, orStoreError("insertRule")),
+      })}`.pipe(atomic, Effect.asVoid, orConflict("insertRule", ruleConflicts)),
     updateRule: (rule) =>
       sql`UPDATE alert_rules SET ${sql.update(ruleColumns(rule))}
-          WHERE org_id = ${rule.orgId} AND id = ${rule.id}`.pipe(Effect.asVoid, orStoreError("updateRule")),
+          WHERE org_id = ${rule.orgId} AND id = ${rule.id}`.pipe(
+        atomic,
+        Effect.asVoid,
+        orConflict("updateRule", ruleConflicts)
+      ),
     getRule: (orgId, id) =>
       sql`SELECT * FROM alert_rules WHERE org_id = ${orgId} AND id = ${id}`.pipe(
         Effect.flatMap(mapRows(toRule)),

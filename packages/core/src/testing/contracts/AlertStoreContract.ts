@@ -37,6 +37,29 @@ export const alertStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void => 
   })
 
   describe("rules: filters and reminders", () => {
+    it.effect("names are unique in an organization, ignoring case and spacing: a Conflict on name", () =>
+      Effect.gen(function* () {
+        const store = yield* AlertStore
+        const orgId = yield* newOrg
+        const first = alertRule(orgId, { name: "Checkout down" })
+        const second = alertRule(orgId, { name: "Payments down" })
+        yield* store.insertRule(first)
+        yield* store.insertRule(second)
+        const twin = yield* Effect.flip(store.insertRule(alertRule(orgId, { name: "  checkout   DOWN" })))
+        expect(twin).toMatchObject({ _tag: "Conflict", fieldErrors: [{ field: "name" }] })
+        const renamed = yield* Effect.flip(store.updateRule({ ...second, name: "CHECKOUT down" }))
+        expect(renamed).toMatchObject({ _tag: "Conflict", fieldErrors: [{ field: "name" }] })
+        expect(Option.getOrThrow(yield* store.getRule(orgId, second.id)).name).toBe("Payments down")
+        // Another organization may use the name; a rule keeps its own name on update.
+        yield* store.insertRule(alertRule(yield* newOrg, { name: "Checkout down" }))
+        yield* store.updateRule({ ...first, name: "Checkout down", state: "paused" })
+        expect((yield* store.listRules(orgId)).map((r) => r.name).sort()).toEqual([
+          "Checkout down",
+          "Payments down"
+        ])
+      })
+    )
+
     it.effect("listRules keeps only the given ids", () =>
       Effect.gen(function* () {
         const store = yield* AlertStore

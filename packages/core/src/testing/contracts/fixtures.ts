@@ -286,21 +286,25 @@ export const check = (
   ...overrides
 })
 
-export const alertRule = (orgId: string, overrides: Partial<AlertRule> = {}): AlertRule => ({
-  id: uid(),
-  orgId,
-  name: "Weather down",
-  target: { type: "workflow", id: uid() },
-  destination: { type: "email", address: "ops@example.com" },
-  on: ["fail", "error"],
-  notifyRecovery: true,
-  reminderMinutes: null,
-  state: "enabled",
-  firingSince: null,
-  lastFiredAt: null,
-  createdAt: at(),
-  ...overrides
-})
+/** A rule named after its id: rule names are unique in an organization. */
+export const alertRule = (orgId: string, overrides: Partial<AlertRule> = {}): AlertRule => {
+  const id = uid()
+  return {
+    id,
+    orgId,
+    name: `Weather down ${id.slice(0, 8)}`,
+    target: { type: "workflow", id: uid() },
+    destination: { type: "email", address: "ops@example.com" },
+    on: ["fail", "error"],
+    notifyRecovery: true,
+    reminderMinutes: null,
+    state: "enabled",
+    firingSince: null,
+    lastFiredAt: null,
+    createdAt: at(),
+    ...overrides
+  }
+}
 
 export const outboxMessage = (orgId: string, overrides: Partial<OutboxMessage> = {}): OutboxMessage => ({
   id: uid(),

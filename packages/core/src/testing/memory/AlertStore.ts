@@ -1,7 +1,8 @@
 import { type Context, Effect, Either, Option } from "effect"
 import type { AlertRule, OutboxMessage } from "../../domain/Alert.js"
+import type { Conflict, StoreError } from "../../Errors.js"
 import type { AlertStore } from "../../ports/AlertStore.js"
-import { byCreation, compareIds, type Db, duplicate, rowOf, rowsOf } from "./Tables.js"
+import { byCreation, compareIds, conflict, type Db, duplicate, nameTaken, rowOf, rowsOf } from "./Tables.js"
 
 /** When a firing rule's next reminder is due; null when it gets none. */
 const reminderDue = (rule: AlertRule): number | null =>
@@ -22,14 +23,22 @@ const newestFirst = (a: OutboxMessage, b: OutboxMessage) => -byCreation(a, b)
 /** In-memory `AlertStore`. */
 export const makeAlertStore = (db: Db): Context.Tag.Service<AlertStore> => ({
   insertRule: (rule) =>
-    db.attempt((t) => {
+    db.attempt<void, StoreError | Conflict>((t) => {
       if (t.alertRules.has(rule.id)) return Either.left(duplicate("alert rule", rule.id))
+      if (nameTaken(t.alertRules, rule, rule.name, (r) => r.name)) {
+        return Either.left(conflict("name", `an alert rule named "${rule.name}" exists`))
+      }
       t.alertRules.set(rule.id, rule)
       return Either.void
     }),
   updateRule: (rule) =>
-    db.run((t) => {
-      if (rowOf(t.alertRules, rule.orgId, rule.id) !== undefined) t.alertRules.set(rule.id, rule)
+    db.attempt<void, Conflict>((t) => {
+      if (rowOf(t.alertRules, rule.orgId, rule.id) === undefined) return Either.void
+      if (nameTaken(t.alertRules, rule, rule.name, (r) => r.name)) {
+        return Either.left(conflict("name", `an alert rule named "${rule.name}" exists`))
+      }
+      t.alertRules.set(rule.id, rule)
+      return Either.void
     }),
   getRule: (orgId, id) => db.run((t) => Option.fromNullable(rowOf(t.alertRules, orgId, id))),
   listRules: (orgId, filter) =>
