@@ -283,7 +283,9 @@ describe("a server down is one incident: one firing and one recovery per destina
         const toEmail = sink.delivered.find((d) => d.destination.type === "email")!.message
         expect(toEmail.summary).toContain("weather: connect ECONNREFUSED")
         expect(toEmail.summary).toContain("order: connect ECONNREFUSED")
-        expect(toEmail.ruleName).toBe("weather rule to email oncall@example.com, order rule to email oncall@example.com")
+        expect(toEmail.ruleName).toBe(
+          "weather rule to email oncall@example.com, order rule to email oncall@example.com"
+        )
 
         // One monitor answering ends it; the others' answers change nothing more.
         yield* seconds(10)

@@ -1,8 +1,16 @@
 /**
- * Retention: monitor checks, runs, ended jobs and sent alert deliveries older than their windows
- * are deleted in batches, so no single statement holds locks or bloats WAL for long.
+ * Retention: monitor checks, runs, ended jobs, sent alert deliveries and expired Slack install
+ * links older than their windows are deleted in batches, so no single statement holds locks or bloats WAL for long.
  */
-import { AlertStore, JobQueue, MonitorStore, ProposalStore, RunStore, type StoreError } from "@armature/core"
+import {
+  AlertStore,
+  JobQueue,
+  MonitorStore,
+  ProposalStore,
+  RunStore,
+  SlackInstallations,
+  type StoreError
+} from "@armature/core"
 import { Clock, Config, Duration, Effect, Layer, Schedule } from "effect"
 
 /** How long each kind of history is kept, and how much one statement deletes. */
@@ -37,6 +45,8 @@ export interface Pruned {
   readonly jobs: number
   readonly proposals: number
   readonly alerts: number
+  /** Slack install links that expired more than the jobs window ago. */
+  readonly slackLinks: number
 }
 
 const inBatches = (options: Options, batch: Effect.Effect<number, StoreError>) =>
@@ -61,12 +71,15 @@ export const prune = (options: Options = defaults) =>
     const jobs = yield* JobQueue
     const proposals = yield* ProposalStore
     const alerts = yield* AlertStore
+    const slack = yield* SlackInstallations
     const pruned: Pruned = {
       checks: yield* inBatches(options, monitors.pruneChecks(before(options.checks), options.batchSize)),
       runs: yield* inBatches(options, runs.pruneRuns(before(options.runs), options.batchSize)),
       jobs: yield* inBatches(options, jobs.prune(before(options.jobs), options.batchSize)),
       proposals: yield* proposals.deleteUnappliedBefore(before(options.proposals)),
-      alerts: yield* inBatches(options, alerts.pruneOutbox(before(options.alerts), options.batchSize))
+      alerts: yield* inBatches(options, alerts.pruneOutbox(before(options.alerts), options.batchSize)),
+      // Few rows (one per install attempt), so no batches.
+      slackLinks: yield* slack.pruneLinks(before(options.jobs))
     }
     yield* Effect.logDebug("retention pass", pruned)
     return pruned

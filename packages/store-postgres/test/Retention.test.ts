@@ -1,4 +1,12 @@
-import { AlertStore, JobQueue, MonitorStore, ProposalStore, RunStore } from "@armature/core"
+import {
+  AlertStore,
+  JobQueue,
+  MonitorStore,
+  ProposalStore,
+  RunStore,
+  SlackInstallations
+} from "@armature/core"
+import { Fixtures } from "@armature/core/testing"
 import { describe, expect, layer } from "@effect/vitest"
 import { Duration, Effect, TestClock } from "effect"
 import { Retention } from "../src/index.js"
@@ -58,10 +66,15 @@ describe("Retention", () => {
             alerts.enqueue
           )
 
+          // An install link that expired 40 days ago goes; one that expired yesterday stays.
+          const slack = yield* SlackInstallations
+          yield* slack.createLink(Fixtures.slackInstallLink(org.id, { createdAt: old, expiresAt: old }))
+          yield* slack.createLink(Fixtures.slackInstallLink(org.id, { createdAt: recent, expiresAt: recent }))
+
           yield* TestClock.setTime(now.getTime())
           const options = { ...Retention.defaults, batchSize: 2 }
           const pruned = yield* Retention.prune(options)
-          expect(pruned).toEqual({ checks: 7, runs: 5, jobs: 1, proposals: 0, alerts: 3 })
+          expect(pruned).toEqual({ checks: 7, runs: 5, jobs: 1, proposals: 0, alerts: 3, slackLinks: 1 })
           expect((yield* alerts.listOutbox(org.id)).map((m) => m.status).sort()).toEqual([
             "delivered",
             "pending"
@@ -77,7 +90,8 @@ describe("Retention", () => {
             runs: 0,
             jobs: 0,
             proposals: 0,
-            alerts: 0
+            alerts: 0,
+            slackLinks: 0
           })
           expect(yield* (yield* ProposalStore).deleteUnappliedBefore(now)).toBe(0)
         })

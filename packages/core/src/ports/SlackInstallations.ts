@@ -34,5 +34,7 @@ export class SlackInstallations extends Context.Tag("@armature/core/SlackInstall
      * expired; none otherwise (an unknown id too). Atomic: of concurrent calls, one gets the link.
      */
     readonly consumeLink: (id: string, at: Date) => Effect.Effect<Option.Option<SlackInstallLink>, StoreError>
+    /** Deletes links (used or not) that expired before `before`; returns how many. */
+    readonly pruneLinks: (before: Date) => Effect.Effect<number, StoreError>
   }
 >() {}

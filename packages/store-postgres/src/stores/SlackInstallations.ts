@@ -140,6 +140,13 @@ export const make = Effect.gen(function* () {
         Effect.flatMap(mapRows(toLink)),
         Effect.map(first),
         orStoreError("SlackInstallations.consumeLink")
+      ),
+    pruneLinks: (before) =>
+      sql<{ n: number }>`WITH gone AS (
+            DELETE FROM slack_install_links WHERE expires_at < ${before}::timestamptz RETURNING 1)
+          SELECT count(*)::int AS n FROM gone`.pipe(
+        Effect.map((rows) => rows[0]?.n ?? 0),
+        orStoreError("SlackInstallations.pruneLinks")
       )
   })
 })

@@ -4,7 +4,7 @@ import { SecretStore } from "../../ports/SecretStore.js"
 import { SlackInstallations } from "../../ports/SlackInstallations.js"
 import type { StorePorts } from "../../ports/StorePorts.js"
 import { Transactor } from "../../ports/Transactor.js"
-import { at, newOrg, plus, slackInstallation, slackInstallLink, uid } from "./fixtures.js"
+import { at, era, newOrg, plus, slackInstallation, slackInstallLink, uid } from "./fixtures.js"
 
 const token = () => Redacted.make(`xoxb-${uid()}`)
 
@@ -121,6 +121,27 @@ export const slackInstallationsSuite = (it: Vitest.MethodsNonLive<StorePorts>): 
         expect(Option.isNone(yield* store.consumeLink(link.id, link.expiresAt))).toBe(true)
         expect(Option.isNone(yield* store.consumeLink(link.id, plus(link.expiresAt, 60)))).toBe(true)
         expect(Option.getOrThrow(yield* store.getLinkBySecretHash(link.secretHash)).usedAt).toBeNull()
+      })
+    )
+
+    it.effect("pruneLinks deletes links that expired before the cutoff, used or not", () =>
+      Effect.gen(function* () {
+        const store = yield* SlackInstallations
+        const orgId = yield* newOrg
+        const t = era()
+        const gone = slackInstallLink(orgId, { createdAt: plus(t, -120), expiresAt: plus(t, -60) })
+        const used = slackInstallLink(orgId, {
+          createdAt: plus(t, -120),
+          expiresAt: plus(t, -1),
+          usedAt: plus(t, -100)
+        })
+        const live = slackInstallLink(orgId, { createdAt: plus(t, -120), expiresAt: plus(t, 60) })
+        for (const link of [gone, used, live]) yield* store.createLink(link)
+        // Acts across organizations: at least these two, whatever other suites left before `t`.
+        expect(yield* store.pruneLinks(t)).toBeGreaterThanOrEqual(2)
+        expect(Option.isNone(yield* store.getLinkBySecretHash(gone.secretHash))).toBe(true)
+        expect(Option.isNone(yield* store.getLinkBySecretHash(used.secretHash))).toBe(true)
+        expect(Option.isSome(yield* store.getLinkBySecretHash(live.secretHash))).toBe(true)
       })
     )
 

@@ -69,6 +69,12 @@ export const makeSlackInstallations = (
         const used = { ...link, usedAt: at }
         t.slackInstallLinks.set(id, used)
         return Option.some(used)
+      }),
+    pruneLinks: (before) =>
+      db.run((t) => {
+        const gone = Array.from(t.slackInstallLinks.values()).filter((l) => l.expiresAt < before)
+        for (const link of gone) t.slackInstallLinks.delete(link.id)
+        return gone.length
       })
   }
 }
