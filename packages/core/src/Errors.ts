@@ -30,6 +30,7 @@ export const codes = {
   unauthenticated: { http: 401, jsonRpc: -32001 },
   forbidden_role: { http: 403, jsonRpc: -32003 },
   stdio_not_allowed: { http: 403, jsonRpc: -32003 },
+  origin_not_allowed: { http: 403, jsonRpc: -32003 },
   run_not_found: { http: 404, jsonRpc: -32004 },
   workflow_not_found: { http: 404, jsonRpc: -32004 },
   mcp_server_not_found: { http: 404, jsonRpc: -32004 },

@@ -4,8 +4,8 @@
  */
 import { Effect, Option, Schema } from "effect"
 import type { Caller } from "./domain/Audit.js"
-import { Id } from "./domain/Common.js"
-import { type FieldDiff, type Proposal, WorkflowChanges } from "./domain/Proposal.js"
+import { Id, Timestamp } from "./domain/Common.js"
+import { FieldDiff, type Proposal, WorkflowChanges } from "./domain/Proposal.js"
 import {
   type Conflict,
   type ForbiddenRole,
@@ -57,19 +57,21 @@ export const DraftInput = Schema.Struct({
 })
 
 /** What staging returns (SPEC §9.1 `propose_workflow_patch`). */
-export interface Staged {
-  readonly proposalId: string
-  readonly diff: ReadonlyArray<FieldDiff>
-  readonly warnings: ReadonlyArray<string>
-  readonly expiresAt: Date
-}
+export const Staged = Schema.Struct({
+  proposalId: Schema.String,
+  diff: Schema.Array(FieldDiff),
+  warnings: Schema.Array(Schema.String),
+  expiresAt: Timestamp
+})
+export type Staged = typeof Staged.Type
 
 /** What applying returns (SPEC §9.1 `apply_workflow_change`). */
-export interface Applied {
-  readonly workflowId: string
-  readonly versionId: string
-  readonly version: number
-}
+export const Applied = Schema.Struct({
+  workflowId: Schema.String,
+  versionId: Schema.String,
+  version: Schema.Int
+})
+export type Applied = typeof Applied.Type
 
 const versionConflict = (workflowId: string, baseVersionId: string, currentVersionId: string) =>
   new VersionConflict({

@@ -261,7 +261,8 @@ export const search = (
     return { runs: page.items, nextCursor: page.nextCursor }
   })
 
-const WaitSeconds = Schema.Number.pipe(Schema.positive(), Schema.lessThanOrEqualTo(600))
+/** How long `waitForTerminal` may wait, in seconds: more than 0, at most 600. */
+export const WaitSeconds = Schema.Number.pipe(Schema.positive(), Schema.lessThanOrEqualTo(600))
 
 /**
  * Waits until the run is terminal (`run_workflow_now` with `wait`), polling the store on the

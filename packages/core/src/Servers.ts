@@ -7,7 +7,7 @@
 import { Clock, Effect, Option, Redacted, Schema } from "effect"
 import * as Drift from "./Drift.js"
 import type { Caller } from "./domain/Audit.js"
-import type { CatalogDiff, CatalogVersion, ToolChange } from "./domain/Catalog.js"
+import { type CatalogDiff, type CatalogVersion, ToolChange } from "./domain/Catalog.js"
 import { nameKey } from "./domain/Common.js"
 import { type AuthProfile, type McpServer, profilesInOrder } from "./domain/McpServer.js"
 import {
@@ -65,19 +65,30 @@ export interface CatalogSummary {
 }
 
 /** Result of `sync` (SPEC §9.1 `sync_mcp_server_capabilities`). */
-export interface SyncResult {
-  readonly catalogVersion: number
-  readonly added: ReadonlyArray<string>
-  readonly removed: ReadonlyArray<string>
-  readonly changed: ReadonlyArray<ToolChange>
-  readonly affectedWorkflows: Drift.Impact["affectedWorkflows"]
-  readonly affectedMonitors: Drift.Impact["affectedMonitors"]
+export const SyncResult = Schema.Struct({
+  catalogVersion: Schema.Int,
+  added: Schema.Array(Schema.String),
+  removed: Schema.Array(Schema.String),
+  changed: Schema.Array(ToolChange),
+  /** Workflows that use a removed or changed tool (see `Drift.impact`). */
+  affectedWorkflows: Schema.Array(
+    Schema.Struct({
+      workflowId: Schema.String,
+      name: Schema.String,
+      tools: Schema.Array(Schema.String),
+      via: Schema.Array(Schema.Literal("tool_policy", "recent_runs"))
+    })
+  ),
+  affectedMonitors: Schema.Array(
+    Schema.Struct({ monitorId: Schema.String, name: Schema.String, tools: Schema.Array(Schema.String) })
+  ),
   /**
    * The earlier version this catalog is identical to (a revert), or null: a restored catalog
    * ends the server's drift incident instead of paging, whatever its diff says.
    */
-  readonly restoredVersion: number | null
-}
+  restoredVersion: Schema.NullOr(Schema.Int)
+})
+export type SyncResult = typeof SyncResult.Type
 
 type Env = ServerStore | SecretStore | McpConnector | Ids | Transactor | AlertStore
 

@@ -15,6 +15,7 @@ import { applyConfig } from "./ApplyConfig.js"
 import * as Bootstrap from "./Bootstrap.js"
 import * as CatalogSyncLoop from "./CatalogSyncLoop.js"
 import * as Health from "./Health.js"
+import * as McpRoutes from "./McpRoutes.js"
 import { instrumentStores, Metrics } from "./Metrics.js"
 import * as SchedulerLoop from "./SchedulerLoop.js"
 import * as SlackApp from "./SlackApp.js"
@@ -144,12 +145,13 @@ const background = Layer.mergeAll(
   Retention.layerConfig()
 )
 
-/** The HTTP server: REST API, OpenAPI document, health and metrics, the Slack app's install pages. */
+/** The HTTP server: REST API, OpenAPI document, MCP API, health and metrics, the Slack app's install pages. */
 const http = Layer.unwrapEffect(
   Effect.map(ServerConfigTag, (config) =>
     HttpApiBuilder.serve(AccessLog.middleware).pipe(
       Layer.provide(Health.routes({ metricsRequireKey: config.metricsRequireKey ?? false })),
       Layer.provide(SlackRoutes.routes),
+      Layer.provide(McpRoutes.routes({ allowedOrigins: config.mcpAllowedOrigins ?? [config.publicUrl] })),
       Layer.provide(
         ApiLive.layer({
           ...(config.maxBodyBytes === undefined ? {} : { maxBodyBytes: config.maxBodyBytes }),

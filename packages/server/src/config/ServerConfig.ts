@@ -49,6 +49,11 @@ export interface ServerConfig {
   readonly authFailureWindow?: Duration.Duration
   /** Whether `/metrics` asks for an API key of an admin or owner (default false: open). */
   readonly metricsRequireKey?: boolean
+  /**
+   * Origins from which browsers may call the MCP API at `/api/mcp` (DNS-rebinding protection;
+   * requests without `Origin` are not affected). Default: the origin of `publicUrl`.
+   */
+  readonly mcpAllowedOrigins?: ReadonlyArray<string>
 }
 
 /** Settings of alert delivery (`@armature/alerts` sinks and the outbox dispatcher). */
@@ -121,6 +126,16 @@ export class ServerConfigTag extends Context.Tag("@armature/server/ServerConfig"
   ServerConfigTag,
   ServerConfig
 >() {}
+
+/** The origin (`scheme://host[:port]`) of a URL, or `null` when it has none. */
+const originOf = (url: string): string | null => {
+  try {
+    const origin = new URL(url).origin
+    return origin === "null" ? null : origin
+  } catch {
+    return null
+  }
+}
 
 /** The configuration, from environment variables (names in SCREAMING_CASE). */
 export const config: Config.Config<ServerConfig> = Config.all({
@@ -200,8 +215,27 @@ export const config: Config.Config<ServerConfig> = Config.all({
   authFailureWindow: Config.duration("ARMATURE_AUTH_FAILURE_WINDOW").pipe(
     Config.withDefault(Duration.minutes(1))
   ),
-  metricsRequireKey: Config.boolean("ARMATURE_METRICS_REQUIRE_KEY").pipe(Config.withDefault(false))
-}).pipe(Config.map((c) => ({ ...c, publicUrl: c.publicUrl || `http://${c.host}:${c.port}` })))
+  metricsRequireKey: Config.boolean("ARMATURE_METRICS_REQUIRE_KEY").pipe(Config.withDefault(false)),
+  // Comma-separated origins; blanks dropped, so an empty value means the default.
+  mcpAllowedOrigins: Config.array(Config.string(), "ARMATURE_MCP_ALLOWED_ORIGINS").pipe(
+    Config.map((origins) => origins.map((o) => o.trim()).filter((o) => o !== "")),
+    Config.validate({
+      message: "Expected comma-separated origins such as https://armature.example.com",
+      validation: (origins) => origins.every((o) => originOf(o) !== null)
+    }),
+    Config.withDefault([])
+  )
+}).pipe(
+  Config.map((c) => {
+    const publicUrl = c.publicUrl || `http://${c.host}:${c.port}`
+    return {
+      ...c,
+      publicUrl,
+      mcpAllowedOrigins:
+        c.mcpAllowedOrigins.length > 0 ? c.mcpAllowedOrigins : [originOf(publicUrl) ?? publicUrl]
+    }
+  })
+)
 
 /** Provides the configuration read from the environment. */
 export const layer = Layer.effect(ServerConfigTag, config)

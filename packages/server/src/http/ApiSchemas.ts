@@ -18,7 +18,6 @@ import {
   Servers,
   ServerUnreachable,
   ToolCall,
-  ToolChange,
   TraceEvent,
   Workflow
 } from "@armature/core"
@@ -83,23 +82,8 @@ export const ServerDetail = Schema.Struct({
   catalog: Schema.NullOr(CatalogSummary)
 })
 
-export const SyncResult = Schema.Struct({
-  catalogVersion: Schema.Int,
-  added: Schema.Array(Schema.String),
-  removed: Schema.Array(Schema.String),
-  changed: Schema.Array(ToolChange),
-  affectedWorkflows: Schema.Array(
-    Schema.Struct({
-      workflowId: Schema.String,
-      name: Schema.String,
-      tools: Schema.Array(Schema.String),
-      via: Schema.Array(Schema.Literal("tool_policy", "recent_runs"))
-    })
-  ),
-  affectedMonitors: Schema.Array(
-    Schema.Struct({ monitorId: Schema.String, name: Schema.String, tools: Schema.Array(Schema.String) })
-  )
-})
+/** Core's result, `restoredVersion` included: REST and the MCP API answer a sync alike. */
+export const SyncResult = Servers.SyncResult
 
 export const CatalogHistory = Schema.Struct({
   latest: Schema.NullOr(CatalogVersion),

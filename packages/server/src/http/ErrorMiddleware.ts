@@ -17,6 +17,12 @@ import * as HttpErrors from "./HttpErrors.js"
 /** Where the REST API is mounted. */
 export const prefix = "/api/armature/v1"
 
+/** Where the MCP API is mounted (`@armature/mcp-api`, see `app/McpRoutes`). */
+export const mcpPath = "/api/mcp"
+
+/** Whether a request URL is the MCP API's. */
+export const isMcpPath = (url: string) => url.split("?")[0] === mcpPath
+
 /** Whether a request URL is under the API prefix. */
 export const isUnderPrefix = (url: string) => {
   const path = url.split("?")[0]!

@@ -4,8 +4,8 @@
  * - a body larger than `maxBodyBytes` is refused with 413 `payload_too_large` — by its
  *   `Content-Length` before a byte is read, or, sent chunked, as soon as the count passes the
  *   limit — so memory per request stays bounded;
- * - under the API prefix, a body must be `application/json` (UTF-8): anything else, or none
- *   declared, is 415 `unsupported_media_type`;
+ * - under the API prefix and at the MCP API (`/api/mcp`), a body must be `application/json`
+ *   (UTF-8): anything else, or none declared, is 415 `unsupported_media_type`;
  * - JSON nested deeper than `maxJsonDepth` is 400 `validation_failed`, so no later step (schema
  *   decoding, serialization) recurses without bound.
  *
@@ -24,7 +24,7 @@ import {
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import { Effect, Option, Stream } from "effect"
 import { ArmatureApi } from "./Api.js"
-import { isUnderPrefix } from "./ErrorMiddleware.js"
+import { isMcpPath, isUnderPrefix } from "./ErrorMiddleware.js"
 import * as HttpErrors from "./HttpErrors.js"
 
 export interface Options {
@@ -136,7 +136,9 @@ const guard = (request: HttpServerRequest.HttpServerRequest, app: HttpApp.Defaul
     const length = declared === undefined ? undefined : Number(declared)
     if (length !== undefined && length > limits.maxBodyBytes) return yield* tooLarge(limits.maxBodyBytes)
     const hasBody = (length !== undefined && length > 0) || request.headers["transfer-encoding"] !== undefined
-    if (!hasBody || !HttpMethod.hasBody(request.method) || !isUnderPrefix(request.url)) return yield* app
+    // The MCP API takes JSON bodies too, under the same limits as REST.
+    const json = isUnderPrefix(request.url) || isMcpPath(request.url)
+    if (!hasBody || !HttpMethod.hasBody(request.method) || !json) return yield* app
     const problem = mediaTypeProblem(request.headers["content-type"])
     if (problem !== null) return yield* unsupported(problem)
     const source = NodeHttpServerRequest.toIncomingMessage(request)
