@@ -31,11 +31,10 @@ import { randomBytes } from "node:crypto"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { fileURLToPath } from "node:url"
-import * as Reactivity from "@effect/experimental/Reactivity"
-import { PgClient } from "@effect/sql-pg"
-import { Effect, Exit, Redacted, Scope } from "effect"
+import { Effect, Exit, Scope } from "effect"
 import { Webhook } from "standardwebhooks"
 import { startDemoServer } from "../../../examples/demo-mcp-server/server.js"
+import { freshDatabase } from "../../store-postgres/bench/support/freshDatabase.js"
 
 const bin = fileURLToPath(new URL("../dist/armature.mjs", import.meta.url))
 const monitors = Number(process.env.BENCH_MONITORS ?? 25)
@@ -57,19 +56,6 @@ const pct = (xs: ReadonlyArray<number>, p: number) => {
   return s[Math.max(0, Math.ceil(p * s.length) - 1)] ?? Number.NaN
 }
 const log = (s: string) => process.stderr.write(`[alerts bench] ${s}\n`)
-
-/** A database for this run, dropped when the scope closes, and the server's version. */
-const freshDatabase = Effect.gen(function* () {
-  const admin = yield* PgClient.make({ url: Redacted.make(url), maxConnections: 1 })
-  const name = `armature_bench_${randomBytes(4).toString("hex")}`
-  yield* Effect.acquireRelease(admin`CREATE DATABASE ${admin(name)}`, () =>
-    Effect.orDie(admin`DROP DATABASE IF EXISTS ${admin(name)} WITH (FORCE)`)
-  )
-  const version = (yield* admin<{ v: string }>`SELECT current_setting('server_version') AS v`)[0]!.v
-  const target = new URL(url)
-  target.pathname = `/${name}`
-  return { url: target.toString(), version }
-}).pipe(Effect.provide(Reactivity.layer))
 
 interface Arrival {
   readonly id: string
@@ -314,7 +300,7 @@ const run = async (database: { url: string; version: string }) => {
 }
 
 const scope = Effect.runSync(Scope.make())
-const database = await Effect.runPromise(Scope.extend(freshDatabase, scope))
+const database = await Effect.runPromise(Scope.extend(freshDatabase(url), scope))
 let result: Awaited<ReturnType<typeof run>>
 try {
   result = await run(database)

@@ -10,13 +10,12 @@
  */
 import { randomBytes } from "node:crypto"
 import { cpus } from "node:os"
-import * as Reactivity from "@effect/experimental/Reactivity"
 import { SqlClient } from "@effect/sql"
-import { PgClient } from "@effect/sql-pg"
 import { Effect, Either, Redacted } from "effect"
 import { PgSecretStore, PgStore } from "../src/index.js"
 import * as M from "./measure.js"
 import * as Seed from "./seed.js"
+import { freshDatabase } from "./support/freshDatabase.js"
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
 const pgRuns = env("BENCH_RUNS", 100_000)
@@ -28,19 +27,6 @@ const url =
   process.env.ARMATURE_TEST_DATABASE_URL ??
   "postgres://postgres@127.0.0.1:5432/test"
 const keys = [Either.getOrThrow(PgSecretStore.parseKey(randomBytes(32).toString("base64")))]
-
-/** A database for this run, dropped when the scope closes. */
-const freshDatabase = Effect.gen(function* () {
-  const admin = yield* PgClient.make({ url: Redacted.make(url), maxConnections: 1 })
-  const name = `armature_bench_${randomBytes(4).toString("hex")}`
-  yield* Effect.acquireRelease(admin`CREATE DATABASE ${admin(name)}`, () =>
-    Effect.orDie(admin`DROP DATABASE IF EXISTS ${admin(name)} WITH (FORCE)`)
-  )
-  const version = (yield* admin<{ v: string }>`SELECT current_setting('server_version') AS v`)[0]!.v
-  const target = new URL(url)
-  target.pathname = `/${name}`
-  return { url: target.toString(), version }
-}).pipe(Effect.provide(Reactivity.layer))
 
 interface Results {
   readonly runs: number
@@ -114,7 +100,7 @@ const ratio = (f: M.Figure | undefined) =>
 const program = Effect.gen(function* () {
   const pg = yield* Effect.scoped(
     Effect.gen(function* () {
-      const db = yield* freshDatabase
+      const db = yield* freshDatabase(url)
       const results = yield* measure("PostgreSQL", pgRuns).pipe(
         Effect.provide(PgStore.layer({ url: Redacted.make(db.url), maxConnections: 10, secretKeys: keys }))
       )

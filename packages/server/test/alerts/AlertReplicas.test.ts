@@ -21,18 +21,9 @@ import { type Destinations, startDestinations } from "../../../alerts/test/suppo
 import { listen } from "../../../alerts/test/support/recorder.js"
 import { freshDatabaseUrl, postgresAvailable } from "../../../store-postgres/test/support/databases.js"
 import { rest, type ServerProcess, startServer } from "../support/serverProcess.js"
+import { sleep, until } from "./support/waiting.js"
 
 const available = await postgresAvailable("packages/server/test/alerts/AlertReplicas.test.ts")
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-const until = async (what: string, ok: () => boolean | Promise<boolean>, seconds = 60) => {
-  const end = Date.now() + seconds * 1000
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`not reached in ${seconds} s: ${what}`)
-    await sleep(100)
-  }
-}
 
 /** `armature_alert_deliveries_total{result="delivered"}` of one process. */
 const deliveredBy = async (p: ServerProcess) => {

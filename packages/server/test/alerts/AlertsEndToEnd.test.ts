@@ -14,19 +14,9 @@ import { type Destinations, startDestinations } from "../../../alerts/test/suppo
 import { freshDatabaseUrl, postgresAvailable } from "../../../store-postgres/test/support/databases.js"
 import { type AppServer, startAppServer } from "../http/support/appServer.js"
 import { rest } from "../support/serverProcess.js"
+import { sleep, until } from "./support/waiting.js"
 
 const postgres = await postgresAvailable("packages/server/test/alerts/AlertsEndToEnd.test.ts")
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-/** Waits until `ok()` holds (at most `seconds`). */
-const until = async (what: string, ok: () => boolean, seconds = 60) => {
-  const end = Date.now() + seconds * 1000
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`not reached in ${seconds} s: ${what}`)
-    await sleep(100)
-  }
-}
 
 const stores = [
   { name: "PGlite", postgres: false },

@@ -9,21 +9,19 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { ApiKeys, type Role, SlackInstallations, SlackInstalls } from "@armature/core"
+import { type Role, SlackInstallations, SlackInstalls } from "@armature/core"
 import { Command } from "@effect/cli"
-import { HttpServer } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
-import { ConfigProvider, Context, Effect, Exit, Layer, Logger, Scope } from "effect"
+import { ConfigProvider, Effect, Exit, Layer, Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { json, listen, type Recorded } from "../../../alerts/test/support/recorder.js"
 import { freshDatabaseUrl, postgresAvailable } from "../../../store-postgres/test/support/databases.js"
-import * as App from "../../src/app/App.js"
 import * as Bootstrap from "../../src/app/Bootstrap.js"
 import * as SlackApp from "../../src/app/SlackApp.js"
 import * as SlackCommand from "../../src/cli/commands/slack.js"
 import { exitOnError } from "../../src/cli/reportError.js"
 import * as ServerConfig from "../../src/config/ServerConfig.js"
-import { scriptedModels } from "../support/scriptedModels.js"
+import { type AppServer, startAppServer } from "./support/appServer.js"
 import { send } from "./support/rawHttp.js"
 
 const postgres = await postgresAvailable("packages/server/test/http/SlackInstall.test.ts")
@@ -77,35 +75,6 @@ const startSlack = () => {
   })
 }
 
-/** The whole server, as `startAppServer` starts it, with its services kept for the test to use. */
-const startServer = async (env: Record<string, string>) => {
-  const lines: string[] = []
-  const capture = Logger.replace(
-    Logger.defaultLogger,
-    Logger.map(Logger.logfmtLogger, (line) => void lines.push(line))
-  )
-  const config = ConfigProvider.fromMap(new Map(Object.entries({ HOST: "127.0.0.1", PORT: "0", ...env })))
-  const app = App.make({ models: scriptedModels }).pipe(
-    Layer.provide(ServerConfig.layer),
-    Layer.provide(NodeContext.layer),
-    Layer.provide(Layer.setConfigProvider(config)),
-    Layer.provide(capture)
-  )
-  const scope = Effect.runSync(Scope.make())
-  const context = await Effect.runPromise(Scope.extend(Layer.build(app), scope))
-  const address = Context.get(context, HttpServer.HttpServer).address
-  if (address._tag !== "TcpAddress") throw new Error("expected a TCP address")
-  return {
-    origin: `http://127.0.0.1:${address.port}`,
-    config,
-    context,
-    run: <A, E>(effect: Effect.Effect<A, E, any>) =>
-      Effect.runPromise(effect.pipe(Effect.provide(context)) as Effect.Effect<A, E>),
-    logs: () => lines.join("\n"),
-    close: () => Effect.runPromise(Scope.close(scope, Exit.void))
-  }
-}
-
 const stores = [
   { name: "PGlite", postgres: false },
   ...(postgres ? [{ name: "PostgreSQL", postgres: true }] : [])
@@ -115,7 +84,7 @@ describe.each(stores)("Slack app install on $name", ({ postgres: onPostgres }) =
   const database = Effect.runSync(Scope.make())
   const dataDir = mkdtempSync(join(tmpdir(), "armature-slack-"))
   let slack: Awaited<ReturnType<typeof startSlack>>
-  let server: Awaited<ReturnType<typeof startServer>>
+  let server: AppServer
   const keys = {} as Record<Role, string>
   let ruleId = ""
   let serverId = ""
@@ -169,7 +138,7 @@ describe.each(stores)("Slack app install on $name", ({ postgres: onPostgres }) =
           ARMATURE_SECRET_KEY: Buffer.alloc(32, 7).toString("base64")
         }
       : { ARMATURE_DATA_DIR: dataDir }
-    server = await startServer({
+    server = await startAppServer({
       ...store,
       ARMATURE_PUBLIC_URL: publicUrl,
       ARMATURE_ALLOW_LOOPBACK: "true",
@@ -178,13 +147,7 @@ describe.each(stores)("Slack app install on $name", ({ postgres: onPostgres }) =
       SLACK_CLIENT_SECRET: clientSecret,
       SLACK_STATE_SECRET: "state-secret-do-not-show"
     })
-    for (const role of ["viewer", "editor", "admin"] as const) {
-      keys[role] = await server.run(
-        Effect.flatMap(Bootstrap.operator, (caller) => ApiKeys.create(caller, { name: role, role })).pipe(
-          Effect.map((k) => k.token)
-        )
-      )
-    }
+    for (const role of ["viewer", "editor", "admin"] as const) keys[role] = await server.key(role)
     const registered = await api("editor", "POST", "/mcp-servers", {
       name: "shop",
       baseUrl: "http://127.0.0.1:9/mcp"
@@ -334,7 +297,7 @@ describe.each(stores)("Slack app install on $name", ({ postgres: onPostgres }) =
     const { url } = await newLink()
     const secret = new URL(url).searchParams.get("link")!
     await browse(url)
-    const logs = server.logs()
+    const logs = server.logs().join("\n")
     expect(logs).toContain(`http.url="/slack/install?link=***"`)
     for (const value of [secret, clientSecret, "state-secret-do-not-show", "xoxb-installed"]) {
       expect(logs).not.toContain(value)

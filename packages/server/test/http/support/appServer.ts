@@ -19,6 +19,12 @@ export interface AppServer {
   readonly key: (role: Role) => Promise<string>
   /** Every log line so far (logfmt, as the server writes them). */
   readonly logs: () => ReadonlyArray<string>
+  /** The settings it was started with, for commands run beside it. */
+  readonly config: ConfigProvider.ConfigProvider
+  /** Its services (stores, sinks…), for commands and checks run beside it. */
+  readonly context: Context.Context<any>
+  /** Runs `effect` with the server's services. */
+  readonly run: <A, E>(effect: Effect.Effect<A, E, any>) => Promise<A>
   readonly close: () => Promise<void>
 }
 
@@ -40,18 +46,20 @@ export const startAppServer = async (env: Record<string, string>): Promise<AppSe
   const context = await Effect.runPromise(Scope.extend(Layer.build(app), scope))
   const address = Context.get(context, HttpServer.HttpServer).address
   if (address._tag !== "TcpAddress") throw new Error("expected a TCP address")
+  const run = <A, E>(effect: Effect.Effect<A, E, any>) =>
+    Effect.runPromise(effect.pipe(Effect.provide(context)) as Effect.Effect<A, E>)
   return {
     origin: `http://127.0.0.1:${address.port}`,
     key: (role) =>
-      Effect.runPromise(
+      run(
         Effect.flatMap(Bootstrap.operator, (caller) =>
           ApiKeys.create(caller, { name: `${role} key`, role })
-        ).pipe(
-          Effect.map((created) => created.token),
-          Effect.provide(context)
-        )
+        ).pipe(Effect.map((created) => created.token))
       ),
     logs: () => lines,
+    config,
+    context,
+    run,
     close: () => Effect.runPromise(Scope.close(scope, Exit.void))
   }
 }
