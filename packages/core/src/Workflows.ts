@@ -19,7 +19,7 @@ import {
 import { checkSpec, splitByTouched, withCriterionIds } from "./internal/workflowChecks.js"
 import { editorOf, loadWorkflow, newWorkflow, nextVersion, now } from "./internal/workflowRecords.js"
 import type { Ids } from "./ports/Ids.js"
-import type { LanguageModels } from "./ports/LanguageModels.js"
+import { LanguageModels, type ModelCatalogEntry } from "./ports/LanguageModels.js"
 import type { SecretStore } from "./ports/SecretStore.js"
 import type { ServerStore } from "./ports/ServerStore.js"
 import { WorkflowStore } from "./ports/WorkflowStore.js"
@@ -223,3 +223,15 @@ export const setState = (
     yield* Effect.flatMap(WorkflowStore, (store) => store.setState(caller.orgId, id, valid, at))
     return { ...workflow, state: valid, updatedAt: at }
   })
+
+/**
+ * The models workflows may name (`testerModels`, `judgeModel`), with their prices: what a spec's
+ * model ids are checked against, so reading it is reading workflows.
+ */
+export const models = (
+  caller: Caller
+): Effect.Effect<ReadonlyArray<ModelCatalogEntry>, ForbiddenRole, LanguageModels> =>
+  Effect.zipRight(
+    Roles.authorize(caller.actor, "workflows.read"),
+    Effect.flatMap(LanguageModels, (m) => m.catalog)
+  )

@@ -349,6 +349,18 @@ describe("reads, state and not-found", () => {
   )
 })
 
+describe("models", () => {
+  it.effect("lists the deployment's model catalog to any role", () =>
+    run(
+      Effect.gen(function* () {
+        const listed = yield* Workflows.models(viewer)
+        expect(listed.map((m) => m.id)).toEqual(["openai:gpt-5-mini", "openai:gpt-5", "anthropic:claude"])
+        expect(yield* Workflows.models(callerOf("owner"))).toEqual(listed)
+      })
+    )
+  )
+})
+
 describe("roles", () => {
   it.effect("a viewer can read but cannot create, update or pause", () =>
     run(

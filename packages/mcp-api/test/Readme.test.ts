@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs"
 import { Roles } from "@armature/core"
 import { Schema, type SchemaAST } from "effect"
 import { describe, expect, it } from "vitest"
+import * as ResourceTable from "../src/ResourceTable.js"
 import type { Annotations, Tool } from "../src/Tool.js"
 import * as ToolTable from "../src/ToolTable.js"
 
@@ -63,5 +64,17 @@ describe("the tool table", () => {
         argumentNames(tool)
       ])
     )
+  })
+})
+
+describe("the resource table", () => {
+  it("is the README's table, row for row (URI and title)", () => {
+    const section = readme.split(/^## Resources$/m)[1]!.split(/^## /m)[0]!
+    const rows = section
+      .split("\n")
+      .map((line) => line.split("|").map((c) => c.trim()))
+      .filter((cells) => cells.length === 5 && /^`armature:\/\/.+`$/.test(cells[1]!))
+      .map((cells) => cells.slice(1, 3))
+    expect(rows).toEqual(ResourceTable.resources.map((r) => [`\`${r.uri}\``, r.title]))
   })
 })

@@ -8,8 +8,18 @@ export {
   CallToolRequestSchema,
   type CallToolResult,
   ErrorCode,
+  GetPromptRequestSchema,
+  type GetPromptResult,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
   type ListToolsResult,
+  type Prompt as ListedPrompt,
+  ReadResourceRequestSchema,
+  type ReadResourceResult,
+  type Resource as ListedResource,
+  type ResourceTemplate as ListedResourceTemplate,
   type Tool as ListedTool,
   type ToolAnnotations
 } from "@modelcontextprotocol/sdk/types.js"

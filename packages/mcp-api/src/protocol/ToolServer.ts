@@ -1,19 +1,28 @@
 /**
  * The MCP server of one authenticated request, at the SDK's low level: `tools/list` from the
- * table and `tools/call` through `ToolCall`, whose failures are thrown as real JSON-RPC errors
- * (SPEC §9.2) — the high-level `McpServer` would turn them into `isError` results. A new server
- * per request keeps the API stateless: any replica answers any request.
+ * tool table and `tools/call` through `ToolCall`, `resources/*` from the resource table and
+ * `prompts/*` from the prompt table. Every failure is thrown as a real JSON-RPC error (SPEC §9.2)
+ * — the high-level `McpServer` would turn a tool's into an `isError` result. A new server per
+ * request keeps the API stateless: any replica answers any request.
  */
 import { type ApiErrorBody, type Caller, type SecretStore, toApiErrorBody } from "@armature/core"
 import { Cause, Effect, Either, Option, Runtime } from "effect"
 import {
   CallToolRequestSchema,
   type CallToolResult,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
+  ReadResourceRequestSchema,
   Server
 } from "../internal/sdk.js"
+import * as PromptTable from "../PromptTable.js"
+import { listedResources, listedTemplates } from "../ResourceTable.js"
 import { find, listed, type Requirements, tools } from "../ToolTable.js"
 import * as JsonRpcError from "./JsonRpcError.js"
+import * as ResourceRead from "./ResourceRead.js"
 import * as ToolCall from "./ToolCall.js"
 
 /** How the server introduces itself in `initialize`. */
@@ -28,7 +37,10 @@ const instructions =
   "Armature tests and monitors MCP servers with workflows (a prompt, criteria and a tester model) " +
   "and reports runs. Start with get_organization_health or search_runs; diagnose_run explains a " +
   "failed run; propose_workflow_patch stages a fix that a human should approve before " +
-  "apply_workflow_change; run_workflow_now with wait verifies it; compare_runs shows what changed."
+  "apply_workflow_change; run_workflow_now with wait verifies it; compare_runs shows what changed. " +
+  "Resources (armature://…) hold the model catalog, the workflow schema, run traces and artifacts, " +
+  "proposals, server catalogs and coverage; the prompts repair_failing_workflow and " +
+  "design_workflow_suite walk through the common tasks."
 
 /** The ApiError of a failed call; anything but a typed failure is logged and becomes `internal_error`. */
 const failureBody = (cause: Cause.Cause<unknown>) =>
@@ -38,7 +50,7 @@ const failureBody = (cause: Cause.Cause<unknown>) =>
       onSome: toApiErrorBody
     })
     // The client sees only a generic message; the operator needs the cause (never the arguments).
-    if (body.code === "internal_error") yield* Effect.logError("MCP tool call failed unexpectedly", cause)
+    if (body.code === "internal_error") yield* Effect.logError("MCP request failed unexpectedly", cause)
     return body
   })
 
@@ -56,28 +68,62 @@ export const make = (
 ): Server => {
   const server = new Server(
     { name: info.name, version: info.version },
-    { capabilities: { tools: { listChanged: false } }, instructions }
-  )
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: tools.map(listed) }))
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    const tool = find(request.params.name)
-    if (tool === undefined) {
-      const message = `Unknown tool ${JSON.stringify(request.params.name.slice(0, 100))}; tools/list names every tool`
-      throw JsonRpcError.fromBody({
-        code: "validation_failed",
-        message,
-        details: { fieldErrors: [{ field: "name", message: "is not a tool of this server" }] }
-      })
+    {
+      capabilities: {
+        tools: { listChanged: false },
+        // The resources are read on demand; nothing to subscribe to on a stateless endpoint.
+        resources: { subscribe: false, listChanged: false },
+        prompts: { listChanged: false }
+      },
+      instructions
     }
+  )
+  /** Runs one request's Effect; its failure is thrown as the JSON-RPC error the SDK sends. */
+  const answer = async <A>(
+    effect: Effect.Effect<A, unknown, Requirements | SecretStore>,
+    signal: AbortSignal
+  ): Promise<A> => {
     const outcome = await Runtime.runPromise(runtime)(
-      ToolCall.call(tool, caller, request.params.arguments ?? {}).pipe(
+      effect.pipe(
         Effect.catchAllCause((cause) => Effect.flatMap(failureBody(cause), Effect.fail)),
         Effect.either
       ),
-      { signal: extra.signal }
+      { signal }
     )
     if (Either.isLeft(outcome)) throw JsonRpcError.fromBody(outcome.left)
-    return resultOf(outcome.right)
+    return outcome.right
+  }
+  /** An unknown tool or prompt name: -32602 naming `name`, as a bad argument would be. */
+  const unknownName = (kind: string, name: string, listing: string) =>
+    JsonRpcError.fromBody({
+      code: "validation_failed",
+      message: `Unknown ${kind} ${JSON.stringify(name.slice(0, 100))}; ${listing} names every ${kind}`,
+      details: { fieldErrors: [{ field: "name", message: `is not a ${kind} of this server` }] }
+    })
+
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: tools.map(listed) }))
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    const tool = find(request.params.name)
+    if (tool === undefined) throw unknownName("tool", request.params.name, "tools/list")
+    const json = await answer(ToolCall.call(tool, caller, request.params.arguments ?? {}), extra.signal)
+    return resultOf(json)
+  })
+
+  server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: [...listedResources] }))
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
+    resourceTemplates: [...listedTemplates]
+  }))
+  server.setRequestHandler(ReadResourceRequestSchema, (request, extra) =>
+    answer(ResourceRead.read(caller, request.params.uri), extra.signal)
+  )
+
+  server.setRequestHandler(ListPromptsRequestSchema, async () => ({
+    prompts: PromptTable.prompts.map(PromptTable.listed)
+  }))
+  server.setRequestHandler(GetPromptRequestSchema, async (request, extra) => {
+    const prompt = PromptTable.find(request.params.name)
+    if (prompt === undefined) throw unknownName("prompt", request.params.name, "prompts/list")
+    return answer(PromptTable.get(prompt, request.params.arguments ?? {}), extra.signal)
   })
   return server
 }
