@@ -7,6 +7,7 @@
  */
 import { createHash } from "node:crypto"
 import { Clock, Effect, Option, type Redacted, Schema } from "effect"
+import * as Audit from "./Audit.js"
 import type { Actor, Caller } from "./domain/Audit.js"
 import type { SlackInstallation, SlackInstallLink } from "./domain/Slack.js"
 import {
@@ -16,7 +17,7 @@ import {
   type ValidationFailed,
   validationFailed
 } from "./Errors.js"
-import { AuditLog } from "./ports/AuditLog.js"
+import type { AuditLog } from "./ports/AuditLog.js"
 import { Ids } from "./ports/Ids.js"
 import { SlackInstallations } from "./ports/SlackInstallations.js"
 import { Transactor } from "./ports/Transactor.js"
@@ -45,13 +46,7 @@ export type SlackInstallLinkView = Omit<SlackInstallLink, "secretHash">
 const linkView = ({ secretHash: _, ...rest }: SlackInstallLink): SlackInstallLinkView => rest
 
 const audit = (orgId: string, actor: Actor, action: string, targetId: string | null) =>
-  Effect.gen(function* () {
-    const id = yield* Effect.flatMap(Ids, (ids) => ids.uuid)
-    const at = yield* now
-    yield* Effect.flatMap(AuditLog, (log) =>
-      log.record({ id, orgId, at, actor, action, targetId, intent: null, outcome: "ok" })
-    )
-  })
+  Audit.record(orgId, actor, { action, targetId, outcome: "ok" })
 
 /**
  * Creates a one-time install link for the caller's organization. The secret is returned this

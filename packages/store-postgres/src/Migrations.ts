@@ -16,6 +16,7 @@ import alertIncidents from "./migrations/0007_alert_incidents.js"
 import slackInstallations from "./migrations/0008_slack_installations.js"
 import alertOutboxPages from "./migrations/0009_alert_outbox_pages.js"
 import alertRuleNames from "./migrations/0010_alert_rule_names.js"
+import auditToolCalls from "./migrations/0011_audit_tool_calls.js"
 
 /** The table recording applied migrations. */
 export const table = "armature_migrations"
@@ -31,7 +32,8 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0007_alert_incidents": alertIncidents,
   "0008_slack_installations": slackInstallations,
   "0009_alert_outbox_pages": alertOutboxPages,
-  "0010_alert_rule_names": alertRuleNames
+  "0010_alert_rule_names": alertRuleNames,
+  "0011_audit_tool_calls": auditToolCalls
 }
 
 // Any constant works; it only has to be the same for every replica.

@@ -1,9 +1,10 @@
 /**
- * Retention: monitor checks, runs, ended jobs, sent alert deliveries and expired Slack install
- * links older than their windows are deleted in batches, so no single statement holds locks or bloats WAL for long.
+ * Retention: monitor checks, runs, ended jobs, sent alert deliveries, audit log entries and expired
+ * Slack install links older than their windows are deleted in batches, so no single statement holds locks or bloats WAL for long.
  */
 import {
   AlertStore,
+  AuditLog,
   JobQueue,
   MonitorStore,
   ProposalStore,
@@ -22,18 +23,24 @@ export interface Options {
   readonly proposals: Duration.DurationInput
   /** Delivered and dead alert deliveries (`/alerts`); pending ones are never pruned. */
   readonly alerts: Duration.DurationInput
+  /** Audit log entries (`/audit`): one per MCP tool call, among others. */
+  readonly audit: Duration.DurationInput
   readonly batchSize: number
   /** Upper bound of batches per kind in one pass, so a huge backlog is worked off gradually. */
   readonly maxBatches: number
 }
 
-/** 30 days of checks and sent alerts, 90 of runs, 7 of jobs and unapplied proposals, batches of 5 000. */
+/**
+ * 30 days of checks and sent alerts, 90 of runs, 7 of jobs and unapplied proposals, a year of the
+ * audit log; batches of 5 000.
+ */
 export const defaults: Options = {
   checks: Duration.days(30),
   runs: Duration.days(90),
   jobs: Duration.days(7),
   proposals: Duration.days(7),
   alerts: Duration.days(30),
+  audit: Duration.days(365),
   batchSize: 5000,
   maxBatches: 200
 }
@@ -45,6 +52,7 @@ export interface Pruned {
   readonly jobs: number
   readonly proposals: number
   readonly alerts: number
+  readonly audit: number
   /** Slack install links that expired more than the jobs window ago. */
   readonly slackLinks: number
 }
@@ -72,12 +80,14 @@ export const prune = (options: Options = defaults) =>
     const proposals = yield* ProposalStore
     const alerts = yield* AlertStore
     const slack = yield* SlackInstallations
+    const audit = yield* AuditLog
     const pruned: Pruned = {
       checks: yield* inBatches(options, monitors.pruneChecks(before(options.checks), options.batchSize)),
       runs: yield* inBatches(options, runs.pruneRuns(before(options.runs), options.batchSize)),
       jobs: yield* inBatches(options, jobs.prune(before(options.jobs), options.batchSize)),
       proposals: yield* proposals.deleteUnappliedBefore(before(options.proposals)),
       alerts: yield* inBatches(options, alerts.pruneOutbox(before(options.alerts), options.batchSize)),
+      audit: yield* inBatches(options, audit.prune(before(options.audit), options.batchSize)),
       // Few rows (one per install attempt), so no batches.
       slackLinks: yield* slack.pruneLinks(before(options.jobs))
     }
@@ -87,7 +97,8 @@ export const prune = (options: Options = defaults) =>
 
 /**
  * Windows from configuration, in days: `ARMATURE_RETENTION_CHECKS_DAYS`,
- * `ARMATURE_RETENTION_RUNS_DAYS`, `ARMATURE_RETENTION_JOBS_DAYS` (defaults as `defaults`).
+ * `ARMATURE_RETENTION_RUNS_DAYS`, `ARMATURE_RETENTION_JOBS_DAYS` (defaults as `defaults`; the
+ * other windows only through `layer`'s options).
  */
 export const config: Config.Config<Options> = Config.all({
   checks: Config.integer("ARMATURE_RETENTION_CHECKS_DAYS").pipe(

@@ -1,5 +1,6 @@
 import {
   AlertStore,
+  AuditLog,
   JobQueue,
   MonitorStore,
   ProposalStore,
@@ -20,7 +21,7 @@ const day = 86_400_000
 describe("Retention", () => {
   layer(postgres ? postgresLayer() : pgliteLayer(), { timeout: "60 seconds" })((it) => {
     it.effect(
-      "prunes checks, runs, ended jobs, sent alerts and stale proposals older than their windows, in batches",
+      "prunes checks, runs, ended jobs, sent alerts, audit entries and stale proposals older than their windows, in batches",
       () =>
         Effect.gen(function* () {
           const { org, server, workflow } = yield* seedOrg
@@ -71,10 +72,36 @@ describe("Retention", () => {
           yield* slack.createLink(Fixtures.slackInstallLink(org.id, { createdAt: old, expiresAt: old }))
           yield* slack.createLink(Fixtures.slackInstallLink(org.id, { createdAt: recent, expiresAt: recent }))
 
+          // The audit log keeps a year.
+          const audit = yield* AuditLog
+          const entry = (id: string, at: Date) => ({
+            id,
+            orgId: org.id,
+            at,
+            actor: { keyId: "k", memberId: null, role: "viewer" as const },
+            action: "search_runs",
+            targetId: null,
+            intent: null,
+            outcome: "ok",
+            arguments: { limit: 5 },
+            durationMs: 3
+          })
+          yield* audit.record(entry("audit-old", F.plus(now, -400 * day)))
+          yield* audit.record(entry("audit-recent", old))
+
           yield* TestClock.setTime(now.getTime())
           const options = { ...Retention.defaults, batchSize: 2 }
           const pruned = yield* Retention.prune(options)
-          expect(pruned).toEqual({ checks: 7, runs: 5, jobs: 1, proposals: 0, alerts: 3, slackLinks: 1 })
+          expect(pruned).toEqual({
+            checks: 7,
+            runs: 5,
+            jobs: 1,
+            proposals: 0,
+            alerts: 3,
+            audit: 1,
+            slackLinks: 1
+          })
+          expect((yield* audit.list(org.id, { limit: 10 })).map((e) => e.id)).toEqual(["audit-recent"])
           expect((yield* alerts.listOutbox(org.id)).map((m) => m.status).sort()).toEqual([
             "delivered",
             "pending"
@@ -91,6 +118,7 @@ describe("Retention", () => {
             jobs: 0,
             proposals: 0,
             alerts: 0,
+            audit: 0,
             slackLinks: 0
           })
           expect(yield* (yield* ProposalStore).deleteUnappliedBefore(now)).toBe(0)

@@ -21,7 +21,11 @@ export const AuditEntry = Schema.Struct({
   /** `telemetry.intent` of an MCP tool call. */
   intent: Schema.NullOr(Schema.String),
   /** `ok` or the ApiError code. */
-  outcome: Schema.String
+  outcome: Schema.String,
+  /** The arguments of an MCP tool call, credentials redacted and long values cut; else null. */
+  arguments: Schema.NullOr(Schema.Unknown),
+  /** How long the call took, in milliseconds; null where nothing was timed. */
+  durationMs: Schema.NullOr(Schema.Number)
 })
 export type AuditEntry = typeof AuditEntry.Type
 

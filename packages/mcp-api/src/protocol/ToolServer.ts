@@ -5,8 +5,8 @@
  * — the high-level `McpServer` would turn a tool's into an `isError` result. A new server per
  * request keeps the API stateless: any replica answers any request.
  */
-import { type ApiErrorBody, type Caller, type SecretStore, toApiErrorBody } from "@armature/core"
-import { Cause, Effect, Either, Option, Runtime } from "effect"
+import { type ApiErrorBody, type Caller, RateLimits, type SecretStore, toApiErrorBody } from "@armature/core"
+import { Cause, Clock, Effect, Either, Option, Runtime } from "effect"
 import {
   CallToolRequestSchema,
   type CallToolResult,
@@ -21,6 +21,7 @@ import {
 import * as PromptTable from "../PromptTable.js"
 import { listedResources, listedTemplates } from "../ResourceTable.js"
 import { find, listed, type Requirements, tools } from "../ToolTable.js"
+import * as CallAudit from "./CallAudit.js"
 import * as JsonRpcError from "./JsonRpcError.js"
 import * as ResourceRead from "./ResourceRead.js"
 import * as ToolCall from "./ToolCall.js"
@@ -78,16 +79,28 @@ export const make = (
       instructions
     }
   )
-  /** Runs one request's Effect; its failure is thrown as the JSON-RPC error the SDK sends. */
+  /**
+   * Runs one request's Effect after taking it from the key's rate limit; its failure is thrown as
+   * the JSON-RPC error the SDK sends. `audit` is told the outcome (`ok` or the code) and duration.
+   */
   const answer = async <A>(
     effect: Effect.Effect<A, unknown, Requirements | SecretStore>,
-    signal: AbortSignal
+    signal: AbortSignal,
+    audit?: (outcome: string, durationMs: number) => Effect.Effect<void, never, Requirements | SecretStore>
   ): Promise<A> => {
     const outcome = await Runtime.runPromise(runtime)(
-      effect.pipe(
-        Effect.catchAllCause((cause) => Effect.flatMap(failureBody(cause), Effect.fail)),
-        Effect.either
-      ),
+      Effect.gen(function* () {
+        const started = yield* Clock.currentTimeMillis
+        const result = yield* RateLimits.take(caller).pipe(
+          Effect.zipRight(effect),
+          Effect.catchAllCause((cause) => Effect.flatMap(failureBody(cause), Effect.fail)),
+          Effect.either
+        )
+        const ended = yield* Clock.currentTimeMillis
+        if (audit !== undefined)
+          yield* audit(Either.isLeft(result) ? result.left.code : "ok", ended - started)
+        return result
+      }),
       { signal }
     )
     if (Either.isLeft(outcome)) throw JsonRpcError.fromBody(outcome.left)
@@ -105,7 +118,10 @@ export const make = (
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const tool = find(request.params.name)
     if (tool === undefined) throw unknownName("tool", request.params.name, "tools/list")
-    const json = await answer(ToolCall.call(tool, caller, request.params.arguments ?? {}), extra.signal)
+    const args = request.params.arguments ?? {}
+    const json = await answer(ToolCall.call(tool, caller, args), extra.signal, (outcome, durationMs) =>
+      CallAudit.record(caller, tool.name, args, outcome, durationMs)
+    )
     return resultOf(json)
   })
 

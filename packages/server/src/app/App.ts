@@ -1,6 +1,6 @@
 import { createServer } from "node:http"
 import { AlertSinks, SlackInstall, SlackSink, type TypedSink } from "@armature/alerts"
-import { type ConfigFile, IdsLayer, LanguageModels, Servers } from "@armature/core"
+import { type ConfigFile, IdsLayer, LanguageModels, RateLimits, Servers } from "@armature/core"
 import { AddressGuard, McpConnector, Models, SessionPool, Worker } from "@armature/runner"
 import { Retention } from "@armature/store-postgres"
 import { HttpApiBuilder, HttpServer } from "@effect/platform"
@@ -165,6 +165,10 @@ const http = Layer.unwrapEffect(
           ...(config.authFailureLimit === undefined ? {} : { limit: config.authFailureLimit }),
           ...(config.authFailureWindow === undefined ? {} : { window: config.authFailureWindow })
         })
+      ),
+      // One budget per key for REST, the MCP API and `/metrics`, counted in this process.
+      Layer.provide(
+        RateLimits.layerMemory({ limit: config.rateLimitPerMinute ?? RateLimits.defaults.limit })
       ),
       // One app for the install pages and the API's install links.
       Layer.provide(SlackApp.layer),

@@ -1,3 +1,4 @@
+import { RateLimits } from "@armature/core"
 import { Config, ConfigError, Context, Duration, Either, Layer, Option, Redacted } from "effect"
 
 /**
@@ -47,6 +48,11 @@ export interface ServerConfig {
   readonly authFailureLimit?: number
   /** The window of `authFailureLimit` (default 1 minute). */
   readonly authFailureWindow?: Duration.Duration
+  /**
+   * Requests per API key and minute, REST and MCP together, counted per replica (default 600;
+   * 0: no limit). Past it, 429 / -32029 `rate_limited` with the seconds to wait.
+   */
+  readonly rateLimitPerMinute?: number
   /** Whether `/metrics` asks for an API key of an admin or owner (default false: open). */
   readonly metricsRequireKey?: boolean
   /**
@@ -214,6 +220,13 @@ export const config: Config.Config<ServerConfig> = Config.all({
   ),
   authFailureWindow: Config.duration("ARMATURE_AUTH_FAILURE_WINDOW").pipe(
     Config.withDefault(Duration.minutes(1))
+  ),
+  rateLimitPerMinute: Config.integer("ARMATURE_RATE_LIMIT_PER_MINUTE").pipe(
+    Config.validate({
+      message: "Expected a number of requests, 0 (no limit) or more",
+      validation: (n) => n >= 0
+    }),
+    Config.withDefault(RateLimits.defaults.limit)
   ),
   metricsRequireKey: Config.boolean("ARMATURE_METRICS_REQUIRE_KEY").pipe(Config.withDefault(false)),
   // Comma-separated origins; blanks dropped, so an empty value means the default.

@@ -1,6 +1,7 @@
 import {
   AlertDeliveries,
   Alerting,
+  Audit,
   type Caller,
   McpServer,
   Monitor,
@@ -60,6 +61,7 @@ const org = HttpApiGroup.make("org")
       Schema.Struct({ organization: Organization, actor: S.Actor })
     )
   )
+  .add(HttpApiEndpoint.get("audit", "/audit").setUrlParams(S.AuditListParams).addSuccess(Audit.Page))
   .middleware(Authentication)
 
 const servers = HttpApiGroup.make("servers")

@@ -171,6 +171,13 @@ export const DeliveryListParams = Schema.Struct({
   cursor: Schema.optional(Param)
 })
 
+export const AuditListParams = Schema.Struct({
+  action: Schema.optional(Param),
+  keyId: Schema.optional(Param),
+  limit: Schema.optional(Param),
+  cursor: Schema.optional(Param)
+})
+
 /** A one-time Slack install link: its URL carries the secret and is shown this once. */
 export const SlackInstallLinkCreated = Schema.Struct({ url: Schema.String, expiresAt: Schema.Date })
 

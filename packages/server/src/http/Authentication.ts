@@ -4,9 +4,10 @@
  * time, last-used time recorded). Tokens verified once are remembered (`ApiKeys.VerifiedTokens`),
  * so a client's later requests skip scrypt while the key exists. The token is never logged or
  * echoed: a failure says only that the key is invalid or revoked. Repeated failures from one
- * address become 429 `rate_limited` (`AuthFailureLimiter`).
+ * address become 429 `rate_limited` (`AuthFailureLimiter`), and so do requests past the key's
+ * budget (`RateLimits`).
  */
-import { ApiKeys, type Caller, type OrgStore, RateLimited, toApiErrorBody } from "@armature/core"
+import { ApiKeys, type Caller, type OrgStore, RateLimited, RateLimits, toApiErrorBody } from "@armature/core"
 import { HttpServerRequest } from "@effect/platform"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { Authentication, CurrentCaller } from "./Api.js"
@@ -30,6 +31,8 @@ export const authenticate = (
 > =>
   ApiKeys.authenticate(token).pipe(
     Effect.map(({ orgId, actor }): Caller => ({ orgId, actor })),
+    // The key's request budget, shared with the MCP API (`RateLimits`).
+    Effect.tap(RateLimits.take),
     Effect.catchTag("Unauthenticated", (e) =>
       Effect.gen(function* () {
         const request = yield* HttpServerRequest.HttpServerRequest

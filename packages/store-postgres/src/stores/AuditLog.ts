@@ -1,7 +1,7 @@
 import { type AuditEntry, AuditLog } from "@armature/core"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
-import { date, mapRows, orStoreError } from "../internal/sql.js"
+import { date, fromJson, jsonNullable, mapRows, orStoreError } from "../internal/sql.js"
 
 type Row = Record<string, any>
 
@@ -13,7 +13,9 @@ const toEntry = (r: Row): AuditEntry => ({
   action: r.action,
   targetId: r.target_id,
   intent: r.intent,
-  outcome: r.outcome
+  outcome: r.outcome,
+  arguments: r.arguments === null ? null : fromJson(r.arguments),
+  durationMs: r.duration_ms
 })
 
 /** `AuditLog` over any PostgreSQL `SqlClient`. */
@@ -32,11 +34,35 @@ export const make = Effect.gen(function* () {
         action: e.action,
         target_id: e.targetId,
         intent: e.intent,
-        outcome: e.outcome
+        outcome: e.outcome,
+        arguments: jsonNullable(e.arguments),
+        duration_ms: e.durationMs === null ? null : Math.round(e.durationMs)
       })}`.pipe(Effect.asVoid, orStoreError("record")),
-    list: (orgId, options) =>
-      sql`SELECT * FROM audit_log WHERE org_id = ${orgId} ORDER BY at DESC, id DESC
-          LIMIT ${options.limit}`.pipe(Effect.flatMap(mapRows(toEntry)), orStoreError("list"))
+    prune: (before, limit) =>
+      sql<{ n: number }>`WITH gone AS (
+            DELETE FROM audit_log WHERE id = ANY (ARRAY(
+              SELECT id FROM audit_log WHERE at < ${before}::timestamptz ORDER BY at LIMIT ${limit}))
+            RETURNING 1)
+          SELECT count(*)::int AS n FROM gone`.pipe(
+        Effect.map((rows) => rows[0]?.n ?? 0),
+        orStoreError("prune")
+      ),
+    // Pages walk the (org_id, at, id) index backwards.
+    list: (orgId, query) => {
+      const conditions = [
+        sql`org_id = ${orgId}`,
+        ...(query.action === undefined ? [] : [sql`action = ${query.action}`]),
+        ...(query.keyId === undefined ? [] : [sql`key_id = ${query.keyId}`]),
+        ...(query.after === undefined
+          ? []
+          : [sql`(at, id) < (${query.after.at}::timestamptz, ${query.after.id})`])
+      ]
+      return sql`SELECT * FROM audit_log WHERE ${sql.and(conditions)}
+          ORDER BY at DESC, id DESC LIMIT ${Math.max(0, Math.floor(query.limit))}`.pipe(
+        Effect.flatMap(mapRows(toEntry)),
+        orStoreError("list")
+      )
+    }
   })
 })
 

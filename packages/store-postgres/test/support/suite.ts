@@ -72,7 +72,9 @@ export const roundTrips = (it: Vitest.MethodsNonLive<PgStore.Stores | SqlClient.
         action: "workflows.update",
         targetId: workflow.id,
         intent: null,
-        outcome: "ok"
+        outcome: "ok",
+        arguments: null,
+        durationMs: null
       })
       expect((yield* (yield* AuditLog).list(org.id, { limit: 5 })).length).toBe(1)
       expect(yield* (yield* ProposalStore).getProposal(org.id, "missing")).toEqual(Option.none())

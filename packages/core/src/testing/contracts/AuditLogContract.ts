@@ -5,7 +5,7 @@ import { AuditLog } from "../../ports/AuditLog.js"
 import type { StorePorts } from "../../ports/StorePorts.js"
 import { at, newOrg, uid } from "./fixtures.js"
 
-const entry = (orgId: string, seconds: number): AuditEntry => ({
+const entry = (orgId: string, seconds: number, changes: Partial<AuditEntry> = {}): AuditEntry => ({
   id: uid(),
   orgId,
   at: at(seconds),
@@ -13,7 +13,10 @@ const entry = (orgId: string, seconds: number): AuditEntry => ({
   action: "workflows.update",
   targetId: uid(),
   intent: "tighten the criteria",
-  outcome: "ok"
+  outcome: "ok",
+  arguments: null,
+  durationMs: null,
+  ...changes
 })
 
 /** Registers the `AuditLog` contract tests. */
@@ -27,6 +30,53 @@ export const auditLogSuite = (it: Vitest.MethodsNonLive<StorePorts>): void => {
         for (const e of entries) yield* audit.record(e)
         expect(yield* audit.list(orgA, { limit: 2 })).toEqual([entries[1], entries[2]])
         expect(yield* audit.list(orgB, { limit: 10 })).toEqual([])
+      })
+    )
+
+    it.effect("keeps a tool call's arguments and duration as recorded", () =>
+      Effect.gen(function* () {
+        const audit = yield* AuditLog
+        const org = yield* newOrg
+        const call = entry(org, 5, {
+          action: "search_runs",
+          arguments: { range: "7d", filters: [{ status: "fail" }], limit: 20 },
+          durationMs: 12
+        })
+        yield* audit.record(call)
+        expect(yield* audit.list(org, { limit: 1 })).toEqual([call])
+      })
+    )
+
+    it.effect("prune deletes entries older than the cutoff, oldest first, up to the limit", () =>
+      Effect.gen(function* () {
+        const audit = yield* AuditLog
+        const org = yield* newOrg
+        const [old1, old2, recent] = [entry(org, 1), entry(org, 2), entry(org, 100)]
+        for (const e of [recent, old2, old1]) yield* audit.record(e)
+        // Other suites' entries may be older still: prune until nothing before the cutoff is left.
+        while ((yield* audit.prune(at(50), 1000)) > 0) {}
+        expect(yield* audit.list(org, { limit: 10 })).toEqual([recent])
+      })
+    )
+
+    it.effect("filters by action and key, and pages after an entry, ties broken by id", () =>
+      Effect.gen(function* () {
+        const audit = yield* AuditLog
+        const org = yield* newOrg
+        const key = (keyId: string) => ({ keyId, memberId: null, role: "viewer" as const })
+        // Three entries at one instant: the page boundary falls between equal times.
+        const same = [1, 2, 3].map(() => entry(org, 50, { action: "inspect_run", actor: key("k1") }))
+        const other = entry(org, 40, { action: "search_runs", actor: key("k2") })
+        for (const e of [...same, other]) yield* audit.record(e)
+        const byId = [...same].sort((a, b) => (a.id < b.id ? 1 : -1))
+        expect((yield* audit.list(org, { action: "inspect_run", limit: 10 })).map((e) => e.id)).toEqual(
+          byId.map((e) => e.id)
+        )
+        expect(yield* audit.list(org, { keyId: "k2", limit: 10 })).toEqual([other])
+        const first = yield* audit.list(org, { limit: 2 })
+        const last = first[1]!
+        const rest = yield* audit.list(org, { after: { at: last.at, id: last.id }, limit: 10 })
+        expect([...first, ...rest].map((e) => e.id)).toEqual([...byId, other].map((e) => e.id))
       })
     )
   })
