@@ -5,6 +5,7 @@ import { alerts } from "./commands/alerts.js"
 import { apply } from "./commands/apply.js"
 import { init } from "./commands/init.js"
 import { keys } from "./commands/keys.js"
+import { mcp } from "./commands/mcp.js"
 import { migrate } from "./commands/migrate.js"
 import { secrets } from "./commands/secrets.js"
 import { serve } from "./commands/serve.js"
@@ -16,7 +17,20 @@ import { exitOnError } from "./reportError.js"
 
 const armature = Command.make("armature").pipe(
   Command.withDescription("Continuous testing and monitoring of MCP servers"),
-  Command.withSubcommands([serve, migrate, init, keys, secrets, apply, test, status, validate, alerts, slack])
+  Command.withSubcommands([
+    serve,
+    migrate,
+    init,
+    keys,
+    secrets,
+    apply,
+    test,
+    status,
+    validate,
+    alerts,
+    slack,
+    mcp
+  ])
 )
 
 /** The `armature` command line, run against `argv`. */
