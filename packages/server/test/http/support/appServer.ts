@@ -4,6 +4,7 @@
  * kept for the test to read. Keys are minted as the operator, like `armature keys create`.
  */
 import { ApiKeys, type Role } from "@armature/core"
+import type { Models } from "@armature/runner"
 import { HttpServer } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
 import { ConfigProvider, Context, Effect, Exit, Layer, Logger, Scope } from "effect"
@@ -28,15 +29,21 @@ export interface AppServer {
   readonly close: () => Promise<void>
 }
 
-/** Starts the server with `env` (HOST and PORT are set to a free loopback port). */
-export const startAppServer = async (env: Record<string, string>): Promise<AppServer> => {
+/**
+ * Starts the server with `env` (HOST and PORT are set to a free loopback port); `models` are
+ * registered beside the scripted tester and judge.
+ */
+export const startAppServer = async (
+  env: Record<string, string>,
+  options: { readonly models?: ReadonlyArray<Models.Registration> } = {}
+): Promise<AppServer> => {
   const lines: string[] = []
   const capture = Logger.replace(
     Logger.defaultLogger,
     Logger.map(Logger.logfmtLogger, (line) => void lines.push(line))
   )
   const config = ConfigProvider.fromMap(new Map(Object.entries({ HOST: "127.0.0.1", PORT: "0", ...env })))
-  const app = App.make({ models: scriptedModels }).pipe(
+  const app = App.make({ models: [...scriptedModels, ...(options.models ?? [])] }).pipe(
     Layer.provide(ServerConfig.layer),
     Layer.provide(NodeContext.layer),
     Layer.provide(Layer.setConfigProvider(config)),
