@@ -26,7 +26,7 @@ import { Effect, Logger } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startDemoServer } from "../../../../examples/demo-mcp-server/server.js"
 import { type AppServer, startAppServer } from "../http/support/appServer.js"
-import { rest } from "../support/serverProcess.js"
+import { createOrderWorkflow, registerServer } from "./support/demoShop.js"
 import { apiError, connect, failure } from "./support/mcpClient.js"
 
 const dataDir = mkdtempSync(join(tmpdir(), "armature-mcp-errors-"))
@@ -46,28 +46,13 @@ beforeAll(async () => {
     ARMATURE_SHUTDOWN_GRACE_SECONDS: "1"
   })
   const owner = await server.key("owner")
-  const register = async (name: string, baseUrl: string) =>
-    (
-      await rest(server.origin, owner, "POST", "/mcp-servers", {
-        name,
-        baseUrl,
-        authProfiles: [{ name: "none", kind: "none" }]
-      })
-    ).server.id as string
+  const register = (name: string, baseUrl: string) => registerServer(server.origin, owner, name, baseUrl)
   ids.server = await register("demo-shop", demo.url)
   // A server that was up when registered (its catalog is stored) and is down now.
   const doomed = await startDemoServer({ port: 0 })
   ids.downServer = await register("shop-that-went-down", doomed.url)
   await doomed.close()
-  const created = await rest(server.origin, owner, "POST", "/workflows", {
-    name: "Customer can look up an order",
-    mcpServerId: ids.server,
-    prompt: "Find order A-1001 and tell the customer its status and total.",
-    criteria: [{ text: "The agent looked the order up with get_order" }],
-    testerModels: ["scripted:tester"],
-    judgeModel: "scripted:judge"
-  })
-  const workflow = created.workflow ?? created
+  const workflow = await createOrderWorkflow(server.origin, owner, ids.server)
   ids.workflow = workflow.id
   ids.version = workflow.currentVersionId
   clients = {

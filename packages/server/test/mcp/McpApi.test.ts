@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startDemoServer } from "../../../../examples/demo-mcp-server/server.js"
 import { type AppServer, startAppServer } from "../http/support/appServer.js"
 import { rest } from "../support/serverProcess.js"
+import { createOrderWorkflow, registerServer } from "./support/demoShop.js"
 import { apiError, connect, failure } from "./support/mcpClient.js"
 import { type StallingProxy, startStallingProxy } from "./support/stallingProxy.js"
 
@@ -54,21 +55,13 @@ beforeAll(async () => {
     ARMATURE_AUTH_FAILURE_LIMIT: "8"
   })
   for (const role of Roles.roles) keys[role] = await server.key(role)
-  const registered = await rest(server.origin, keys.owner, "POST", "/mcp-servers", {
-    name: "demo-shop",
-    baseUrl: `http://127.0.0.1:${proxy.port}/mcp`,
-    authProfiles: [{ name: "none", kind: "none" }]
-  })
-  serverId = registered.server.id
-  const created = await rest(server.origin, keys.owner, "POST", "/workflows", {
-    name: "Customer can look up an order",
-    mcpServerId: serverId,
-    prompt: "Find order A-1001 and tell the customer its status and total.",
-    criteria: [{ text: "The agent looked the order up with get_order" }],
-    testerModels: ["scripted:tester"],
-    judgeModel: "scripted:judge"
-  })
-  workflow = created.workflow ?? created
+  serverId = await registerServer(
+    server.origin,
+    keys.owner,
+    "demo-shop",
+    `http://127.0.0.1:${proxy.port}/mcp`
+  )
+  workflow = await createOrderWorkflow(server.origin, keys.owner, serverId)
   const dispatched = await rest(server.origin, keys.owner, "POST", `/workflows/${workflow.id}/runs`, {})
   runId = dispatched.run.runId
   expect((await waitForRun(runId)).status).toBe("pass")

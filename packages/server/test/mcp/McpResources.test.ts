@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startDemoServer } from "../../../../examples/demo-mcp-server/server.js"
 import { type AppServer, startAppServer } from "../http/support/appServer.js"
 import { rest } from "../support/serverProcess.js"
+import { createOrderWorkflow, registerServer } from "./support/demoShop.js"
 import { apiError, connect, failure } from "./support/mcpClient.js"
 
 const dataDir = mkdtempSync(join(tmpdir(), "armature-mcp-resources-"))
@@ -35,21 +36,8 @@ beforeAll(async () => {
     ARMATURE_SHUTDOWN_GRACE_SECONDS: "1"
   })
   ownerKey = await server.key("owner")
-  const registered = await rest(server.origin, ownerKey, "POST", "/mcp-servers", {
-    name: "demo-shop",
-    baseUrl: demo.url,
-    authProfiles: [{ name: "none", kind: "none" }]
-  })
-  ids.server = registered.server.id
-  const created = await rest(server.origin, ownerKey, "POST", "/workflows", {
-    name: "Customer can look up an order",
-    mcpServerId: ids.server,
-    prompt: "Find order A-1001 and tell the customer its status and total.",
-    criteria: [{ text: "The agent looked the order up with get_order" }],
-    testerModels: ["scripted:tester"],
-    judgeModel: "scripted:judge"
-  })
-  const workflow = created.workflow ?? created
+  ids.server = await registerServer(server.origin, ownerKey, "demo-shop", demo.url)
+  const workflow = await createOrderWorkflow(server.origin, ownerKey, ids.server)
   ids.workflow = workflow.id
   ids.version = workflow.currentVersionId
   ids.run = (await rest(server.origin, ownerKey, "POST", `/workflows/${ids.workflow}/runs`, {})).run.runId

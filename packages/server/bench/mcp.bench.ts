@@ -1,0 +1,632 @@
+/**
+ * `npm run bench -w @armature/server` (after the alerts bench): read throughput and latency of the
+ * MCP API (`POST /api/mcp`, `tools/call search_runs` and `inspect_run`) beside the same reads
+ * over REST (`GET /api/armature/v1/runs?after=…&limit=20`, `GET /api/armature/v1/runs/{id}`), in
+ * one run, through the bundled server (`dist/armature.mjs`) on PostgreSQL. Goal of a later
+ * performance issue, printed but not asserted: ≥ 1,500 req/s and p99 ≤ 30 ms over MCP.
+ *
+ * Load: `BENCH_CLIENTS` (10) clients, each sending its next request as soon as the last one
+ * answered, for `BENCH_SECONDS` (3) per workload and round, `BENCH_ROUNDS` (3) rounds after one
+ * unrecorded warm-up second per workload. Workloads alternate MCP and REST within a round (the
+ * order of each pair flips every round), so drift of a shared machine hits both alike. The client
+ * is `node:http` with keep-alive sockets (one per client) and raw JSON-RPC, not the MCP SDK: the
+ * endpoint is stateless, so after one `initialize` (whose negotiated version every later request
+ * sends as `MCP-Protocol-Version`, as an SDK client does) each `tools/call` is one POST answered in
+ * JSON (`Accept: application/json, text/event-stream`). Every MCP response is checked to be a
+ * JSON-RPC result, every REST one a 200; any other answer fails the bench.
+ *
+ * The runs read are real: a loopback OpenAI-compatible endpoint scripts the tester (it calls the
+ * demo MCP server's `get_order`, then answers) and the judge (passes the criterion), and
+ * `BENCH_RUNS` (30) runs of one workflow are dispatched over REST and executed by the server's
+ * worker before anything is measured. `inspect_run` / `GET /runs/{id}` go round those runs.
+ * Every `tools/call` writes its audit-log row, as in production (counted at the end). The key's
+ * request budget is off (`ARMATURE_RATE_LIMIT_PER_MINUTE=0`) and the failed-key limiter is set
+ * out of reach (every request carries a valid key anyway).
+ *
+ * Where the time goes, beside each figure: floors with no run read — MCP `ping` (key check, a
+ * fresh SDK server and transport; no tool, no audit row) and REST `GET /org` (key check, two small
+ * reads) — and a baseline, the same client against a loopback server in another process that
+ * answers every request with a stored `GET /runs/{id}` body (the client's own ceiling). Last in
+ * each round, MCP `tools/list`, which builds and sends the whole tool listing. CPU per request,
+ * from /proc: the server process, this database's PostgreSQL backends, and this client.
+ *
+ *   BENCH_ROUNDS=3 BENCH_SECONDS=3 npm run bench -w @armature/server
+ *
+ * `BENCH_CPU_PROF=<dir>` starts the server with `--cpu-prof` into that directory (written when it
+ * exits), to see where its time goes.
+ *
+ * PostgreSQL from ARMATURE_BENCH_DATABASE_URL (or ARMATURE_TEST_DATABASE_URL); a fresh database
+ * is created for the run and dropped afterwards. No timing is asserted.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { randomBytes } from "node:crypto"
+import { readdirSync, readFileSync } from "node:fs"
+import { Agent, createServer, request } from "node:http"
+import type { AddressInfo } from "node:net"
+import { fileURLToPath } from "node:url"
+import * as Reactivity from "@effect/experimental/Reactivity"
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Exit, Redacted, Scope } from "effect"
+import { startDemoServer } from "../../../examples/demo-mcp-server/server.js"
+import { freshDatabase } from "../../store-postgres/bench/support/freshDatabase.js"
+
+const bin = fileURLToPath(new URL("../dist/armature.mjs", import.meta.url))
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
+const seconds = Number(process.env.BENCH_SECONDS ?? 3)
+const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 1)
+const clients = Number(process.env.BENCH_CLIENTS ?? 10)
+const runCount = Number(process.env.BENCH_RUNS ?? 30)
+const goal = { rps: 1500, p99: 30 }
+const url =
+  process.env.ARMATURE_BENCH_DATABASE_URL ??
+  process.env.ARMATURE_TEST_DATABASE_URL ??
+  "postgres://postgres@127.0.0.1:5432/test"
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/** Nearest-rank percentile. */
+const pct = (xs: ReadonlyArray<number>, p: number) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.max(0, Math.ceil(p * s.length) - 1)] ?? Number.NaN
+}
+const median = (xs: ReadonlyArray<number>) => pct(xs, 0.5)
+const log = (s: string) => process.stderr.write(`[mcp bench] ${s}\n`)
+
+/** utime + stime of a process, in ms (clock ticks of 10 ms), 0 once it is gone. */
+const ticksHz = 100
+const cpuMsOf = (pid: number) => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksHz
+  } catch {
+    return 0
+  }
+}
+/** CPU ms of `pids` from now until the returned function is called (a process gone meanwhile counts 0). */
+const cpuOf = (pids: ReadonlyArray<number>) => {
+  const start = pids.map(cpuMsOf)
+  return () => pids.reduce((sum, pid, i) => sum + Math.max(0, cpuMsOf(pid) - start[i]!), 0)
+}
+/** The PostgreSQL backends serving `database` (their command line names it), by pid. */
+const backendsOf = (database: string) =>
+  readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8")
+        return cmd.startsWith("postgres: ") && cmd.includes(` ${database} `)
+      } catch {
+        return false
+      }
+    })
+
+/** A loopback OpenAI-compatible endpoint: the tester calls `get_order`, then answers; the judge passes `c1`. */
+const startModel = async () => {
+  const state = { received: 0 }
+  const http = createServer(async (req, res) => {
+    let raw = ""
+    for await (const c of req) raw += c
+    state.received++
+    const body = JSON.parse(raw)
+    const toolResult = (body.messages as Array<{ role: string }>).some((m) => m.role === "tool")
+    const message =
+      body.response_format !== undefined
+        ? {
+            role: "assistant",
+            content: JSON.stringify({
+              verdicts: [
+                { criterionId: "c1", verdict: "pass", reasoning: "It looked the order up.", evidence: [] }
+              ]
+            })
+          }
+        : toolResult
+          ? { role: "assistant", content: "Order A-1001 has shipped; the total is 42.50 EUR." }
+          : {
+              role: "assistant",
+              content: null,
+              tool_calls: [
+                {
+                  id: `call_${state.received}`,
+                  type: "function",
+                  function: { name: "get_order", arguments: JSON.stringify({ orderId: "A-1001" }) }
+                }
+              ]
+            }
+    res.writeHead(200, { "content-type": "application/json" }).end(
+      JSON.stringify({
+        id: `chatcmpl-${state.received}`,
+        object: "chat.completion",
+        created: 1_700_000_000,
+        model: body.model,
+        choices: [{ index: 0, message, finish_reason: message.content === null ? "tool_calls" : "stop" }],
+        usage: { prompt_tokens: 120, completion_tokens: 20, total_tokens: 140 }
+      })
+    )
+  })
+  await new Promise<void>((r) => http.listen(0, "127.0.0.1", r))
+  return {
+    baseURL: `http://127.0.0.1:${(http.address() as AddressInfo).port}/v1`,
+    close: () => {
+      http.closeAllConnections()
+      return new Promise<void>((r) => http.close(() => r()))
+    }
+  }
+}
+
+/** `armature serve` from the bundle; resolves once it listens, with its owner key and pid. */
+const startServer = (env: Record<string, string>) =>
+  new Promise<{ origin: string; key: string; pid: number; output: () => string; stop: () => Promise<void> }>(
+    (resolve, reject) => {
+      const merged: Record<string, string | undefined> = { ...process.env, ...env }
+      delete merged.ARMATURE_DATA_DIR
+      const profile = process.env.BENCH_CPU_PROF
+      const argv =
+        profile === undefined ? [bin, "serve"] : ["--cpu-prof", "--cpu-prof-dir", profile, bin, "serve"]
+      const child: ChildProcess = spawn(process.execPath, argv, {
+        env: merged,
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let out = ""
+      const onData = (chunk: Buffer) => {
+        out += chunk.toString()
+        const listening = /Listening on (http:\/\/[^\s"]+)/.exec(out)
+        const key = /\b(amt_[a-z0-9]+_[A-Za-z0-9_-]+)/.exec(out)
+        if (listening === null || key === null) return
+        child.stdout?.off("data", onData)
+        child.stderr?.off("data", onData)
+        // Only the tail is kept: it is printed if something goes wrong.
+        const keep = (c: Buffer) => {
+          out = (out + c.toString()).slice(-65_536)
+        }
+        child.stdout?.on("data", keep)
+        child.stderr?.on("data", keep)
+        resolve({
+          origin: listening[1]!.replace("0.0.0.0", "127.0.0.1"),
+          key: key[1]!,
+          pid: child.pid!,
+          output: () => out,
+          stop: () =>
+            new Promise((done) => {
+              if (child.exitCode !== null) return done()
+              child.once("exit", () => done())
+              child.kill("SIGTERM")
+            })
+        })
+      }
+      child.stdout?.on("data", onData)
+      child.stderr?.on("data", onData)
+      child.once("exit", (code) => reject(new Error(`armature serve exited ${code}:\n${out}`)))
+    }
+  )
+
+// The baseline server: another process (so its CPU is not this client's), one stored body.
+const echoServer = `
+const { createServer } = await import("node:http")
+const body = Buffer.from(process.env.BENCH_BODY ?? "{}")
+const server = createServer((req, res) => {
+  req.resume()
+  req.on("end", () => res.writeHead(200, { "content-type": "application/json", "content-length": body.length }).end(body))
+})
+server.listen(0, "127.0.0.1", () => console.log("listening " + server.address().port))
+process.on("SIGTERM", () => process.exit(0))
+`
+const startEcho = (body: string) =>
+  new Promise<{ origin: string; pid: number; stop: () => Promise<void> }>((resolve, reject) => {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", echoServer], {
+      env: { ...process.env, BENCH_BODY: body },
+      stdio: ["ignore", "pipe", "inherit"]
+    })
+    let out = ""
+    child.stdout.on("data", (c: Buffer) => {
+      out += c.toString()
+      const port = /listening (\d+)/.exec(out)
+      if (port === null) return
+      resolve({
+        origin: `http://127.0.0.1:${port[1]}`,
+        pid: child.pid!,
+        stop: () =>
+          new Promise((done) => {
+            if (child.exitCode !== null) return done()
+            child.once("exit", () => done())
+            child.kill("SIGTERM")
+          })
+      })
+    })
+    child.once("exit", (code) => reject(new Error(`baseline server exited ${code}: ${out}`)))
+  })
+
+/** One keep-alive socket per client. */
+const agent = new Agent({ keepAlive: true, maxSockets: clients, maxFreeSockets: clients })
+const send = (
+  target: string,
+  method: string,
+  headers: Record<string, string>,
+  body?: string
+): Promise<{ status: number; text: string; bytes: number }> =>
+  new Promise((resolve, reject) => {
+    const u = new URL(target)
+    const req = request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: `${u.pathname}${u.search}`,
+        method,
+        agent,
+        headers: body === undefined ? headers : { ...headers, "content-length": Buffer.byteLength(body) }
+      },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on("data", (c: Buffer) => chunks.push(c))
+        res.on("end", () => {
+          const raw = Buffer.concat(chunks)
+          resolve({ status: res.statusCode ?? 0, text: raw.toString("utf8"), bytes: raw.length })
+        })
+        res.on("error", reject)
+      }
+    )
+    req.on("error", reject)
+    req.end(body)
+  })
+
+/** One request of a workload, for client `c`'s `n`th request; returns an error text or null. */
+interface Workload {
+  readonly name: string
+  readonly cpuPid: () => ReadonlyArray<number>
+  readonly once: (c: number, n: number) => Promise<{ error: string | null; bytes: number }>
+}
+
+interface Sample {
+  readonly rps: number
+  readonly p50: number
+  readonly p99: number
+  readonly count: number
+  readonly bytes: number
+  readonly serverCpu: number
+  readonly pgCpu: number
+  readonly clientCpu: number
+}
+
+/** `clients` loops, back to back, for `duration` seconds. */
+const measure = async (
+  w: Workload,
+  duration: number,
+  pgPids: () => ReadonlyArray<number>
+): Promise<Sample> => {
+  const latencies: number[] = []
+  const errors: string[] = []
+  let bytes = 0
+  const server = cpuOf(w.cpuPid())
+  const pg = cpuOf(pgPids())
+  const client = process.cpuUsage()
+  const t0 = performance.now()
+  const end = t0 + duration * 1000
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      for (let n = 0; performance.now() < end; n++) {
+        const start = performance.now()
+        const r = await w.once(c, n)
+        latencies.push(performance.now() - start)
+        bytes += r.bytes
+        if (r.error !== null && errors.length < 5) errors.push(r.error)
+      }
+    })
+  )
+  const elapsed = performance.now() - t0
+  const clientCpu = process.cpuUsage(client)
+  if (errors.length > 0) throw new Error(`${w.name}: ${errors.join("\n")}`)
+  const count = latencies.length
+  return {
+    rps: (count * 1000) / elapsed,
+    p50: pct(latencies, 0.5),
+    p99: pct(latencies, 0.99),
+    count,
+    bytes: bytes / count,
+    serverCpu: server() / count,
+    pgCpu: pg() / count,
+    clientCpu: (clientCpu.user + clientCpu.system) / 1000 / count
+  }
+}
+
+const run = async (database: { url: string; version: string }) => {
+  const dbName = new URL(database.url).pathname.slice(1)
+  const model = await startModel()
+  const demo = await startDemoServer({ port: 0 })
+  const server = await startServer({
+    DATABASE_URL: database.url,
+    ARMATURE_SECRET_KEY: randomBytes(32).toString("base64"),
+    PORT: "0",
+    HOST: "127.0.0.1",
+    ARMATURE_ALLOW_LOOPBACK: "true",
+    OPENAI_API_KEY: "bench",
+    OPENAI_BASE_URL: model.baseURL,
+    // The key's request budget off; the failed-key limiter out of reach.
+    ARMATURE_RATE_LIMIT_PER_MINUTE: "0",
+    ARMATURE_AUTH_FAILURE_LIMIT: "1000000"
+  })
+  let echo: Awaited<ReturnType<typeof startEcho>> | undefined
+  try {
+    const auth = { authorization: `Bearer ${server.key}` }
+    const rest = async (method: string, path: string, body?: unknown) => {
+      const res = await send(
+        `${server.origin}/api/armature/v1${path}`,
+        method,
+        body === undefined ? auth : { ...auth, "content-type": "application/json" },
+        body === undefined ? undefined : JSON.stringify(body)
+      )
+      if (res.status < 200 || res.status > 299)
+        throw new Error(`${method} ${path} → ${res.status}: ${res.text}`)
+      return JSON.parse(res.text) as any
+    }
+
+    const { server: shop } = await rest("POST", "/mcp-servers", {
+      name: "demo-shop",
+      baseUrl: demo.url,
+      authProfiles: [{ name: "none", kind: "none" }]
+    })
+    const created = await rest("POST", "/workflows", {
+      name: "Customer can look up an order",
+      mcpServerId: shop.id,
+      prompt: "Find order A-1001 and tell the customer its status and total.",
+      criteria: [{ text: "The agent looked the order up with get_order" }],
+      testerModels: ["openai:gpt-5-mini"],
+      judgeModel: "openai:gpt-5-mini"
+    })
+    const workflowId: string = created.workflow?.id ?? created.id
+    log(`dispatching ${runCount} runs`)
+    const runIds: string[] = []
+    for (let i = 0; i < runCount; i++) {
+      const dispatched = await rest("POST", `/workflows/${workflowId}/runs`, { idempotencyKey: `bench-${i}` })
+      runIds.push(dispatched.run.runId)
+    }
+    const deadline = Date.now() + 120_000
+    for (;;) {
+      const page = await rest("GET", `/runs?workflowId=${workflowId}&limit=100`)
+      const items = page.items as Array<{ status: string }>
+      const open = items.filter((r) => r.status === "pending" || r.status === "running").length
+      if (items.length >= runCount && open === 0) {
+        const notPassing = items.filter((r) => r.status !== "pass")
+        if (notPassing.length > 0)
+          throw new Error(`runs did not pass: ${JSON.stringify(notPassing)}\n${server.output()}`)
+        break
+      }
+      if (Date.now() > deadline) throw new Error(`runs not finished in 120 s: ${open} open`)
+      await sleep(250)
+    }
+    log(`${runCount} runs passed`)
+
+    // MCP: one initialize, as a client does once; then stateless POSTs with the negotiated version.
+    const mcpHeaders: Record<string, string> = {
+      ...auth,
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream"
+    }
+    // The endpoint keeps no session: even a tools/call before any initialize is answered.
+    const cold = await send(
+      `${server.origin}/api/mcp`,
+      "POST",
+      mcpHeaders,
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 0,
+        method: "tools/call",
+        params: { name: "get_organization_health", arguments: {} }
+      })
+    )
+    const sessionless = cold.status === 200 && JSON.parse(cold.text).result !== undefined
+    const init = await send(
+      `${server.origin}/api/mcp`,
+      "POST",
+      mcpHeaders,
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 0,
+        method: "initialize",
+        params: {
+          protocolVersion: "2025-06-18",
+          capabilities: {},
+          clientInfo: { name: "bench", version: "0" }
+        }
+      })
+    )
+    const protocolVersion: string = JSON.parse(init.text).result.protocolVersion
+    mcpHeaders["mcp-protocol-version"] = protocolVersion
+    // Every tools/call sent, by tool: each should leave one audit row.
+    const sent = { search_runs: 0, inspect_run: 0 }
+    const rpc = (method: string, params: unknown, id: number) => {
+      const tool = (params as { name?: string }).name
+      if (method === "tools/call" && (tool === "search_runs" || tool === "inspect_run")) sent[tool]++
+      return send(
+        `${server.origin}/api/mcp`,
+        "POST",
+        mcpHeaders,
+        JSON.stringify({ jsonrpc: "2.0", id, method, params })
+      )
+    }
+    const after = new Date(Date.now() - 7 * 86_400_000).toISOString()
+    const searchArgs = { after, limit: 20 }
+
+    // Same answers both ways, checked once before anything is timed.
+    const viaMcp = JSON.parse(
+      (await rpc("tools/call", { name: "search_runs", arguments: searchArgs }, 1)).text
+    )
+    const viaRest = await rest("GET", `/runs?after=${encodeURIComponent(after)}&limit=20`)
+    if (viaMcp.result?.structuredContent?.runs?.length !== 20 || viaRest.items.length !== 20)
+      throw new Error(`expected 20 runs both ways: ${JSON.stringify(viaMcp).slice(0, 500)}`)
+    const inspected = JSON.parse(
+      (await rpc("tools/call", { name: "inspect_run", arguments: { runId: runIds[0] } }, 2)).text
+    )
+    if (inspected.result?.structuredContent?.id !== runIds[0])
+      throw new Error(`inspect_run: ${JSON.stringify(inspected).slice(0, 500)}`)
+    const runBody = (await send(`${server.origin}/api/armature/v1/runs/${runIds[0]}`, "GET", auth)).text
+    log(
+      `MCP protocol ${protocolVersion}; tools/call before any initialize: ` +
+        (sessionless ? "answered (stateless)" : `refused (${cold.status} ${cold.text.slice(0, 200)})`)
+    )
+
+    echo = await startEcho(runBody)
+    const echoOrigin = echo.origin
+    const echoPid = echo.pid
+    const serverPid = () => [server.pid]
+    const mcp = (name: string, method: string, params: (c: number, n: number) => unknown): Workload => ({
+      name,
+      cpuPid: serverPid,
+      once: async (c, n) => {
+        const res = await rpc(method, params(c, n), n)
+        const ok =
+          res.status === 200 && res.text.includes('"result":') && !res.text.includes('"error":{"code":')
+        return { error: ok ? null : `${res.status} ${res.text.slice(0, 300)}`, bytes: res.bytes }
+      }
+    })
+    const get = (
+      name: string,
+      path: (c: number, n: number) => string,
+      origin = server.origin,
+      pid = serverPid
+    ): Workload => ({
+      name,
+      cpuPid: pid,
+      once: async (c, n) => {
+        const res = await send(`${origin}${path(c, n)}`, "GET", auth)
+        return {
+          error: res.status === 200 ? null : `${res.status} ${res.text.slice(0, 300)}`,
+          bytes: res.bytes
+        }
+      }
+    })
+    const runOf = (c: number, n: number) => runIds[(c * 7 + n) % runIds.length]!
+    const pairs: ReadonlyArray<readonly [Workload, Workload]> = [
+      [get("REST GET /org", () => "/api/armature/v1/org"), mcp("MCP ping", "ping", () => ({}))],
+      [
+        get("REST GET /runs", () => `/api/armature/v1/runs?after=${encodeURIComponent(after)}&limit=20`),
+        mcp("MCP search_runs", "tools/call", () => ({ name: "search_runs", arguments: searchArgs }))
+      ],
+      [
+        get("REST GET /runs/{id}", (c, n) => `/api/armature/v1/runs/${runOf(c, n)}`),
+        mcp("MCP inspect_run", "tools/call", (c, n) => ({
+          name: "inspect_run",
+          arguments: { runId: runOf(c, n) }
+        }))
+      ]
+    ]
+    // Not a floor: the listing is ~50 KB of JSON Schema, built and serialized per request.
+    const listing = mcp("MCP tools/list", "tools/list", () => ({}))
+    const baseline = get(
+      "baseline (stored body)",
+      () => "/",
+      echoOrigin,
+      () => [echoPid]
+    )
+    const workloads = [baseline, ...pairs.flat(), listing]
+    const pgPids = () => backendsOf(dbName)
+
+    log(`warm-up: ${warmupSeconds} s per workload`)
+    for (const w of workloads) await measure(w, warmupSeconds, pgPids)
+    const samples = new Map<string, Sample[]>(workloads.map((w) => [w.name, []]))
+    for (let round = 0; round < rounds; round++) {
+      const order = [baseline, ...pairs.flatMap(([a, b]) => (round % 2 === 0 ? [a, b] : [b, a])), listing]
+      for (const w of order) samples.get(w.name)!.push(await measure(w, seconds, pgPids))
+      log(`round ${round + 1}/${rounds} done`)
+    }
+
+    // Every tools/call wrote its audit row (the warm-up's and the checks' included).
+    await sleep(500)
+    const audited = await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const sql = yield* PgClient.make({ url: Redacted.make(database.url), maxConnections: 1 })
+          return yield* sql<{ action: string; n: number }>`
+            SELECT action, count(*)::int AS n FROM audit_log GROUP BY action ORDER BY action`
+        })
+      ).pipe(Effect.provide(Reactivity.layer))
+    )
+    return {
+      workloads: workloads.map((w) => w.name),
+      pairs: pairs.map(([a, b]) => [a.name, b.name] as const),
+      samples,
+      audited,
+      sent,
+      protocolVersion
+    }
+  } finally {
+    agent.destroy()
+    await echo?.stop()
+    await server.stop()
+    await demo.close()
+    await model.close()
+  }
+}
+
+const scope = Effect.runSync(Scope.make())
+const database = await Effect.runPromise(Scope.extend(freshDatabase(url), scope))
+let result: Awaited<ReturnType<typeof run>>
+try {
+  result = await run(database)
+} finally {
+  await Effect.runPromise(Scope.close(scope, Exit.void))
+}
+
+const num = (n: number, digits = 0, width = 7) =>
+  n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }).padStart(width)
+console.log(
+  `MCP API reads vs REST: armature serve (dist/armature.mjs) on PostgreSQL ${database.version}, ` +
+    `${clients} clients back to back, ${seconds} s per workload and round, ${runCount} runs stored`
+)
+console.log(
+  "cpu ms/req: server process, this database's PostgreSQL backends, this client (/proc, 10 ms ticks)\n"
+)
+console.log(
+  "round  workload                    req/s   p50 ms   p99 ms │ bytes/resp │ cpu ms/req: server      pg  client"
+)
+const line = (label: string, name: string, s: Sample) =>
+  console.log(
+    `${label.padStart(5)}  ${name.padEnd(24)} ${num(s.rps)}  ${num(s.p50, 2)}  ${num(s.p99, 2)} │ ${num(s.bytes, 0, 10)} │ ${num(s.serverCpu, 2, 18)}  ${num(s.pgCpu, 2, 6)}  ${num(s.clientCpu, 2, 6)}`
+  )
+for (let round = 0; round < rounds; round++)
+  for (const name of result.workloads) line(String(round + 1), name, result.samples.get(name)![round]!)
+const summary = new Map(
+  result.workloads.map((name) => {
+    const xs = result.samples.get(name)!
+    const m = (f: (s: Sample) => number) => median(xs.map(f))
+    const s: Sample = {
+      rps: m((s) => s.rps),
+      p50: m((s) => s.p50),
+      p99: m((s) => s.p99),
+      count: m((s) => s.count),
+      bytes: m((s) => s.bytes),
+      serverCpu: m((s) => s.serverCpu),
+      pgCpu: m((s) => s.pgCpu),
+      clientCpu: m((s) => s.clientCpu)
+    }
+    return [name, s] as const
+  })
+)
+console.log(`\nmedian of ${rounds} rounds:`)
+for (const name of result.workloads) line("", name, summary.get(name)!)
+console.log("\nMCP / REST (medians):")
+for (const [restName, mcpName] of result.pairs) {
+  const r = summary.get(restName)!
+  const m = summary.get(mcpName)!
+  console.log(
+    `  ${mcpName.padEnd(18)} / ${restName.padEnd(20)} req/s ${(m.rps / r.rps).toFixed(2)}×   p50 ${(m.p50 / r.p50).toFixed(2)}×   p99 ${(m.p99 / r.p99).toFixed(2)}×   server cpu/req ${(m.serverCpu / r.serverCpu).toFixed(2)}×`
+  )
+}
+for (const name of ["MCP search_runs", "MCP inspect_run"]) {
+  const s = summary.get(name)!
+  const pass = s.rps >= goal.rps && s.p99 <= goal.p99
+  console.log(
+    `goal (later issue) ≥ ${num(goal.rps, 0, 1)} req/s, p99 ≤ ${goal.p99} ms — ${name}: ${num(s.rps, 0, 1)} req/s, p99 ${s.p99.toFixed(1)} ms: ${pass ? "PASS" : "MISS"}`
+  )
+}
+const base = summary.get("baseline (stored body)")!
+console.log(
+  `\nclient ceiling (baseline, same client, stored body, no Armature): ${num(base.rps, 0, 1)} req/s, p99 ${base.p99.toFixed(2)} ms`
+)
+const auditedOf = (action: string) => result.audited.find((a) => a.action === action)?.n ?? 0
+const oneEach =
+  auditedOf("search_runs") === result.sent.search_runs && auditedOf("inspect_run") === result.sent.inspect_run
+console.log(
+  `audit rows: ${result.audited.map((a) => `${a.action} ${a.n}`).join(", ")} ` +
+    `(tools/call sent, warm-up included: search_runs ${result.sent.search_runs}, inspect_run ${result.sent.inspect_run}): ` +
+    (oneEach ? "one row per call" : "MISMATCH")
+)
