@@ -227,40 +227,44 @@ describe("Migrations", () => {
     )
   )
 
-  it.live("an embedded data directory is migrated on start and keeps its data across restarts", () =>
-    Effect.gen(function* () {
-      const dataDir = mkdtempSync(join(tmpdir(), "armature-pglite-"))
-      const org = F.organization()
-      try {
-        yield* Effect.provide(
-          Effect.flatMap(OrgStore, (s) => s.createOrganization(org)),
-          PgStore.layerPglite({ dataDir, secretKeys: testKeys() }).pipe(Layer.orDie)
-        )
-        const [found, applied] = yield* Effect.provide(
-          Effect.all([
-            Effect.flatMap(OrgStore, (s) => s.getOrganization(org.id)),
+  it.live(
+    "an embedded data directory is migrated on start and keeps its data across restarts",
+    () =>
+      Effect.gen(function* () {
+        const dataDir = mkdtempSync(join(tmpdir(), "armature-pglite-"))
+        const org = F.organization()
+        try {
+          yield* Effect.provide(
+            Effect.flatMap(OrgStore, (s) => s.createOrganization(org)),
+            PgStore.layerPglite({ dataDir, secretKeys: testKeys() }).pipe(Layer.orDie)
+          )
+          const [found, applied] = yield* Effect.provide(
+            Effect.all([
+              Effect.flatMap(OrgStore, (s) => s.getOrganization(org.id)),
+              Effect.flatMap(
+                SqlClient.SqlClient,
+                (sql) => sql`SELECT migration_id FROM ${sql(Migrations.table)}`
+              )
+            ]),
+            PgStore.layerPglite({ dataDir, secretKeys: testKeys() }).pipe(Layer.orDie)
+          )
+          expect(found).toEqual(Option.some(org))
+          expect(applied.length).toBe(Object.keys(Migrations.migrations).length)
+          // The trigram extension loads in PGlite too, so run search has its index there as well.
+          const index = yield* Effect.provide(
             Effect.flatMap(
               SqlClient.SqlClient,
-              (sql) => sql`SELECT migration_id FROM ${sql(Migrations.table)}`
-            )
-          ]),
-          PgStore.layerPglite({ dataDir, secretKeys: testKeys() }).pipe(Layer.orDie)
-        )
-        expect(found).toEqual(Option.some(org))
-        expect(applied.length).toBe(Object.keys(Migrations.migrations).length)
-        // The trigram extension loads in PGlite too, so run search has its index there as well.
-        const index = yield* Effect.provide(
-          Effect.flatMap(
-            SqlClient.SqlClient,
-            (sql) => sql`SELECT indexname FROM pg_indexes WHERE indexname = 'runs_search_trgm_idx'`
-          ),
-          PgStore.layerPglite({ dataDir, secretKeys: testKeys() }).pipe(Layer.orDie)
-        )
-        expect(index.length).toBe(1)
-      } finally {
-        rmSync(dataDir, { recursive: true, force: true })
-      }
-    })
+              (sql) => sql`SELECT indexname FROM pg_indexes WHERE indexname = 'runs_search_trgm_idx'`
+            ),
+            PgStore.layerPglite({ dataDir, secretKeys: testKeys() }).pipe(Layer.orDie)
+          )
+          expect(index.length).toBe(1)
+        } finally {
+          rmSync(dataDir, { recursive: true, force: true })
+        }
+      }),
+    // Three starts of PGlite in a fresh directory (initdb once): slow on a busy machine.
+    90_000
   )
 
   it.live("a data directory that cannot be created fails naming it", () =>
