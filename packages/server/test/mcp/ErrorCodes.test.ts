@@ -243,13 +243,14 @@ describe("internal_error", () => {
     const web = await serveWeb(McpHttp.toWebHandler(runtime, { allowedOrigins: [] }))
     const client = await connect(web.origin, await server.key("viewer"))
     try {
+      // Started one at a time: a call started early would reject with nobody awaiting it yet.
       const calls = [
-        client.callTool({ name: "search_runs", arguments: {} }),
-        client.callTool({ name: "inspect_run", arguments: { runId: unknownId } }),
-        client.readResource({ uri: `armature://runs/${unknownId}/trace` })
+        () => client.callTool({ name: "search_runs", arguments: {} }),
+        () => client.callTool({ name: "inspect_run", arguments: { runId: unknownId } }),
+        () => client.readResource({ uri: `armature://runs/${unknownId}/trace` })
       ]
       for (const call of calls) {
-        const error = await failure(call)
+        const error = await failure(call())
         const data = expectApiError(error, -32603, "internal_error")
         expect(data).toEqual({ code: "internal_error", message: "An unexpected error occurred." })
         const wire = JSON.stringify({ message: error.message, data: error.data })
