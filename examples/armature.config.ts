@@ -17,7 +17,14 @@ export default {
       toolName: "get_order",
       arguments: { orderId: "A-1001" },
       intervalSeconds: 60,
-      degradedAboveMs: 800
+      degradedAboveMs: 800,
+      // Checks on the result: a wrong answer without an error fails the check too.
+      assertions: [
+        { type: "jsonPath", path: "$.orderId", equals: "A-1001" },
+        { type: "jsonPath", path: "$.status", matches: "^(processing|shipped|delivered)$" },
+        { type: "numberInRange", path: "$.totalEur", min: 0 },
+        { type: "arrayLength", path: "$.items", min: 1 }
+      ]
     },
     {
       name: "Product list answers",

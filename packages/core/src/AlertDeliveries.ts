@@ -20,7 +20,7 @@ import { decode } from "./Validation.js"
 export const DeliveryStatus = Schema.Literal("pending", "delivered", "failed", "dead")
 export type DeliveryStatus = typeof DeliveryStatus.Type
 
-/** The message kinds, plus `drift` for a rule firing on a drift event (`drift_breaking`). */
+/** The message kinds, plus `drift` for a rule firing on a drift event (`drift_breaking`, `drift_suspicious`). */
 export const DeliveryKind = Schema.Literal("firing", "recovery", "reminder", "incident", "drift")
 export type DeliveryKind = typeof DeliveryKind.Type
 

@@ -18,9 +18,15 @@
  * Nothing here throws: an invalid regular expression or JSONPath fails its assertion with a
  * message instead.
  */
-import { JSONPath } from "jsonpath-plus"
 import type { AssertionResult, ModelUsage, ToolCall } from "./domain/Run.js"
 import type { Assertion } from "./domain/Workflow.js"
+import {
+  deepEqual,
+  isRecord,
+  queryJsonPath,
+  regexOf,
+  resultText as textOfResult
+} from "./internal/jsonQuery.js"
 
 /** What assertions are evaluated on: the recorded trace of one run. */
 export interface TraceInput {
@@ -108,8 +114,7 @@ const evaluateOne = (a: Assertion, input: TraceInput): Outcome => {
     case "result_matches": {
       let re: RegExp
       try {
-        // `g`/`y` would make `test` stateful across calls; a match anywhere is what is asked.
-        re = new RegExp(a.pattern, (a.flags ?? "").replace(/[gy]/g, ""))
+        re = regexOf(a.pattern, a.flags)
       } catch (e) {
         return {
           passed: false,
@@ -207,17 +212,7 @@ const toolOrder = (names: ReadonlyArray<string>, calls: ReadonlyArray<ToolCall>)
   }
 }
 
-/** Text of a tool result: text items of `content` joined by newlines, plus the JSON of `structuredContent`. */
-const resultTextOf = (call: ToolCall): string => {
-  const parts: string[] = []
-  for (const item of call.content) {
-    if (isRecord(item) && item.type === "text" && typeof item.text === "string") parts.push(item.text)
-  }
-  if (call.structuredContent !== undefined && call.structuredContent !== null) {
-    parts.push(JSON.stringify(call.structuredContent) ?? "")
-  }
-  return parts.join("\n")
-}
+const resultTextOf = (call: ToolCall): string => textOfResult(call)
 
 /** A text check over a named tool's results (passes when any call matches) or the final answer. */
 const resultText = (
@@ -290,14 +285,7 @@ const jsonPath = (
   }
   let matches: unknown[]
   try {
-    // "safe" evaluates filter expressions without running arbitrary code from the workflow author.
-    const found: unknown = JSONPath({
-      path: a.path,
-      json: call.structuredContent as object,
-      wrap: true,
-      eval: "safe"
-    })
-    matches = Array.isArray(found) ? found : []
+    matches = queryJsonPath(a.path, call.structuredContent)
   } catch (e) {
     return {
       passed: false,
@@ -373,9 +361,6 @@ const maxLatency = (a: Extract<Assertion, { type: "max_latency_ms" }>, input: Tr
       }
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-
 /**
  * Partial deep match: every key of `expected` must match the same key of `actual`; nested
  * objects match partially too, arrays element by element with the same length, anything else
@@ -396,19 +381,4 @@ const partialMatch = (expected: unknown, actual: unknown): boolean => {
     )
   }
   return Object.is(expected, actual) || (expected === 0 && actual === 0)
-}
-
-/** Structural equality of JSON values (key order does not matter). */
-const deepEqual = (a: unknown, b: unknown): boolean => {
-  if (Object.is(a, b) || (a === 0 && b === 0)) return true
-  if (Array.isArray(a))
-    return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]))
-  if (isRecord(a)) {
-    if (!isRecord(b)) return false
-    const keys = Object.keys(a)
-    return (
-      keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]))
-    )
-  }
-  return false
 }

@@ -1,9 +1,9 @@
-import { Effect, Schema, Struct } from "effect"
+import { Effect, Either, Schema, Struct } from "effect"
 import { Name, nameKey } from "./domain/Common.js"
 import { AuthKind, Headers, Transport } from "./domain/McpServer.js"
 import { MonitorSpec, MonitorState } from "./domain/Monitor.js"
-import { WorkflowSpec } from "./domain/Workflow.js"
-import type { FieldError, ValidationFailed } from "./Errors.js"
+import { type Schedule, WorkflowSpec } from "./domain/Workflow.js"
+import { type FieldError, type ValidationFailed, validationFailed } from "./Errors.js"
 import { defaultOn, RuleInput } from "./internal/alertRules.js"
 import { withCriterionIds } from "./internal/workflowChecks.js"
 import * as Schedules from "./Schedules.js"
@@ -147,86 +147,197 @@ export interface Input {
   readonly alertRules?: ReadonlyArray<typeof AlertRuleEntry.Encoded>
 }
 
-/** Decodes a parsed config file and checks what the schema alone cannot: names, references, schedules. */
+/** Where each decoded entry stood in the file: field errors name the file's index. */
+interface Places {
+  readonly servers: ReadonlyArray<number>
+  readonly workflows: ReadonlyArray<number>
+  readonly monitors: ReadonlyArray<number>
+  readonly alertRules: ReadonlyArray<number>
+}
+
+/** Names of entries the schema refused: references to them are not reported as unknown too. */
+interface Refused {
+  readonly servers: ReadonlyArray<string>
+  readonly workflows: ReadonlyArray<string>
+  readonly monitors: ReadonlyArray<string>
+}
+
+const nameOf = (entry: unknown): string | undefined => {
+  const n = typeof entry === "object" && entry !== null ? (entry as { name?: unknown }).name : undefined
+  return typeof n === "string" ? n : undefined
+}
+
+const entriesOf = (input: unknown, key: string): ReadonlyArray<unknown> | undefined => {
+  const value =
+    typeof input === "object" && input !== null ? (input as Record<string, unknown>)[key] : undefined
+  return Array.isArray(value) ? value : undefined
+}
+
+/**
+ * A file the schema refuses is checked entry by entry too, so one pass reports its schema,
+ * reference and schedule errors together: the entries that decode on their own get every
+ * check, and a refused workflow's schedule still gets its cron and time zone checked.
+ */
+const partialCheck = (input: unknown, schemaErrors: ReadonlyArray<FieldError>): ReadonlyArray<FieldError> => {
+  const top = Schema.decodeUnknownEither(
+    Schema.Struct({
+      servers: Schema.optional(Schema.Array(Schema.Unknown)),
+      workflows: Schema.optional(Schema.Array(Schema.Unknown)),
+      monitors: Schema.optional(Schema.Array(Schema.Unknown)),
+      alertRules: Schema.optional(Schema.Array(Schema.Unknown))
+    })
+  )(input)
+  if (Either.isLeft(top)) return schemaErrors
+  const decodeAll = <A, I>(key: string, schema: Schema.Schema<A, I>) => {
+    const decoded: A[] = []
+    const places: number[] = []
+    const refused: string[] = []
+    const schedules: FieldError[] = []
+    for (const [i, entry] of (entriesOf(input, key) ?? []).entries()) {
+      const result = Schema.decodeUnknownEither(schema, { onExcessProperty: "error" })(entry)
+      if (Either.isRight(result)) {
+        decoded.push(result.right)
+        places.push(i)
+      } else {
+        const name = nameOf(entry)
+        if (name !== undefined) refused.push(name)
+        const schedule = key === "workflows" ? (entry as { schedule?: unknown }).schedule : undefined
+        if (typeof schedule === "object" && schedule !== null && !Array.isArray(schedule))
+          schedules.push(...Schedules.validate(schedule as Schedule, `workflows[${i}].schedule`))
+      }
+    }
+    return { decoded, places, refused, schedules }
+  }
+  const servers = decodeAll("servers", ServerEntry)
+  const workflows = decodeAll("workflows", WorkflowEntry)
+  const monitors = decodeAll("monitors", MonitorEntry)
+  const rules = decodeAll("alertRules", AlertRuleEntry)
+  const config: ConfigFile = {
+    servers: servers.decoded,
+    workflows: workflows.decoded,
+    monitors: monitors.decoded,
+    alertRules: rules.decoded
+  }
+  const places = {
+    servers: servers.places,
+    workflows: workflows.places,
+    monitors: monitors.places,
+    alertRules: rules.places
+  }
+  const refused = { servers: servers.refused, workflows: workflows.refused, monitors: monitors.refused }
+  const seen = new Set(schemaErrors.map((e) => `${e.field}\u0000${e.message}`))
+  const more = [...workflows.schedules, ...checkFile(config, places, refused)].filter(
+    (e) => !seen.has(`${e.field}\u0000${e.message}`)
+  )
+  return [...schemaErrors, ...more]
+}
+
+/**
+ * Decodes a parsed config file and checks what the schema alone cannot: names, references,
+ * schedules. Every error is reported in one pass, schema errors together with the others.
+ */
 export const parse = (input: unknown): Effect.Effect<ConfigFile, ValidationFailed> =>
   Effect.gen(function* () {
-    const config = yield* decode(ConfigFile)(withWorkflowCriterionIds(input))
-    const errors: FieldError[] = []
-    // The first of duplicates is the one references resolve to (the others are reported).
-    const servers = new Map<string, ServerEntry>()
-    for (const s of config.servers) if (!servers.has(nameKey(s.name))) servers.set(nameKey(s.name), s)
-    const unique = (field: (i: number) => string, names: ReadonlyArray<string>) => {
-      const keys = names.map(nameKey)
-      keys.forEach((k, i) => {
-        const first = keys.indexOf(k)
-        if (first !== i)
-          errors.push({
-            field: field(i),
-            message: `duplicate name "${names[i]}" (names ignore case; see "${names[first]}")`
-          })
-      })
+    const prepared = withWorkflowCriterionIds(input)
+    const decoded = yield* Effect.either(decode(ConfigFile)(prepared))
+    if (Either.isLeft(decoded)) {
+      const { fieldErrors, warnings } = decoded.left
+      return yield* Effect.fail(validationFailed(partialCheck(prepared, fieldErrors), warnings))
     }
-    unique(
-      (i) => `servers[${i}].name`,
-      config.servers.map((s) => s.name)
-    )
-    unique(
-      (i) => `workflows[${i}].name`,
-      config.workflows.map((w) => w.name)
-    )
-    unique(
-      (i) => `monitors[${i}].name`,
-      config.monitors.map((m) => m.name)
-    )
-    for (const [i, s] of config.servers.entries()) {
-      unique(
-        (j) => `servers[${i}].authProfiles[${j}].name`,
-        s.authProfiles.map((p) => p.name)
+    const config = decoded.right
+    const all = (n: number) => Array.from({ length: n }, (_, i) => i)
+    yield* failIfAny(
+      checkFile(
+        config,
+        {
+          servers: all(config.servers.length),
+          workflows: all(config.workflows.length),
+          monitors: all(config.monitors.length),
+          alertRules: all((config.alertRules ?? []).length)
+        },
+        { servers: [], workflows: [], monitors: [] }
       )
-    }
-    config.servers.forEach((s, i) => {
-      if (s.transport === "stdio" ? !s.command : !s.baseUrl)
-        errors.push({
-          field: `servers[${i}].${s.transport === "stdio" ? "command" : "baseUrl"}`,
-          message: `is required for transport ${s.transport}`
-        })
-    })
-    const checkRef = (
-      kind: string,
-      i: number,
-      entry: { server: string; authProfile?: string | undefined }
-    ) => {
-      const server = servers.get(nameKey(entry.server))
-      if (!server) errors.push({ field: `${kind}[${i}].server`, message: `unknown server "${entry.server}"` })
-      else if (
-        entry.authProfile &&
-        !server.authProfiles.some((p) => nameKey(p.name) === nameKey(entry.authProfile!))
-      )
-        errors.push({
-          field: `${kind}[${i}].authProfile`,
-          message: `server "${entry.server}" has no auth profile "${entry.authProfile}"`
-        })
-    }
-    config.workflows.forEach((w, i) => {
-      checkRef("workflows", i, w)
-      errors.push(...Schedules.validate(w.schedule, `workflows[${i}].schedule`))
-      if (!w.criteria.some((c) => c.required))
-        errors.push({ field: `workflows[${i}].criteria`, message: "at least one criterion must be required" })
-    })
-    config.monitors.forEach((m, i) => {
-      checkRef("monitors", i, m)
-    })
-    const rules = config.alertRules ?? []
-    unique(
-      (i) => `alertRules[${i}].name`,
-      rules.map((r) => r.name)
     )
-    rules.forEach((r, i) => {
-      errors.push(...checkAlertRule(config, r, `alertRules[${i}]`))
-    })
-    yield* failIfAny(errors)
     return config
   })
+
+/** Names, references and schedules of decoded entries, each named at its place in the file. */
+const checkFile = (config: ConfigFile, at: Places, refused: Refused): FieldError[] => {
+  const errors: FieldError[] = []
+  // The first of duplicates is the one references resolve to (the others are reported).
+  const servers = new Map<string, ServerEntry>()
+  for (const s of config.servers) if (!servers.has(nameKey(s.name))) servers.set(nameKey(s.name), s)
+  const refusedServers = new Set(refused.servers.map(nameKey))
+  const unique = (field: (i: number) => string, names: ReadonlyArray<string>) => {
+    const keys = names.map(nameKey)
+    keys.forEach((k, i) => {
+      const first = keys.indexOf(k)
+      if (first !== i)
+        errors.push({
+          field: field(i),
+          message: `duplicate name "${names[i]}" (names ignore case; see "${names[first]}")`
+        })
+    })
+  }
+  unique(
+    (i) => `servers[${at.servers[i]}].name`,
+    config.servers.map((s) => s.name)
+  )
+  unique(
+    (i) => `workflows[${at.workflows[i]}].name`,
+    config.workflows.map((w) => w.name)
+  )
+  unique(
+    (i) => `monitors[${at.monitors[i]}].name`,
+    config.monitors.map((m) => m.name)
+  )
+  for (const [i, s] of config.servers.entries()) {
+    unique(
+      (j) => `servers[${at.servers[i]}].authProfiles[${j}].name`,
+      s.authProfiles.map((p) => p.name)
+    )
+  }
+  config.servers.forEach((s, i) => {
+    if (s.transport === "stdio" ? !s.command : !s.baseUrl)
+      errors.push({
+        field: `servers[${at.servers[i]}].${s.transport === "stdio" ? "command" : "baseUrl"}`,
+        message: `is required for transport ${s.transport}`
+      })
+  })
+  const checkRef = (kind: string, i: number, entry: { server: string; authProfile?: string | undefined }) => {
+    const server = servers.get(nameKey(entry.server))
+    if (!server) {
+      if (!refusedServers.has(nameKey(entry.server)))
+        errors.push({ field: `${kind}[${i}].server`, message: `unknown server "${entry.server}"` })
+    } else if (
+      entry.authProfile &&
+      !server.authProfiles.some((p) => nameKey(p.name) === nameKey(entry.authProfile!))
+    )
+      errors.push({
+        field: `${kind}[${i}].authProfile`,
+        message: `server "${entry.server}" has no auth profile "${entry.authProfile}"`
+      })
+  }
+  config.workflows.forEach((w, position) => {
+    const i = at.workflows[position]!
+    checkRef("workflows", i, w)
+    errors.push(...Schedules.validate(w.schedule, `workflows[${i}].schedule`))
+    if (!w.criteria.some((c) => c.required))
+      errors.push({ field: `workflows[${i}].criteria`, message: "at least one criterion must be required" })
+  })
+  config.monitors.forEach((m, position) => {
+    checkRef("monitors", at.monitors[position]!, m)
+  })
+  const rules = config.alertRules ?? []
+  unique(
+    (i) => `alertRules[${at.alertRules[i]}].name`,
+    rules.map((r) => r.name)
+  )
+  rules.forEach((r, position) => {
+    errors.push(...checkAlertRule(config, r, `alertRules[${at.alertRules[position]}]`, refused))
+  })
+  return errors
+}
 
 const builtInShorthands = ["email", "slack", "webhook"] as const
 
@@ -234,7 +345,12 @@ const builtInShorthands = ["email", "slack", "webhook"] as const
  * An alert rule's references and destination: its target names one entry of the file, its
  * destination uses one form, and a secret only ever comes from the environment.
  */
-const checkAlertRule = (config: ConfigFile, rule: AlertRuleEntry, field: string): FieldError[] => {
+const checkAlertRule = (
+  config: ConfigFile,
+  rule: AlertRuleEntry,
+  field: string,
+  refused: Refused
+): FieldError[] => {
   const errors: FieldError[] = []
   const named = (["monitor", "workflow", "server"] as const).filter((k) => rule.target[k] !== undefined)
   if (named.length !== 1) {
@@ -244,7 +360,8 @@ const checkAlertRule = (config: ConfigFile, rule: AlertRuleEntry, field: string)
     const wanted = nameKey(rule.target[kind]!)
     const entries =
       kind === "monitor" ? config.monitors : kind === "workflow" ? config.workflows : config.servers
-    if (!entries.some((e) => nameKey(e.name) === wanted))
+    const refusedNames = refused[`${kind}s`]
+    if (!entries.some((e) => nameKey(e.name) === wanted) && !refusedNames.some((n) => nameKey(n) === wanted))
       errors.push({ field: `${field}.target.${kind}`, message: `unknown ${kind} "${rule.target[kind]}"` })
   }
   const d = rule.destination
@@ -342,6 +459,7 @@ export const explain = (config: ConfigFile, now: Date): string => {
       `  calls ${steps.join(" → ")} every ${m.intervalSeconds}s (timeout ${m.timeoutMs} ms, ${m.retries} retries)`
     )
     if (m.degradedAboveMs) lines.push(`  degraded above ${m.degradedAboveMs} ms`)
+    if (m.failAboveMs) lines.push(`  fails above ${m.failAboveMs} ms`)
     if (m.state === "paused" || m.muted)
       lines.push(`  ${m.state === "paused" ? "paused" : ""}${m.muted ? " muted" : ""}`)
   }

@@ -16,12 +16,18 @@
  *
  * A catalog identical (by hash) to an earlier version is `restored` (`restoredVersion`): a revert,
  * which ends a drift incident instead of being judged by its diff.
+ *
+ * Every new version is also scanned for tool poisoning (`Poisoning.scan`): each tool with a
+ * finding the version before did not have gets a `suspicious` entry carrying its findings. The
+ * order is `info < non_breaking < breaking < suspicious`, so `severity` is `suspicious` whenever
+ * the diff has a new finding; `isBreaking` still tells whether anything broke.
  */
 
 import { canonicalJson, toolMap } from "./Catalogs.js"
 import type { CatalogDiff, CatalogVersion, ChangeClassification, Tool, ToolChange } from "./domain/Catalog.js"
 import type { Monitor } from "./domain/Monitor.js"
 import type { Workflow } from "./domain/Workflow.js"
+import * as Poisoning from "./Poisoning.js"
 import * as ToolPolicy from "./ToolPolicy.js"
 
 type Mode = "input" | "output"
@@ -31,7 +37,7 @@ interface Finding {
   readonly detail: string
 }
 
-const order: Record<ChangeClassification, number> = { info: 0, non_breaking: 1, breaking: 2 }
+const order: Record<ChangeClassification, number> = { info: 0, non_breaking: 1, breaking: 2, suspicious: 3 }
 
 /** The more severe of two classifications. */
 export const mostSevere = (
@@ -214,12 +220,26 @@ const narrowed = (key: string, before: unknown, after: unknown): boolean => {
   return true
 }
 
+/** Longest before/after text a wording change quotes. */
+const QUOTE_MAX = 300
+const quote = (u: unknown) => {
+  if (typeof u !== "string") return "unset"
+  const text = u.length > QUOTE_MAX ? `${u.slice(0, QUOTE_MAX - 1)}…` : u
+  return JSON.stringify(text)
+}
+
 /** Classifies the differences of one tool present in both versions; `null` when nothing changed. */
 const compareTool = (before: Tool, after: Tool): ToolChange | null => {
   if (canonicalJson([before]) === canonicalJson([after])) return null
   const out: Finding[] = []
   for (const key of ["title", "description"] as const) {
-    if (json(before[key]) !== json(after[key])) out.push({ classification: "info", detail: `${key} changed` })
+    if (json(before[key]) !== json(after[key])) {
+      // The before/after text: a reworded tool is how a rug pull after approval looks.
+      out.push({
+        classification: "info",
+        detail: `${key} changed from ${quote(before[key])} to ${quote(after[key])}`
+      })
+    }
   }
   const ab = before.annotations ?? {}
   const aa = after.annotations ?? {}
@@ -254,8 +274,46 @@ const compareTool = (before: Tool, after: Tool): ToolChange | null => {
   return { tool: after.name, classification, details: out.map((f) => f.detail) }
 }
 
-/** The classified difference between two tool lists; `severity` is the most severe change, `null` if none. */
-export const diff = (before: ReadonlyArray<Tool>, after: ReadonlyArray<Tool>): CatalogDiff => {
+/** Options of `diff`: the organization's other servers, for the look-alike name rules of the scan. */
+export interface DiffOptions {
+  readonly others?: ReadonlyArray<Poisoning.OtherServer>
+}
+
+/**
+ * The `suspicious` entries of a new version: per tool, the poisoning findings of `after` that
+ * `before` did not have (a finding that stays is not news). `before` is `[]` for a first version.
+ */
+export const suspicious = (
+  before: ReadonlyArray<Tool>,
+  after: ReadonlyArray<Tool>,
+  options: DiffOptions = {}
+): ReadonlyArray<ToolChange> => {
+  const scanOptions = options.others === undefined ? {} : { others: options.others }
+  const old = new Set(Poisoning.scan(before, scanOptions).map(Poisoning.findingKey))
+  const byTool = new Map<string, Poisoning.Finding[]>()
+  for (const f of Poisoning.scan(after, scanOptions)) {
+    if (old.has(Poisoning.findingKey(f))) continue
+    byTool.set(f.tool, [...(byTool.get(f.tool) ?? []), f])
+  }
+  return [...byTool.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([tool, findings]) => ({
+      tool,
+      classification: "suspicious" as const,
+      details: findings.map(Poisoning.describe),
+      findings
+    }))
+}
+
+/**
+ * The classified difference between two tool lists; `severity` is the most severe change, `null`
+ * if none. New poisoning findings of `after` are `suspicious` entries of `changed`.
+ */
+export const diff = (
+  before: ReadonlyArray<Tool>,
+  after: ReadonlyArray<Tool>,
+  options: DiffOptions = {}
+): CatalogDiff => {
   const mb = toolMap(before)
   const ma = toolMap(after)
   const added = [...ma.keys()].filter((name) => !mb.has(name)).sort()
@@ -267,6 +325,10 @@ export const diff = (before: ReadonlyArray<Tool>, after: ReadonlyArray<Tool>): C
     const change = compareTool(b, ma.get(name)!)
     if (change) changed.push(change)
   }
+  changed.push(...suspicious(before, after, options))
+  changed.sort((a, b) =>
+    a.tool < b.tool ? -1 : a.tool > b.tool ? 1 : order[a.classification] - order[b.classification]
+  )
   let severity: ChangeClassification | null = null
   if (added.length > 0) severity = mostSevere(severity, "non_breaking")
   if (removed.length > 0) severity = mostSevere(severity, "breaking")
@@ -274,13 +336,27 @@ export const diff = (before: ReadonlyArray<Tool>, after: ReadonlyArray<Tool>): C
   return { added, removed, changed, severity }
 }
 
+/** Whether a diff breaks callers: a tool removed or a change classified `breaking`. */
+export const isBreaking = (d: CatalogDiff): boolean =>
+  d.removed.length > 0 || d.changed.some((c) => c.classification === "breaking")
+
+/** Whether a diff has new tool-poisoning findings. */
+export const isSuspicious = (d: CatalogDiff): boolean =>
+  d.changed.some((c) => c.classification === "suspicious")
+
+/** Every poisoning finding of a diff. */
+export const findings = (d: CatalogDiff): ReadonlyArray<Poisoning.Finding> =>
+  d.changed.flatMap((c) => c.findings ?? [])
+
 /** Every classified change of a diff, with added tools `non_breaking` and removed tools `breaking`. */
 export const changes = (d: CatalogDiff): ReadonlyArray<ToolChange> =>
   [
     ...d.removed.map((tool) => ({ tool, classification: "breaking" as const, details: ["tool removed"] })),
     ...d.added.map((tool) => ({ tool, classification: "non_breaking" as const, details: ["tool added"] })),
     ...d.changed
-  ].sort((a, b) => (a.tool < b.tool ? -1 : a.tool > b.tool ? 1 : 0))
+  ].sort((a, b) =>
+    a.tool < b.tool ? -1 : a.tool > b.tool ? 1 : order[a.classification] - order[b.classification]
+  )
 
 /**
  * The earlier version a catalog version is identical to (same content hash), the newest such one,

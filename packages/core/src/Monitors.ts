@@ -31,6 +31,7 @@ import { percentiles, windows } from "./internal/monitorStats.js"
 import { checkSecrets, validate } from "./internal/monitorValidation.js"
 import type { AlertStore } from "./ports/AlertStore.js"
 import { Ids } from "./ports/Ids.js"
+import type { McpConnector } from "./ports/McpConnector.js"
 import { MonitorStore } from "./ports/MonitorStore.js"
 import type { SecretStore } from "./ports/SecretStore.js"
 import { ServerStore } from "./ports/ServerStore.js"
@@ -40,6 +41,12 @@ import { decode } from "./Validation.js"
 
 export { exampleObject, exampleValue, validateArguments } from "./internal/monitorArgs.js"
 export { percentiles } from "./internal/monitorStats.js"
+export {
+  type CheckedResult,
+  checkAssertions,
+  checkOutputSchema,
+  type ResultFailure
+} from "./internal/resultChecks.js"
 
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
@@ -55,6 +62,8 @@ const load = (orgId: string, id: string) =>
 export interface CheckObservation {
   /** The tool returned a result with `isError: true`. */
   readonly isError: boolean
+  /** A result failed its step's assertions or its tool's `outputSchema` (`checkAssertions`, `checkOutputSchema`). */
+  readonly resultFailed?: boolean
   readonly latencyMs: number
   /** No result within the monitor's timeout. */
   readonly timedOut: boolean
@@ -64,17 +73,29 @@ export interface CheckObservation {
 
 /**
  * The outcome of a check (SPEC §5): `error` for transport failures and timeouts, `fail` for an
- * `isError` result, `degraded` for a pass slower than `degradedAboveMs`, otherwise `pass`.
+ * `isError` result, a result failing its assertions or `outputSchema`, or an answer slower than
+ * the `failAboveMs` budget, `degraded` for a pass slower than `degradedAboveMs`, otherwise `pass`.
  */
 export const outcomeOf = (
   check: CheckObservation,
-  monitor: Pick<Monitor, "timeoutMs" | "degradedAboveMs">
+  monitor: Pick<Monitor, "timeoutMs" | "degradedAboveMs"> & { readonly failAboveMs?: number | null }
 ): CheckOutcome => {
   if (check.transportError || check.timedOut || check.latencyMs > monitor.timeoutMs) return "error"
-  if (check.isError) return "fail"
+  if (check.isError || check.resultFailed === true || overBudget(check.latencyMs, monitor)) return "fail"
   if (monitor.degradedAboveMs !== null && check.latencyMs > monitor.degradedAboveMs) return "degraded"
   return "pass"
 }
+
+/** Whether an answer took longer than the monitor's `failAboveMs` budget (a `fail`). */
+export const overBudget = (latencyMs: number, monitor: { readonly failAboveMs?: number | null }): boolean =>
+  monitor.failAboveMs !== undefined && monitor.failAboveMs !== null && latencyMs > monitor.failAboveMs
+
+/** Why a check over its `failAboveMs` budget failed: the budget and the measured time. */
+export const budgetMessage = (latencyMs: number, failAboveMs: number): string =>
+  `over the failAboveMs budget: answered in ${Math.round(latencyMs)} ms, budget ${failAboveMs} ms`
+
+/** What validation needs, re-probing a server whose cached catalog refuses a spec included. */
+type ReprobeEnv = ServerStore | SecretStore | McpConnector | Ids | Transactor | AlertStore
 
 type Errors = ForbiddenRole | ValidationFailed | SecretInArguments | Conflict | StoreError
 
@@ -82,7 +103,7 @@ type Errors = ForbiddenRole | ValidationFailed | SecretInArguments | Conflict | 
 export const create = (
   caller: Caller,
   input: unknown
-): Effect.Effect<Monitor, Errors, MonitorStore | ServerStore | SecretStore | Ids> =>
+): Effect.Effect<Monitor, Errors, MonitorStore | ReprobeEnv | Ids> =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "monitors.write")
     const decoded = yield* decode(MonitorSpec)(input)
@@ -111,10 +132,12 @@ export const specOf = (m: Monitor): typeof MonitorSpec.Encoded => ({
   authProfileId: m.authProfileId,
   toolName: m.toolName,
   arguments: m.arguments,
+  assertions: m.assertions,
   nextSteps: m.nextSteps,
   intervalSeconds: m.intervalSeconds,
   timeoutMs: m.timeoutMs,
   degradedAboveMs: m.degradedAboveMs,
+  failAboveMs: m.failAboveMs,
   retries: m.retries,
   state: m.state,
   muted: m.muted,
@@ -126,7 +149,7 @@ export const update = (
   caller: Caller,
   monitorId: string,
   patch: unknown
-): Effect.Effect<Monitor, Errors | NotFound, MonitorStore | ServerStore | SecretStore> =>
+): Effect.Effect<Monitor, Errors | NotFound, MonitorStore | ReprobeEnv> =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "monitors.write")
     const existing = yield* load(caller.orgId, monitorId)
@@ -330,6 +353,8 @@ const summaryOf = (check: MonitorCheck, monitor: Monitor): string => {
   if (check.error !== null) return check.error
   switch (check.outcome) {
     case "fail":
+      if (monitor.failAboveMs !== null && overBudget(check.latencyMs, monitor))
+        return budgetMessage(check.latencyMs, monitor.failAboveMs)
       return `The tool returned an error result${check.resultExcerpt === null ? "" : `: ${check.resultExcerpt}`}`
     case "degraded":
       return `Answered in ${Math.round(check.latencyMs)} ms, slower than ${monitor.degradedAboveMs} ms`

@@ -30,7 +30,7 @@ import {
   UpdateInput
 } from "./internal/serverInput.js"
 import { type AuthProfileView, profileView } from "./internal/serverProbe.js"
-import { probeAndRecord, probeStateOnly, ServerPolicy } from "./internal/serverRecord.js"
+import { otherServers, probeAndRecord, probeStateOnly, ServerPolicy } from "./internal/serverRecord.js"
 import { authorizeLaunch } from "./internal/stdioLaunch.js"
 import type { AlertStore } from "./ports/AlertStore.js"
 import { Ids } from "./ports/Ids.js"
@@ -521,7 +521,8 @@ export const probe = (
 /**
  * Re-probes a server (fresh session) and stores catalog version n+1 when the hash changed, with
  * the classified drift and the workflows and monitors it affects. A breaking drift fires the
- * server's rules that watch `drift_breaking`; a catalog identical to an earlier version is
+ * server's rules that watch `drift_breaking`, new tool-poisoning findings (`suspicious` entries)
+ * those that watch `drift_suspicious`; a catalog identical to an earlier version is
  * `restored` (`restoredVersion`) and ends that drift instead. Unreachable → the server is marked
  * so (its incident opens), and the call fails with `server_unreachable`.
  */
@@ -599,9 +600,14 @@ export const catalog = (
     const versions = yield* Effect.flatMap(ServerStore, (s) =>
       s.listCatalogVersions(caller.orgId, serverId, limit + 1)
     )
+    // The look-alike name rules compare with the other servers as they are now.
+    const others = yield* otherServers({ id: serverId, orgId: caller.orgId })
     const history = versions.slice(0, limit).map((v, i) => {
       const previous = versions[i + 1]
-      return { ...summaryOf(v), diff: previous === undefined ? null : Drift.diff(previous.tools, v.tools) }
+      return {
+        ...summaryOf(v),
+        diff: previous === undefined ? null : Drift.diff(previous.tools, v.tools, { others })
+      }
     })
     return { latest: versions[0] ?? null, history }
   })

@@ -97,7 +97,7 @@ describe("Alerting rules", () => {
           target: { type: "mcp_server", id: server.id },
           destination: { type: "slack", channel: "C1" }
         })
-        expect(s.on).toEqual(["error", "drift_breaking"])
+        expect(s.on).toEqual(["error", "drift_breaking", "drift_suspicious"])
         expect(Alerting.defaultOn("workflow")).toEqual(["fail", "partial", "error"])
       })
     )

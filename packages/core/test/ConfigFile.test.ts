@@ -19,7 +19,7 @@ describe("ConfigFile.parse", () => {
     })
   )
 
-  it.effect("names every offending field and rejects unknown references", () =>
+  it.effect("reports schema, reference and schedule errors in one pass", () =>
     Effect.gen(function* () {
       const input = example()
       input.workflows[0].server = "nope"
@@ -29,7 +29,30 @@ describe("ConfigFile.parse", () => {
       input.servers[0].baseUrl = undefined
       const error = yield* Effect.flip(ConfigFile.parse(input))
       expect(error._tag).toBe("ValidationFailed")
-      expect(error.fieldErrors.map((f) => f.field)).toEqual(["monitors[0].intervalSeconds"])
+      expect(error.fieldErrors.map((f) => f.field)).toEqual([
+        "monitors[0].intervalSeconds",
+        "servers[0].baseUrl",
+        "workflows[0].server",
+        "workflows[1].schedule.timezone",
+        "workflows[1].schedule.cron",
+        "monitors[1].authProfile"
+      ])
+    })
+  )
+
+  it.effect("checks a refused workflow's schedule, and references to refused entries are not unknown", () =>
+    Effect.gen(function* () {
+      const input = example()
+      input.servers[0].transport = "carrier-pigeon"
+      input.workflows[1].limits = { maxSteps: 0 }
+      input.workflows[1].schedule = { cron: "* * *" }
+      const error = yield* Effect.flip(ConfigFile.parse(input))
+      const fields = error.fieldErrors.map((f) => f.field)
+      expect(fields).toContain("servers[0].transport")
+      expect(fields).toContain("workflows[1].limits.maxSteps")
+      expect(fields).toContain("workflows[1].schedule.cron")
+      // The server the schema refused still exists: nothing is reported as an unknown server.
+      expect(fields.filter((f) => f.endsWith(".server"))).toEqual([])
     })
   )
 

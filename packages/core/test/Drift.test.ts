@@ -224,7 +224,7 @@ describe("non-breaking changes", () => {
 })
 
 describe("info changes", () => {
-  it("a changed tool description or title is info", () => {
+  it("a changed tool description or title is info, quoting the before and after text", () => {
     const { change, severity } = only(createOrder, {
       ...createOrder,
       description: "Creates an order",
@@ -233,7 +233,10 @@ describe("info changes", () => {
     expect(change).toEqual({
       tool: "create_order",
       classification: "info",
-      details: ["title changed", "description changed"]
+      details: [
+        'title changed from unset to "Create"',
+        'description changed from "Create an order" to "Creates an order"'
+      ]
     })
     expect(severity).toBe("info")
   })

@@ -1,7 +1,9 @@
 /**
  * One check of a tool monitor (SPEC §5): the monitor's call (and any further steps) on a pooled
  * session, retried on transport errors only, classified `pass` / `degraded` / `fail` / `error`
- * by core's `Monitors.outcomeOf`, with a bounded, redacted excerpt of the result.
+ * by core's `Monitors.outcomeOf` (a check over its `failAboveMs` budget fails, saying so), with
+ * a bounded, redacted excerpt of the result. Each step's result is checked by core against its
+ * tool's `outputSchema` and the step's assertions.
  */
 import {
   type AuthProfile,
@@ -14,6 +16,7 @@ import {
   Monitors,
   Redaction,
   ServerUnreachable,
+  type Tool,
   type ToolCallResult
 } from "@armature/core"
 import { Clock, Effect, Either } from "effect"
@@ -26,6 +29,11 @@ export interface CheckTarget {
   readonly server: McpServer
   readonly profile: AuthProfile | null
   readonly scheduledAt: Date
+  /**
+   * The server's catalog tools: a step whose tool declares an `outputSchema` has its
+   * `structuredContent` validated against it. Absent, no output schema is checked.
+   */
+  readonly tools?: ReadonlyArray<Pick<Tool, "name" | "outputSchema">>
 }
 
 /** Longest stored excerpt of a result or error, in characters. */
@@ -68,9 +76,13 @@ export const execute = (target: CheckTarget): Effect.Effect<MonitorCheck, never,
     const { monitor, server, profile } = target
     const started = yield* Clock.currentTimeMillis
     const deadline = started + monitor.timeoutMs
-    const steps = [{ toolName: monitor.toolName, arguments: monitor.arguments }, ...monitor.nextSteps]
+    const steps = [
+      { toolName: monitor.toolName, arguments: monitor.arguments, assertions: monitor.assertions },
+      ...monitor.nextSteps
+    ]
     const results: unknown[] = []
     let last: StepOutcome = { attempts: 0, secrets: [] }
+    let resultFailure: Monitors.ResultFailure | null = null
     let attempts = 0
     let failedStep = 0
 
@@ -97,6 +109,8 @@ export const execute = (target: CheckTarget): Effect.Effect<MonitorCheck, never,
       if (last.error !== undefined || last.result === undefined) break
       results.push(last.result)
       if (last.result.isError) break
+      resultFailure = checkResult(target, step, index, last.result, last.secrets)
+      if (resultFailure !== null) break
     }
 
     const latencyMs = (yield* Clock.currentTimeMillis) - started
@@ -106,6 +120,7 @@ export const execute = (target: CheckTarget): Effect.Effect<MonitorCheck, never,
       {
         // An unresolved reference means an earlier result lacked what later steps need: the tool misbehaved.
         isError: last.result?.isError === true || error instanceof UnresolvedReference,
+        resultFailed: resultFailure !== null,
         latencyMs,
         timedOut: error !== undefined && !(error instanceof UnresolvedReference) && isTimeout(error),
         transportError
@@ -127,12 +142,34 @@ export const execute = (target: CheckTarget): Effect.Effect<MonitorCheck, never,
           ? clip(Redaction.redactText(`${stepNote}${errorText(error)}`, secrets), 1000)
           : last.result?.isError
             ? clip(Redaction.redactText(`${stepNote}${excerptOf(last.result)}`, secrets), 1000)
-            : null,
+            : resultFailure !== null
+              ? clip(Redaction.redactText(`${stepNote}${resultFailure.message}`, secrets), 1000)
+              : outcome === "fail" && monitor.failAboveMs !== null
+                ? Monitors.budgetMessage(latencyMs, monitor.failAboveMs)
+                : null,
       resultExcerpt:
         last.result === undefined ? null : clip(Redaction.redactText(excerptOf(last.result), secrets)),
       attempts: Math.max(1, attempts)
     }
   })
+
+/** The output-schema check of the step's tool, then the step's assertions; the first failure. */
+const checkResult = (
+  target: CheckTarget,
+  step: { readonly toolName: string; readonly assertions: Monitor["assertions"] },
+  index: number,
+  result: ToolCallResult,
+  secrets: ReadonlyArray<string>
+): Monitors.ResultFailure | null => {
+  const tool = target.tools?.find((t) => t.name === step.toolName)
+  return (
+    Monitors.checkOutputSchema(step.toolName, tool?.outputSchema, result, secrets) ??
+    Monitors.checkAssertions(step.assertions, result, {
+      root: index === 0 ? "assertions" : `nextSteps[${index - 1}].assertions`,
+      secrets
+    })
+  )
+}
 
 const errorText = (e: McpCallError | ServerUnreachable | UnresolvedReference): string =>
   e instanceof UnresolvedReference

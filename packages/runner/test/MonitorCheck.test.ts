@@ -156,7 +156,13 @@ layer(Live, { excludeTestServices: true })("monitor check outcomes (SPEC §5)", 
         const c = yield* check({
           toolName: "create_order",
           arguments: { product: "gizmo", quantity: 3 },
-          nextSteps: [{ toolName: "get_order", arguments: { orderId: "{{steps.0.structuredContent.id}}" } }]
+          nextSteps: [
+            {
+              toolName: "get_order",
+              arguments: { orderId: "{{steps.0.structuredContent.id}}" },
+              assertions: []
+            }
+          ]
         })
         expect(c.outcome).toBe("pass")
         expect(c.resultExcerpt).toContain('"total":30')
@@ -168,7 +174,11 @@ layer(Live, { excludeTestServices: true })("monitor check outcomes (SPEC §5)", 
           toolName: "list_products",
           arguments: {},
           nextSteps: [
-            { toolName: "get_order", arguments: { orderId: "{{steps.0.structuredContent.missing}}" } }
+            {
+              toolName: "get_order",
+              arguments: { orderId: "{{steps.0.structuredContent.missing}}" },
+              assertions: []
+            }
           ]
         })
         expect(c.outcome).toBe("fail")

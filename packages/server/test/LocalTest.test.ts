@@ -2,7 +2,9 @@
  * `armature test`'s engine in process, with the tester and judge scripted through the real `ai`
  * SDK path: a workflow run passes against the healthy demo server and fails, with the broken
  * assertion named in the JUnit report, once the demo regression is on. A tester model the
- * deployment lacks is skipped while the workflow's other models run.
+ * deployment lacks is skipped while the workflow's other models run. Latency budgets: a slow
+ * tool fails under `failOn: ["degraded"]` or over its `failAboveMs`, naming the budget and the
+ * measured time, and passes again once it is fast.
  */
 import { ConfigFile } from "@armature/core"
 import { PgStore } from "@armature/store-postgres"
@@ -15,6 +17,7 @@ import * as ServerConfig from "../src/config/ServerConfig.js"
 import * as Junit from "../src/localTest/junit.js"
 import * as LocalTest from "../src/localTest/LocalTest.js"
 import { scriptedModels } from "./support/scriptedModels.js"
+import { startSlowServer } from "./support/slowServer.js"
 
 const fileFor = (url: string) =>
   Effect.runPromise(
@@ -35,7 +38,7 @@ const fileFor = (url: string) =>
     })
   )
 
-const runLocally = (config: ConfigFile.ConfigFile) => {
+const runLocally = (config: ConfigFile.ConfigFile, options: LocalTest.Options = {}) => {
   const reported: LocalTest.CaseResult[] = []
   const started: string[] = []
   const services = App.servicesWith(PgStore.layerPglite(), {
@@ -49,10 +52,14 @@ const runLocally = (config: ConfigFile.ConfigFile) => {
     Layer.provide(Logger.minimumLogLevel(LogLevel.Warning))
   )
   return Effect.runPromise(
-    LocalTest.run(config, {
-      started: (c) => Effect.sync(() => started.push(c.name)),
-      finished: (r) => Effect.sync(() => reported.push(r))
-    }).pipe(
+    LocalTest.run(
+      config,
+      {
+        started: (c) => Effect.sync(() => started.push(c.name)),
+        finished: (r) => Effect.sync(() => reported.push(r))
+      },
+      options
+    ).pipe(
       Effect.provide(services),
       Effect.scoped,
       Effect.map((results) => ({ results, reported, started }))
@@ -104,6 +111,109 @@ describe("armature test (engine)", () => {
     } finally {
       demo.state.regression = false
     }
+  }, 60_000)
+})
+
+describe("armature test latency budgets", () => {
+  let slow: Awaited<ReturnType<typeof startSlowServer>>
+  beforeAll(async () => {
+    slow = await startSlowServer()
+  })
+  afterAll(async () => {
+    await slow?.close()
+  })
+
+  const budgets = (url: string) =>
+    Effect.runPromise(
+      ConfigFile.parse({
+        servers: [{ name: "slow", baseUrl: url }],
+        monitors: [
+          {
+            name: "Degraded budget",
+            server: "slow",
+            toolName: "lookup",
+            arguments: { id: "a" },
+            degradedAboveMs: 1000
+          },
+          {
+            name: "Fail budget",
+            server: "slow",
+            toolName: "lookup",
+            arguments: { id: "b" },
+            failAboveMs: 3000
+          }
+        ]
+      })
+    )
+
+  it("a slow tool is degraded (a pass) without the flag, and fails with failOn degraded", async () => {
+    slow.state.delayMs = 1500
+    try {
+      const config = await budgets(slow.url)
+      const plain = (await runLocally(config)).results
+      const degraded = plain.find((r) => r.name === "Degraded budget")!
+      expect(degraded.status).toBe("pass")
+      expect(degraded.message).toMatch(
+        /answered in \d+ ms \(degraded: over the degradedAboveMs budget of 1000 ms\)/
+      )
+      expect(plain.find((r) => r.name === "Fail budget")!.status).toBe("pass")
+      expect(LocalTest.failed(plain)).toBe(false)
+
+      const strict = (await runLocally(config, { failOn: ["degraded"] })).results
+      const failed = strict.find((r) => r.name === "Degraded budget")!
+      expect(failed.status).toBe("fail")
+      expect(failed.message).toMatch(
+        /^lookup: degraded: answered in (\d+) ms, over the degradedAboveMs budget of 1000 ms \(--fail-on degraded\)$/
+      )
+      expect(Number(/answered in (\d+) ms/.exec(failed.message)![1])).toBeGreaterThanOrEqual(1500)
+      expect(LocalTest.failed(strict)).toBe(true)
+      const xml = Junit.render(strict)
+      expect(xml).toMatch(
+        /<testcase name="Degraded budget" classname="armature\.monitors\.slow"[^>]*>\s*<failure message="lookup: degraded: answered in \d+ ms, over the degradedAboveMs budget of 1000 ms/
+      )
+      // The undone fault recovers: fast again, the same strict run passes.
+      slow.state.delayMs = 0
+      const fast = (await runLocally(config, { failOn: ["degraded"] })).results
+      expect(fast.map((r) => r.status)).toEqual(["pass", "pass"])
+    } finally {
+      slow.state.delayMs = 0
+    }
+  }, 60_000)
+
+  it("a check over its failAboveMs fails, naming the budget and the measured time", async () => {
+    slow.state.delayMs = 3500
+    try {
+      const { results } = await runLocally(await budgets(slow.url))
+      const failed = results.find((r) => r.name === "Fail budget")!
+      expect(failed.status).toBe("fail")
+      expect(failed.message).toMatch(
+        /^lookup: over the failAboveMs budget: answered in \d+ ms, budget 3000 ms$/
+      )
+      expect(LocalTest.failed(results)).toBe(true)
+      expect(Junit.render(results)).toMatch(
+        /<testcase name="Fail budget"[^>]*>\s*<failure message="lookup: over the failAboveMs budget: answered in \d+ ms, budget 3000 ms"/
+      )
+    } finally {
+      slow.state.delayMs = 0
+    }
+  }, 60_000)
+
+  it("names a rejected monitor's fields at its place in the file", async () => {
+    const config = await Effect.runPromise(
+      ConfigFile.parse({
+        servers: [{ name: "slow", baseUrl: slow.url }],
+        monitors: [
+          { name: "first", server: "slow", toolName: "lookup", arguments: { id: "a" } },
+          { name: "second", server: "slow", toolName: "lookup", arguments: { id: "b" } },
+          { name: "third", server: "slow", toolName: "lookup", arguments: { id: 3 } }
+        ]
+      })
+    )
+    const { results } = await runLocally(config)
+    const third = results.find((r) => r.name === "third")!
+    expect(third.status).toBe("fail")
+    expect(third.message).toContain("monitors[2].arguments.id")
+    expect(third.message).not.toContain("monitors[0]")
   }, 60_000)
 })
 

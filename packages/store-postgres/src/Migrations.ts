@@ -17,6 +17,8 @@ import slackInstallations from "./migrations/0008_slack_installations.js"
 import alertOutboxPages from "./migrations/0009_alert_outbox_pages.js"
 import alertRuleNames from "./migrations/0010_alert_rule_names.js"
 import auditToolCalls from "./migrations/0011_audit_tool_calls.js"
+import monitorAssertions from "./migrations/0012_monitor_assertions.js"
+import monitorFailBudget from "./migrations/0014_monitor_fail_budget.js"
 
 /** The table recording applied migrations. */
 export const table = "armature_migrations"
@@ -33,7 +35,9 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0008_slack_installations": slackInstallations,
   "0009_alert_outbox_pages": alertOutboxPages,
   "0010_alert_rule_names": alertRuleNames,
-  "0011_audit_tool_calls": auditToolCalls
+  "0011_audit_tool_calls": auditToolCalls,
+  "0012_monitor_assertions": monitorAssertions,
+  "0014_monitor_fail_budget": monitorFailBudget
 }
 
 // Any constant works; it only has to be the same for every replica.

@@ -17,6 +17,7 @@ const firingVerbs: Record<string, string> = {
   error: "could not run",
   degraded: "is degraded",
   drift_breaking: "changed its tools in a breaking way",
+  drift_suspicious: "has suspicious tool descriptions (possible tool poisoning)",
   // `Alerting.testRule`: the rule's destination is being checked, nothing failed.
   test: "— test message"
 }

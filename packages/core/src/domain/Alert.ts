@@ -66,8 +66,18 @@ export const destinationAs = <T extends BuiltInDestination["type"]>(
 ): Extract<BuiltInDestination, { type: T }> | null =>
   destination.type === type ? (destination as Extract<BuiltInDestination, { type: T }>) : null
 
-/** Outcomes and events a rule can fire on. */
-export const AlertOn = Schema.Literal("fail", "partial", "error", "degraded", "drift_breaking")
+/**
+ * Outcomes and events a rule can fire on. `drift_breaking` and `drift_suspicious` are catalog
+ * drifts of a server: a change that breaks callers, and new tool-poisoning findings.
+ */
+export const AlertOn = Schema.Literal(
+  "fail",
+  "partial",
+  "error",
+  "degraded",
+  "drift_breaking",
+  "drift_suspicious"
+)
 export type AlertOn = typeof AlertOn.Type
 
 export const AlertRule = Schema.Struct({

@@ -40,14 +40,36 @@ export const CatalogVersion = Schema.Struct({
 })
 export type CatalogVersion = typeof CatalogVersion.Type
 
-export const ChangeClassification = Schema.Literal("breaking", "non_breaking", "info")
+/**
+ * How bad a change is, from least to most severe: `info < non_breaking < breaking < suspicious`.
+ * `suspicious` is a tool-poisoning finding (see `Poisoning`): it alerts like `breaking` and ranks
+ * above it, since a poisoned tool is dangerous to call even when every call still validates.
+ */
+export const ChangeClassification = Schema.Literal("breaking", "non_breaking", "info", "suspicious")
 export type ChangeClassification = typeof ChangeClassification.Type
 
-/** One classified difference of a tool between two catalog versions. */
+/** One match of the tool-poisoning scan: which rule, where (tool, field path) and the text (truncated). */
+export const PoisoningFinding = Schema.Struct({
+  /** The rule's id (`Poisoning.rules`, `Poisoning.nameRules`). */
+  rule: Schema.String,
+  tool: Schema.String,
+  /** The field, as a path in the tool: `description`, `inputSchema.properties.path.description`, `name`. */
+  path: Schema.String,
+  /** The matched text with some context, hidden characters shown as `<U+XXXX>`, at most ~160 characters. */
+  excerpt: Schema.String
+})
+export type PoisoningFinding = typeof PoisoningFinding.Type
+
+/**
+ * One classified difference of a tool between two catalog versions. A tool with new poisoning
+ * findings has its own `suspicious` entry carrying them in `findings` (next to the entry of its
+ * schema changes, if any).
+ */
 export const ToolChange = Schema.Struct({
   tool: Schema.String,
   classification: ChangeClassification,
-  details: Schema.Array(Schema.String)
+  details: Schema.Array(Schema.String),
+  findings: Schema.optional(Schema.Array(PoisoningFinding))
 })
 export type ToolChange = typeof ToolChange.Type
 

@@ -1,10 +1,13 @@
 import { Schema } from "effect"
 import { Id, JsonObject, maxStoredInt, Name, Timestamp } from "./Common.js"
+import { MonitorAssertions } from "./MonitorAssertion.js"
 
 /** One call of a (multi-step) monitor; arguments may reference earlier results (`{{steps.0.structuredContent.id}}`). */
 export const MonitorStep = Schema.Struct({
   toolName: Schema.String.pipe(Schema.minLength(1)),
-  arguments: Schema.optionalWith(JsonObject, { default: () => ({}) })
+  arguments: Schema.optionalWith(JsonObject, { default: () => ({}) }),
+  /** Checks on this step's result (see MonitorAssertion.ts); a failed one makes the check `fail`. */
+  assertions: Schema.optionalWith(MonitorAssertions, { default: () => [] })
 })
 export type MonitorStep = typeof MonitorStep.Type
 
@@ -21,6 +24,8 @@ export const MonitorSpec = Schema.Struct({
   authProfileId: Schema.optionalWith(Schema.NullOr(Id), { default: () => null }),
   toolName: Schema.String.pipe(Schema.minLength(1)),
   arguments: Schema.optionalWith(JsonObject, { default: () => ({}) }),
+  /** Checks on the first step's result; each of `nextSteps` has its own. */
+  assertions: Schema.optionalWith(MonitorAssertions, { default: () => [] }),
   /** Further calls after the first, for multi-step monitors; step 0 is `toolName`/`arguments`. */
   nextSteps: Schema.optionalWith(Schema.Array(MonitorStep), { default: () => [] }),
   /** The SDK accepts any interval of at least 10 s; the dashboard offers 60/300/900/3600. */
@@ -29,6 +34,13 @@ export const MonitorSpec = Schema.Struct({
   }),
   timeoutMs: Schema.optionalWith(Schema.Int.pipe(Schema.between(100, 600_000)), { default: () => 30_000 }),
   degradedAboveMs: Schema.optionalWith(Schema.NullOr(Schema.Int.pipe(Schema.between(1, maxStoredInt))), {
+    default: () => null
+  }),
+  /**
+   * A latency budget: a check slower than this fails (not only `degraded`), everywhere. At least
+   * `degradedAboveMs` when both are set (checked by the use cases).
+   */
+  failAboveMs: Schema.optionalWith(Schema.NullOr(Schema.Int.pipe(Schema.between(1, maxStoredInt))), {
     default: () => null
   }),
   /** Retries on transport errors only. */

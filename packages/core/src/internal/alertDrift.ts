@@ -1,6 +1,6 @@
 /**
- * Catalog drift as alert state (SPEC §2, §7): a server's drift incident, opened by a breaking
- * drift and ended by a restore, by the table of `alertIncidents.ts`.
+ * Catalog drift as alert state (SPEC §2, §7): a server's drift incident, opened by a breaking or
+ * suspicious (tool-poisoning) drift and ended by a restore, by the table of `alertIncidents.ts`.
  */
 import { Effect } from "effect"
 import type { OutboxMessage } from "../domain/Alert.js"
@@ -11,11 +11,19 @@ import * as Incidents from "./alertIncidents.js"
 import { AlertingConfig, engineStore, enqueue, resolveLink } from "./alertMessages.js"
 import * as Rules from "./alertRules.js"
 
-/** A catalog event of a server: a breaking drift, or a catalog identical to an earlier version. */
+/**
+ * A catalog event of a server: a breaking drift, a suspicious one (new tool-poisoning findings),
+ * or a catalog identical to an earlier version.
+ */
 export interface EventInput {
   readonly orgId: string
   readonly target: { readonly type: "mcp_server"; readonly id: string; readonly name: string }
-  readonly event: "drift_breaking" | "restored"
+  readonly event: "drift_breaking" | "drift_suspicious" | "restored"
+  /**
+   * Further drift events of the same version (a suspicious drift that also breaks): rules
+   * watching any of them fire once, with `event` as the outcome.
+   */
+  readonly also?: ReadonlyArray<"drift_breaking" | "drift_suspicious">
   readonly summary: string
   readonly link: string | null
   readonly at: Date
@@ -26,8 +34,9 @@ export interface EventInput {
 }
 
 /**
- * A catalog event of a server: a breaking drift opens its drift incident (firing every enabled
- * rule of the server that watches `drift_breaking`), a further one fires them again, and a
+ * A catalog event of a server: a breaking or suspicious drift opens its drift incident (firing
+ * every enabled rule of the server that watches `drift_breaking` or `drift_suspicious`
+ * respectively), a further one fires them again, and a
  * restore to a version from before it ends it with a recovery per rule that fired.
  */
 export const onEvent = (
@@ -44,7 +53,7 @@ export const onEvent = (
     const current = open.find((i) => i.kind === "drift") ?? null
     const step = Incidents.driftStep(
       current,
-      input.event === "drift_breaking"
+      input.event !== "restored"
         ? { kind: "drift_breaking", catalogVersion: input.catalogVersion ?? null }
         : { kind: "restored", version: input.restoredVersion ?? null }
     )
@@ -71,14 +80,15 @@ export const onEvent = (
       yield* store.updateIncident({ ...current!, resolvedAt: input.at })
       return out
     }
+    const events: ReadonlyArray<string> = [input.event, ...(input.also ?? [])]
     const rules = (yield* store.listRules(input.orgId, { target, forUpdate: true })).filter(
-      (r) => r.state === "enabled" && r.on.includes("drift_breaking")
+      (r) => r.state === "enabled" && r.on.some((on) => events.includes(on))
     )
     for (const rule of rules) {
       yield* store.updateRule({ ...rule, firingSince: rule.firingSince ?? input.at, lastFiredAt: input.at })
       const message = Rules.message("firing", rule, {
         objectName: server.name,
-        outcome: "drift_breaking",
+        outcome: input.event,
         summary: input.summary,
         link,
         at: input.at,

@@ -70,9 +70,11 @@ const remindRule = (rule: AlertRule, drift: AlertIncident | undefined, at: Date)
     if (!(yield* store.markReminded(rule.orgId, rule.id, rule.lastFiredAt, at))) return []
     if (drift !== undefined) {
       const server = { id: drift.serverId, name: drift.serverName }
+      // A drift incident is opened by a breaking or a suspicious drift: remind of the one that fired.
+      const fired = Option.getOrNull(yield* store.lastFiring(rule.orgId, rule.id))?.message.outcome
       const message = Rules.message("reminder", rule, {
         objectName: server.name,
-        outcome: "drift_breaking",
+        outcome: fired === "drift_suspicious" ? "drift_suspicious" : "drift_breaking",
         summary: drift.summary,
         link: resolveLink(config.dashboardUrl, `/mcp-servers/${server.id}`),
         at,

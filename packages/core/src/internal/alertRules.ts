@@ -84,7 +84,7 @@ export const defaultOn = (type: AlertTarget["type"]): ReadonlyArray<AlertOn> => 
     case "monitor":
       return ["fail", "error"]
     case "mcp_server":
-      return ["error", "drift_breaking"]
+      return ["error", "drift_breaking", "drift_suspicious"]
   }
 }
 

@@ -56,12 +56,12 @@ export const unresolvedDrift = (versions: ReadonlyArray<CatalogVersion>): OpenDr
     const current = oldestFirst[i]!
     const restored = Drift.restoredVersion(current, oldestFirst.slice(0, i))
     if (open !== null) {
-      const fixed = Drift.diff(open.baseline.tools, current.tools).severity !== "breaking"
+      const fixed = !Drift.isBreaking(Drift.diff(open.baseline.tools, current.tools))
       if ((restored !== null && restored <= open.baseline.version) || fixed) open = null
       continue
     }
     if (restored !== null) continue
-    if (Drift.diff(oldestFirst[i - 1]!.tools, current.tools).severity === "breaking") {
+    if (Drift.isBreaking(Drift.diff(oldestFirst[i - 1]!.tools, current.tools))) {
       open = { baseline: oldestFirst[i - 1]!, since: current }
     }
   }

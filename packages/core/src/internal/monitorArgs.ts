@@ -82,7 +82,7 @@ const pointerOf = (e: ErrorObject): string => {
 }
 
 /** A copy of a tool schema Ajv can compile: its `$schema` dialect marker is dropped (validated as draft-07). */
-const compilable = (schema: Schema): Schema => {
+export const compilable = (schema: Schema): Schema => {
   const { $schema: _, ...rest } = schema
   return rest
 }

@@ -1,9 +1,12 @@
 /**
  * Monitor specs against the organization's records: the server and auth profile exist, every
- * step's tool is in the latest catalog, and arguments fit the tool's input schema.
+ * step's tool is in the latest catalog, and arguments fit the tool's input schema. A spec the
+ * cached catalog refuses re-probes the server once first: after a server's fix, its new
+ * arguments are accepted without waiting for a sync.
  */
 
-import { Effect, Option } from "effect"
+import { Effect, Either, Option } from "effect"
+import * as Catalogs from "../Catalogs.js"
 import type { CatalogVersion } from "../domain/Catalog.js"
 import { profilesInOrder } from "../domain/McpServer.js"
 import type { MonitorSpec } from "../domain/Monitor.js"
@@ -12,12 +15,16 @@ import { ServerStore } from "../ports/ServerStore.js"
 import * as Redaction from "../Redaction.js"
 import { failIfAny } from "../Validation.js"
 import { checkTemplates, templatesIn, validateArguments } from "./monitorArgs.js"
+import { probe as probeLive } from "./serverProbe.js"
+import { probeAndRecord, ServerPolicy } from "./serverRecord.js"
 
 /**
  * Checks what the schema cannot: the server and auth profile belong to the organization, every
- * tool exists in the server's latest catalog, arguments fit each tool's input schema, and step
- * references point backwards. Returns the spec with the auth profile defaulted to the server's
- * first profile.
+ * tool exists in the server's latest catalog, arguments fit each tool's input schema, step
+ * references point backwards, and `failAboveMs` is not below `degradedAboveMs`. When the cached
+ * catalog refuses a step, the server is probed once (as `sync` does: a changed catalog is stored
+ * as a new version, with its drift) and the steps are checked against what it answers now.
+ * Returns the spec with the auth profile defaulted to the server's first profile.
  */
 export const validate = (orgId: string, spec: MonitorSpec) =>
   Effect.gen(function* () {
@@ -31,13 +38,22 @@ export const validate = (orgId: string, spec: MonitorSpec) =>
         ])
       )
     }
+    if (
+      spec.failAboveMs !== null &&
+      spec.degradedAboveMs !== null &&
+      spec.failAboveMs < spec.degradedAboveMs
+    ) {
+      errors.push({
+        field: "failAboveMs",
+        message: `must be at least degradedAboveMs (${spec.degradedAboveMs} ms): a check is degraded above degradedAboveMs and fails above failAboveMs`
+      })
+    }
     const profiles = profilesInOrder(yield* store.listAuthProfiles(orgId, server.id))
     let authProfileId = spec.authProfileId
     if (authProfileId === null) authProfileId = profiles[0]?.id ?? null
     else if (!profiles.some((p) => p.id === authProfileId)) {
       errors.push({ field: "authProfileId", message: "No auth profile with this id on this server" })
     }
-    const catalog = Option.getOrNull(yield* store.latestCatalog(orgId, server.id))
     const steps = [
       { root: "", toolName: spec.toolName, arguments: spec.arguments },
       ...spec.nextSteps.map((s, i) => ({
@@ -46,9 +62,29 @@ export const validate = (orgId: string, spec: MonitorSpec) =>
         arguments: s.arguments
       }))
     ]
+    const checkSteps = (catalog: CatalogVersion | null) =>
+      steps.flatMap((step) => checkStep(catalog, step, spec.allowDestructive))
     for (const [index, step] of steps.entries()) {
-      errors.push(...checkStep(catalog, step, index, spec.allowDestructive))
+      errors.push(...checkTemplates(`${step.root}arguments`, step.arguments, index))
     }
+    const cached = Option.getOrNull(yield* store.latestCatalog(orgId, server.id))
+    let stepErrors = checkSteps(cached)
+    if (stepErrors.length > 0) {
+      // The cached catalog may be older than the server: ask it once before refusing. Only a
+      // changed catalog is recorded (through the probe/sync path, drift included), so a refusal
+      // against an unchanged or unreachable server writes nothing.
+      const profile = profiles.find((p) => p.id === authProfileId) ?? null
+      const policy = yield* ServerPolicy
+      const live = yield* Effect.either(probeLive(server, profile, policy.probeTimeoutMs))
+      if (
+        Either.isRight(live) &&
+        (cached === null || Catalogs.canonicalHash(live.right.tools) !== cached.hash)
+      ) {
+        const probed = yield* probeAndRecord(server, profile)
+        if (probed.error === null) stepErrors = checkSteps(probed.catalog)
+      }
+    }
+    errors.push(...stepErrors)
     yield* failIfAny(errors)
     return { ...spec, authProfileId }
   })
@@ -56,25 +92,21 @@ export const validate = (orgId: string, spec: MonitorSpec) =>
 const checkStep = (
   catalog: CatalogVersion | null,
   step: { readonly root: string; readonly toolName: string; readonly arguments: MonitorSpec["arguments"] },
-  index: number,
   allowDestructive: boolean
 ): ReadonlyArray<FieldError> => {
   const argsRoot = `${step.root}arguments`
-  const templateErrors = checkTemplates(argsRoot, step.arguments, index)
   if (catalog === null) {
     return [
       {
         field: `${step.root}toolName`,
         message: "The server has no tool catalog yet; probe or sync it first"
-      },
-      ...templateErrors
+      }
     ]
   }
   const tool = catalog.tools.find((t) => t.name === step.toolName)
   if (tool === undefined) {
     return [
-      { field: `${step.root}toolName`, message: `No tool named ${step.toolName} in the server's catalog` },
-      ...templateErrors
+      { field: `${step.root}toolName`, message: `No tool named ${step.toolName} in the server's catalog` }
     ]
   }
   const destructive =
@@ -87,11 +119,7 @@ const checkStep = (
         ]
       : []
   const skip = templatesIn(step.arguments).map((t) => t.pointer)
-  return [
-    ...destructive,
-    ...templateErrors,
-    ...validateArguments(argsRoot, tool.inputSchema, step.arguments, skip)
-  ]
+  return [...destructive, ...validateArguments(argsRoot, tool.inputSchema, step.arguments, skip)]
 }
 
 /** Monitor arguments are stored and shown: credentials belong in auth profiles. */

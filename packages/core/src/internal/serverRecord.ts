@@ -1,7 +1,8 @@
 /**
  * Recording a live probe (SPEC §2): the server's state, a new catalog version when the hash
- * changed, and the alerts both cause (the server's incident opening or ending, a breaking drift
- * or a restore), written together.
+ * changed, and the alerts both cause (the server's incident opening or ending, a breaking or
+ * suspicious drift, or a restore), written together. Every new catalog version, the first one
+ * included, is scanned for tool poisoning against the organization's other servers.
  */
 import { Clock, Context, Effect, Option } from "effect"
 import * as Catalogs from "../Catalogs.js"
@@ -92,33 +93,54 @@ export const probeAndRecord = (server: McpServer, profile: AuthProfile | null) =
         yield* store.updateServer(updated)
         yield* transition("pass", "Probe succeeded")
         const stored = yield* storeCatalog(server, result.right, at)
-        const drifted = stored.created && stored.before !== null
-        const diff = drifted ? Drift.diff(stored.before!.tools, stored.catalog.tools) : null
-        const restored = drifted
-          ? Drift.restoredVersion(
-              stored.catalog,
-              yield* store.listCatalogVersions(server.orgId, server.id, restoreScanDepth)
-            )
+        // Every new version is scanned for tool poisoning, the first one too (against nothing).
+        const others = stored.created ? yield* otherServers(server) : []
+        const diff = stored.created
+          ? Drift.diff(stored.before?.tools ?? [], stored.catalog.tools, { others })
           : null
+        const suspicious = diff !== null && Drift.isSuspicious(diff)
+        // A revert to a poisoned version is no recovery: its new findings alert instead.
+        const restored =
+          stored.created && stored.before !== null && !suspicious
+            ? Drift.restoredVersion(
+                stored.catalog,
+                yield* store.listCatalogVersions(server.orgId, server.id, restoreScanDepth)
+              )
+            : null
         // Same transaction as the catalog version: the outbox row exists exactly when the drift does.
-        const event = (event: "drift_breaking" | "restored", summary: string) =>
+        const event = (
+          event: "drift_breaking" | "drift_suspicious" | "restored",
+          summary: string,
+          also: ReadonlyArray<"drift_breaking"> = []
+        ) =>
           AlertEngine.onEvent({
             orgId: server.orgId,
             target: { type: "mcp_server", id: server.id, name: server.name },
             event,
+            also,
             summary,
             link: `/mcp-servers/${server.id}`,
             at,
             catalogVersion: stored.catalog.version,
             ...(restored === null ? {} : { restoredVersion: restored })
           })
+        const breaking = diff !== null && stored.before !== null && Drift.isBreaking(diff)
         if (restored !== null) {
           yield* event(
             "restored",
             `Catalog version ${stored.catalog.version} is identical to version ${restored}: the change was reverted.`
           )
-        } else if (diff !== null && diff.severity === "breaking") {
-          yield* event("drift_breaking", driftSummary(stored.catalog.version, diff))
+        } else if (suspicious) {
+          yield* event(
+            "drift_suspicious",
+            [
+              suspiciousSummary(stored.catalog.version, diff!),
+              ...(breaking ? [driftSummary(stored.catalog.version, diff!)] : [])
+            ].join("\n"),
+            breaking ? ["drift_breaking"] : []
+          )
+        } else if (breaking) {
+          yield* event("drift_breaking", driftSummary(stored.catalog.version, diff!))
         }
         return { server: updated, error: null, ...stored, diff, restoredVersion: restored } as const
       })
@@ -178,6 +200,30 @@ export const probeStateOnly = (server: McpServer, profile: AuthProfile | null) =
     )
     return { server: updated, error }
   })
+
+/**
+ * The organization's other servers with the tool names of their latest catalog: what the
+ * look-alike name rules of the poisoning scan compare with.
+ */
+export const otherServers = (server: Pick<McpServer, "id" | "orgId">) =>
+  Effect.gen(function* () {
+    const store = yield* ServerStore
+    const out: Array<{ server: string; tools: ReadonlyArray<{ name: string }> }> = []
+    for (const other of yield* store.listServers(server.orgId)) {
+      if (other.id === server.id) continue
+      const latest = Option.getOrNull(yield* store.latestCatalog(server.orgId, other.id))
+      if (latest !== null)
+        out.push({ server: other.name, tools: latest.tools.map((t) => ({ name: t.name })) })
+    }
+    return out
+  })
+
+/** The alert summary of a version's poisoning findings: one line per finding. */
+export const suspiciousSummary = (version: number, diff: CatalogDiff): string =>
+  [
+    `Catalog version ${version} has suspicious tool text (possible tool poisoning).`,
+    ...Drift.findings(diff).map((f) => `${f.tool}: ${f.rule} at ${f.path}: "${f.excerpt}"`)
+  ].join("\n")
 
 export const driftSummary = (version: number, diff: CatalogDiff): string =>
   [

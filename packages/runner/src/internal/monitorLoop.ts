@@ -1,7 +1,8 @@
 /**
  * The monitor side of the worker: claims due monitors (`MonitorStore.claimDue` moves their next
  * due time in the same statement, so replicas never share a fire), executes each check on the
- * session pool with bounded concurrency and records it through `Monitors.recordCheck`.
+ * session pool with bounded concurrency and records it through `Monitors.recordCheck`. The
+ * server's latest catalog comes along (cached with the server), for output-schema validation.
  */
 import {
   type AuthProfile,
@@ -11,7 +12,8 @@ import {
   type Monitor,
   MonitorStore,
   Monitors,
-  ServerStore
+  ServerStore,
+  type Tool
 } from "@armature/core"
 import { Clock, Duration, Effect, FiberSet, Option, Queue, Ref } from "effect"
 import * as MonitorCheck from "../MonitorCheck.js"
@@ -36,7 +38,10 @@ export const start = (options: LoopOptions, stopping: Ref.Ref<boolean>) =>
     const wake = yield* Queue.sliding<void>(1)
     const cache = new Map<
       string,
-      { at: number; value: { server: McpServer; profile: AuthProfile | null } | null }
+      {
+        at: number
+        value: { server: McpServer; profile: AuthProfile | null; tools: ReadonlyArray<Tool> } | null
+      }
     >()
 
     const targetOf = (monitor: Monitor) =>
@@ -50,7 +55,9 @@ export const start = (options: LoopOptions, stopping: Ref.Ref<boolean>) =>
           monitor.authProfileId === null
             ? null
             : Option.getOrNull(yield* servers.getAuthProfile(monitor.orgId, monitor.authProfileId))
-        const value = server === null ? null : { server, profile }
+        const catalog =
+          server === null ? null : Option.getOrNull(yield* servers.latestCatalog(monitor.orgId, server.id))
+        const value = server === null ? null : { server, profile, tools: catalog?.tools ?? [] }
         cache.set(key, { at: now, value })
         return value
       })

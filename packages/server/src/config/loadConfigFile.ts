@@ -10,8 +10,21 @@ const cannotLoad = (path: string, e: unknown) =>
   ])
 
 /**
+ * A `.ts` file outside a `"type": "module"` package is compiled to CommonJS, and importing that
+ * gives `module.exports` as the default: its own `default` (marked `__esModule`) is the export.
+ */
+const esModuleDefault = (value: unknown): unknown =>
+  typeof value === "object" &&
+  value !== null &&
+  (value as { __esModule?: unknown }).__esModule === true &&
+  "default" in value
+    ? (value as { default: unknown }).default
+    : value
+
+/**
  * A module's default export. TypeScript files go through tsx's loader (loaded only for them),
- * so a `.ts` config works from the built CLI without a compile step.
+ * so a `.ts` config works from the built CLI without a compile step, in an ES module package
+ * or a CommonJS one.
  */
 const importDefault = (path: string) =>
   Effect.tryPromise({
@@ -20,7 +33,7 @@ const importDefault = (path: string) =>
       const module: { default?: unknown } = /\.[mc]?ts$/.test(path)
         ? await import("tsx/esm/api").then((tsx) => tsx.tsImport(url, import.meta.url))
         : await import(url)
-      return module.default
+      return esModuleDefault(module.default)
     },
     catch: (e) => cannotLoad(path, e)
   })

@@ -11,6 +11,7 @@ import {
   type Ids,
   LanguageModels,
   type Monitor,
+  type MonitorCheck as MonitorCheckRecord,
   MonitorStore,
   profilesInOrder,
   type Run,
@@ -54,8 +55,18 @@ const serverNameOf = (orgId: string, serverId: string) =>
     Option.match({ onNone: () => serverId, onSome: (s) => s.name })
   )
 
+/** What else fails a run besides failed and errored checks: `degraded` makes a check over its `degradedAboveMs` fail. */
+export interface Options {
+  readonly failOn?: ReadonlyArray<"degraded">
+}
+
+/** A check's line when it got an answer: how fast, and any latency budget it went over. */
+const answered = (tools: string, check: MonitorCheckRecord, monitor: Monitor) =>
+  `${tools} answered in ${Math.round(check.latencyMs)} ms${check.outcome === "degraded" ? ` (degraded: over the degradedAboveMs budget of ${monitor.degradedAboveMs} ms)` : ""}`
+
 const checkMonitor = (
-  monitor: Monitor
+  monitor: Monitor,
+  options: Options = {}
 ): Effect.Effect<CaseResult, StoreError, ServerStore | SessionPool.SessionPool | Ids> =>
   Effect.gen(function* () {
     const store = yield* ServerStore
@@ -77,22 +88,32 @@ const checkMonitor = (
     const profiles = yield* store.listAuthProfiles(monitor.orgId, server.id)
     const profile =
       profiles.find((p) => p.id === monitor.authProfileId) ?? profilesInOrder(profiles)[0] ?? null
+    // The catalog's output schemas are checked on every monitor call, as in the worker.
+    const catalog = Option.getOrNull(yield* store.latestCatalog(monitor.orgId, server.id))
     const check = yield* MonitorCheck.execute({
       monitor,
       server,
       profile,
-      scheduledAt: new Date(started)
+      scheduledAt: new Date(started),
+      tools: catalog?.tools ?? []
     })
     const tools = [monitor.toolName, ...monitor.nextSteps.map((s) => s.toolName)].join(" → ")
+    const durationMs = yield* elapsed(started)
+    const base = { kind: "monitor", name: monitor.name, server: server.name, durationMs } as const
+    if (check.outcome === "degraded" && options.failOn?.includes("degraded")) {
+      return caseResult({
+        ...base,
+        status: "fail",
+        message: `${tools}: degraded: answered in ${Math.round(check.latencyMs)} ms, over the degradedAboveMs budget of ${monitor.degradedAboveMs} ms (--fail-on degraded)`,
+        details: []
+      })
+    }
     const passed = check.outcome === "pass" || check.outcome === "degraded"
     return caseResult({
-      kind: "monitor",
-      name: monitor.name,
-      server: server.name,
+      ...base,
       status: passed ? "pass" : check.outcome === "fail" ? "fail" : "error",
-      durationMs: yield* elapsed(started),
       message: passed
-        ? `${tools} answered in ${check.latencyMs} ms${check.outcome === "degraded" ? ` (degraded: over ${monitor.degradedAboveMs} ms)` : ""}`
+        ? answered(tools, check, monitor)
         : `${tools}: ${check.error ?? check.resultExcerpt ?? check.outcome}`,
       details: passed || check.resultExcerpt === null ? [] : [check.resultExcerpt]
     })
@@ -157,9 +178,10 @@ export interface Progress<R> {
 /**
  * Applies the file to the (empty) store, then checks every monitor and runs every workflow once
  * per tester model, reporting each result as it completes. Workflows whose models are not
- * configured are skipped, with how to configure them.
+ * configured are skipped, with how to configure them. With `failOn: ["degraded"]`, a monitor
+ * slower than its `degradedAboveMs` fails.
  */
-export const run = <R>(config: ConfigFile.ConfigFile, progress: Progress<R>) =>
+export const run = <R>(config: ConfigFile.ConfigFile, progress: Progress<R>, options: Options = {}) =>
   Effect.gen(function* () {
     yield* Bootstrap.bootstrap
     const caller = yield* Bootstrap.operator
@@ -186,13 +208,19 @@ export const run = <R>(config: ConfigFile.ConfigFile, progress: Progress<R>) =>
         blocked.push(caseResult({ kind, name, server, status, durationMs: 0, message, details: [] }))
       }
     }
+    // Each entry is applied alone, as the one entry of its list: its field errors are renumbered
+    // to its place in the file (`monitors[2].arguments.x`, not `monitors[0]…`).
     const apply = (
       entry: ConfigFile.MonitorEntry | ConfigFile.WorkflowEntry,
+      index: number,
       only: Partial<ConfigFile.ConfigFile>
     ) => {
+      const list = "testerModels" in entry ? "workflows" : "monitors"
+      const inFile = (field: string) =>
+        field.startsWith(`${list}[0]`) ? `${list}[${index}]${field.slice(`${list}[0]`.length)}` : field
       const rejected = (e: ValidationFailed | SecretInArguments) =>
         Effect.sync(() => {
-          const fields = e.fieldErrors.map((f) => `${f.field}: ${f.message}`).join("; ")
+          const fields = e.fieldErrors.map((f) => `${inFile(f.field)}: ${f.message}`).join("; ")
           const names =
             "testerModels" in entry ? entry.testerModels.map((m) => `${entry.name} [${m}]`) : [entry.name]
           block(
@@ -211,7 +239,7 @@ export const run = <R>(config: ConfigFile.ConfigFile, progress: Progress<R>) =>
       }).pipe(Effect.catchTags({ ValidationFailed: rejected, SecretInArguments: rejected }))
     }
     const unreachable = (server: string) => down.get(ConfigFile.nameKey(server))
-    for (const monitor of config.monitors) {
+    for (const [index, monitor] of config.monitors.entries()) {
       const server = unreachable(monitor.server)
       if (server !== undefined) {
         block(
@@ -221,9 +249,9 @@ export const run = <R>(config: ConfigFile.ConfigFile, progress: Progress<R>) =>
           "error",
           `server unreachable: ${server.lastProbeError ?? "no answer"}`
         )
-      } else yield* apply(monitor, { monitors: [monitor] })
+      } else yield* apply(monitor, index, { monitors: [monitor] })
     }
-    for (const workflow of config.workflows) {
+    for (const [index, workflow] of config.workflows.entries()) {
       const runName = (model: string) => `${workflow.name} [${model}]`
       const server = unreachable(workflow.server)
       if (server !== undefined) {
@@ -240,15 +268,20 @@ export const run = <R>(config: ConfigFile.ConfigFile, progress: Progress<R>) =>
           block("workflow", [runName(model)], workflow.server, "skipped", notConfigured(missing.value))
         else testers.push(model)
       }
-      if (testers.length > 0) yield* apply(workflow, { workflows: [{ ...workflow, testerModels: testers }] })
+      if (testers.length > 0)
+        yield* apply(workflow, index, { workflows: [{ ...workflow, testerModels: testers }] })
     }
     yield* Effect.forEach(blocked, progress.finished)
     const monitors = yield* Effect.flatMap(MonitorStore, (s) => s.listMonitors(caller.orgId))
     const workflows = yield* Effect.flatMap(WorkflowStore, (s) => s.listWorkflows(caller.orgId))
     // Monitors first: they are quick, and a broken server shows before any model is paid for.
-    const checked = yield* Effect.forEach(monitors, (m) => Effect.tap(checkMonitor(m), progress.finished), {
-      concurrency: 4
-    })
+    const checked = yield* Effect.forEach(
+      monitors,
+      (m) => Effect.tap(checkMonitor(m, options), progress.finished),
+      {
+        concurrency: 4
+      }
+    )
     const runs = workflows.flatMap((w) => w.spec.testerModels.map((model) => [w, model] as const))
     const ran = yield* Effect.forEach(
       runs,

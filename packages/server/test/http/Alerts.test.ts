@@ -125,7 +125,7 @@ describe.each(stores)("alerts on %s", (_label, store) => {
         target: { type: "mcp_server", id: serverId },
         destination: { type: "email", address: "oncall@example.com" }
       })
-      expect(onServer.on).toEqual(["error", "drift_breaking"])
+      expect(onServer.on).toEqual(["error", "drift_breaking", "drift_suspicious"])
       const byServer = await api.request("GET", `/alert-rules?targetType=mcp_server&targetId=${serverId}`, {
         token: viewer
       })

@@ -72,7 +72,7 @@ describe("armature alerts", () => {
     const { output, code } = await alerts("list")
     expect(code).toBe(0)
     expect(output).toContain("Shop down — Watching — never fired")
-    expect(output).toContain('server "shop" → Slack C123; fires on error, drift_breaking')
+    expect(output).toContain('server "shop" → Slack C123; fires on error, drift_breaking, drift_suspicious')
   })
 
   it("test sends through the rule's destination, by name or id, and says it was delivered", async () => {

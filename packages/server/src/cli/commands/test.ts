@@ -42,6 +42,13 @@ const junit = Options.file("junit").pipe(
   Options.withDescription("write the results as JUnit XML to this path")
 )
 
+const failOn = Options.choice("fail-on", ["degraded"]).pipe(
+  Options.optional,
+  Options.withDescription(
+    "also fail the run on this outcome: degraded (a monitor slower than its degradedAboveMs budget)"
+  )
+)
+
 const marks: Record<LocalTest.CaseStatus, string> = { pass: "✓", fail: "✗", error: "!", skipped: "○" }
 
 const line = (r: LocalTest.CaseResult) =>
@@ -68,28 +75,32 @@ const writeJunit = (path: Option.Option<string>, results: ReadonlyArray<LocalTes
       )
   })
 
-/** The one case a report holds when the test stopped before its cases ran. */
-const aborted = (message: string): LocalTest.CaseResult => ({
-  kind: "monitor",
-  name: "armature test",
-  server: "(none)",
-  status: "error",
-  durationMs: 0,
-  message,
-  details: []
-})
+/** The one case a report holds when the test stopped before its cases ran, with each field at fault. */
+const aborted = (message: string, fieldErrors: TestAborted["fieldErrors"]): LocalTest.CaseResult => {
+  const fields = fieldErrors.map((f) => `${f.field}: ${f.message}`)
+  return {
+    kind: "monitor",
+    name: "armature test",
+    server: "(none)",
+    status: "error",
+    durationMs: 0,
+    message: fields.length === 0 ? message : `${message}: ${fields.join("; ")}`,
+    details: fields
+  }
+}
 
 /**
  * `armature test <file>`: checks the file's monitors and runs its workflows once, on an
  * in-memory store (nothing is written to any deployment), printing each result as it completes.
- * Exits 1 when a check or run fails or errors, or when nothing ran at all (every case skipped);
- * 2 when the test could not run (the JUnit file then holds that one error, so CI never reads
- * a stale report).
+ * Exits 1 when a check or run fails or errors (with `--fail-on degraded`, also when a monitor is
+ * slower than its `degradedAboveMs`), or when nothing ran at all (every case skipped); 2 when the
+ * test could not run, a missing file included (the JUnit file then holds that one error, so CI
+ * never reads a stale report).
  */
 export const test = Command.make(
   "test",
-  { settings: Settings.option, junit, file: ConfigFileArg.file },
-  ({ settings, junit, file }) =>
+  { settings: Settings.option, junit, failOn, file: ConfigFileArg.anyFile },
+  ({ settings, junit, failOn, file }) =>
     Effect.gen(function* () {
       const config = yield* ConfigFileArg.load(file)
       const started = yield* Clock.currentTimeMillis
@@ -97,10 +108,14 @@ export const test = Command.make(
       yield* Console.log(
         `Testing ${file}: ${plural(config.monitors.length, "monitor")}, ${plural(runs, "workflow run")}.\n`
       )
-      const results = yield* LocalTest.run(config, {
-        started: (c) => Console.log(`… ${c.kind.padEnd(8)} ${c.name} (${c.server}) running`),
-        finished: (r) => Console.log(line(r))
-      }).pipe(Effect.provide(App.servicesWith(scratchStore).pipe(Layer.provide(ServerConfig.layer))))
+      const results = yield* LocalTest.run(
+        config,
+        {
+          started: (c) => Console.log(`… ${c.kind.padEnd(8)} ${c.name} (${c.server}) running`),
+          finished: (r) => Console.log(line(r))
+        },
+        { failOn: Option.toArray(failOn) }
+      ).pipe(Effect.provide(App.servicesWith(scratchStore).pipe(Layer.provide(ServerConfig.layer))))
       const count = (status: LocalTest.CaseStatus) => results.filter((r) => r.status === status).length
       const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
       yield* Console.log(
@@ -121,7 +136,7 @@ export const test = Command.make(
         (e) => {
           const message = e instanceof Error ? e.message : String(e)
           const fieldErrors = (e as { fieldErrors?: TestAborted["fieldErrors"] }).fieldErrors ?? []
-          return writeJunit(junit, [aborted(message)]).pipe(
+          return writeJunit(junit, [aborted(message, fieldErrors)]).pipe(
             Effect.zipRight(Effect.fail(new TestAborted({ message, fieldErrors, exitCode: 2 })))
           )
         }
