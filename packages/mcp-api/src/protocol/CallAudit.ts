@@ -51,7 +51,7 @@ export const record = (
       targetId: targetOf(logged),
       intent: intentOf(logged),
       outcome,
-      arguments: "omitted" in logged ? logged : rest,
+      arguments: rest,
       durationMs
     })
   }).pipe(

@@ -7,41 +7,20 @@
  * is detected with the right outcome and message and each undone fault recovers; the healthy
  * fixture fails nothing over 50 checks.
  */
-import { type Caller, type MonitorCheck as Check, Monitors, ServerStore } from "@armature/core"
-import { MonitorCheck } from "@armature/runner"
-import { Effect, Option } from "effect"
+import type { Caller } from "@armature/core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Fault, type Fixture, startFixture } from "../../../runner/test/fixtures/fixtureServer.js"
 import { type ApiServer, startApiServer } from "./support/apiServer.js"
+import { runCheck as runMonitorCheck } from "./support/monitorChecks.js"
 
 let api: ApiServer
 let fixture: Fixture
 let owner: Awaited<ReturnType<ApiServer["organization"]>>
 let serverId = ""
 
-/** Executes one check like the worker: the monitor as stored, the server's latest catalog for output schemas. */
+/** Executes one check like the worker, at a fresh instant (checks are unique per monitor and instant). */
 const runCheck = (caller: Caller, monitorId: string) =>
-  api.run(
-    Effect.gen(function* () {
-      const monitor = yield* Monitors.get(caller, monitorId)
-      const servers = yield* ServerStore
-      const server = Option.getOrThrow(yield* servers.getServer(caller.orgId, monitor.mcpServerId))
-      const profile =
-        monitor.authProfileId === null
-          ? null
-          : Option.getOrNull(yield* servers.getAuthProfile(caller.orgId, monitor.authProfileId))
-      const catalog = Option.getOrNull(yield* servers.latestCatalog(caller.orgId, server.id))
-      const check: Check = yield* MonitorCheck.execute({
-        monitor,
-        server,
-        profile,
-        scheduledAt: new Date(Date.now() + Math.random() * 1e9),
-        tools: catalog?.tools ?? []
-      })
-      yield* Monitors.recordCheck(check)
-      return check
-    })
-  )
+  runMonitorCheck(api, caller, monitorId, new Date(Date.now() + Math.random() * 1e9))
 
 const withFault = async <A>(fault: Fault, f: () => Promise<A>): Promise<A> => {
   fixture.setFault(fault)

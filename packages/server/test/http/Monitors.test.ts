@@ -3,12 +3,11 @@
  * the check history with its stats. Checks are executed by the real runner against the demo MCP
  * server and recorded through core, as the worker would (the worker is not part of the API).
  */
-import { type Caller, Monitors, ServerStore } from "@armature/core"
-import { MonitorCheck } from "@armature/runner"
-import { Effect, Option } from "effect"
+import type { Caller } from "@armature/core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startDemoServer } from "../../../../examples/demo-mcp-server/server.js"
 import { type ApiServer, startApiServer } from "./support/apiServer.js"
+import { runCheck as runMonitorCheck } from "./support/monitorChecks.js"
 
 let api: ApiServer
 let demo: Awaited<ReturnType<typeof startDemoServer>>
@@ -20,20 +19,7 @@ const fields = (body: { error: { details?: { fieldErrors?: Array<{ field: string
 
 /** Executes one check of a monitor against its server and records it, like the worker. */
 const runCheck = (caller: Caller, monitorId: string, scheduledAt: Date) =>
-  api.run(
-    Effect.gen(function* () {
-      const monitor = yield* Monitors.get(caller, monitorId)
-      const servers = yield* ServerStore
-      const server = Option.getOrThrow(yield* servers.getServer(caller.orgId, monitor.mcpServerId))
-      const profile =
-        monitor.authProfileId === null
-          ? null
-          : Option.getOrNull(yield* servers.getAuthProfile(caller.orgId, monitor.authProfileId))
-      const check = yield* MonitorCheck.execute({ monitor, server, profile, scheduledAt })
-      yield* Monitors.recordCheck(check)
-      return check
-    })
-  )
+  runMonitorCheck(api, caller, monitorId, scheduledAt)
 
 beforeAll(async () => {
   demo = await startDemoServer({ port: 0 })
