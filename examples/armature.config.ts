@@ -17,7 +17,9 @@ export default {
       toolName: "get_order",
       arguments: { orderId: "A-1001" },
       intervalSeconds: 60,
+      // Latency budgets: degraded (a pass alerts can watch) above 0.8 s, a fail above 2 s.
       degradedAboveMs: 800,
+      failAboveMs: 2000,
       // Checks on the result: a wrong answer without an error fails the check too.
       assertions: [
         { type: "jsonPath", path: "$.orderId", equals: "A-1001" },

@@ -5,6 +5,7 @@ import { MonitorSpec, MonitorState } from "./domain/Monitor.js"
 import { type Schedule, WorkflowSpec } from "./domain/Workflow.js"
 import { type FieldError, type ValidationFailed, validationFailed } from "./Errors.js"
 import { defaultOn, RuleInput } from "./internal/alertRules.js"
+import { describeAssertion } from "./internal/resultChecks.js"
 import { withCriterionIds } from "./internal/workflowChecks.js"
 import * as Schedules from "./Schedules.js"
 import * as ToolPolicy from "./ToolPolicy.js"
@@ -458,6 +459,9 @@ export const explain = (config: ConfigFile, now: Date): string => {
     lines.push(
       `  calls ${steps.join(" → ")} every ${m.intervalSeconds}s (timeout ${m.timeoutMs} ms, ${m.retries} retries)`
     )
+    for (const step of [m, ...m.nextSteps]) {
+      for (const a of step.assertions) lines.push(`    ✓ ${step.toolName}: ${describeAssertion(a)}`)
+    }
     if (m.degradedAboveMs) lines.push(`  degraded above ${m.degradedAboveMs} ms`)
     if (m.failAboveMs) lines.push(`  fails above ${m.failAboveMs} ms`)
     if (m.state === "paused" || m.muted)

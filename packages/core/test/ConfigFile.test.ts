@@ -82,7 +82,7 @@ describe("ConfigFile.parse", () => {
 })
 
 describe("ConfigFile.explain", () => {
-  it.effect("explains schedules, policies and coverage in words", () =>
+  it.effect("explains schedules, policies, coverage, budgets and assertions in words", () =>
     Effect.gen(function* () {
       const config = yield* ConfigFile.parse(example())
       const text = ConfigFile.explain(config, new Date("2026-11-24T10:10:00Z"))
@@ -92,6 +92,10 @@ describe("ConfigFile.explain", () => {
       expect(text).toContain("counts for coverage: get_order, list_products")
       expect(text).toContain("counts for coverage: no tool (open policy or globs)")
       expect(text).toContain("calls get_order every 60s")
+      expect(text).toContain("degraded above 800 ms")
+      expect(text).toContain("fails above 2000 ms")
+      expect(text).toContain('✓ get_order: $.orderId equals "A-1001"')
+      expect(text).toContain("✓ get_order: $.items is an array of length at least 1")
     })
   )
 })

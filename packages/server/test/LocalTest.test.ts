@@ -4,7 +4,9 @@
  * assertion named in the JUnit report, once the demo regression is on. A tester model the
  * deployment lacks is skipped while the workflow's other models run. Latency budgets: a slow
  * tool fails under `failOn: ["degraded"]` or over its `failAboveMs`, naming the budget and the
- * measured time, and passes again once it is fast.
+ * measured time, and passes again once it is fast. Every server's tools are scanned for
+ * poisoning: each poisoned variant of the fixture fails the test with its rule, the clean
+ * catalogs pass.
  */
 import { ConfigFile } from "@armature/core"
 import { PgStore } from "@armature/store-postgres"
@@ -12,6 +14,11 @@ import { NodeContext } from "@effect/platform-node"
 import { ConfigProvider, Effect, Layer, Logger, LogLevel } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startDemoServer } from "../../../examples/demo-mcp-server/server.js"
+import {
+  type PoisonedServer,
+  poisonedVariants,
+  startPoisonedServer
+} from "../../runner/test/fixtures/poisonedServer.js"
 import * as App from "../src/app/App.js"
 import * as ServerConfig from "../src/config/ServerConfig.js"
 import * as Junit from "../src/localTest/junit.js"
@@ -174,7 +181,7 @@ describe("armature test latency budgets", () => {
       // The undone fault recovers: fast again, the same strict run passes.
       slow.state.delayMs = 0
       const fast = (await runLocally(config, { failOn: ["degraded"] })).results
-      expect(fast.map((r) => r.status)).toEqual(["pass", "pass"])
+      expect(fast.map((r) => r.status)).toEqual(["pass", "pass", "pass"])
     } finally {
       slow.state.delayMs = 0
     }
@@ -235,4 +242,58 @@ describe("JUnit", () => {
     expect(xml).toContain("&lt;detail&gt;")
     expect(xml).not.toMatch(/message="[^"]*\n/)
   })
+})
+
+describe("armature test scans every server's tools", () => {
+  let weather: PoisonedServer
+  let mail: PoisonedServer
+  beforeAll(async () => {
+    weather = await startPoisonedServer()
+    mail = await startPoisonedServer({ catalog: "mail" })
+  })
+  afterAll(async () => {
+    await weather?.close()
+    await mail?.close()
+  })
+
+  const file = () =>
+    Effect.runPromise(
+      ConfigFile.parse({
+        servers: [
+          { name: "weather", baseUrl: weather.url },
+          { name: "mail", baseUrl: mail.url }
+        ],
+        monitors: [
+          { name: "Forecast", server: "weather", toolName: "get_forecast", arguments: { city: "Oslo" } }
+        ]
+      })
+    )
+
+  it("a poisoned catalog fails the test with the rule, tool and excerpt; the clean one passes", async () => {
+    weather.setVariant("clean")
+    const clean = await runLocally(await file())
+    const scans = clean.results.filter((r) => r.kind === "server")
+    expect(scans.map((r) => [r.server, r.status])).toEqual([
+      ["weather", "pass"],
+      ["mail", "pass"]
+    ])
+    expect(scans[0]!.message).toMatch(/^\d+ tools? scanned: nothing suspicious$/)
+    expect(LocalTest.failed(clean.results)).toBe(false)
+
+    for (const { variant, rules } of poisonedVariants) {
+      weather.setVariant(variant)
+      const { results } = await runLocally(await file())
+      const scan = results.find((r) => r.kind === "server" && r.server === "weather")!
+      expect({ variant, status: scan.status }).toEqual({ variant, status: "fail" })
+      for (const rule of rules) expect(scan.details.join("\n")).toContain(`suspicious (${rule})`)
+      expect(scan.message).toMatch(/^\d+ suspicious findings?: /)
+      // The monitor itself still passes: the scan is what fails the run.
+      expect(results.find((r) => r.name === "Forecast")?.status).toBe("pass")
+      expect(LocalTest.failed(results)).toBe(true)
+      if (variant === "shadow") expect(scan.details.join("\n")).toContain("send_email")
+    }
+    weather.setVariant("clean")
+    const xml = Junit.render((await runLocally(await file())).results)
+    expect(xml).toContain('<testsuite name="armature servers" tests="2" failures="0"')
+  }, 120_000)
 })

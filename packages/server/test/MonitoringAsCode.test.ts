@@ -118,10 +118,14 @@ describe("monitoring-as-code from the command line", () => {
     const local = { ...env, ARMATURE_ALLOW_LOOPBACK: undefined }
     const healthy = await runCli(["test", exampleConfig, "--junit", junit], local)
     expect(healthy.output).toContain("✓ monitor  Order lookup answers (demo-shop)")
+    // Every server's tools are scanned for poisoning first; the demo server's are clean.
+    expect(healthy.output).toMatch(
+      /✓ server {3}tool-poisoning scan \(demo-shop\) — \d+ tools scanned: nothing suspicious/
+    )
     expect(healthy.output).toContain("skipped: model openai:gpt-5-mini is not configured")
     expect(healthy.code).toBe(0)
     const passing = readFileSync(junit, "utf8")
-    expect(passing).toContain('<testsuites name="armature" tests="3" failures="0" errors="0" skipped="1">')
+    expect(passing).toContain('<testsuites name="armature" tests="4" failures="0" errors="0" skipped="1">')
 
     // A file whose only case is skipped tests nothing, which must not pass a CI job.
     const workflowOnly = join(dir, "workflow-only.yaml")

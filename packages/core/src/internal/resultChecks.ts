@@ -222,8 +222,8 @@ const rangeText = (min: number | undefined, max: number | undefined) =>
       ? `at least ${min}`
       : `at most ${max}`
 
-/** What one assertion expects, for its message. */
-const describe = (a: MonitorAssertion): string => {
+/** What one assertion expects, for its message and for `armature validate --explain`. */
+export const describeAssertion = (a: MonitorAssertion): string => {
   switch (a.type) {
     case "jsonPath":
       return a.equals !== undefined
@@ -326,7 +326,7 @@ export const checkAssertions = (
     }
     if (failure !== null) {
       failed.push(
-        `${root}[${index}] ${assertion.type} (${Redaction.redactText(describe(assertion), secrets)}): ${failure}`
+        `${root}[${index}] ${assertion.type} (${Redaction.redactText(describeAssertion(assertion), secrets)}): ${failure}`
       )
     }
   }

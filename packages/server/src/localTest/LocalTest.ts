@@ -10,9 +10,11 @@ import {
   ConfigFile,
   type Ids,
   LanguageModels,
+  type McpServer,
   type Monitor,
   type MonitorCheck as MonitorCheckRecord,
   MonitorStore,
+  Poisoning,
   profilesInOrder,
   type Run,
   Runs,
@@ -29,10 +31,13 @@ import * as Bootstrap from "../app/Bootstrap.js"
 
 export type CaseStatus = "pass" | "fail" | "error" | "skipped"
 
-/** One result: a monitor check, or one run of a workflow with one tester model. */
+/**
+ * One result: a server's tool-poisoning scan, a monitor check, or one run of a workflow with one
+ * tester model.
+ */
 export interface CaseResult {
-  readonly kind: "monitor" | "workflow"
-  /** The monitor's name, or the workflow's name and tester model. */
+  readonly kind: "server" | "monitor" | "workflow"
+  /** `tool-poisoning scan`, the monitor's name, or the workflow's name and tester model. */
   readonly name: string
   /** The MCP server it ran against. */
   readonly server: string
@@ -54,6 +59,53 @@ const serverNameOf = (orgId: string, serverId: string) =>
     Effect.flatMap(ServerStore, (s) => s.getServer(orgId, serverId)),
     Option.match({ onNone: () => serverId, onSome: (s) => s.name })
   )
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
+
+/**
+ * The tool-poisoning scan of each reachable server's catalog, as the server's drift detection
+ * runs it (look-alike names compared with the file's other servers): any finding fails the test,
+ * since a description written to steer the model is the "rug pull" CI should stop.
+ */
+const scanCatalogs = (orgId: string, servers: ReadonlyArray<McpServer>) =>
+  Effect.gen(function* () {
+    const store = yield* ServerStore
+    const catalogs = yield* Effect.forEach(
+      servers.filter((s) => s.state !== "unreachable"),
+      (server) =>
+        Effect.map(store.latestCatalog(orgId, server.id), (c) => ({
+          server,
+          tools: Option.match(c, { onNone: () => [], onSome: (v) => v.tools })
+        }))
+    )
+    return catalogs.map(({ server, tools }) => {
+      const others = catalogs
+        .filter((c) => c.server.id !== server.id)
+        .map((c) => ({ server: c.server.name, tools: c.tools }))
+      const findings = Poisoning.scan(tools, { others })
+      const base = {
+        kind: "server",
+        name: "tool-poisoning scan",
+        server: server.name,
+        durationMs: 0
+      } as const
+      if (findings.length === 0) {
+        return caseResult({
+          ...base,
+          status: "pass",
+          message: `${plural(tools.length, "tool")} scanned: nothing suspicious`,
+          details: []
+        })
+      }
+      const lines = findings.map((f) => `${f.tool}: ${Poisoning.describe(f)}`)
+      return caseResult({
+        ...base,
+        status: "fail",
+        message: `${plural(findings.length, "suspicious finding")}: ${lines[0]}`,
+        details: lines
+      })
+    })
+  })
 
 /** What else fails a run besides failed and errored checks: `degraded` makes a check over its `degradedAboveMs` fail. */
 export interface Options {
@@ -176,8 +228,9 @@ export interface Progress<R> {
 }
 
 /**
- * Applies the file to the (empty) store, then checks every monitor and runs every workflow once
- * per tester model, reporting each result as it completes. Workflows whose models are not
+ * Applies the file to the (empty) store, scans every reachable server's tools for poisoning, then
+ * checks every monitor and runs every workflow once per tester model, reporting each result as it
+ * completes. Workflows whose models are not
  * configured are skipped, with how to configure them. With `failOn: ["degraded"]`, a monitor
  * slower than its `degradedAboveMs` fails.
  */
@@ -189,6 +242,8 @@ export const run = <R>(config: ConfigFile.ConfigFile, progress: Progress<R>, opt
     // of its own, instead of stopping the whole test at the first unreachable server.
     yield* ConfigApply.apply(caller, { servers: config.servers, workflows: [], monitors: [] })
     const servers = yield* Effect.flatMap(ServerStore, (s) => s.listServers(caller.orgId))
+    const scans = yield* scanCatalogs(caller.orgId, servers)
+    yield* Effect.forEach(scans, progress.finished)
     const down = new Map(
       servers.filter((s) => s.state === "unreachable").map((s) => [ConfigFile.nameKey(s.name), s] as const)
     )
@@ -290,7 +345,7 @@ export const run = <R>(config: ConfigFile.ConfigFile, progress: Progress<R>, opt
         concurrency: 2
       }
     )
-    return [...blocked, ...checked, ...ran]
+    return [...scans, ...blocked, ...checked, ...ran]
   })
 
 /** Whether a CI job should fail: any case that failed or errored (skipped ones do not). */

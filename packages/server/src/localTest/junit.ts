@@ -37,11 +37,11 @@ const suite = (name: string, results: ReadonlyArray<CaseResult>) => {
 }
 
 /**
- * The results as JUnit XML, the format CI systems read: one suite for monitors and one for
- * workflows; a failing check is a `<failure>` named after the monitor.
+ * The results as JUnit XML, the format CI systems read: one suite each for the servers' scans,
+ * monitors and workflows; a failing check is a `<failure>` named after the monitor.
  */
 export const render = (results: ReadonlyArray<CaseResult>): string => {
-  const suites = (["monitor", "workflow"] as const)
+  const suites = (["server", "monitor", "workflow"] as const)
     .map((kind) => ({ kind, results: results.filter((r) => r.kind === kind) }))
     .filter((s) => s.results.length > 0)
   const count = (status: CaseResult["status"]) => results.filter((r) => r.status === status).length

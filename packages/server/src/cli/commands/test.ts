@@ -92,7 +92,8 @@ const aborted = (message: string, fieldErrors: TestAborted["fieldErrors"]): Loca
 /**
  * `armature test <file>`: checks the file's monitors and runs its workflows once, on an
  * in-memory store (nothing is written to any deployment), printing each result as it completes.
- * Exits 1 when a check or run fails or errors (with `--fail-on degraded`, also when a monitor is
+ * Exits 1 when a server's tools hold text aimed at the model (the tool-poisoning scan), a check or
+ * run fails or errors (with `--fail-on degraded`, also when a monitor is
  * slower than its `degradedAboveMs`), or when nothing ran at all (every case skipped); 2 when the
  * test could not run, a missing file included (the JUnit file then holds that one error, so CI
  * never reads a stale report).
@@ -127,7 +128,9 @@ export const test = Command.make(
           message: `${plural(count("fail") + count("error"), "check")} did not pass`
         })
       }
-      if (count("skipped") === results.length) {
+      // A catalog scan alone is not a test of the file's monitors and workflows.
+      const cases = results.filter((r) => r.kind !== "server")
+      if (cases.every((r) => r.status === "skipped")) {
         return yield* new ChecksFailed({ message: "nothing was tested: every case was skipped" })
       }
     }).pipe(
