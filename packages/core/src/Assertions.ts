@@ -23,6 +23,7 @@ import type { Assertion } from "./domain/Workflow.js"
 import {
   deepEqual,
   isRecord,
+  type Pattern,
   queryJsonPath,
   regexOf,
   resultText as textOfResult
@@ -112,7 +113,7 @@ const evaluateOne = (a: Assertion, input: TraceInput): Outcome => {
     case "result_contains":
       return resultText(a.tool, input, `contain ${show(a.text)}`, (text) => text.includes(a.text))
     case "result_matches": {
-      let re: RegExp
+      let re: Pattern
       try {
         re = regexOf(a.pattern, a.flags)
       } catch (e) {

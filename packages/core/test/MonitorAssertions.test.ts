@@ -291,6 +291,44 @@ describe("assertion definitions are checked when a monitor is decoded", () => {
   })
 })
 
+describe("user patterns run in linear time (RE2)", () => {
+  // With JavaScript's backtracking engine each of these takes longer than the test timeout on
+  // this text; a worker shared by every organization's checks must never run one.
+  const text = `${"a".repeat(5_000)}!`
+  const catastrophic = ["(a+)+$", "(a|aa)+$", "(a*)*b", "^(\\w+\\s?)*$"]
+
+  it.each(catastrophic)("%s answers at once on a long result", (pattern) => {
+    const failure = check({ type: "textMatches", pattern }, { content: [{ type: "text", text }] })
+    expect(failure?.message).toContain("textMatches")
+    expect(
+      check({ type: "jsonPath", path: "$.note", matches: pattern }, result({ note: text }))?.message
+    ).toContain("found")
+  })
+
+  it("backreferences and lookaround are refused when saved, naming the field", () => {
+    const errors = definitionErrors([
+      { type: "textMatches", pattern: "(a)\\1" },
+      { type: "jsonPath", path: "$.a", matches: "x(?=y)" },
+      { type: "textMatches", pattern: "(?<!x)y" }
+    ])
+    expect(errors.map((e) => e.field)).toEqual([
+      "assertions[0].pattern",
+      "assertions[1].matches",
+      "assertions[2].pattern"
+    ])
+    for (const e of errors) expect(e.message).toMatch(/^is not a valid regular expression \(RE2 syntax/)
+  })
+
+  it("flags i, m and s keep their JavaScript meaning; named groups translate", () => {
+    const lines = { content: [{ type: "text", text: "first\nSecond line" }] }
+    expect(check({ type: "textMatches", pattern: "^second", flags: "im" }, lines)).toBeNull()
+    expect(check({ type: "textMatches", pattern: "^second", flags: "i" }, lines)).not.toBeNull()
+    expect(check({ type: "textMatches", pattern: "first.Second", flags: "s" }, lines)).toBeNull()
+    expect(check({ type: "textMatches", pattern: "first.Second" }, lines)).not.toBeNull()
+    expect(check({ type: "textMatches", pattern: "(?<word>Sec)ond" }, lines)).toBeNull()
+  })
+})
+
 describe("Monitors.create and update with assertions", () => {
   const run = <A, E>(effect: Effect.Effect<A, E, any>) =>
     effect.pipe(

@@ -7,7 +7,8 @@
  * Workflows keep their own trace assertions (`Assertion` in Workflow.ts).
  */
 import { Schema } from "effect"
-import { jsonPathProblem, jsonSchemaProblem, regexProblem } from "../internal/resultChecks.js"
+import { regexProblem } from "../internal/jsonQuery.js"
+import { jsonPathProblem, jsonSchemaProblem } from "../internal/resultChecks.js"
 import { JsonObject } from "./Common.js"
 
 /** A JSONPath from the root: `$.status`, `$.items[0].id`, `$.items[?(@.qty > 1)]`. */

@@ -1,10 +1,11 @@
 /**
  * JSON helpers shared by workflow trace assertions (`Assertions`) and monitor result assertions
  * (`internal/resultChecks`): JSONPath queries (jsonpath-plus, filter expressions in its "safe"
- * evaluator), regular expressions from a pattern and flags, structural equality, and the text of
+ * evaluator), linear-time regular expressions from a pattern and flags, structural equality, and the text of
  * a tool result.
  */
 import { JSONPath } from "jsonpath-plus"
+import { RE2JS } from "re2js"
 
 export const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
@@ -19,9 +20,44 @@ export const queryJsonPath = (path: string, json: unknown): unknown[] => {
   return Array.isArray(found) ? found : []
 }
 
-/** A regular expression from a pattern and flags; `g`/`y` are dropped (they make `test` stateful). Throws when invalid. */
-export const regexOf = (pattern: string, flags: string | undefined): RegExp =>
-  new RegExp(pattern, (flags ?? "").replace(/[gy]/g, ""))
+/** A compiled user pattern: whether it matches somewhere in a text. */
+export interface Pattern {
+  readonly test: (text: string) => boolean
+}
+
+const re2Flags: Record<string, number> = {
+  i: RE2JS.CASE_INSENSITIVE,
+  m: RE2JS.MULTILINE,
+  s: RE2JS.DOTALL
+}
+
+/**
+ * A user's regular expression (assertions of monitors and workflows), compiled by RE2JS: its
+ * matching time is linear in the text, so a pattern like `(a+)+$` on a long tool result cannot
+ * stall the worker that every organization's checks share (with JavaScript's backtracking engine
+ * it would). JavaScript syntax is translated (named groups, `\u{…}`); what needs backtracking —
+ * backreferences, lookahead, lookbehind — is refused as invalid. Flags `i`, `m`, `s`; `u` is
+ * always on and `g`/`y` mean nothing for a test. Throws when invalid.
+ */
+export const regexOf = (pattern: string, flags: string | undefined): Pattern => {
+  let mask = 0
+  for (const f of flags ?? "") {
+    if (!"imsugy".includes(f)) throw new Error(`unknown flag ${JSON.stringify(f)}`)
+    mask |= re2Flags[f] ?? 0
+  }
+  const re = RE2JS.compile(RE2JS.translateRegExp(pattern), mask)
+  return { test: (text) => re.test(text) }
+}
+
+/** Why a pattern does not compile (or needs backtracking), or `undefined`. */
+export const regexProblem = (pattern: string, flags: string | undefined): string | undefined => {
+  try {
+    regexOf(pattern, flags)
+    return undefined
+  } catch (e) {
+    return `is not a valid regular expression (RE2 syntax: no backreferences or lookaround): ${e instanceof Error ? e.message : String(e)}`
+  }
+}
 
 /** Structural equality of JSON values (key order does not matter). */
 export const deepEqual = (a: unknown, b: unknown): boolean => {

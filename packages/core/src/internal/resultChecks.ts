@@ -9,6 +9,7 @@ import { JSONPath } from "jsonpath-plus"
 import type { MonitorAssertion } from "../domain/MonitorAssertion.js"
 import * as Redaction from "../Redaction.js"
 import { deepEqual, isRecord, queryJsonPath, regexOf, resultText } from "./jsonQuery.js"
+
 import { compilable } from "./monitorArgs.js"
 
 // ajv is CommonJS: its class is the module's `default` under Node's ESM interop and bundlers alike.
@@ -44,16 +45,6 @@ const show = (value: unknown, secrets: ReadonlyArray<string>): string => {
 
 // ---------------------------------------------------------------------------------------------
 // Definition checks (used by the schemas in domain/MonitorAssertion.ts)
-
-/** Why a regular expression does not compile, or `undefined`. */
-export const regexProblem = (pattern: string, flags: string | undefined): string | undefined => {
-  try {
-    regexOf(pattern, flags)
-    return undefined
-  } catch (e) {
-    return `is not a valid regular expression: ${e instanceof Error ? e.message : String(e)}`
-  }
-}
 
 /** Brackets, parentheses and quotes balance (jsonpath-plus silently ignores an unclosed `[`). */
 const unbalanced = (path: string): boolean => {

@@ -21,6 +21,7 @@ import { LanguageModels } from "../ports/LanguageModels.js"
 import { ServerStore } from "../ports/ServerStore.js"
 import * as Schedules from "../Schedules.js"
 import * as ToolPolicy from "../ToolPolicy.js"
+import { regexProblem } from "./jsonQuery.js"
 
 /** Field errors (paths rooted at the spec) and warnings of a spec. */
 export interface SpecCheck {
@@ -128,14 +129,8 @@ export const checkSpec = (
     // Assertions whose content can be checked without the catalog.
     spec.assertions.forEach((a, i) => {
       if (a.type === "result_matches") {
-        try {
-          new RegExp(a.pattern, a.flags ?? "")
-        } catch (e) {
-          err(
-            `assertions[${i}].pattern`,
-            `Invalid regular expression: ${e instanceof Error ? e.message : String(e)}`
-          )
-        }
+        const problem = regexProblem(a.pattern, a.flags)
+        if (problem !== undefined) err(`assertions[${i}].pattern`, problem)
       }
       if (a.type === "result_json_path" && a.equals === undefined && a.exists === undefined) {
         err(`assertions[${i}]`, "Give `equals` or `exists`")
