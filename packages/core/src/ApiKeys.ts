@@ -232,7 +232,8 @@ const tokenDigest = (token: string) => createHash("sha256").update(token).digest
 let dummyHash: string | undefined
 
 /**
- * Resolves a bearer token to its organization, key and actor, and records the use. Malformed,
+ * Resolves a bearer token to its organization, key and actor (with the lower of the key's role
+ * and its member's current role), and records the use. Malformed,
  * unknown and wrong tokens fail alike, with a message that never repeats the token.
  */
 export const authenticate = (
@@ -258,12 +259,20 @@ export const authenticate = (
       if (!(yield* verifySecret(parsed.secret, key.secretHash))) return yield* Effect.fail(invalid)
       if (Option.isSome(verified)) verified.value.set(digest, key.secretHash)
     }
+    // A key acts with the lower of its own role and its member's current one: a demoted member's
+    // keys are demoted with them, and a removed member's keys (deleted with them) never act.
+    let role = key.role
+    if (key.createdBy !== null) {
+      const member = yield* store.getMember(key.orgId, key.createdBy)
+      if (Option.isNone(member)) return yield* Effect.fail(invalid)
+      role = Roles.lower(role, member.value.role)
+    }
     const now = new Date(yield* Clock.currentTimeMillis)
     yield* store.touchApiKey(key.id, now)
     return {
       orgId: key.orgId,
       key: { ...key, lastUsedAt: now },
-      actor: { keyId: key.id, memberId: key.createdBy, role: key.role }
+      actor: { keyId: key.id, memberId: key.createdBy, role }
     }
   })
 

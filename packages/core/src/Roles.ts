@@ -80,6 +80,9 @@ export const atLeast = (role: Role, min: Role): boolean => {
   return r >= 0 && r >= rank(min)
 }
 
+/** The lower of two roles: a key acts with at most its member's current role. */
+export const lower = (a: Role, b: Role): Role => (rank(a) <= rank(b) ? a : b)
+
 /** Whether `role` may perform `op`. Unknown operations are refused, so a typo never opens a door. */
 export const can = (role: Role, op: Operation): boolean => isOperation(op) && atLeast(role, table[op])
 

@@ -2,13 +2,31 @@ import { describe, expect, it, layer } from "@effect/vitest"
 import { Effect, Layer, Option, TestClock } from "effect"
 import * as ApiKeys from "../src/ApiKeys.js"
 import type { Caller } from "../src/domain/Audit.js"
-import type { ApiKey, Role } from "../src/domain/Organization.js"
+import type { ApiKey, Member, Role } from "../src/domain/Organization.js"
 import * as Ids from "../src/ports/Ids.js"
 import { OrgStore } from "../src/ports/OrgStore.js"
 
-/** An OrgStore holding API keys in a Map; the other methods are not used by ApiKeys. */
+/**
+ * An OrgStore holding API keys in a Map, and members: `member-<role>[-…]` exists with that role until
+ * `updateMember` or `removeMember` says otherwise. The other methods are not used by ApiKeys.
+ */
 const keyStore = Layer.sync(OrgStore, () => {
   const keys = new Map<string, ApiKey>()
+  const members = new Map<string, Member | null>()
+  const memberOf = (orgId: string, id: string): Member | null => {
+    if (members.has(id)) return members.get(id)!
+    const role = id.startsWith("member-") ? id.split("-")[1]! : ""
+    if (!["viewer", "editor", "admin", "owner"].includes(role)) return null
+    return {
+      id,
+      orgId,
+      email: `${id}@example.com`,
+      name: id,
+      role: role as Role,
+      slackUserId: null,
+      createdAt: new Date(0)
+    }
+  }
   const unused = () => Effect.dieMessage("not used by ApiKeys")
   return {
     createOrganization: unused,
@@ -16,11 +34,11 @@ const keyStore = Layer.sync(OrgStore, () => {
     getOrganizationBySlug: unused,
     listOrganizations: unused(),
     addMember: unused,
-    getMember: unused,
+    getMember: (orgId, id) => Effect.sync(() => Option.fromNullable(memberOf(orgId, id))),
     getMemberBySlackUser: unused,
     listMembers: unused,
-    updateMember: unused,
-    removeMember: unused,
+    updateMember: (member) => Effect.sync(() => void members.set(member.id, member)),
+    removeMember: (_orgId, id) => Effect.sync(() => members.set(id, null) !== undefined),
     createApiKey: (key) => Effect.sync(() => void keys.set(key.id, key)),
     getApiKey: (keyId) => Effect.sync(() => Option.fromNullable(keys.get(keyId))),
     listApiKeys: (orgId) => Effect.sync(() => [...keys.values()].filter((k) => k.orgId === orgId)),
@@ -235,6 +253,26 @@ describe("use cases", () => {
             expect(error.message).not.toContain(secret)
             if (bad !== "") expect(error.message).not.toContain(bad)
           }
+        })
+    )
+
+    it.effect(
+      "a key acts with the lower of its role and its member's current one; a removed member's key fails",
+      () =>
+        Effect.gen(function* () {
+          const store = yield* OrgStore
+          const memberId = "member-admin-demoted"
+          const admin: Caller = { orgId: "org-1", actor: { keyId: "k0", memberId, role: "admin" } }
+          const { token } = yield* ApiKeys.create(admin, { name: "ci", role: "editor" })
+          expect((yield* ApiKeys.authenticate(token)).actor.role).toBe("editor")
+          const member = Option.getOrThrow(yield* store.getMember("org-1", memberId))
+          yield* store.updateMember({ ...member, role: "viewer" })
+          expect((yield* ApiKeys.authenticate(token)).actor.role).toBe("viewer")
+          yield* store.updateMember({ ...member, role: "owner" })
+          // Promoting the member never raises the key above its own role.
+          expect((yield* ApiKeys.authenticate(token)).actor.role).toBe("editor")
+          yield* store.removeMember("org-1", memberId)
+          expect((yield* Effect.flip(ApiKeys.authenticate(token)))._tag).toBe("Unauthenticated")
         })
     )
 
