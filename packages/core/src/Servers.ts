@@ -282,7 +282,11 @@ export const register = (
         }
         yield* store.insertServer(server)
         const profiles: AuthProfile[] = []
-        for (const p of profileInputs) profiles.push(yield* createProfile(caller.orgId, serverId, p, at))
+        // Profiles keep the order given (the first is the default): ties on creation time would
+        // fall back to their random ids, so each is a millisecond after the one before.
+        for (const [i, p] of profileInputs.entries()) {
+          profiles.push(yield* createProfile(caller.orgId, serverId, p, new Date(at.getTime() + i)))
+        }
         return { server, profiles }
       })
     )
