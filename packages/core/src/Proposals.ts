@@ -20,7 +20,7 @@ import {
 import { applyChanges, changeWarnings, diffSpecs, mapOntoChanges } from "./internal/proposalChanges.js"
 import { defaultName, regressionSpec } from "./internal/regressionDraft.js"
 import { checkSpec } from "./internal/workflowChecks.js"
-import { editorOf, loadWorkflow, newWorkflow, nextVersion, now } from "./internal/workflowRecords.js"
+import { editorOf, loadLiveWorkflow, newWorkflow, nextVersion, now } from "./internal/workflowRecords.js"
 import { Ids } from "./ports/Ids.js"
 import type { LanguageModels } from "./ports/LanguageModels.js"
 import { ProposalStore } from "./ports/ProposalStore.js"
@@ -126,7 +126,7 @@ export const propose = (
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "proposals.create")
     const args = yield* decode(ProposeInput)(input)
-    const workflow = yield* loadWorkflow(caller.orgId, args.workflowId)
+    const workflow = yield* loadLiveWorkflow(caller.orgId, args.workflowId)
     const base = yield* Effect.flatMap(WorkflowStore, (s) => s.getVersion(caller.orgId, args.baseVersionId))
     if (Option.isNone(base) || base.value.workflowId !== workflow.id) {
       return yield* Effect.fail(
@@ -291,7 +291,7 @@ export const apply = (
         // Marking first means a concurrent apply of the same proposal waits on the mark and
         // then sees it taken, rather than racing to the version check.
         yield* markApplied(versionId)
-        const workflow = yield* loadWorkflow(caller.orgId, workflowId)
+        const workflow = yield* loadLiveWorkflow(caller.orgId, workflowId)
         if (workflow.currentVersionId !== baseVersionId) {
           return yield* Effect.fail(versionConflict(workflow.id, baseVersionId, workflow.currentVersionId))
         }

@@ -12,10 +12,20 @@ export const namespace = "e7ae8e5d-2f09-5b0c-b063-7309640999d6"
 export const normalizeReason = (reason?: string | null): string =>
   typeof reason === "string" ? reason.trim().toLowerCase().replace(/\s+/g, " ") : ""
 
-/** The UUIDv5 run id of a dispatch over `${workflowId}\n${normalizedReason}\n${idempotencyKey}`. */
+/**
+ * The UUIDv5 run id of a dispatch over `${workflowId}\n${normalizedReason}\n${idempotencyKey}`.
+ * A dispatch to every tester model (`allModels`) adds `\n${testerModel}`, so each model's run has
+ * its own id and a repeat is still idempotent; without a model the id is the one above, unchanged.
+ */
 export const runId = (input: {
   readonly workflowId: string
   readonly reason?: string | null | undefined
   readonly idempotencyKey?: string | null | undefined
+  readonly testerModel?: string | null | undefined
 }): string =>
-  v5(`${input.workflowId}\n${normalizeReason(input.reason)}\n${input.idempotencyKey ?? ""}`, namespace)
+  v5(
+    `${input.workflowId}\n${normalizeReason(input.reason)}\n${input.idempotencyKey ?? ""}${
+      input.testerModel == null ? "" : `\n${input.testerModel}`
+    }`,
+    namespace
+  )

@@ -7,12 +7,14 @@
 import { Duration, Effect, Option, Schema } from "effect"
 import type { Caller } from "./domain/Audit.js"
 import { Id } from "./domain/Common.js"
+import { type AuthProfile, type McpServer, profilesInOrder } from "./domain/McpServer.js"
 import { isTerminal, type Run, RunStatus, type RunSummary, type Trigger } from "./domain/Run.js"
 import type { Workflow } from "./domain/Workflow.js"
 import {
+  Conflict,
   type FieldError,
   type ForbiddenRole,
-  type NotFound,
+  NotFound,
   RunWaitTimeout,
   type SecretInArguments,
   type StoreError,
@@ -21,7 +23,7 @@ import {
 } from "./Errors.js"
 import * as Grading from "./Grading.js"
 import { insertAndEnqueue, pendingRun } from "./internal/runRecords.js"
-import { loadWorkflow, now } from "./internal/workflowRecords.js"
+import { loadLiveWorkflow, now } from "./internal/workflowRecords.js"
 
 export { type Completion, complete, failureSummary } from "./internal/runCompletion.js"
 export { JOB_KIND, MAX_ATTEMPTS } from "./internal/runRecords.js"
@@ -31,8 +33,9 @@ import { Ids } from "./ports/Ids.js"
 import type { JobQueue } from "./ports/JobQueue.js"
 import { decodeRunCursor, RunStore } from "./ports/RunStore.js"
 import type { SecretStore } from "./ports/SecretStore.js"
+import { ServerStore } from "./ports/ServerStore.js"
 import type { Transactor } from "./ports/Transactor.js"
-import type { WorkflowStore } from "./ports/WorkflowStore.js"
+import { WorkflowStore } from "./ports/WorkflowStore.js"
 import * as Redaction from "./Redaction.js"
 import * as Roles from "./Roles.js"
 import * as RunIds from "./RunIds.js"
@@ -55,16 +58,22 @@ export const DispatchInput = Schema.Struct({
   trigger: Schema.optionalWith(Schema.Literal("manual", "api", "ci"), { default: () => "api" as const }),
   baselineRunId: Schema.optional(Schema.NullOr(Id)),
   samples: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 10)), { default: () => 1 }),
-  forceNewRun: Schema.optionalWith(Schema.Boolean, { default: () => false })
+  forceNewRun: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  /** One run per tester model of the workflow (each with `samples` runs); excludes `testerModel`. */
+  allModels: Schema.optionalWith(Schema.Boolean, { default: () => false })
 })
 export type DispatchRequest = typeof DispatchInput.Encoded
 
-/** The dispatched run (the first sample) and, for `samples > 1`, every run of the group. */
+/**
+ * The dispatched run (the first sample of the first model) and every run of the dispatch: the
+ * samples of a group for `samples > 1`, one run (or group) per tester model with `allModels`.
+ */
 export interface Dispatched {
   readonly run: Run
   /** False when the id named an existing run: a repeat of an earlier dispatch. */
   readonly created: boolean
   readonly runs: ReadonlyArray<Run>
+  /** The group of `run`; with `allModels` each model's samples form a group of their own. */
   readonly sampleGroupId: string | null
 }
 
@@ -74,6 +83,8 @@ export interface Dispatched {
  * `created: false` — before it is terminal and also after, since the id is deterministic;
  * `forceNewRun` mixes a fresh uuid into the key to get a new run. Paused workflows may still be
  * dispatched. With `samples: N > 1`, N runs share a `sampleGroupId` (also deterministic).
+ * `allModels: true` dispatches every tester model of the workflow; the model id is added to each
+ * run's id (`RunIds.runId`), so a repeat is idempotent and ids without `allModels` are unchanged.
  */
 export const dispatch = (
   caller: Caller,
@@ -88,10 +99,15 @@ export const dispatch = (
     const args = yield* decode(DispatchInput)(input)
     // The reason is stored with the run, shown in lists and part of its id.
     yield* Redaction.refuseSecrets(caller.orgId, { reason: args.reason ?? null }, "")
-    const workflow = yield* loadWorkflow(caller.orgId, args.workflowId)
+    const workflow = yield* loadLiveWorkflow(caller.orgId, args.workflowId)
     const testerModel = args.testerModel ?? workflow.spec.testerModels[0]!
     const errors: FieldError[] = []
-    if (!workflow.spec.testerModels.includes(testerModel)) {
+    if (args.allModels && args.testerModel !== undefined) {
+      errors.push({
+        field: "allModels",
+        message: "Give either `allModels` (every tester model) or `testerModel` (one), not both"
+      })
+    } else if (!workflow.spec.testerModels.includes(testerModel)) {
       errors.push({
         field: "testerModel",
         message: `Not a tester model of this workflow; use one of ${workflow.spec.testerModels.join(", ")}`
@@ -110,35 +126,74 @@ export const dispatch = (
     const key = args.forceNewRun
       ? `${idempotencyKey ?? ""}\u0000force:${yield* Effect.flatMap(Ids, (ids) => ids.uuid)}`
       : (idempotencyKey ?? "")
-    const idOf = (suffix: string) =>
-      RunIds.runId({ workflowId: workflow.id, reason, idempotencyKey: `${key}${suffix}` })
     const n = args.samples
-    const sampleGroupId = n > 1 ? idOf(`\u0000samples:${n}`) : null
     const at = yield* now
     const results: Array<{ run: Run; created: boolean }> = []
-    for (let i = 1; i <= n; i++) {
-      const run = pendingRun(
-        workflow,
-        {
-          id: n > 1 ? idOf(`\u0000sample:${i}/${n}`) : idOf(""),
-          testerModel,
-          trigger: args.trigger,
+    let firstGroupId: string | null = null
+    for (const model of args.allModels ? workflow.spec.testerModels : [testerModel]) {
+      // Only `allModels` puts the model into the ids, so ids of other dispatches stay as they were.
+      const idModel = args.allModels ? model : null
+      const idOf = (suffix: string) =>
+        RunIds.runId({
+          workflowId: workflow.id,
           reason,
-          idempotencyKey,
-          baselineRunId,
-          sampleGroupId,
-          fireAt: null
-        },
-        at
-      )
-      results.push(yield* insertAndEnqueue(run, at, at, at))
+          idempotencyKey: `${key}${suffix}`,
+          testerModel: idModel
+        })
+      const sampleGroupId = n > 1 ? idOf(`\u0000samples:${n}`) : null
+      firstGroupId ??= sampleGroupId
+      for (let i = 1; i <= n; i++) {
+        const id =
+          n === 1
+            ? idOf("")
+            : args.forceNewRun
+              ? forcedSampleId(workflow.id, reason, sampleGroupId!, i, n, idModel)
+              : idOf(sampleSuffix(i, n))
+        const run = pendingRun(
+          workflow,
+          {
+            id,
+            testerModel: model,
+            trigger: args.trigger,
+            reason,
+            idempotencyKey,
+            baselineRunId,
+            sampleGroupId,
+            fireAt: null
+          },
+          at
+        )
+        results.push(yield* insertAndEnqueue(run, at, at, at))
+      }
     }
     return {
       run: results[0]!.run,
       created: results.some((r) => r.created),
       runs: results.map((r) => r.run),
-      sampleGroupId
+      sampleGroupId: firstGroupId
     }
+  })
+
+const sampleSuffix = (i: number, n: number) => `\u0000sample:${i}/${n}`
+
+/**
+ * A sample of a `forceNewRun` dispatch: its key holds a fresh uuid that is not stored, so its
+ * samples are named after their (equally fresh) group id instead, which the runs do store —
+ * `sampleGroup` can then find the other samples of any one of them.
+ */
+const forcedSampleId = (
+  workflowId: string,
+  reason: string | null,
+  sampleGroupId: string,
+  i: number,
+  n: number,
+  testerModel: string | null
+) =>
+  RunIds.runId({
+    workflowId,
+    reason,
+    idempotencyKey: `\u0000group:${sampleGroupId}${sampleSuffix(i, n)}`,
+    testerModel
   })
 
 /** Outcome of a scheduler fire: a run (new or already created by another replica), or skipped. */
@@ -303,6 +358,128 @@ export const sampleResult = (
     yield* Roles.authorize(caller.actor, "runs.read")
     const runs = yield* Effect.forEach(runIds, (id) => loadRun(caller.orgId, id))
     return Grading.samples(runs)
+  })
+
+/** A run's sample group: its runs (in sample order) and their pass rate, flaky criteria and status. */
+export interface SampleGroup {
+  /** `null` for a run dispatched alone, which is then a group of one. */
+  readonly sampleGroupId: string | null
+  readonly runs: ReadonlyArray<Run>
+  readonly result: Grading.SampleResult
+}
+
+/**
+ * The ids of every sample of `run`'s group, in sample order. Sample ids are UUIDv5s of what the
+ * run stores (workflow, reason, idempotency key, model with `allModels`, or the group id for
+ * `forceNewRun`) plus `i/n`, so the group is found without an index over groups.
+ */
+const sampleIdsOf = (run: Run): ReadonlyArray<string> => {
+  const group = run.sampleGroupId
+  if (group === null) return [run.id]
+  const key = run.idempotencyKey ?? ""
+  for (const model of [null, run.testerModel]) {
+    for (let n = 2; n <= 10; n++) {
+      const schemes = [
+        (i: number) =>
+          RunIds.runId({
+            workflowId: run.workflowId,
+            reason: run.reason,
+            idempotencyKey: `${key}${sampleSuffix(i, n)}`,
+            testerModel: model
+          }),
+        (i: number) => forcedSampleId(run.workflowId, run.reason, group, i, n, model)
+      ]
+      for (const idOf of schemes) {
+        for (let i = 1; i <= n; i++) {
+          if (idOf(i) === run.id) return Array.from({ length: n }, (_, j) => idOf(j + 1))
+        }
+      }
+    }
+  }
+  return [run.id]
+}
+
+/**
+ * The multi-sample result of the dispatch `runId` belongs to (SPEC §3.4): pass rate over the
+ * graded samples, criteria whose verdict differed (`flaky`), and the group's status. Samples
+ * removed by retention are left out.
+ */
+export const sampleGroup = (
+  caller: Caller,
+  runId: string
+): Effect.Effect<SampleGroup, ForbiddenRole | NotFound | StoreError, RunStore> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "runs.read")
+    const run = yield* loadRun(caller.orgId, runId)
+    const store = yield* RunStore
+    const runs = yield* Effect.forEach(sampleIdsOf(run), (id) =>
+      id === run.id ? Effect.succeed(Option.some(run)) : store.getRun(caller.orgId, id)
+    )
+    const found = runs.flatMap((r) => (Option.isSome(r) ? [r.value] : []))
+    return { sampleGroupId: run.sampleGroupId, runs: found, result: Grading.samples(found) }
+  })
+
+/** What a replay needs: the terminal run, its server, and the auth profile its version names. */
+export interface ReplayTarget {
+  readonly run: Run
+  readonly server: McpServer
+  readonly profile: AuthProfile | null
+}
+
+/**
+ * Loads what replaying a run needs (SPEC §3.5) for a caller who may replay (`runs.replay`): the
+ * run, which must be terminal (`conflict` otherwise: its recording is not complete), the server
+ * it ran against and the auth profile of its pinned workflow version (the server's first when
+ * the version names none). The replay itself is the runner's.
+ */
+export const replayTarget = (
+  caller: Caller,
+  runId: string
+): Effect.Effect<
+  ReplayTarget,
+  ForbiddenRole | NotFound | Conflict | StoreError,
+  RunStore | WorkflowStore | ServerStore
+> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "runs.replay")
+    const run = yield* loadRun(caller.orgId, runId)
+    if (!isTerminal(run.status)) {
+      return yield* Effect.fail(
+        new Conflict({
+          message: `Run ${run.id} is ${run.status}; only a finished run has a complete recording to replay`
+        })
+      )
+    }
+    const servers = yield* ServerStore
+    const server = Option.getOrNull(yield* servers.getServer(caller.orgId, run.mcpServerId))
+    if (server === null) {
+      return yield* Effect.fail(
+        new NotFound({
+          message: `MCP server ${run.mcpServerId} of run ${run.id} not found`,
+          entity: "mcp_server",
+          id: run.mcpServerId
+        })
+      )
+    }
+    const version = Option.getOrNull(
+      yield* Effect.flatMap(WorkflowStore, (s) => s.getVersion(caller.orgId, run.workflowVersionId))
+    )
+    const profileId = version?.spec.authProfileId ?? null
+    if (profileId === null) {
+      const profiles = profilesInOrder(yield* servers.listAuthProfiles(caller.orgId, server.id))
+      return { run, server, profile: profiles[0] ?? null }
+    }
+    const profile = Option.getOrNull(yield* servers.getAuthProfile(caller.orgId, profileId))
+    if (profile === null) {
+      return yield* Effect.fail(
+        new NotFound({
+          message: `Auth profile ${profileId} of run ${run.id} not found`,
+          entity: "auth_profile",
+          id: profileId
+        })
+      )
+    }
+    return { run, server, profile }
   })
 
 /** Pass rate of one workflow in a window: `error` runs excluded, `null` when no run completed. */

@@ -5,7 +5,7 @@
  */
 import { Effect, Option, Schema } from "effect"
 import type { Caller } from "./domain/Audit.js"
-import { type Workflow, WorkflowSpec, WorkflowState, type WorkflowVersion } from "./domain/Workflow.js"
+import { type Workflow, WorkflowSpec, type WorkflowState, type WorkflowVersion } from "./domain/Workflow.js"
 import {
   type Conflict,
   type ForbiddenRole,
@@ -17,7 +17,14 @@ import {
   validationFailed
 } from "./Errors.js"
 import { checkSpec, splitByTouched, withCriterionIds } from "./internal/workflowChecks.js"
-import { editorOf, loadWorkflow, newWorkflow, nextVersion, now } from "./internal/workflowRecords.js"
+import {
+  editorOf,
+  loadLiveWorkflow,
+  loadWorkflow,
+  newWorkflow,
+  nextVersion,
+  now
+} from "./internal/workflowRecords.js"
 import type { Ids } from "./ports/Ids.js"
 import { LanguageModels, type ModelCatalogEntry } from "./ports/LanguageModels.js"
 import type { SecretStore } from "./ports/SecretStore.js"
@@ -125,7 +132,7 @@ export const update = (
 > =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "workflows.write")
-    const current = yield* loadWorkflow(caller.orgId, workflowId)
+    const current = yield* loadLiveWorkflow(caller.orgId, workflowId)
     const expected = expectedVersionId ?? current.currentVersionId
     if (expected !== current.currentVersionId) {
       return yield* Effect.fail(
@@ -161,7 +168,7 @@ export interface ListFilter {
   readonly state?: WorkflowState
 }
 
-/** The organization's workflows, optionally of one server or in one state. */
+/** The organization's workflows, optionally of one server or in one state (archived ones only by state). */
 export const list = (
   caller: Caller,
   filter: ListFilter = {}
@@ -169,10 +176,11 @@ export const list = (
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "workflows.read")
     const store = yield* WorkflowStore
-    const all = yield* store.listWorkflows(
-      caller.orgId,
-      filter.mcpServerId === undefined ? {} : { mcpServerId: filter.mcpServerId }
-    )
+    // Archived (deleted) workflows only when asked for by state.
+    const all = yield* store.listWorkflows(caller.orgId, {
+      ...(filter.mcpServerId === undefined ? {} : { mcpServerId: filter.mcpServerId }),
+      includeArchived: filter.state === "archived"
+    })
     return filter.state === undefined ? all : all.filter((w) => w.state === filter.state)
   })
 
@@ -208,20 +216,39 @@ export const getVersion = (
     return found.value
   })
 
-/** Pauses or resumes a workflow; paused workflows keep their data and fire nothing. */
+/**
+ * Pauses or resumes a workflow; paused workflows keep their data and fire nothing. A resumed
+ * schedule starts from the resume (the scheduler anchors on `updatedAt`): no missed fire is made up.
+ */
 export const setState = (
   caller: Caller,
   id: string,
-  state: WorkflowState
+  state: "active" | "paused"
 ): Effect.Effect<Workflow, ForbiddenRole | NotFound | ValidationFailed | StoreError, WorkflowStore> =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "workflows.write")
-    const valid = yield* decode(WorkflowState, "state")(state)
-    const workflow = yield* loadWorkflow(caller.orgId, id)
+    const valid = yield* decode(Schema.Literal("active", "paused"), "state")(state)
+    const workflow = yield* loadLiveWorkflow(caller.orgId, id)
     if (workflow.state === valid) return workflow
     const at = yield* now
     yield* Effect.flatMap(WorkflowStore, (store) => store.setState(caller.orgId, id, valid, at))
     return { ...workflow, state: valid, updatedAt: at }
+  })
+
+/**
+ * Deletes a workflow by archiving it: it fires nothing and takes no edit or run, lists leave it
+ * out (`state: "archived"` lists it), its name is free again, and it and its runs stay readable
+ * by id. Archiving an archived workflow is `workflow_not_found`.
+ */
+export const archive = (
+  caller: Caller,
+  id: string
+): Effect.Effect<void, ForbiddenRole | NotFound | StoreError, WorkflowStore> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "workflows.write")
+    yield* loadLiveWorkflow(caller.orgId, id)
+    const at = yield* now
+    yield* Effect.flatMap(WorkflowStore, (store) => store.setState(caller.orgId, id, "archived", at))
   })
 
 /**

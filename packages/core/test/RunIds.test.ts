@@ -62,3 +62,21 @@ describe("runId is a UUIDv5 of workflow id, normalized reason and idempotency ke
     )
   })
 })
+
+describe("runId with a tester model (dispatch with allModels)", () => {
+  const base = { workflowId: "wf-1", reason: "Verify fix", idempotencyKey: "k-1" }
+
+  it("adds the model to the hashed name; without one the id is unchanged (pinned)", () => {
+    expect(RunIds.runId({ ...base, testerModel: undefined })).toBe("b4f4a09e-783c-577c-af59-39ab19735a62")
+    expect(RunIds.runId({ ...base, testerModel: null })).toBe(RunIds.runId(base))
+    const withModel = RunIds.runId({ ...base, testerModel: "openai:gpt-5-mini" })
+    expect(version(withModel)).toBe(5)
+    expect(withModel).not.toBe(RunIds.runId(base))
+  })
+
+  it("is deterministic per model and differs between models", () => {
+    const a = RunIds.runId({ ...base, testerModel: "openai:gpt-5-mini" })
+    expect(RunIds.runId({ ...base, reason: " verify  FIX", testerModel: "openai:gpt-5-mini" })).toBe(a)
+    expect(RunIds.runId({ ...base, testerModel: "anthropic:claude" })).not.toBe(a)
+  })
+})

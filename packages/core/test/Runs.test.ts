@@ -12,6 +12,7 @@ import {
   finish,
   orgId,
   otherOrgId,
+  profileId,
   seed,
   specInput,
   testLayer,
@@ -394,6 +395,134 @@ describe("passRates exclude error runs", () => {
         expect(byId.get(wf.id)).toMatchObject({ pass: 2, fail: 1, partial: 1, error: 2, passRate: 0.5 })
         expect(byId.get(other.id)?.passRate).toBeNull()
         expect(Option.isNone(Option.fromNullable(byId.get("nope")))).toBe(true)
+      })
+    )
+  )
+})
+
+describe("dispatch with allModels: one run per tester model", () => {
+  it.effect("each model gets a run whose id adds the model; a repeat returns the same runs", () =>
+    run(
+      Effect.gen(function* () {
+        const wf = yield* workflow
+        const a = yield* Runs.dispatch(editor, { workflowId: wf.id, reason: "Every model", allModels: true })
+        expect(a.created).toBe(true)
+        expect(a.runs.map((r) => r.testerModel)).toEqual(["openai:gpt-5-mini", "anthropic:claude"])
+        expect(a.runs.map((r) => r.id)).toEqual(
+          wf.spec.testerModels.map((testerModel) =>
+            RunIds.runId({ workflowId: wf.id, reason: "Every model", testerModel })
+          )
+        )
+        expect(a.run).toEqual(a.runs[0])
+        expect(a.sampleGroupId).toBeNull()
+        const b = yield* Runs.dispatch(editor, {
+          workflowId: wf.id,
+          reason: "every   MODEL",
+          allModels: true
+        })
+        expect(b.created).toBe(false)
+        expect(b.runs.map((r) => r.id)).toEqual(a.runs.map((r) => r.id))
+        expect(yield* jobs).toHaveLength(2)
+        // Without allModels the id is the one of SPEC §9.1, with no model in it.
+        const single = yield* Runs.dispatch(editor, { workflowId: wf.id, reason: "Every model" })
+        expect(single.run.id).toBe(RunIds.runId({ workflowId: wf.id, reason: "Every model" }))
+        expect(a.runs.map((r) => r.id)).not.toContain(single.run.id)
+      })
+    )
+  )
+
+  it.effect("with samples, each model's samples form a group of their own", () =>
+    run(
+      Effect.gen(function* () {
+        const wf = yield* workflow
+        const a = yield* Runs.dispatch(editor, { workflowId: wf.id, allModels: true, samples: 2 })
+        expect(a.runs).toHaveLength(4)
+        const groups = new Set(a.runs.map((r) => r.sampleGroupId))
+        expect(groups.size).toBe(2)
+        expect(a.sampleGroupId).toBe(a.runs[0]!.sampleGroupId)
+        const claude = a.runs.filter((r) => r.testerModel === "anthropic:claude")
+        const group = yield* Runs.sampleGroup(viewer, claude[1]!.id)
+        expect(group.runs.map((r) => r.id)).toEqual(claude.map((r) => r.id))
+      })
+    )
+  )
+
+  it.effect("allModels with testerModel is a validation error naming allModels; nothing is stored", () =>
+    run(
+      Effect.gen(function* () {
+        const wf = yield* workflow
+        const both = yield* Effect.flip(
+          Runs.dispatch(editor, { workflowId: wf.id, allModels: true, testerModel: "anthropic:claude" })
+        )
+        expect(both.code).toBe("validation_failed")
+        expect(fieldsOf(both)).toEqual(["allModels"])
+        const wrong = yield* Effect.flip(
+          Runs.dispatch(editor, { workflowId: wf.id, allModels: "yes" as never })
+        )
+        expect(fieldsOf(wrong)).toEqual(["allModels"])
+        expect((yield* storedRuns).items).toHaveLength(0)
+      })
+    )
+  )
+})
+
+describe("sampleGroup: the multi-sample result of any run of a group", () => {
+  it.effect("finds every sample from one of them: pass rate and flaky criteria", () =>
+    run(
+      Effect.gen(function* () {
+        const wf = yield* workflow
+        const a = yield* Runs.dispatch(editor, { workflowId: wf.id, reason: "flaky?", samples: 3 })
+        const criterion = (verdict: "pass" | "fail") => [
+          { criterionId: "c1", text: "Looked it up", required: true, verdict, reasoning: "", evidence: [] }
+        ]
+        for (const [i, r] of a.runs.entries()) {
+          const verdict = i === 0 ? "fail" : "pass"
+          yield* finish(r, verdict, { criteria: criterion(verdict) })
+        }
+        const group = yield* Runs.sampleGroup(viewer, a.runs[2]!.id)
+        expect(group.sampleGroupId).toBe(a.sampleGroupId)
+        expect(group.runs.map((r) => r.id)).toEqual(a.runs.map((r) => r.id))
+        expect(group.result.passRate).toBeCloseTo(2 / 3)
+        expect(group.result.flaky).toEqual([{ criterionId: "c1", verdicts: ["fail", "pass", "pass"] }])
+        expect(group.result.status).toBe("partial")
+      })
+    )
+  )
+
+  it.effect("forceNewRun groups are found too; a run dispatched alone is a group of one", () =>
+    run(
+      Effect.gen(function* () {
+        const wf = yield* workflow
+        const forced = yield* Runs.dispatch(editor, { workflowId: wf.id, samples: 2, forceNewRun: true })
+        const again = yield* Runs.dispatch(editor, { workflowId: wf.id, samples: 2, forceNewRun: true })
+        expect(again.runs.map((r) => r.id)).not.toEqual(forced.runs.map((r) => r.id))
+        const group = yield* Runs.sampleGroup(viewer, forced.runs[1]!.id)
+        expect(group.runs.map((r) => r.id)).toEqual(forced.runs.map((r) => r.id))
+        const alone = yield* Runs.dispatch(editor, { workflowId: wf.id, reason: "alone" })
+        const single = yield* Runs.sampleGroup(viewer, alone.run.id)
+        expect(single.sampleGroupId).toBeNull()
+        expect(single.runs.map((r) => r.id)).toEqual([alone.run.id])
+        expect(single.result.status).toBe("pending")
+        expect((yield* Effect.flip(Runs.sampleGroup(viewer, "nope"))).code).toBe("run_not_found")
+      })
+    )
+  )
+})
+
+describe("replayTarget: what a replay needs, for editors, of terminal runs only", () => {
+  it.effect("a terminal run with its server and profile; pending is a conflict; viewers are refused", () =>
+    run(
+      Effect.gen(function* () {
+        const wf = yield* workflow
+        const { run: pending } = yield* Runs.dispatch(editor, { workflowId: wf.id })
+        expect((yield* Effect.flip(Runs.replayTarget(editor, pending.id))).code).toBe("conflict")
+        yield* finish(pending, "pass")
+        expect((yield* Effect.flip(Runs.replayTarget(viewer, pending.id))).code).toBe("forbidden_role")
+        const target = yield* Runs.replayTarget(editor, pending.id)
+        expect(target.run.id).toBe(pending.id)
+        expect(target.server.id).toBe(wf.spec.mcpServerId)
+        expect(target.profile?.id).toBe(profileId)
+        expect((yield* Effect.flip(Runs.replayTarget(editor, "nope"))).code).toBe("run_not_found")
       })
     )
   )

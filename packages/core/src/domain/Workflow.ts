@@ -156,7 +156,11 @@ export type WorkflowSpec = typeof WorkflowSpec.Type
 /** A workflow spec as users write it: defaults may be left out. */
 export type WorkflowSpecInput = typeof WorkflowSpec.Encoded
 
-export const WorkflowState = Schema.Literal("active", "paused")
+/**
+ * `archived` is a deleted workflow: it fires nothing, takes no edit or run, is left out of lists
+ * unless asked for, and its name is free again; it and its runs stay readable by id.
+ */
+export const WorkflowState = Schema.Literal("active", "paused", "archived")
 export type WorkflowState = typeof WorkflowState.Type
 
 export const WorkflowVersion = Schema.Struct({

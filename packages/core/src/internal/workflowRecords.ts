@@ -21,6 +21,22 @@ export const loadWorkflow = (orgId: string, id: string) =>
     Effect.flatMap(Option.match({ onNone: () => Effect.fail(workflowNotFound(id)), onSome: Effect.succeed }))
   )
 
+/**
+ * Loads a workflow that can still change or run: an archived (deleted) one is
+ * `workflow_not_found` for writes, while reads by id still show it with its runs.
+ */
+export const loadLiveWorkflow = (orgId: string, id: string) =>
+  Effect.filterOrFail(
+    loadWorkflow(orgId, id),
+    (w) => w.state !== "archived",
+    () =>
+      new NotFound({
+        message: `Workflow ${id} is archived (deleted): it takes no edit or run; its runs stay readable`,
+        entity: "workflow",
+        id: String(id)
+      })
+  )
+
 /** A new workflow and its version 1 (not stored yet). */
 export const newWorkflow = (orgId: string, spec: WorkflowSpec, createdBy: string | null, at: Date) =>
   Effect.gen(function* () {

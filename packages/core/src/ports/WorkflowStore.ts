@@ -28,9 +28,10 @@ export class WorkflowStore extends Context.Tag("@armature/core/WorkflowStore")<
       at: Date
     ) => Effect.Effect<void, StoreError>
     readonly getWorkflow: (orgId: string, id: string) => Effect.Effect<Option.Option<Workflow>, StoreError>
+    /** Archived workflows only with `includeArchived`. */
     readonly listWorkflows: (
       orgId: string,
-      filter?: { readonly mcpServerId?: string }
+      filter?: { readonly mcpServerId?: string; readonly includeArchived?: boolean }
     ) => Effect.Effect<ReadonlyArray<Workflow>, StoreError>
     readonly getVersion: (
       orgId: string,

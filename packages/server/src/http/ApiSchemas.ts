@@ -6,12 +6,15 @@
  */
 import {
   AlertRule,
+  AssertionResult,
   CatalogDiff,
   CatalogVersion,
   Coverage,
+  CriterionResult,
   McpServer,
   MonitorStats,
   Role,
+  RunError,
   RunStatus,
   RunSummary,
   ServerInfo,
@@ -19,6 +22,7 @@ import {
   ServerUnreachable,
   ToolCall,
   TraceEvent,
+  Verdict,
   Workflow
 } from "@armature/core"
 import { Schema } from "effect"
@@ -95,6 +99,23 @@ export const CoverageReport = Coverage.CoverageReport
 /** A workflow as a create or edit left it, with the warnings of its validation. */
 export const SavedWorkflow = Schema.extend(Workflow, Schema.Struct({ warnings: Schema.Array(Schema.String) }))
 
+/** `GET /workflows/{id}`: the workflow, its schedule in words and its next fire times (none without a schedule or while paused). */
+export const WorkflowDetail = Schema.extend(
+  Workflow,
+  Schema.Struct({ scheduleLabel: Schema.String, nextFires: Schema.Array(Schema.Date) })
+)
+
+/** `GET /mcp-servers/{id}/monitor-suggestions`: a monitor that can be created as is (`POST /monitors`). */
+export const MonitorSuggestion = Schema.Struct({
+  name: Schema.String,
+  mcpServerId: Schema.String,
+  authProfileId: Schema.NullOr(Schema.String),
+  toolName: Schema.String,
+  arguments: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  intervalSeconds: Schema.Int,
+  reason: Schema.String
+})
+
 export const WorkflowListParams = Schema.Struct({
   mcpServerId: Schema.optional(Param),
   state: Schema.optional(Param)
@@ -108,14 +129,18 @@ export const DispatchBody = Schema.Struct({
   testerModel: Schema.optional(Schema.String),
   trigger: Schema.optional(Schema.Literal("manual", "api", "ci")),
   samples: Schema.optional(Schema.Int),
-  forceNewRun: Schema.optional(Schema.Boolean)
+  forceNewRun: Schema.optional(Schema.Boolean),
+  /** One run (or sample group) per tester model of the workflow; not together with `testerModel`. */
+  allModels: Schema.optional(Schema.Boolean)
 })
 
 export const Dispatched = Schema.Struct({
   run: RunSummary,
   /** False when an earlier dispatch with the same reason and idempotency key made this run. */
   created: Schema.Boolean,
+  /** Every run of the dispatch: each sample, and with `allModels` each model's runs. */
   runs: Schema.Array(RunSummary),
+  /** The sample group of `run`; with `allModels` every model's samples form a group of their own. */
   sampleGroupId: Schema.NullOr(Schema.String)
 })
 
@@ -138,6 +163,71 @@ export const RunTrace = Schema.Struct({
   toolCalls: Schema.Array(ToolCall),
   trace: Schema.Array(TraceEvent),
   finalAnswer: Schema.NullOr(Schema.String)
+})
+
+/** `GET /runs/{id}/evaluation`: the judge's verdicts per criterion and the assertion results. */
+export const RunEvaluation = Schema.Struct({
+  runId: Schema.String,
+  /** The roll-up over the required criteria and assertions (SPEC §3.2). */
+  status: RunStatus,
+  judgeModel: Schema.String,
+  criteria: Schema.Array(CriterionResult),
+  assertions: Schema.Array(AssertionResult),
+  /** Why an `error` run could not complete. */
+  error: Schema.NullOr(RunError)
+})
+
+/** `GET /runs/{id}/tool-calls`: the recorded calls in order (setup, agent, teardown). */
+export const RunToolCalls = Schema.Struct({
+  runId: Schema.String,
+  status: RunStatus,
+  items: Schema.Array(ToolCall)
+})
+
+/** `GET /runs/{id}/samples`: the multi-sample result of the dispatch the run belongs to (SPEC §3.4). */
+export const RunSamples = Schema.Struct({
+  /** `null` for a run dispatched alone: the result is that of a group of one. */
+  sampleGroupId: Schema.NullOr(Schema.String),
+  /** `running` while any sample is not terminal; otherwise the roll-up over the graded samples. */
+  status: RunStatus,
+  /** Share of passing samples among the graded ones (`error` excluded); `null` before any. */
+  passRate: Schema.NullOr(Schema.Number),
+  sampleCount: Schema.Int,
+  /** Criteria whose verdict differed across the samples, with each graded sample's verdict. */
+  flaky: Schema.Array(
+    Schema.Struct({ criterionId: Schema.String, text: Schema.String, verdicts: Schema.Array(Verdict) })
+  ),
+  runs: Schema.Array(RunSummary)
+})
+
+/** `POST /runs/{id}/replay`: each recorded call made again against the server, compared with the recording. */
+export const ReplayResult = Schema.Struct({
+  runId: Schema.String,
+  serverInfo: ServerInfo,
+  calls: Schema.Array(
+    Schema.Struct({
+      toolCallId: Schema.String,
+      name: Schema.String,
+      phase: ToolCall.fields.phase,
+      /** `same`: no structural change; `changed`: see `changes`; `error`: the call failed now. */
+      status: Schema.Literal("same", "changed", "error"),
+      changes: Schema.Array(
+        Schema.Struct({
+          /** JSONPath-like location, such as `$.content[0].text.status`. */
+          path: Schema.String,
+          kind: Schema.Literal("added", "removed", "changed"),
+          before: Schema.optional(Schema.Unknown),
+          after: Schema.optional(Schema.Unknown)
+        })
+      ),
+      error: Schema.NullOr(Schema.String),
+      durationMs: Schema.Number
+    })
+  ),
+  changed: Schema.Int,
+  errors: Schema.Int,
+  /** True when every call gave the same result as recorded. */
+  identical: Schema.Boolean
 })
 
 export const MonitorListParams = Schema.Struct({ mcpServerId: Schema.optional(Param) })

@@ -119,6 +119,7 @@ export const make = Effect.gen(function* () {
     listWorkflows: (orgId, filter) =>
       sql`SELECT * FROM workflows WHERE org_id = ${orgId}
           ${filter?.mcpServerId === undefined ? sql`` : sql`AND mcp_server_id = ${filter.mcpServerId}`}
+          ${filter?.includeArchived === true ? sql`` : sql`AND state <> 'archived'`}
           ORDER BY created_at, id`.pipe(Effect.flatMap(mapRows(toWorkflow)), orStoreError("listWorkflows")),
     getVersion: (orgId, versionId) =>
       sql`SELECT * FROM workflow_versions WHERE org_id = ${orgId} AND id = ${versionId}`.pipe(

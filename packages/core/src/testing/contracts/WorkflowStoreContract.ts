@@ -123,5 +123,31 @@ export const workflowStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void 
           expect(ids).not.toContain(manual.workflow.id)
         })
     )
+
+    it.effect(
+      "an archived workflow is left out of lists unless asked for, fires nothing, and frees its name",
+      () =>
+        Effect.gen(function* () {
+          const store = yield* WorkflowStore
+          const orgId = yield* newOrg
+          const schedule = { cron: "*/5 * * * *", timezone: "UTC" }
+          const old = workflow(orgId, { schedule })
+          yield* store.insertWorkflow(old.workflow, old.version)
+          yield* store.setState(orgId, old.workflow.id, "archived", at(60))
+          expect(Option.getOrThrow(yield* store.getWorkflow(orgId, old.workflow.id)).state).toBe("archived")
+          expect(yield* store.listWorkflows(orgId)).toEqual([])
+          const all = yield* store.listWorkflows(orgId, { includeArchived: true })
+          expect(all.map((w) => w.id)).toEqual([old.workflow.id])
+          expect((yield* store.listScheduled).map((w) => w.id)).not.toContain(old.workflow.id)
+
+          // The name is free again, and taken again by the new workflow only.
+          const reborn = workflow(orgId, { name: old.workflow.spec.name })
+          yield* store.insertWorkflow(reborn.workflow, reborn.version)
+          const again = workflow(orgId, { name: old.workflow.spec.name })
+          const error = yield* Effect.flip(store.insertWorkflow(again.workflow, again.version))
+          expect(error._tag).toBe("Conflict")
+          expect((yield* store.listWorkflows(orgId)).map((w) => w.id)).toEqual([reborn.workflow.id])
+        })
+    )
   })
 }

@@ -1,10 +1,16 @@
 import { type Context, Either, Option } from "effect"
+import { nameKey } from "../../domain/Common.js"
 import { type Conflict, type StoreError, VersionConflict } from "../../Errors.js"
 import type { WorkflowStore } from "../../ports/WorkflowStore.js"
-import { byCreation, conflict, type Db, nameTaken, rowOf, rowsOf, type Tables } from "./Tables.js"
+import { byCreation, conflict, type Db, rowOf, rowsOf, type Tables } from "./Tables.js"
 
+/** Names are unique among the workflows that are not archived. */
 const workflowNameTaken = (t: Tables, orgId: string, name: string, id: string) =>
-  nameTaken(t.workflows, { orgId, id }, name, (w) => w.spec.name)
+  rowsOf(
+    t.workflows,
+    orgId,
+    (w) => w.id !== id && w.state !== "archived" && nameKey(w.spec.name) === nameKey(name)
+  ).length > 0
 
 /** In-memory `WorkflowStore`. */
 export const makeWorkflowStore = (db: Db): Context.Tag.Service<WorkflowStore> => ({
@@ -76,7 +82,9 @@ export const makeWorkflowStore = (db: Db): Context.Tag.Service<WorkflowStore> =>
       rowsOf(
         t.workflows,
         orgId,
-        (w) => filter?.mcpServerId === undefined || w.spec.mcpServerId === filter.mcpServerId
+        (w) =>
+          (filter?.mcpServerId === undefined || w.spec.mcpServerId === filter.mcpServerId) &&
+          (filter?.includeArchived === true || w.state !== "archived")
       ).sort(byCreation)
     ),
   getVersion: (orgId, versionId) =>

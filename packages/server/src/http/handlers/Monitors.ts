@@ -1,6 +1,7 @@
 /**
- * `/monitors`: create (arguments validated against the tool's input schema by core), reads, and
- * the check history with success rate and latency percentiles over 1 h / 24 h / 7 d.
+ * `/monitors`: create and edit (arguments validated against the tool's input schema by core),
+ * pause/resume, mute/unmute, delete (its checks go with it), reads, and the check history with
+ * success rate and latency percentiles over 1 h / 24 h / 7 d.
  */
 import { Monitors } from "@armature/core"
 import { HttpApiBuilder } from "@effect/platform"
@@ -24,6 +25,12 @@ export const layer = HttpApiBuilder.group(ArmatureApi, "monitors", (handlers) =>
       )
     )
     .handle("get", ({ path }) => asCaller((caller) => Monitors.get(caller, path.id)))
+    .handle("update", ({ path, payload }) => asCaller((caller) => Monitors.update(caller, path.id, payload)))
+    .handle("pause", ({ path }) => asCaller((caller) => Monitors.setState(caller, path.id, "paused")))
+    .handle("resume", ({ path }) => asCaller((caller) => Monitors.setState(caller, path.id, "active")))
+    .handle("mute", ({ path }) => asCaller((caller) => Monitors.setMuted(caller, path.id, true)))
+    .handle("unmute", ({ path }) => asCaller((caller) => Monitors.setMuted(caller, path.id, false)))
+    .handle("delete", ({ path }) => asCaller((caller) => Monitors.remove(caller, path.id)))
     .handle("checks", ({ path, urlParams }) =>
       asCaller((caller) =>
         Effect.gen(function* () {

@@ -1,8 +1,10 @@
 /**
- * `/runs`: search with filters (`range` 24h/7d/30d, workflow, status, text, cursor), one run, and
- * its trace.
+ * `/runs`: search with filters (`range` 24h/7d/30d, workflow, status, text, cursor), one run, its
+ * trace, evaluation, tool calls and multi-sample result, and its replay — core loads and
+ * authorizes what to replay, the runner's `Replay` makes the calls again.
  */
-import { Runs, validationFailed } from "@armature/core"
+import { Conflict, Runs, toRunSummary, validationFailed } from "@armature/core"
+import { Replay } from "@armature/runner"
 import { HttpApiBuilder } from "@effect/platform"
 import { Clock, Effect } from "effect"
 import { ArmatureApi } from "../Api.js"
@@ -48,6 +50,54 @@ export const layer = HttpApiBuilder.group(ArmatureApi, "runs", (handlers) =>
           trace: run.trace,
           finalAnswer: run.finalAnswer
         }))
+      )
+    )
+    .handle("evaluation", ({ path }) =>
+      asCaller((caller) =>
+        Effect.map(Runs.get(caller, path.id), (run) => ({
+          runId: run.id,
+          status: run.status,
+          judgeModel: run.judgeModel,
+          criteria: run.criteria,
+          assertions: run.assertions,
+          error: run.error
+        }))
+      )
+    )
+    .handle("toolCalls", ({ path }) =>
+      asCaller((caller) =>
+        Effect.map(Runs.get(caller, path.id), (run) => ({
+          runId: run.id,
+          status: run.status,
+          items: run.toolCalls
+        }))
+      )
+    )
+    .handle("samples", ({ path }) =>
+      asCaller((caller) =>
+        Effect.map(Runs.sampleGroup(caller, path.id), ({ sampleGroupId, runs, result }) => {
+          const texts = new Map(
+            runs.flatMap((run) => run.criteria.map((c) => [c.criterionId, c.text] as const))
+          )
+          return {
+            sampleGroupId,
+            status: result.status,
+            passRate: result.passRate,
+            sampleCount: result.runs,
+            flaky: result.flaky.map((f) => ({ ...f, text: texts.get(f.criterionId) ?? "" })),
+            runs: runs.map(toRunSummary)
+          }
+        })
+      )
+    )
+    .handle("replay", ({ path }) =>
+      asCaller((caller) =>
+        Effect.flatMap(Runs.replayTarget(caller, path.id), ({ run, server, profile }) =>
+          Replay.replay(run, server, profile).pipe(
+            // Core already refused non-terminal runs; this only covers the runner's own check.
+            Effect.catchTag("NotReplayable", (e) => Effect.fail(new Conflict({ message: e.message })))
+          )
+        )
       )
     )
 )

@@ -1,8 +1,9 @@
 /**
- * `/mcp-servers`: registration with a live probe, reads, probes, catalog sync (admin), catalog
- * history and coverage, auth profiles and their secrets — each a call of the matching core use case.
+ * `/mcp-servers`: registration with a live probe, connection changes (probed again), reads,
+ * probes, catalog sync (admin), catalog history and coverage, monitor suggestions, auth profiles
+ * and their secrets — each a call of the matching core use case.
  */
-import { Coverage, Servers, Validation } from "@armature/core"
+import { Coverage, Monitors, Servers, Validation } from "@armature/core"
 import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
 import { ArmatureApi } from "../Api.js"
@@ -16,6 +17,15 @@ export const layer = HttpApiBuilder.group(ArmatureApi, "servers", (handlers) =>
     .handle("create", ({ payload }) => asCaller((caller) => Servers.register(caller, payload)))
     .handle("list", () => asCaller((caller) => Effect.map(Servers.list(caller), (items) => ({ items }))))
     .handle("get", ({ path }) => asCaller((caller) => Servers.get(caller, path.id)))
+    .handle("update", ({ path, payload }) => asCaller((caller) => Servers.update(caller, path.id, payload)))
+    .handle("listAuthProfiles", ({ path }) =>
+      asCaller((caller) =>
+        Effect.map(Servers.get(caller, path.id), ({ authProfiles }) => ({ items: authProfiles }))
+      )
+    )
+    .handle("monitorSuggestions", ({ path }) =>
+      asCaller((caller) => Effect.map(Monitors.suggestions(caller, path.id), (items) => ({ items })))
+    )
     .handle("probe", ({ path, payload }) =>
       asCaller((caller) =>
         Effect.flatMap(Validation.decode(S.ProbeBody)(payload ?? {}), (body) =>

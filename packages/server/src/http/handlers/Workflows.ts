@@ -1,10 +1,11 @@
 /**
- * `/workflows`: create, edit (every PATCH stores a new immutable version), reads, version history,
+ * `/workflows`: create, edit (every PATCH stores a new immutable version), pause/resume, reads (one
+ * workflow with its schedule in words and next fire times), version history,
  * and `POST /workflows/{id}/runs`, which only enqueues the run: the runner's worker executes it.
  */
-import { Runs, toRunSummary, validationFailed, WorkflowState, Workflows } from "@armature/core"
+import { Runs, Schedules, toRunSummary, validationFailed, WorkflowState, Workflows } from "@armature/core"
 import { HttpApiBuilder } from "@effect/platform"
-import { Effect } from "effect"
+import { Clock, Effect } from "effect"
 import { ArmatureApi } from "../Api.js"
 import { asCaller } from "./caller.js"
 import * as Params from "./queryParams.js"
@@ -46,7 +47,25 @@ export const layer = HttpApiBuilder.group(ArmatureApi, "workflows", (handlers) =
         })
       )
     )
-    .handle("get", ({ path }) => asCaller((caller) => Workflows.get(caller, path.id)))
+    .handle("get", ({ path }) =>
+      asCaller((caller) =>
+        Effect.gen(function* () {
+          const workflow = yield* Workflows.get(caller, path.id)
+          const now = new Date(yield* Clock.currentTimeMillis)
+          const { schedule, testerModels } = workflow.spec
+          return {
+            ...workflow,
+            scheduleLabel: Schedules.label(schedule, testerModels.length),
+            nextFires: workflow.state === "active" ? Schedules.nextFires(schedule, now, 5) : []
+          }
+        })
+      )
+    )
+    // A resumed workflow's schedule starts again from the resume: no missed fire is made up.
+    .handle("pause", ({ path }) => asCaller((caller) => Workflows.setState(caller, path.id, "paused")))
+    .handle("resume", ({ path }) => asCaller((caller) => Workflows.setState(caller, path.id, "active")))
+    // Archives: the runs stay readable, the name is free again.
+    .handle("delete", ({ path }) => asCaller((caller) => Workflows.archive(caller, path.id)))
     .handle("versions", ({ path }) =>
       asCaller((caller) => Effect.map(Workflows.versions(caller, path.id), (items) => ({ items })))
     )
