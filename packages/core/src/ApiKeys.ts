@@ -134,7 +134,7 @@ const mint = (orgId: string, name: string, role: Role, createdBy: string | null)
  */
 export const create = (
   caller: Caller,
-  input: { readonly name: string; readonly role?: Role | undefined }
+  input: unknown
 ): Effect.Effect<
   { key: ApiKeyView; token: string },
   ValidationFailed | ForbiddenRole | StoreError,
@@ -142,14 +142,19 @@ export const create = (
 > =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "keys.write")
-    const name = typeof input?.name === "string" ? input.name.trim() : ""
+    // Checked field by field, so a request body is passed as it came: `{ name, role? }`.
+    const fields = (typeof input === "object" && input !== null ? input : {}) as {
+      readonly name?: unknown
+      readonly role?: unknown
+    }
+    const name = typeof fields.name === "string" ? fields.name.trim() : ""
     const errors: FieldError[] = []
     if (name.length === 0) errors.push({ field: "name", message: "A key needs a name" })
     else if (name.length > 200) errors.push({ field: "name", message: "At most 200 characters" })
-    const role = input?.role ?? caller.actor.role
-    if (!Schema.is(Role)(role))
-      errors.push({ field: "role", message: "Expected viewer, editor, admin or owner" })
-    if (errors.length > 0) return yield* Effect.fail(validationFailed(errors))
+    const given = fields.role ?? caller.actor.role
+    const role = Schema.is(Role)(given) ? given : null
+    if (role === null) errors.push({ field: "role", message: "Expected viewer, editor, admin or owner" })
+    if (errors.length > 0 || role === null) return yield* Effect.fail(validationFailed(errors))
     if (!Roles.atLeast(caller.actor.role, role)) {
       return yield* Effect.fail(
         new ForbiddenRole({

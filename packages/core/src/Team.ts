@@ -18,6 +18,7 @@ import {
   validationFailed
 } from "./Errors.js"
 import { candidate, maxSlugLength, slugify, slugPattern } from "./internal/teamSlug.js"
+import { EmailSender } from "./ports/EmailSender.js"
 import { Ids } from "./ports/Ids.js"
 import { OrgStore } from "./ports/OrgStore.js"
 import { Transactor } from "./ports/Transactor.js"
@@ -224,7 +225,8 @@ export const hashInvitationToken = (token: string): string =>
 
 /** What `invite` accepts; `expiresInDays` defaults to 7. */
 export const InviteInput = Schema.Struct({
-  email: Schema.optionalWith(Schema.NullOr(Email), { default: () => null }),
+  // `null` counts as absent (a shareable link); not a union, so a bad address is one error.
+  email: Schema.optionalWith(Email, { nullable: true }),
   role: GrantableRole,
   expiresInDays: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 90)), { default: () => 7 })
 })
@@ -247,7 +249,7 @@ export const invite = (
     const invitation: Invitation = {
       id: yield* ids.uuid,
       orgId: caller.orgId,
-      email: spec.email === null ? null : spec.email.toLowerCase(),
+      email: spec.email === undefined ? null : spec.email.toLowerCase(),
       role: spec.role,
       tokenHash: hashInvitationToken(token),
       invitedBy: caller.actor.memberId,
@@ -258,6 +260,77 @@ export const invite = (
     }
     yield* Effect.flatMap(OrgStore, (s) => s.createInvitation(invitation))
     return { invitation: invitationView(invitation), token }
+  })
+
+/** What `inviteAndNotify` did besides storing the invitation: whether its email went out. */
+export interface InvitationSent {
+  readonly invitation: InvitationView
+  /** The one-time token and the accept link built from it; shown to the inviter this once. */
+  readonly token: string
+  readonly link: string
+  /** `null` for a shareable link; otherwise whether the email was sent, and why not. */
+  readonly email: { readonly sent: true } | { readonly sent: false; readonly error: string } | null
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!
+  )
+
+/** The invitation email: who invites, to which organization, with which role, until when. */
+const invitationEmail = (organization: string, invitation: InvitationView, link: string) => {
+  const until = invitation.expiresAt.toISOString().slice(0, 10)
+  const lines = [
+    `You are invited to join ${organization} on Armature as ${invitation.role}.`,
+    `Accept by ${until}: ${link}`,
+    "The link works once. If you did not expect this invitation, ignore this email."
+  ]
+  return {
+    subject: `Join ${organization} on Armature`,
+    text: lines.join("\n\n"),
+    html: [
+      `<p>You are invited to join <strong>${escapeHtml(organization)}</strong> on Armature as ${invitation.role}.</p>`,
+      `<p><a href="${escapeHtml(link)}">Accept the invitation</a> by ${until}.</p>`,
+      "<p>The link works once. If you did not expect this invitation, ignore this email.</p>"
+    ].join("\n")
+  }
+}
+
+/**
+ * `invite`, then mails the accept link (`acceptUrl` of the token) to the invited address through
+ * the `EmailSender` in context. The invitation stands whatever the email does: without a sender,
+ * or when sending fails, the result says so and the inviter can share the link instead.
+ */
+export const inviteAndNotify = (
+  caller: Caller,
+  input: unknown,
+  acceptUrl: (token: string) => string
+): Effect.Effect<InvitationSent, ForbiddenRole | ValidationFailed | StoreError, OrgStore | Ids> =>
+  Effect.gen(function* () {
+    const { invitation, token } = yield* invite(caller, input)
+    const link = acceptUrl(token)
+    if (invitation.email === null) return { invitation, token, link, email: null }
+    const sender = yield* Effect.serviceOption(EmailSender)
+    if (Option.isNone(sender)) {
+      const error = "No email sender is configured on this deployment; share the link instead."
+      return { invitation, token, link, email: { sent: false, error } }
+    }
+    const organization = yield* Effect.flatMap(OrgStore, (s) => s.getOrganization(caller.orgId))
+    const name = Option.match(organization, { onNone: () => caller.orgId, onSome: (o) => o.name })
+    const sent = yield* Effect.either(
+      sender.value.send({
+        to: [invitation.email],
+        ...invitationEmail(name, invitation, link),
+        idempotencyKey: `invitation-${invitation.id}`
+      })
+    )
+    return {
+      invitation,
+      token,
+      link,
+      email: sent._tag === "Right" ? { sent: true } : { sent: false, error: sent.left.message }
+    }
   })
 
 const isPending = (i: Invitation, at: Date) =>

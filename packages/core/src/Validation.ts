@@ -165,11 +165,12 @@ export const fieldErrorsOf = (error: ParseResult.ParseError, root = ""): Readonl
   const out: FieldError[] = []
   for (const [field, entry] of byField) {
     // Fields with a default (`optionalWith`) decode through `X | undefined`: "must be absent" only
-    // restates that a present value is wrong, so it goes when anything else explains why.
+    // restates that a present value is wrong, so it goes when anything else explains why; so does
+    // "must be null" of a nullable field whose schema says in its own words what was wrong.
     const deeper = fields.some((f) => f.startsWith(`${field}.`) || f.startsWith(`${field}[`))
     const expectations =
       entry.expected.length > 1 || entry.messages.length > 0 || deeper
-        ? entry.expected.filter((e) => e !== "absent")
+        ? entry.expected.filter((e) => e !== "absent" && (entry.messages.length === 0 || e !== "null"))
         : entry.expected
     if (expectations.length > 0) {
       const literals = expectations.length > 1 && expectations.every((e) => e.startsWith('"'))

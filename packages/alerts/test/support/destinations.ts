@@ -22,6 +22,7 @@ export interface Destinations {
   readonly emails: () => ReadonlyArray<{
     readonly to: ReadonlyArray<string>
     readonly subject: string
+    readonly text: string
     readonly idempotencyKey: string | undefined
   }>
   /** Webhook deliveries that verified, in arrival order (retries included), with their parsed body. */
@@ -43,7 +44,12 @@ export const startDestinations = async (): Promise<Destinations> => {
   const webhookSecret = "whsec-armature-e2e-secret"
   const verifier = new Webhook(Buffer.from(webhookSecret, "utf8").toString("base64"))
   const slack: Array<{ channel: string; text: string }> = []
-  const emails: Array<{ to: ReadonlyArray<string>; subject: string; idempotencyKey: string | undefined }> = []
+  const emails: Array<{
+    to: ReadonlyArray<string>
+    subject: string
+    text: string
+    idempotencyKey: string | undefined
+  }> = []
   const webhooks: Array<{ id: string; body: any }> = []
   let forged = 0
   const refusedWebhookIds: Array<string> = []
@@ -82,6 +88,7 @@ export const startDestinations = async (): Promise<Destinations> => {
     emails.push({
       to: body.to,
       subject: body.subject,
+      text: body.text,
       idempotencyKey: typeof key === "string" ? key : undefined
     })
     return json(200, { id: `email-${emails.length}` })

@@ -1,5 +1,5 @@
 import { createServer } from "node:http"
-import { AlertSinks, SlackInstall, SlackSink, type TypedSink } from "@armature/alerts"
+import { AlertSinks, ResendEmail, SlackInstall, SlackSink, type TypedSink } from "@armature/alerts"
 import { type ConfigFile, IdsLayer, LanguageModels, RateLimits, Servers } from "@armature/core"
 import { AddressGuard, McpConnector, Models, SessionPool, Worker } from "@armature/runner"
 import { Retention } from "@armature/store-postgres"
@@ -15,6 +15,7 @@ import { applyConfig } from "./ApplyConfig.js"
 import * as Bootstrap from "./Bootstrap.js"
 import * as CatalogSyncLoop from "./CatalogSyncLoop.js"
 import * as Health from "./Health.js"
+import * as InvitationRoutes from "./InvitationRoutes.js"
 import * as McpRoutes from "./McpRoutes.js"
 import { instrumentStores, Metrics } from "./Metrics.js"
 import * as SchedulerLoop from "./SchedulerLoop.js"
@@ -103,6 +104,19 @@ const alertSinks = (plugins: ReadonlyArray<TypedSink>) =>
     })
   )
 
+/** Core's `EmailSender` (invitations) through Resend when it is configured; none otherwise. */
+const emailSender = Layer.unwrapEffect(
+  Effect.map(ServerConfigTag, ({ alerts: a }) =>
+    a === undefined || Option.isNone(a.resendApiKey)
+      ? Layer.empty
+      : ResendEmail.layer({
+          apiKey: a.resendApiKey.value,
+          from: Option.getOrThrow(a.emailFrom),
+          baseUrl: Option.getOrUndefined(a.resendBaseUrl)
+        })
+  )
+)
+
 /**
  * The services every part of the server shares: a store (stores and SQL client,
  * with checks and runs counted for `/metrics`), ids, the MCP connector with its session pool,
@@ -113,7 +127,8 @@ export const servicesWith = <E, R>(store: Layer.Layer<Store.StoreServices, E, R>
     IdsLayer.layer,
     Models.layerConfig(options.models),
     serverPolicy,
-    alertSinks(options.alertSinks ?? [])
+    alertSinks(options.alertSinks ?? []),
+    emailSender
   ).pipe(
     Layer.provideMerge(SessionPool.layer().pipe(Layer.provideMerge(connector))),
     Layer.provideMerge(instrumentStores),
@@ -151,9 +166,11 @@ const http = Layer.unwrapEffect(
     HttpApiBuilder.serve(AccessLog.middleware).pipe(
       Layer.provide(Health.routes({ metricsRequireKey: config.metricsRequireKey ?? false })),
       Layer.provide(SlackRoutes.routes),
+      Layer.provide(InvitationRoutes.routes),
       Layer.provide(McpRoutes.routes({ allowedOrigins: config.mcpAllowedOrigins ?? [config.publicUrl] })),
       Layer.provide(
         ApiLive.layer({
+          publicUrl: config.publicUrl,
           ...(config.maxBodyBytes === undefined ? {} : { maxBodyBytes: config.maxBodyBytes }),
           ...(config.maxJsonDepth === undefined ? {} : { maxJsonDepth: config.maxJsonDepth })
         })

@@ -1,9 +1,11 @@
 import {
   AlertDeliveries,
   Alerting,
+  ApiKeys,
   Audit,
   type Caller,
   McpServer,
+  Member,
   Monitor,
   MonitorCheck,
   MonitorSpec,
@@ -11,6 +13,7 @@ import {
   Run,
   RunSummary,
   Servers,
+  Team,
   Workflow,
   WorkflowSpec,
   WorkflowVersion
@@ -231,6 +234,38 @@ const alerts = HttpApiGroup.make("alerts")
   )
   .middleware(Authentication)
 
+const team = HttpApiGroup.make("team")
+  .add(
+    HttpApiEndpoint.post("createKey", "/api-keys")
+      .setPayload(documented(S.KeyInput, "ApiKeyInput"))
+      .addSuccess(S.CreatedKey, { status: 201 })
+  )
+  .add(HttpApiEndpoint.get("listKeys", "/api-keys").addSuccess(S.list(ApiKeys.ApiKeyView)))
+  .add(HttpApiEndpoint.del("revokeKey", "/api-keys/:id").setPath(S.IdPath))
+  .add(HttpApiEndpoint.get("listMembers", "/members").addSuccess(S.list(Member)))
+  .add(
+    HttpApiEndpoint.patch("changeRole", "/members/:id")
+      .setPath(S.IdPath)
+      .setPayload(documented(S.RoleChange, "MemberRoleChange"))
+      .addSuccess(Member)
+  )
+  .add(HttpApiEndpoint.del("removeMember", "/members/:id").setPath(S.IdPath))
+  .add(
+    HttpApiEndpoint.post("invite", "/invitations")
+      .setPayload(documented(Team.InviteInput, "InvitationInput"))
+      .addSuccess(S.InvitationCreated, { status: 201 })
+  )
+  .add(HttpApiEndpoint.get("listInvitations", "/invitations").addSuccess(S.list(S.InvitationView)))
+  .add(HttpApiEndpoint.del("revokeInvitation", "/invitations/:id").setPath(S.IdPath))
+  .middleware(Authentication)
+
+/** Accepting an invitation needs no key: the invitation's one-time token is the proof. */
+const invitations = HttpApiGroup.make("invitations").add(
+  HttpApiEndpoint.post("accept", "/invitations/accept")
+    .setPayload(documented(S.AcceptInput, "InvitationAccept"))
+    .addSuccess(S.Accepted, { status: 201 })
+)
+
 const slack = HttpApiGroup.make("slack")
   .add(
     HttpApiEndpoint.post("createInstallLink", "/slack/install-links")
@@ -250,6 +285,8 @@ export class ArmatureApi extends HttpApi.make("armature")
   .add(runs)
   .add(monitors)
   .add(alerts)
+  .add(team)
+  .add(invitations)
   .add(slack)
   .addError(HttpErrors.BadRequest)
   .addError(HttpErrors.Unauthorized)

@@ -19,6 +19,7 @@ import * as Org from "./handlers/Org.js"
 import * as Runs from "./handlers/Runs.js"
 import * as Servers from "./handlers/Servers.js"
 import * as Slack from "./handlers/Slack.js"
+import * as Team from "./handlers/Team.js"
 import * as Workflows from "./handlers/Workflows.js"
 import * as RequestGuard from "./RequestGuard.js"
 
@@ -34,21 +35,27 @@ export type Requirements =
   | Ids
   | AuthFailureLimiter.AuthFailureLimiter
 
-/** Limits of the API; each has a default. */
-export interface Options extends RequestGuard.Options {}
+/** Limits of the API (each has a default), and the public URL invitation links point to. */
+export interface Options extends RequestGuard.Options {
+  /** The deployment's public URL, for invitation accept links (default: links relative to the host). */
+  readonly publicUrl?: string
+}
 
 /** Path of the OpenAPI document. */
 export const openApiPath = `${ErrorMiddleware.prefix}/openapi.json` as const
 
-const groups = Layer.mergeAll(
-  Org.layer,
-  Servers.layer,
-  Workflows.layer,
-  Runs.layer,
-  Monitors.layer,
-  Alerts.layer,
-  Slack.layer
-).pipe(Layer.provide(Authentication.layer))
+const groups = (publicUrl: string) =>
+  Layer.mergeAll(
+    Org.layer,
+    Servers.layer,
+    Workflows.layer,
+    Runs.layer,
+    Monitors.layer,
+    Alerts.layer,
+    Team.layer(publicUrl),
+    Team.acceptLayer,
+    Slack.layer
+  ).pipe(Layer.provide(Authentication.layer))
 
 /** `HttpApi.Api` for `HttpApiBuilder.serve`, plus the OpenAPI route, the request guard and the error middleware. */
 export const layer = (options: Options = {}): Layer.Layer<HttpApi.Api, never, Requirements> =>
@@ -56,7 +63,9 @@ export const layer = (options: Options = {}): Layer.Layer<HttpApi.Api, never, Re
     HttpApiBuilder.middlewareOpenApi({ path: openApiPath }),
     ErrorMiddleware.layer,
     RequestGuard.layer(options)
-  ).pipe(Layer.provideMerge(HttpApiBuilder.api(ArmatureApi).pipe(Layer.provide(groups))))
+  ).pipe(
+    Layer.provideMerge(HttpApiBuilder.api(ArmatureApi).pipe(Layer.provide(groups(options.publicUrl ?? ""))))
+  )
 
 /**
  * Serves the REST API on the `HttpServer` in context, with a limiter of its own; `middleware`

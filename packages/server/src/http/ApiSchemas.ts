@@ -6,12 +6,15 @@
  */
 import {
   AlertRule,
+  ApiKeys,
   AssertionResult,
   CatalogDiff,
   CatalogVersion,
   Coverage,
   CriterionResult,
+  Invitation,
   McpServer,
+  Member,
   MonitorStats,
   Role,
   RunError,
@@ -286,4 +289,40 @@ export const SlackConnection = Schema.Struct({
       installedAt: Schema.Date
     })
   )
+})
+
+/** `POST /api-keys`: a name, and a role up to the caller's own (default: the caller's). */
+export const KeyInput = Schema.Struct({ name: Schema.String, role: Schema.optional(Role) })
+
+/** A new key with its token, shown this once. */
+export const CreatedKey = Schema.Struct({ key: ApiKeys.ApiKeyView, token: Schema.String })
+
+/** `PATCH /members/{id}`: the member's new role (never `owner`). */
+export const RoleChange = Schema.Struct({ role: Schema.Literal("viewer", "editor", "admin") })
+
+/** A pending invitation as lists show it (never the token or its hash). */
+export const InvitationView = Invitation.pipe(Schema.omit("tokenHash"))
+
+/** `POST /invitations`: the invitation, its token and accept link (shown once), and the email's fate. */
+export const InvitationCreated = Schema.Struct({
+  invitation: InvitationView,
+  token: Schema.String,
+  link: Schema.String,
+  email: Schema.NullOr(
+    Schema.Union(
+      Schema.Struct({ sent: Schema.Literal(true) }),
+      Schema.Struct({ sent: Schema.Literal(false), error: Schema.String })
+    )
+  )
+})
+
+/** `POST /invitations/accept`: the token from the link, and who accepts. */
+export const AcceptInput = Schema.Struct({ token: Schema.String, email: Schema.String, name: Schema.String })
+
+/** The new member and their personal API key, shown once. */
+export const Accepted = Schema.Struct({
+  organizationId: Schema.String,
+  member: Member,
+  key: ApiKeys.ApiKeyView,
+  token: Schema.String
 })
