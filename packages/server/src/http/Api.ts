@@ -277,6 +277,22 @@ const slack = HttpApiGroup.make("slack")
   .add(HttpApiEndpoint.del("deleteInstallation", "/slack/installation"))
   .middleware(Authentication)
 
+/**
+ * Effect's JSON Schema for `unknown` (and `any`, `object`, `{}`) carries a fixed `$id` such as
+ * `/schemas/unknown`; repeated across the document, the same `$id` makes it invalid JSON Schema
+ * for strict validators and code generators. The ids say nothing a client needs, so they go.
+ */
+const withoutBuiltInIds = (value: unknown): any => {
+  if (Array.isArray(value)) return value.map(withoutBuiltInIds)
+  if (typeof value !== "object" || value === null) return value
+  const out: Record<string, unknown> = {}
+  for (const [key, inner] of Object.entries(value)) {
+    if (key === "$id" && typeof inner === "string" && inner.startsWith("/schemas/")) continue
+    out[key] = withoutBuiltInIds(inner)
+  }
+  return out
+}
+
 /** The REST API (SPEC §10), served under `/api/armature/v1`, documented at `/api/armature/v1/openapi.json`. */
 export class ArmatureApi extends HttpApi.make("armature")
   .add(org)
@@ -305,6 +321,7 @@ export class ArmatureApi extends HttpApi.make("armature")
     OpenApi.annotations({
       title: "Armature REST API",
       version: "1",
-      description: "Continuous testing and monitoring of MCP servers."
+      description: "Continuous testing and monitoring of MCP servers.",
+      transform: withoutBuiltInIds
     })
   ) {}
