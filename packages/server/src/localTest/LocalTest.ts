@@ -60,7 +60,8 @@ const serverNameOf = (orgId: string, serverId: string) =>
     Option.match({ onNone: () => serverId, onSome: (s) => s.name })
   )
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
+/** `1 tool`, `2 tools`. */
+export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
 
 /**
  * The tool-poisoning scan of each reachable server's catalog, as the server's drift detection

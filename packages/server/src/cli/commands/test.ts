@@ -57,8 +57,6 @@ const line = (r: LocalTest.CaseResult) =>
     ...(r.status === "fail" || r.status === "error" ? r.details.map((d) => `      ${d}`) : [])
   ].join("\n")
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
-
 /** The test could not run to the end (bad file, store, …): CI tells this from failed checks by the exit code. */
 export class TestAborted extends Data.TaggedError("TestAborted")<{
   readonly message: string
@@ -107,7 +105,7 @@ export const test = Command.make(
       const started = yield* Clock.currentTimeMillis
       const runs = config.workflows.reduce((n, w) => n + w.testerModels.length, 0)
       yield* Console.log(
-        `Testing ${file}: ${plural(config.monitors.length, "monitor")}, ${plural(runs, "workflow run")}.\n`
+        `Testing ${file}: ${LocalTest.plural(config.monitors.length, "monitor")}, ${LocalTest.plural(runs, "workflow run")}.\n`
       )
       const results = yield* LocalTest.run(
         config,
@@ -125,7 +123,7 @@ export const test = Command.make(
       yield* writeJunit(junit, results)
       if (LocalTest.failed(results)) {
         return yield* new ChecksFailed({
-          message: `${plural(count("fail") + count("error"), "check")} did not pass`
+          message: `${LocalTest.plural(count("fail") + count("error"), "check")} did not pass`
         })
       }
       // A catalog scan alone is not a test of the file's monitors and workflows.

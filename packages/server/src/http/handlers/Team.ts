@@ -12,9 +12,7 @@ import { Effect } from "effect"
 import { ArmatureApi } from "../Api.js"
 import * as HttpErrors from "../HttpErrors.js"
 import { asCaller } from "./caller.js"
-
-const isRecord = (u: unknown): u is Record<string, unknown> =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
+import { isRecord } from "./payload.js"
 
 /** Where an invitation's link points: the accept page of the deployment's public URL. */
 export const acceptPath = "/invitations/accept"

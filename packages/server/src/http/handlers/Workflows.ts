@@ -8,10 +8,8 @@ import { HttpApiBuilder } from "@effect/platform"
 import { Clock, Effect } from "effect"
 import { ArmatureApi } from "../Api.js"
 import { asCaller } from "./caller.js"
+import { isRecord } from "./payload.js"
 import * as Params from "./queryParams.js"
-
-const isRecord = (u: unknown): u is Record<string, unknown> =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
 
 const notAnObject = (what: string) =>
   Effect.fail(validationFailed([{ field: "(root)", message: `Expected a JSON object ${what}` }]))
