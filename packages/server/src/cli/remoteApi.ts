@@ -3,7 +3,7 @@
  * with a bearer key, and its failures as the messages a terminal shows (the error's code and
  * message with its fields named; an unreachable server named by its URL).
  */
-import { type ApiErrorBody, type FieldError, statusOf } from "@armature/core"
+import { type ApiErrorBody, type FieldError, statusOf, ValidationFailed } from "@armature/core"
 import { HttpApiClient, HttpClient, HttpClientError, HttpClientRequest } from "@effect/platform"
 import { Data, Effect, Redacted as R, type Redacted } from "effect"
 import { ArmatureApi } from "../http/Api.js"
@@ -56,6 +56,10 @@ const causeOf = (error: unknown): string => {
 
 /** The failure a terminal shows for any failure of a request to `baseUrl`. */
 export const failureOf = (error: unknown, baseUrl: string): RemoteFailure => {
+  // Input the command checked before sending anything.
+  if (error instanceof ValidationFailed) {
+    return new RemoteFailure({ message: "validation_failed: Validation failed", fieldErrors: error.fieldErrors })
+  }
   const body = (error as { error?: unknown } | null)?.error
   if (isApiErrorBody(body)) {
     const status = statusOf(body).http

@@ -26,7 +26,7 @@ import {
   HttpApiSecurity,
   OpenApi
 } from "@effect/platform"
-import { Context, JSONSchema, Schema } from "effect"
+import { Context, Schema } from "effect"
 import * as S from "./ApiSchemas.js"
 import * as HttpErrors from "./HttpErrors.js"
 
@@ -52,11 +52,14 @@ export class Authentication extends HttpApiMiddleware.Tag<Authentication>()("Aut
 }) {}
 
 /**
- * Request bodies are validated by core (one validation path for REST, MCP and config files,
- * with field paths); the schema given here only documents them in OpenAPI.
+ * A request body as clients send it: the wire form of core's schema, so the typed client and the
+ * OpenAPI document describe it exactly. The server does not decode it with this schema: handlers
+ * read bodies raw (`handleRaw`) and hand them to core, the one validation path for REST, the MCP
+ * API and config files, which names every bad field and refuses unknown ones instead of dropping
+ * them.
  */
-const documented = <A, I>(schema: Schema.Schema<A, I>, identifier: string) =>
-  Schema.Unknown.annotations({ identifier, jsonSchema: JSONSchema.make(Schema.encodedSchema(schema)) })
+const body = <A, I>(schema: Schema.Schema<A, I>, identifier: string) =>
+  Schema.encodedSchema(schema).annotations({ identifier })
 
 const org = HttpApiGroup.make("org")
   .add(
@@ -70,7 +73,7 @@ const org = HttpApiGroup.make("org")
 const servers = HttpApiGroup.make("servers")
   .add(
     HttpApiEndpoint.post("create", "/mcp-servers")
-      .setPayload(documented(Servers.RegisterInput, "McpServerInput"))
+      .setPayload(body(Servers.RegisterInput, "McpServerInput"))
       .addSuccess(S.RegisteredServer, { status: 201 })
   )
   .add(HttpApiEndpoint.get("list", "/mcp-servers").addSuccess(S.list(McpServer)))
@@ -78,7 +81,7 @@ const servers = HttpApiGroup.make("servers")
   .add(
     HttpApiEndpoint.patch("update", "/mcp-servers/:id")
       .setPath(S.IdPath)
-      .setPayload(documented(Servers.UpdateInput, "McpServerUpdate"))
+      .setPayload(body(Servers.UpdateInput, "McpServerUpdate"))
       .addSuccess(S.ProbeResult)
   )
   .add(
@@ -94,20 +97,20 @@ const servers = HttpApiGroup.make("servers")
   .add(
     HttpApiEndpoint.post("probe", "/mcp-servers/:id/probe")
       .setPath(S.IdPath)
-      .setPayload(documented(S.ProbeBody, "ProbeRequest"))
+      .setPayload(body(S.ProbeBody, "ProbeRequest"))
       .addSuccess(S.ProbeResult)
   )
   .add(HttpApiEndpoint.post("sync", "/mcp-servers/:id/sync").setPath(S.IdPath).addSuccess(S.SyncResult))
   .add(
     HttpApiEndpoint.post("addAuthProfile", "/mcp-servers/:id/auth-profiles")
       .setPath(S.IdPath)
-      .setPayload(documented(Servers.AuthProfileInput, "AuthProfileInput"))
+      .setPayload(body(Servers.AuthProfileInput, "AuthProfileInput"))
       .addSuccess(Servers.AuthProfileView, { status: 201 })
   )
   .add(
     HttpApiEndpoint.put("replaceAuthProfileSecret", "/mcp-servers/:id/auth-profiles/:profileId/secret")
       .setPath(S.ProfilePath)
-      .setPayload(documented(Servers.SecretInput, "AuthProfileSecret"))
+      .setPayload(body(Servers.SecretInput, "AuthProfileSecret"))
       .addSuccess(Servers.AuthProfileView)
   )
   .add(
@@ -126,14 +129,14 @@ const servers = HttpApiGroup.make("servers")
 const workflows = HttpApiGroup.make("workflows")
   .add(
     HttpApiEndpoint.post("create", "/workflows")
-      .setPayload(documented(WorkflowSpec, "WorkflowSpec"))
+      .setPayload(body(WorkflowSpec, "WorkflowSpec"))
       .addSuccess(S.SavedWorkflow, { status: 201 })
   )
   .add(
     HttpApiEndpoint.patch("update", "/workflows/:id")
       .setPath(S.IdPath)
       .setPayload(
-        documented(
+        body(
           Schema.extend(
             Schema.partial(Schema.encodedSchema(WorkflowSpec)),
             // Fails with `version_conflict` unless this is still the current version.
@@ -159,7 +162,7 @@ const workflows = HttpApiGroup.make("workflows")
   .add(
     HttpApiEndpoint.post("dispatch", "/workflows/:id/runs")
       .setPath(S.IdPath)
-      .setPayload(documented(S.DispatchBody, "RunDispatch"))
+      .setPayload(body(S.DispatchBody, "RunDispatch"))
       .addSuccess(S.Dispatched, { status: 202 })
   )
   .middleware(Authentication)
@@ -180,7 +183,7 @@ const runs = HttpApiGroup.make("runs")
 const monitors = HttpApiGroup.make("monitors")
   .add(
     HttpApiEndpoint.post("create", "/monitors")
-      .setPayload(documented(MonitorSpec, "MonitorSpec"))
+      .setPayload(body(MonitorSpec, "MonitorSpec"))
       .addSuccess(Monitor, { status: 201 })
   )
   .add(HttpApiEndpoint.get("list", "/monitors").setUrlParams(S.MonitorListParams).addSuccess(S.list(Monitor)))
@@ -188,7 +191,7 @@ const monitors = HttpApiGroup.make("monitors")
   .add(
     HttpApiEndpoint.patch("update", "/monitors/:id")
       .setPath(S.IdPath)
-      .setPayload(documented(Schema.partial(Schema.encodedSchema(MonitorSpec)), "MonitorUpdate"))
+      .setPayload(body(Schema.partial(Schema.encodedSchema(MonitorSpec)), "MonitorUpdate"))
       .addSuccess(Monitor)
   )
   .add(HttpApiEndpoint.post("pause", "/monitors/:id/pause").setPath(S.IdPath).addSuccess(Monitor))
@@ -212,14 +215,14 @@ const alerts = HttpApiGroup.make("alerts")
   )
   .add(
     HttpApiEndpoint.post("createRule", "/alert-rules")
-      .setPayload(documented(Alerting.RuleInput, "AlertRuleInput"))
+      .setPayload(body(Alerting.RuleInput, "AlertRuleInput"))
       .addSuccess(S.AlertRuleView, { status: 201 })
   )
   .add(HttpApiEndpoint.get("getRule", "/alert-rules/:id").setPath(S.IdPath).addSuccess(S.AlertRuleView))
   .add(
     HttpApiEndpoint.patch("updateRule", "/alert-rules/:id")
       .setPath(S.IdPath)
-      .setPayload(documented(Schema.partial(Schema.encodedSchema(Alerting.RuleInput)), "AlertRuleUpdate"))
+      .setPayload(body(Schema.partial(Schema.encodedSchema(Alerting.RuleInput)), "AlertRuleUpdate"))
       .addSuccess(S.AlertRuleView)
   )
   // No success schema: 204 No Content.
@@ -237,7 +240,7 @@ const alerts = HttpApiGroup.make("alerts")
 const team = HttpApiGroup.make("team")
   .add(
     HttpApiEndpoint.post("createKey", "/api-keys")
-      .setPayload(documented(S.KeyInput, "ApiKeyInput"))
+      .setPayload(body(S.KeyInput, "ApiKeyInput"))
       .addSuccess(S.CreatedKey, { status: 201 })
   )
   .add(HttpApiEndpoint.get("listKeys", "/api-keys").addSuccess(S.list(ApiKeys.ApiKeyView)))
@@ -246,13 +249,13 @@ const team = HttpApiGroup.make("team")
   .add(
     HttpApiEndpoint.patch("changeRole", "/members/:id")
       .setPath(S.IdPath)
-      .setPayload(documented(S.RoleChange, "MemberRoleChange"))
+      .setPayload(body(S.RoleChange, "MemberRoleChange"))
       .addSuccess(Member)
   )
   .add(HttpApiEndpoint.del("removeMember", "/members/:id").setPath(S.IdPath))
   .add(
     HttpApiEndpoint.post("invite", "/invitations")
-      .setPayload(documented(Team.InviteInput, "InvitationInput"))
+      .setPayload(body(Team.InviteInput, "InvitationInput"))
       .addSuccess(S.InvitationCreated, { status: 201 })
   )
   .add(HttpApiEndpoint.get("listInvitations", "/invitations").addSuccess(S.list(S.InvitationView)))
@@ -262,14 +265,14 @@ const team = HttpApiGroup.make("team")
 /** Accepting an invitation needs no key: the invitation's one-time token is the proof. */
 const invitations = HttpApiGroup.make("invitations").add(
   HttpApiEndpoint.post("accept", "/invitations/accept")
-    .setPayload(documented(S.AcceptInput, "InvitationAccept"))
+    .setPayload(body(S.AcceptInput, "InvitationAccept"))
     .addSuccess(S.Accepted, { status: 201 })
 )
 
 const slack = HttpApiGroup.make("slack")
   .add(
     HttpApiEndpoint.post("createInstallLink", "/slack/install-links")
-      .setPayload(documented(S.SlackInstallLinkBody, "SlackInstallLinkInput"))
+      .setPayload(body(S.SlackInstallLinkBody, "SlackInstallLinkInput"))
       .addSuccess(S.SlackInstallLinkCreated, { status: 201 })
   )
   .add(HttpApiEndpoint.get("getInstallation", "/slack/installation").addSuccess(S.SlackConnection))

@@ -1,7 +1,7 @@
-import { ApiKeys, Role } from "@armature/core"
+import { ApiKeys, Role, Validation } from "@armature/core"
 import { Args, Command, Options } from "@effect/cli"
 import { FetchHttpClient, HttpClient } from "@effect/platform"
-import { Config, Console, Effect, Option, type Redacted } from "effect"
+import { Config, Console, Effect, Option, type Redacted, Schema } from "effect"
 import * as Bootstrap from "../../app/Bootstrap.js"
 import { DataDirLocked } from "../../app/DataDirLock.js"
 import * as ServerConfig from "../../config/ServerConfig.js"
@@ -147,7 +147,13 @@ const create = Command.make(
   ({ name, role, ...options }) =>
     run(
       options,
-      (client) => Effect.flatMap(client.team.createKey({ payload: { name, role } }), printCreated),
+      (client) =>
+        // The typed client refuses a body its schema does not describe: check the role first,
+        // with the words the API would answer.
+        Validation.decode(Schema.Struct({ role: Role }))({ role }).pipe(
+          Effect.flatMap((valid) => client.team.createKey({ payload: { name, role: valid.role } })),
+          Effect.flatMap(printCreated)
+        ),
       // Core checks the role (a field error naming `role`), as it does for a request body.
       (caller) => Effect.flatMap(ApiKeys.create(caller, { name, role: role as Role }), printCreated)
     )

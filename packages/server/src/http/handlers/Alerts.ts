@@ -7,7 +7,7 @@ import { AlertDeliveries, Alerting, AlertTarget, validationFailed } from "@armat
 import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
 import { ArmatureApi } from "../Api.js"
-import { asCaller } from "./caller.js"
+import { asCaller, withBody } from "./caller.js"
 import * as Params from "./queryParams.js"
 
 /** The target filter of the rule list: both parameters, or neither. */
@@ -32,10 +32,10 @@ export const layer = HttpApiBuilder.group(ArmatureApi, "alerts", (handlers) =>
         )
       )
     )
-    .handle("createRule", ({ payload }) => asCaller((caller) => Alerting.createRule(caller, payload)))
+    .handleRaw("createRule", ({ request }) => withBody(request, Alerting.createRule))
     .handle("getRule", ({ path }) => asCaller((caller) => Alerting.getRule(caller, path.id)))
-    .handle("updateRule", ({ path, payload }) =>
-      asCaller((caller) => Alerting.updateRule(caller, path.id, payload))
+    .handleRaw("updateRule", ({ path, request }) =>
+      withBody(request, (caller, body) => Alerting.updateRule(caller, path.id, body))
     )
     .handle("deleteRule", ({ path }) => asCaller((caller) => Alerting.deleteRule(caller, path.id)))
     // A destination that refuses the message is a 200 with `delivered: false`, not an API error.

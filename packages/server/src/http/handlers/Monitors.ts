@@ -7,12 +7,12 @@ import { Monitors } from "@armature/core"
 import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
 import { ArmatureApi } from "../Api.js"
-import { asCaller } from "./caller.js"
+import { asCaller, withBody } from "./caller.js"
 import * as Params from "./queryParams.js"
 
 export const layer = HttpApiBuilder.group(ArmatureApi, "monitors", (handlers) =>
   handlers
-    .handle("create", ({ payload }) => asCaller((caller) => Monitors.create(caller, payload)))
+    .handleRaw("create", ({ request }) => withBody(request, Monitors.create))
     .handle("list", ({ urlParams }) =>
       asCaller((caller) =>
         Effect.map(
@@ -25,7 +25,9 @@ export const layer = HttpApiBuilder.group(ArmatureApi, "monitors", (handlers) =>
       )
     )
     .handle("get", ({ path }) => asCaller((caller) => Monitors.get(caller, path.id)))
-    .handle("update", ({ path, payload }) => asCaller((caller) => Monitors.update(caller, path.id, payload)))
+    .handleRaw("update", ({ path, request }) =>
+      withBody(request, (caller, body) => Monitors.update(caller, path.id, body))
+    )
     .handle("pause", ({ path }) => asCaller((caller) => Monitors.setState(caller, path.id, "paused")))
     .handle("resume", ({ path }) => asCaller((caller) => Monitors.setState(caller, path.id, "active")))
     .handle("mute", ({ path }) => asCaller((caller) => Monitors.setMuted(caller, path.id, true)))

@@ -8,16 +8,18 @@ import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
 import { ArmatureApi } from "../Api.js"
 import * as S from "../ApiSchemas.js"
-import { asCaller } from "./caller.js"
+import { asCaller, withBody } from "./caller.js"
 import * as Params from "./queryParams.js"
 
 export const layer = HttpApiBuilder.group(ArmatureApi, "servers", (handlers) =>
   handlers
     // A failed probe still registers the server (state `unreachable`): the outcome is in `probe`.
-    .handle("create", ({ payload }) => asCaller((caller) => Servers.register(caller, payload)))
+    .handleRaw("create", ({ request }) => withBody(request, Servers.register))
     .handle("list", () => asCaller((caller) => Effect.map(Servers.list(caller), (items) => ({ items }))))
     .handle("get", ({ path }) => asCaller((caller) => Servers.get(caller, path.id)))
-    .handle("update", ({ path, payload }) => asCaller((caller) => Servers.update(caller, path.id, payload)))
+    .handleRaw("update", ({ path, request }) =>
+      withBody(request, (caller, body) => Servers.update(caller, path.id, body))
+    )
     .handle("listAuthProfiles", ({ path }) =>
       asCaller((caller) =>
         Effect.map(Servers.get(caller, path.id), ({ authProfiles }) => ({ items: authProfiles }))
@@ -26,19 +28,17 @@ export const layer = HttpApiBuilder.group(ArmatureApi, "servers", (handlers) =>
     .handle("monitorSuggestions", ({ path }) =>
       asCaller((caller) => Effect.map(Monitors.suggestions(caller, path.id), (items) => ({ items })))
     )
-    .handle("probe", ({ path, payload }) =>
-      asCaller((caller) =>
-        Effect.flatMap(Validation.decode(S.ProbeBody)(payload ?? {}), (body) =>
-          Servers.probe(caller, path.id, body)
-        )
+    .handleRaw("probe", ({ path, request }) =>
+      withBody(request, (caller, body) =>
+        Effect.flatMap(Validation.decode(S.ProbeBody)(body ?? {}), (input) => Servers.probe(caller, path.id, input))
       )
     )
     .handle("sync", ({ path }) => asCaller((caller) => Servers.sync(caller, path.id)))
-    .handle("addAuthProfile", ({ path, payload }) =>
-      asCaller((caller) => Servers.addAuthProfile(caller, path.id, payload))
+    .handleRaw("addAuthProfile", ({ path, request }) =>
+      withBody(request, (caller, body) => Servers.addAuthProfile(caller, path.id, body))
     )
-    .handle("replaceAuthProfileSecret", ({ path, payload }) =>
-      asCaller((caller) => Servers.replaceAuthProfileSecret(caller, path.id, path.profileId, payload))
+    .handleRaw("replaceAuthProfileSecret", ({ path, request }) =>
+      withBody(request, (caller, body) => Servers.replaceAuthProfileSecret(caller, path.id, path.profileId, body))
     )
     .handle("catalog", ({ path, urlParams }) =>
       asCaller((caller) =>

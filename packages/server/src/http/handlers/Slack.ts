@@ -8,13 +8,11 @@ import { HttpApiBuilder } from "@effect/platform"
 import { Effect, Option } from "effect"
 import * as SlackApp from "../../app/SlackApp.js"
 import { ArmatureApi } from "../Api.js"
-import { asCaller } from "./caller.js"
+import { asCaller, withBody } from "./caller.js"
 
 export const layer = HttpApiBuilder.group(ArmatureApi, "slack", (handlers) =>
   handlers
-    .handle("createInstallLink", ({ payload }) =>
-      asCaller((caller) => SlackApp.createInstallLink(caller, payload))
-    )
+    .handleRaw("createInstallLink", ({ request }) => withBody(request, SlackApp.createInstallLink))
     .handle("getInstallation", () =>
       asCaller((caller) =>
         Effect.gen(function* () {

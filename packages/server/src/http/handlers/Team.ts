@@ -11,7 +11,7 @@ import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
 import { ArmatureApi } from "../Api.js"
 import * as HttpErrors from "../HttpErrors.js"
-import { asCaller } from "./caller.js"
+import { asCaller, jsonBody, withBody } from "./caller.js"
 import { isRecord } from "./payload.js"
 
 /** Where an invitation's link points: the accept page of the deployment's public URL. */
@@ -22,7 +22,7 @@ export const acceptUrl = (publicUrl: string) => (token: string) =>
 export const layer = (publicUrl: string) =>
   HttpApiBuilder.group(ArmatureApi, "team", (handlers) =>
     handlers
-      .handle("createKey", ({ payload }) => asCaller((caller) => ApiKeys.create(caller, payload)))
+      .handleRaw("createKey", ({ request }) => withBody(request, ApiKeys.create))
       .handle("listKeys", () =>
         asCaller((caller) => Effect.map(ApiKeys.list(caller), (items) => ({ items })))
       )
@@ -30,12 +30,12 @@ export const layer = (publicUrl: string) =>
       .handle("listMembers", () =>
         asCaller((caller) => Effect.map(Team.listMembers(caller), (items) => ({ items })))
       )
-      .handle("changeRole", ({ path, payload }) =>
-        asCaller((caller) => Team.changeRole(caller, path.id, isRecord(payload) ? payload.role : undefined))
+      .handleRaw("changeRole", ({ path, request }) =>
+        withBody(request, (caller, body) => Team.changeRole(caller, path.id, isRecord(body) ? body.role : undefined))
       )
       .handle("removeMember", ({ path }) => asCaller((caller) => Team.removeMember(caller, path.id)))
-      .handle("invite", ({ payload }) =>
-        asCaller((caller) => Team.inviteAndNotify(caller, payload, acceptUrl(publicUrl)))
+      .handleRaw("invite", ({ request }) =>
+        withBody(request, (caller, body) => Team.inviteAndNotify(caller, body, acceptUrl(publicUrl)))
       )
       .handle("listInvitations", () =>
         asCaller((caller) => Effect.map(Team.listInvitations(caller), (items) => ({ items })))
@@ -47,11 +47,14 @@ export const layer = (publicUrl: string) =>
 
 /** `POST /invitations/accept`: no key, the token in the body is the proof. */
 export const acceptLayer = HttpApiBuilder.group(ArmatureApi, "invitations", (handlers) =>
-  handlers.handle("accept", ({ payload }) => {
-    const body = isRecord(payload) ? payload : {}
-    const token = typeof body.token === "string" ? body.token : ""
-    return Team.acceptInvitation(token, { email: body.email, name: body.name }).pipe(
+  handlers.handleRaw("accept", ({ request }) =>
+    jsonBody(request).pipe(
+      Effect.flatMap((payload) => {
+        const body = isRecord(payload) ? payload : {}
+        const token = typeof body.token === "string" ? body.token : ""
+        return Team.acceptInvitation(token, { email: body.email, name: body.name })
+      }),
       Effect.mapError(HttpErrors.fromError)
     )
-  })
+  )
 )

@@ -7,7 +7,7 @@ import { Runs, Schedules, toRunSummary, validationFailed, WorkflowState, Workflo
 import { HttpApiBuilder } from "@effect/platform"
 import { Clock, Effect } from "effect"
 import { ArmatureApi } from "../Api.js"
-import { asCaller } from "./caller.js"
+import { asCaller, withBody } from "./caller.js"
 import { isRecord } from "./payload.js"
 import * as Params from "./queryParams.js"
 
@@ -18,13 +18,13 @@ const saved = ({ workflow, warnings }: Workflows.Saved) => ({ ...workflow, warni
 
 export const layer = HttpApiBuilder.group(ArmatureApi, "workflows", (handlers) =>
   handlers
-    .handle("create", ({ payload }) =>
-      asCaller((caller) => Effect.map(Workflows.create(caller, payload), saved))
+    .handleRaw("create", ({ request }) =>
+      withBody(request, (caller, body) => Effect.map(Workflows.create(caller, body), saved))
     )
-    .handle("update", ({ path, payload }) =>
-      asCaller((caller) => {
-        if (!isRecord(payload)) return notAnObject("of workflow fields to change")
-        const { expectedVersionId, ...changes } = payload
+    .handleRaw("update", ({ path, request }) =>
+      withBody(request, (caller, body) => {
+        if (!isRecord(body)) return notAnObject("of workflow fields to change")
+        const { expectedVersionId, ...changes } = body
         if (expectedVersionId !== undefined && typeof expectedVersionId !== "string") {
           return Effect.fail(
             validationFailed([{ field: "expectedVersionId", message: "Expected a version id" }])
@@ -67,8 +67,8 @@ export const layer = HttpApiBuilder.group(ArmatureApi, "workflows", (handlers) =
     .handle("versions", ({ path }) =>
       asCaller((caller) => Effect.map(Workflows.versions(caller, path.id), (items) => ({ items })))
     )
-    .handle("dispatch", ({ path, payload }) =>
-      asCaller((caller) => {
+    .handleRaw("dispatch", ({ path, request }) =>
+      withBody(request, (caller, payload) => {
         const body = payload ?? {}
         if (!isRecord(body)) return notAnObject("of dispatch options")
         // The path names the workflow; core's decoder rejects unknown fields and reports the rest.

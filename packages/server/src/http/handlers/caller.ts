@@ -1,4 +1,5 @@
-import type { Caller } from "@armature/core"
+import { type Caller, type ValidationFailed, validationFailed } from "@armature/core"
+import type { HttpServerRequest } from "@effect/platform"
 import { Effect } from "effect"
 import { CurrentCaller } from "../Api.js"
 import * as HttpErrors from "../HttpErrors.js"
@@ -12,3 +13,24 @@ export const asCaller = <A, E, R>(
   useCase: (caller: Caller) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, HttpErrors.HttpFailure, R | CurrentCaller> =>
   Effect.flatMap(CurrentCaller, useCase).pipe(Effect.mapError(HttpErrors.fromError))
+
+/**
+ * The request's JSON body, not yet validated (`undefined` when there is none): the API declares
+ * each body's schema for clients, and core decodes it, naming the fields (see `Api.body`).
+ * `RequestGuard` has already bounded its size, media type and depth.
+ */
+export const jsonBody = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<unknown, ValidationFailed> =>
+  Effect.flatMap(Effect.orDie(request.text), (text) => {
+    if (text.trim() === "") return Effect.succeed(undefined)
+    return Effect.try({
+      try: () => JSON.parse(text) as unknown,
+      catch: () => validationFailed([{ field: "(body)", message: "The request body is not valid JSON" }])
+    })
+  })
+
+/** `asCaller` for a use case that takes the request's body. */
+export const withBody = <A, E, R>(
+  request: HttpServerRequest.HttpServerRequest,
+  useCase: (caller: Caller, body: unknown) => Effect.Effect<A, E, R>
+): Effect.Effect<A, HttpErrors.HttpFailure, R | CurrentCaller> =>
+  asCaller((caller) => Effect.flatMap(jsonBody(request), (body) => useCase(caller, body)))
