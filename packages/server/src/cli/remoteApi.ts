@@ -4,9 +4,9 @@
  * message with its fields named; an unreachable server named by its URL).
  */
 import { type ApiErrorBody, type FieldError, statusOf, ValidationFailed } from "@armature/core"
-import { HttpApiClient, HttpClient, HttpClientError, HttpClientRequest } from "@effect/platform"
-import { Data, Effect, Redacted as R, type Redacted } from "effect"
-import { ArmatureApi } from "../http/Api.js"
+import { HttpClientError } from "@effect/platform"
+import { Data, Effect, type Redacted } from "effect"
+import * as ArmatureClient from "../api.js"
 
 /** A failure of a remote command, as `exitOnError` reports it. */
 export class RemoteFailure extends Data.TaggedError("RemoteFailure")<{
@@ -31,10 +31,7 @@ export const baseUrlOf = (input: string): string | { readonly error: string } =>
 
 /** The typed REST client of the deployment at `baseUrl`, authenticated with `key`. */
 export const client = (baseUrl: string, key: Redacted.Redacted<string>) =>
-  HttpApiClient.make(ArmatureApi, {
-    baseUrl,
-    transformClient: HttpClient.mapRequest(HttpClientRequest.bearerToken(R.value(key).trim()))
-  })
+  ArmatureClient.make({ baseUrl, apiKey: key })
 
 const isApiErrorBody = (value: unknown): value is ApiErrorBody =>
   typeof value === "object" &&
@@ -58,7 +55,10 @@ const causeOf = (error: unknown): string => {
 export const failureOf = (error: unknown, baseUrl: string): RemoteFailure => {
   // Input the command checked before sending anything.
   if (error instanceof ValidationFailed) {
-    return new RemoteFailure({ message: "validation_failed: Validation failed", fieldErrors: error.fieldErrors })
+    return new RemoteFailure({
+      message: "validation_failed: Validation failed",
+      fieldErrors: error.fieldErrors
+    })
   }
   const body = (error as { error?: unknown } | null)?.error
   if (isApiErrorBody(body)) {

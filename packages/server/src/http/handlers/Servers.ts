@@ -30,7 +30,9 @@ export const layer = HttpApiBuilder.group(ArmatureApi, "servers", (handlers) =>
     )
     .handleRaw("probe", ({ path, request }) =>
       withBody(request, (caller, body) =>
-        Effect.flatMap(Validation.decode(S.ProbeBody)(body ?? {}), (input) => Servers.probe(caller, path.id, input))
+        Effect.flatMap(Validation.decode(S.ProbeBody)(body ?? {}), (input) =>
+          Servers.probe(caller, path.id, input)
+        )
       )
     )
     .handle("sync", ({ path }) => asCaller((caller) => Servers.sync(caller, path.id)))
@@ -38,7 +40,9 @@ export const layer = HttpApiBuilder.group(ArmatureApi, "servers", (handlers) =>
       withBody(request, (caller, body) => Servers.addAuthProfile(caller, path.id, body))
     )
     .handleRaw("replaceAuthProfileSecret", ({ path, request }) =>
-      withBody(request, (caller, body) => Servers.replaceAuthProfileSecret(caller, path.id, path.profileId, body))
+      withBody(request, (caller, body) =>
+        Servers.replaceAuthProfileSecret(caller, path.id, path.profileId, body)
+      )
     )
     .handle("catalog", ({ path, urlParams }) =>
       asCaller((caller) =>

@@ -31,7 +31,9 @@ export const layer = (publicUrl: string) =>
         asCaller((caller) => Effect.map(Team.listMembers(caller), (items) => ({ items })))
       )
       .handleRaw("changeRole", ({ path, request }) =>
-        withBody(request, (caller, body) => Team.changeRole(caller, path.id, isRecord(body) ? body.role : undefined))
+        withBody(request, (caller, body) =>
+          Team.changeRole(caller, path.id, isRecord(body) ? body.role : undefined)
+        )
       )
       .handle("removeMember", ({ path }) => asCaller((caller) => Team.removeMember(caller, path.id)))
       .handleRaw("invite", ({ request }) =>

@@ -19,7 +19,9 @@ export const asCaller = <A, E, R>(
  * each body's schema for clients, and core decodes it, naming the fields (see `Api.body`).
  * `RequestGuard` has already bounded its size, media type and depth.
  */
-export const jsonBody = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<unknown, ValidationFailed> =>
+export const jsonBody = (
+  request: HttpServerRequest.HttpServerRequest
+): Effect.Effect<unknown, ValidationFailed> =>
   Effect.flatMap(Effect.orDie(request.text), (text) => {
     if (text.trim() === "") return Effect.succeed(undefined)
     return Effect.try({

@@ -9,20 +9,23 @@
 import { createServer } from "node:http"
 import {
   AlertSink,
+  type ApiErrorBody,
   ApiKeys,
   builtInDestinationTypes,
   type Caller,
   IdsLayer,
   type Role,
+  statusOf,
   Team
 } from "@armature/core"
 import { MemoryStore, RecordingAlertSink, ScriptedModel } from "@armature/core/testing"
 import { McpConnector, Models, SessionPool } from "@armature/runner"
 import { PgStore } from "@armature/store-postgres"
-import { HttpApiBuilder, HttpServer, HttpServerResponse } from "@effect/platform"
+import { FetchHttpClient, HttpApiBuilder, HttpServer, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { testKeys } from "../../../../store-postgres/test/support/databases.js"
+import * as ArmatureClient from "../../../src/api.js"
 import * as ApiLive from "../../../src/http/ApiLive.js"
 
 const models = [
@@ -95,6 +98,16 @@ export interface Reply {
   readonly headers: Headers
 }
 
+/** What a typed-client call gave: the value its declared success schema decoded, or the API's refusal. */
+export type Called<A> =
+  | { readonly ok: true; readonly value: A }
+  | { readonly ok: false; readonly status: number; readonly error: ApiErrorBody }
+
+const isApiError = (u: unknown): u is { readonly error: ApiErrorBody } => {
+  const body = (u as { error?: { code?: unknown } } | null)?.error
+  return typeof body?.code === "string"
+}
+
 export interface ApiServer {
   /** `http://127.0.0.1:<port>`; the server also answers `GET /ping` beside the API. */
   readonly origin: string
@@ -109,6 +122,15 @@ export interface ApiServer {
     path: string,
     options?: { readonly token?: string | null; readonly body?: unknown; readonly rawBody?: string }
   ) => Promise<Reply>
+  /**
+   * A call through the typed client (`@armature/server/api`) as the holder of `token`, so the
+   * test checks the declared contract: requests built from the declared body schemas, replies
+   * decoded by the declared success and error schemas (a reply that does not match rejects).
+   */
+  readonly call: <A>(
+    token: string,
+    f: (client: ArmatureClient.Client) => Effect.Effect<A, unknown>
+  ) => Promise<Called<A>>
   /** A fresh organization with its owner; returns the owner's token and caller. */
   readonly organization: (name: string) => Promise<{ token: string; caller: Caller; orgId: string }>
   /** Mints a key of `role` in the organization of `owner`. */
@@ -143,6 +165,19 @@ export const startApiServer = async (store: Store, options: Options = {}): Promi
         headers: response.headers
       }
     },
+    call: (token, f) =>
+      Effect.runPromise(
+        ArmatureClient.make({ baseUrl: origin, apiKey: token }).pipe(
+          Effect.flatMap(f),
+          Effect.map((value) => ({ ok: true as const, value })),
+          Effect.catchAll((e) =>
+            isApiError(e)
+              ? Effect.succeed({ ok: false as const, status: statusOf(e.error).http, error: e.error })
+              : Effect.die(e)
+          ),
+          Effect.provide(FetchHttpClient.layer)
+        )
+      ),
     organization: async (name) => {
       const created = await run(
         Team.createOrganization({
