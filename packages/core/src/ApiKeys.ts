@@ -17,6 +17,8 @@ import {
   type ValidationFailed,
   validationFailed
 } from "./Errors.js"
+import * as Pages from "./Pages.js"
+import * as Plans from "./Plans.js"
 import { Ids } from "./ports/Ids.js"
 import { OrgStore } from "./ports/OrgStore.js"
 import * as Roles from "./Roles.js"
@@ -169,13 +171,17 @@ export const create = (
 
 /** The keys of the caller's organization, without their hashes. */
 export const list = (
-  caller: Caller
-): Effect.Effect<ReadonlyArray<ApiKeyView>, ForbiddenRole | StoreError, OrgStore> =>
+  caller: Caller,
+  page?: Pages.PageRequest
+): Effect.Effect<Pages.Page<ApiKeyView>, ForbiddenRole | ValidationFailed | StoreError, OrgStore> =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "keys.read")
     const store = yield* OrgStore
-    const keys = yield* store.listApiKeys(caller.orgId)
-    return keys.map(toView)
+    return yield* Pages.read(
+      page,
+      (query) => store.listApiKeys(caller.orgId, query),
+      (keys) => keys.map(toView)
+    )
   })
 
 /** Deletes a key of the caller's organization; it stops working on the next request. */
@@ -243,7 +249,11 @@ let dummyHash: string | undefined
  */
 export const authenticate = (
   token: string
-): Effect.Effect<{ orgId: string; key: ApiKey; actor: Actor }, Unauthenticated | StoreError, OrgStore> =>
+): Effect.Effect<
+  { orgId: string; key: ApiKey; actor: Actor; readOnly: boolean },
+  Unauthenticated | StoreError,
+  OrgStore
+> =>
   Effect.gen(function* () {
     const invalid = new Unauthenticated({ message: "Invalid or revoked API key." })
     const parsed = parseToken(token)
@@ -277,7 +287,9 @@ export const authenticate = (
     return {
       orgId: key.orgId,
       key: { ...key, lastUsedAt: now },
-      actor: { keyId: key.id, memberId: key.createdBy, role }
+      actor: { keyId: key.id, memberId: key.createdBy, role },
+      // Whether the workspace's subscription lapsed; the interfaces refuse writes by it (`Caller.readOnly`).
+      readOnly: yield* Plans.isReadOnly(key.orgId)
     }
   })
 

@@ -4,8 +4,17 @@ import { Schema } from "effect"
 export const FieldError = Schema.Struct({ field: Schema.String, message: Schema.String })
 export type FieldError = typeof FieldError.Type
 
+/** Something that still uses what a refused delete would remove. */
+export const UsedBy = Schema.Struct({
+  type: Schema.Literal("monitor", "workflow"),
+  id: Schema.String,
+  name: Schema.String
+})
+export type UsedBy = typeof UsedBy.Type
+
 export const ErrorDetails = Schema.Struct({
   fieldErrors: Schema.optional(Schema.Array(FieldError)),
+  usedBy: Schema.optional(Schema.Array(UsedBy)),
   warnings: Schema.optional(Schema.Array(Schema.String)),
   retryAfterSeconds: Schema.optional(Schema.Number),
   reason: Schema.optional(Schema.String)
@@ -43,6 +52,7 @@ export const codes = {
   proposal_expired: { http: 409, jsonRpc: -32010 },
   proposal_already_applied: { http: 409, jsonRpc: -32011 },
   slack_not_configured: { http: 409, jsonRpc: -32013 },
+  billing_unavailable: { http: 409, jsonRpc: -32014 },
   read_only_workspace: { http: 403, jsonRpc: -32012 },
   quota_exceeded: { http: 403, jsonRpc: -32012 },
   server_unreachable: { http: 502, jsonRpc: -32020 },
@@ -167,7 +177,12 @@ export class VersionConflict extends Schema.TaggedError<VersionConflict>()("Vers
 }
 
 /** A uniqueness rule was violated (a duplicate slug, name or key). */
-export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", { ...base, ...fieldErrors }) {
+export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", {
+  ...base,
+  ...fieldErrors,
+  /** For a refused delete: what still uses the target. */
+  usedBy: Schema.optional(Schema.Array(UsedBy))
+}) {
   readonly code = "conflict" as const
 }
 
@@ -214,6 +229,18 @@ export class QuotaExceeded extends Schema.TaggedError<QuotaExceeded>()("QuotaExc
   limit: Schema.String
 }) {
   readonly code = "quota_exceeded" as const
+  /** The limit named as a field, so clients that show field errors show it too. */
+  get fieldErrors(): ReadonlyArray<FieldError> {
+    return [{ field: this.limit, message: this.message }]
+  }
+}
+
+/**
+ * The deployment's payment provider has no page for this (plans set by the operator), or could
+ * not be reached.
+ */
+export class BillingUnavailable extends Schema.TaggedError<BillingUnavailable>()("BillingUnavailable", base) {
+  readonly code = "billing_unavailable" as const
 }
 
 /** Anything unexpected. The message is safe to show: never a stack trace or a secret. */
@@ -242,6 +269,7 @@ export type ApiError =
   | RateLimited
   | ReadOnlyWorkspace
   | QuotaExceeded
+  | BillingUnavailable
   | InternalError
 
 /**
@@ -281,12 +309,14 @@ export const toApiErrorBody = (error: unknown): ApiErrorBody => {
       warnings?: ReadonlyArray<string>
       retryAfterSeconds?: number
       reason?: string
+      usedBy?: ReadonlyArray<UsedBy>
     }
     const details: { -readonly [K in keyof ErrorDetails]: ErrorDetails[K] } = {}
     if (x.fieldErrors && x.fieldErrors.length > 0) details.fieldErrors = x.fieldErrors
     if (x.warnings && x.warnings.length > 0) details.warnings = x.warnings
     if (typeof x.retryAfterSeconds === "number") details.retryAfterSeconds = x.retryAfterSeconds
     if (typeof x.reason === "string") details.reason = x.reason
+    if (x.usedBy && x.usedBy.length > 0) details.usedBy = x.usedBy
     if (Object.keys(details).length > 0) body.details = details
     return body
   }

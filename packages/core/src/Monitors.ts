@@ -20,6 +20,7 @@ import {
   type Conflict,
   type ForbiddenRole,
   NotFound,
+  type QuotaExceeded,
   type SecretInArguments,
   type StoreError,
   type ValidationFailed,
@@ -29,6 +30,7 @@ import * as AlertEngine from "./internal/alertEngine.js"
 import { exampleObject, validateArguments } from "./internal/monitorArgs.js"
 import { percentiles, windows } from "./internal/monitorStats.js"
 import { checkSecrets, validate } from "./internal/monitorValidation.js"
+import * as Plans from "./Plans.js"
 import type { AlertStore } from "./ports/AlertStore.js"
 import { Ids } from "./ports/Ids.js"
 import type { McpConnector } from "./ports/McpConnector.js"
@@ -47,6 +49,8 @@ export {
   checkOutputSchema,
   type ResultFailure
 } from "./internal/resultChecks.js"
+
+import * as Pages from "./Pages.js"
 
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
@@ -103,9 +107,10 @@ type Errors = ForbiddenRole | ValidationFailed | SecretInArguments | Conflict | 
 export const create = (
   caller: Caller,
   input: unknown
-): Effect.Effect<Monitor, Errors, MonitorStore | ReprobeEnv | Ids> =>
+): Effect.Effect<Monitor, Errors | QuotaExceeded, MonitorStore | ReprobeEnv | Ids> =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "monitors.write")
+    yield* Plans.checkQuota(caller, "maxMonitors")
     const decoded = yield* decode(MonitorSpec)(input)
     yield* checkSecrets(caller.orgId, decoded)
     const spec = yield* validate(caller.orgId, decoded)
@@ -187,11 +192,21 @@ export const get = (
 /** Monitors of the organization, optionally of one server. */
 export const list = (
   caller: Caller,
-  filter: { readonly mcpServerId?: string } = {}
-): Effect.Effect<ReadonlyArray<Monitor>, ForbiddenRole | StoreError, MonitorStore> =>
+  filter: { readonly mcpServerId?: string } & Pages.PageRequest = {}
+): Effect.Effect<Pages.Page<Monitor>, ForbiddenRole | ValidationFailed | StoreError, MonitorStore> =>
   Effect.zipRight(
     Roles.authorize(caller.actor, "monitors.read"),
-    Effect.flatMap(MonitorStore, (s) => s.listMonitors(caller.orgId, filter))
+    Effect.flatMap(MonitorStore, (s) =>
+      Pages.read(
+        { limit: filter.limit, cursor: filter.cursor },
+        (page) =>
+          s.listMonitors(caller.orgId, {
+            ...(filter.mcpServerId === undefined ? {} : { mcpServerId: filter.mcpServerId }),
+            page
+          }),
+        (monitors) => monitors
+      )
+    )
   )
 
 const patchFields = (caller: Caller, monitorId: string, change: (m: Monitor, at: Date) => Monitor) =>

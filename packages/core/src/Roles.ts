@@ -51,6 +51,8 @@ export const table = {
   "keys.write": "admin",
   "members.read": "admin",
   "members.write": "admin",
+  // SPEC §11: one owner, who alone may hand the organization to another member.
+  "members.transfer_ownership": "owner",
   "invitations.write": "admin",
   "audit.read": "admin",
   // Process-wide figures of every organization on the deployment, when `/metrics` asks for a key.
@@ -101,3 +103,33 @@ export const authorize = (
     })
   )
 }
+
+/**
+ * Operations a read-only workspace (a lapsed subscription, `Plans`) may still perform: reading,
+ * and the owner's billing, so the workspace can be paid for again. Listed rather than derived,
+ * so an operation added to the table is refused in a read-only workspace until it is added here.
+ */
+const readOnlyAllowed: ReadonlySet<Operation> = new Set<Operation>([
+  "search_runs",
+  "inspect_run",
+  "diagnose_run",
+  "get_organization_health",
+  "compare_runs",
+  "org.read",
+  "servers.read",
+  "workflows.read",
+  "runs.read",
+  "monitors.read",
+  "alerts.read",
+  "slack.read",
+  "proposals.read",
+  "keys.read",
+  "members.read",
+  "audit.read",
+  "metrics.read",
+  "billing.read",
+  "billing.write"
+])
+
+/** Whether `op` is allowed in a read-only workspace (reads and billing). */
+export const allowedWhenReadOnly = (op: Operation): boolean => readOnlyAllowed.has(op)

@@ -15,6 +15,7 @@ import {
   type FieldError,
   type ForbiddenRole,
   NotFound,
+  type QuotaExceeded,
   RunWaitTimeout,
   type SecretInArguments,
   type StoreError,
@@ -29,6 +30,7 @@ export { type Completion, complete, failureSummary } from "./internal/runComplet
 export { JOB_KIND, MAX_ATTEMPTS } from "./internal/runRecords.js"
 
 import { loadRun } from "./internal/runLookup.js"
+import * as Plans from "./Plans.js"
 import { Ids } from "./ports/Ids.js"
 import type { JobQueue } from "./ports/JobQueue.js"
 import { decodeRunCursor, RunStore } from "./ports/RunStore.js"
@@ -91,7 +93,7 @@ export const dispatch = (
   input: DispatchRequest
 ): Effect.Effect<
   Dispatched,
-  ForbiddenRole | ValidationFailed | SecretInArguments | NotFound | StoreError,
+  ForbiddenRole | ValidationFailed | SecretInArguments | NotFound | QuotaExceeded | StoreError,
   Env | SecretStore
 > =>
   Effect.gen(function* () {
@@ -127,6 +129,13 @@ export const dispatch = (
       ? `${idempotencyKey ?? ""}\u0000force:${yield* Effect.flatMap(Ids, (ids) => ids.uuid)}`
       : (idempotencyKey ?? "")
     const n = args.samples
+    // Every run this dispatch may create counts toward the month's runs (a repeat creates none,
+    // but is refused alike at the limit: the check does not look up which ids exist).
+    yield* Plans.checkQuota(
+      caller,
+      "maxRunsPerMonth",
+      n * (args.allModels ? workflow.spec.testerModels.length : 1)
+    )
     const at = yield* now
     const results: Array<{ run: Run; created: boolean }> = []
     let firstGroupId: string | null = null

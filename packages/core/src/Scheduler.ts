@@ -1,5 +1,6 @@
 import { Clock, Effect } from "effect"
 import type { Workflow } from "./domain/Workflow.js"
+import * as Plans from "./Plans.js"
 import { WorkflowStore } from "./ports/WorkflowStore.js"
 import * as Runs from "./Runs.js"
 import * as Schedules from "./Schedules.js"
@@ -47,8 +48,22 @@ export const makeTick = Effect.sync(() => {
     const workflows = yield* (yield* WorkflowStore).listScheduled
     let fired = 0
     let skipped = 0
+    // Asked once per organization and tick: a read-only workspace's schedules pause (nothing is
+    // deleted, they resume with the subscription), and a fire past the month's runs is skipped.
+    // Both are never the case without plan enforcement (`Plans`).
+    const paused = new Map<string, boolean>()
+    const isPaused = (orgId: string) =>
+      Effect.gen(function* () {
+        const known = paused.get(orgId)
+        if (known !== undefined) return known
+        const value = (yield* Plans.schedulesPaused(orgId)) || (yield* Plans.runsExhausted(orgId))
+        paused.set(orgId, value)
+        return value
+      })
     for (const workflow of workflows) {
-      for (const { model, fireAt } of dueFires(workflow, now)) {
+      const due = dueFires(workflow, now)
+      if (due.length > 0 && (yield* isPaused(workflow.orgId))) continue
+      for (const { model, fireAt } of due) {
         const key = `${workflow.id}\u0000${model}`
         if (seen.get(key) === fireAt.getTime()) continue
         const outcome = yield* Runs.scheduledFire(workflow, model, fireAt)

@@ -15,9 +15,11 @@ import {
   type FieldError,
   type ForbiddenRole,
   NotFound,
+  type QuotaExceeded,
   type ServerUnreachable,
   type StdioNotAllowed,
   type StoreError,
+  type UsedBy,
   type ValidationFailed
 } from "./Errors.js"
 import {
@@ -32,7 +34,9 @@ import {
 import { type AuthProfileView, profileView } from "./internal/serverProbe.js"
 import { otherServers, probeAndRecord, probeStateOnly, ServerPolicy } from "./internal/serverRecord.js"
 import { authorizeLaunch } from "./internal/stdioLaunch.js"
-import type { AlertStore } from "./ports/AlertStore.js"
+import * as Pages from "./Pages.js"
+import * as Plans from "./Plans.js"
+import { AlertStore } from "./ports/AlertStore.js"
 import { Ids } from "./ports/Ids.js"
 import { McpConnector } from "./ports/McpConnector.js"
 import { MonitorStore } from "./ports/MonitorStore.js"
@@ -225,11 +229,12 @@ export const register = (
     probe: ProbeOutcome
     catalog?: CatalogSummary
   },
-  ForbiddenRole | StdioNotAllowed | ValidationFailed | Conflict | StoreError,
+  ForbiddenRole | StdioNotAllowed | ValidationFailed | Conflict | QuotaExceeded | StoreError,
   Env
 > =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "servers.write")
+    yield* Plans.checkQuota(caller, "maxServers")
     const policy = yield* ServerPolicy
     const spec = yield* decode(RegisterInput)(input)
     const stdio = spec.transport === "stdio"
@@ -322,11 +327,17 @@ export const get = (
 
 /** The servers of the caller's organization. */
 export const list = (
-  caller: Caller
-): Effect.Effect<ReadonlyArray<McpServer>, ForbiddenRole | StoreError, ServerStore> =>
+  caller: Caller,
+  page?: Pages.PageRequest
+): Effect.Effect<Pages.Page<McpServer>, ForbiddenRole | ValidationFailed | StoreError, ServerStore> =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "servers.read")
-    return yield* Effect.flatMap(ServerStore, (store) => store.listServers(caller.orgId))
+    const store = yield* ServerStore
+    return yield* Pages.read(
+      page,
+      (query) => store.listServers(caller.orgId, query),
+      (servers) => servers
+    )
   })
 
 /** Adds a named auth profile to a server; its secret goes to the SecretStore. */
@@ -614,4 +625,152 @@ export const catalog = (
       }
     })
     return { latest: versions[0] ?? null, history }
+  })
+
+/** What deleting a server took with it. */
+export const Deleted = Schema.Struct({
+  serverId: Schema.String,
+  /** Workflows of the server, archived: their runs stay readable. */
+  archivedWorkflows: Schema.Array(Schema.Struct({ id: Schema.String, name: Schema.String })),
+  /** Monitors of the server, deleted with their checks. */
+  deletedMonitors: Schema.Array(Schema.Struct({ id: Schema.String, name: Schema.String })),
+  /** Alert rules on the server or on its deleted monitors, which could never fire again. */
+  deletedAlertRules: Schema.Array(Schema.Struct({ id: Schema.String, name: Schema.String }))
+})
+export type Deleted = typeof Deleted.Type
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
+
+const named = (users: ReadonlyArray<UsedBy>) =>
+  users
+    .slice(0, 5)
+    .map((u) => `${u.type} "${u.name}"`)
+    .join(", ") + (users.length > 5 ? `, and ${users.length - 5} more` : "")
+
+/**
+ * Deletes a server with its auth profiles (and their secrets) and catalog history. Refused with
+ * `conflict`, listing them in `usedBy`, while monitors or workflows use it — unless `cascade`,
+ * which archives those workflows (runs stay readable) and deletes those monitors. Runs of the
+ * server keep its id.
+ */
+export const remove = (
+  caller: Caller,
+  serverId: string,
+  options: { readonly cascade?: boolean } = {}
+): Effect.Effect<
+  Deleted,
+  ForbiddenRole | NotFound | Conflict | StoreError,
+  ServerStore | SecretStore | WorkflowStore | MonitorStore | AlertStore | Transactor
+> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "servers.write")
+    const server = yield* loadServer(caller.orgId, serverId)
+    const tx = yield* Transactor
+    return yield* tx.withTransaction(
+      Effect.gen(function* () {
+        const [workflows, monitors] = yield* Effect.all([
+          Effect.flatMap(WorkflowStore, (s) => s.listWorkflows(caller.orgId, { mcpServerId: serverId })),
+          Effect.flatMap(MonitorStore, (s) => s.listMonitors(caller.orgId, { mcpServerId: serverId }))
+        ])
+        const usedBy: ReadonlyArray<UsedBy> = [
+          ...monitors.map((m) => ({ type: "monitor" as const, id: m.id, name: m.name })),
+          ...workflows.map((w) => ({ type: "workflow" as const, id: w.id, name: w.spec.name }))
+        ]
+        if (usedBy.length > 0 && options.cascade !== true) {
+          return yield* new Conflict({
+            message:
+              `Server "${server.name}" is used by ${plural(monitors.length, "monitor")} and ` +
+              `${plural(workflows.length, "workflow")} (${named(usedBy)}). Delete or move them first, ` +
+              "or delete with cascade=true, which archives the workflows and deletes the monitors.",
+            usedBy
+          })
+        }
+        const at = yield* now
+        const workflowStore = yield* WorkflowStore
+        const monitorStore = yield* MonitorStore
+        const alerts = yield* AlertStore
+        for (const w of workflows) yield* workflowStore.setState(caller.orgId, w.id, "archived", at)
+        const targets = [
+          { type: "mcp_server" as const, id: serverId },
+          ...monitors.map((m) => ({ type: "monitor" as const, id: m.id }))
+        ]
+        const rules = (yield* Effect.forEach(targets, (target) =>
+          alerts.listRules(caller.orgId, { target })
+        )).flat()
+        for (const r of rules) yield* alerts.deleteRule(caller.orgId, r.id)
+        for (const m of monitors) yield* monitorStore.deleteMonitor(caller.orgId, m.id)
+        const store = yield* ServerStore
+        const secrets = yield* SecretStore
+        const profiles = yield* store.listAuthProfiles(caller.orgId, serverId)
+        yield* store.deleteServer(caller.orgId, serverId)
+        const refs = [
+          ...profiles.flatMap((p) => (p.secretRef === null ? [] : [p.secretRef])),
+          ...Object.values(server.env).flatMap((v) =>
+            v.startsWith("secret:") ? [v.slice("secret:".length)] : []
+          )
+        ]
+        for (const ref of refs) yield* secrets.delete(caller.orgId, ref)
+        return {
+          serverId,
+          archivedWorkflows: workflows.map((w) => ({ id: w.id, name: w.spec.name })),
+          deletedMonitors: monitors.map((m) => ({ id: m.id, name: m.name })),
+          deletedAlertRules: rules.map((r) => ({ id: r.id, name: r.name }))
+        }
+      })
+    )
+  })
+
+/**
+ * Deletes one auth profile of a server and its secret. Refused with `conflict` while a monitor
+ * or workflow names it (listed in `usedBy`), and for the server's last profile. When the first
+ * profile goes, the next one becomes the server's default.
+ */
+export const removeAuthProfile = (
+  caller: Caller,
+  serverId: string,
+  profileId: string
+): Effect.Effect<
+  void,
+  ForbiddenRole | NotFound | Conflict | StoreError,
+  ServerStore | SecretStore | WorkflowStore | MonitorStore | Transactor
+> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "servers.write")
+    yield* loadServer(caller.orgId, serverId)
+    const tx = yield* Transactor
+    yield* tx.withTransaction(
+      Effect.gen(function* () {
+        const profiles = yield* profilesOf(caller.orgId, serverId)
+        const profile = profiles.find((p) => p.id === profileId)
+        if (profile === undefined) return yield* profileNotFound(profileId)
+        if (profiles.length === 1) {
+          return yield* new Conflict({
+            message: `"${profile.name}" is the server's only auth profile; a server keeps at least one (add another first).`,
+            fieldErrors: [{ field: "profileId", message: "is the server's only auth profile" }]
+          })
+        }
+        const [workflows, monitors] = yield* Effect.all([
+          Effect.flatMap(WorkflowStore, (s) => s.listWorkflows(caller.orgId, { mcpServerId: serverId })),
+          Effect.flatMap(MonitorStore, (s) => s.listMonitors(caller.orgId, { mcpServerId: serverId }))
+        ])
+        const usedBy: ReadonlyArray<UsedBy> = [
+          ...monitors
+            .filter((m) => m.authProfileId === profileId)
+            .map((m) => ({ type: "monitor" as const, id: m.id, name: m.name })),
+          ...workflows
+            .filter((w) => w.spec.authProfileId === profileId)
+            .map((w) => ({ type: "workflow" as const, id: w.id, name: w.spec.name }))
+        ]
+        if (usedBy.length > 0) {
+          return yield* new Conflict({
+            message: `Auth profile "${profile.name}" is used by ${named(usedBy)}; point them at another profile first.`,
+            usedBy
+          })
+        }
+        yield* Effect.flatMap(ServerStore, (s) => s.deleteAuthProfile(caller.orgId, profileId))
+        if (profile.secretRef !== null) {
+          yield* Effect.flatMap(SecretStore, (s) => s.delete(caller.orgId, profile.secretRef!))
+        }
+      })
+    )
   })

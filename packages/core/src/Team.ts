@@ -11,13 +11,16 @@ import type { Caller } from "./domain/Audit.js"
 import type { Invitation, Member, Organization } from "./domain/Organization.js"
 import {
   Conflict,
-  type ForbiddenRole,
+  ForbiddenRole,
   NotFound,
+  type QuotaExceeded,
   type StoreError,
   type ValidationFailed,
   validationFailed
 } from "./Errors.js"
 import { candidate, maxSlugLength, slugify, slugPattern } from "./internal/teamSlug.js"
+import * as Pages from "./Pages.js"
+import * as Plans from "./Plans.js"
 import { EmailSender } from "./ports/EmailSender.js"
 import { Ids } from "./ports/Ids.js"
 import { OrgStore } from "./ports/OrgStore.js"
@@ -157,11 +160,18 @@ const loadMember = (orgId: string, id: string) =>
 
 /** Members of the caller's organization. */
 export const listMembers = (
-  caller: Caller
-): Effect.Effect<ReadonlyArray<Member>, ForbiddenRole | StoreError, OrgStore> =>
+  caller: Caller,
+  page?: Pages.PageRequest
+): Effect.Effect<Pages.Page<Member>, ForbiddenRole | ValidationFailed | StoreError, OrgStore> =>
   Effect.zipRight(
     Roles.authorize(caller.actor, "members.read"),
-    Effect.flatMap(OrgStore, (s) => s.listMembers(caller.orgId))
+    Effect.flatMap(OrgStore, (s) =>
+      Pages.read(
+        page,
+        (query) => s.listMembers(caller.orgId, query),
+        (members) => members
+      )
+    )
   )
 
 /** Changes a member's role to viewer, editor or admin; the owner's role never changes. */
@@ -187,6 +197,53 @@ export const changeRole = (
     const updated: Member = { ...member, role: newRole }
     yield* Effect.flatMap(OrgStore, (s) => s.updateMember(updated))
     return updated
+  })
+
+/**
+ * Hands the organization to another member (the owner only, SPEC §11): they become its owner
+ * and the previous owner an admin, in one transaction, so there is always exactly one owner.
+ * The previous owner's keys act as an admin from their next request (a key acts with the lower
+ * of its own role and its member's).
+ */
+export const transferOwnership = (
+  caller: Caller,
+  memberId: string
+): Effect.Effect<
+  { readonly owner: Member; readonly previousOwner: Member },
+  ForbiddenRole | NotFound | ValidationFailed | StoreError,
+  OrgStore | Transactor
+> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "members.transfer_ownership")
+    const store = yield* OrgStore
+    const tx = yield* Transactor
+    return yield* tx.withTransaction(
+      Effect.gen(function* () {
+        const target = yield* loadMember(caller.orgId, memberId)
+        // Read inside the transaction: two transfers at once cannot both see the old owner.
+        const members = yield* store.listMembers(caller.orgId)
+        const current = members.find((m) => m.role === "owner")
+        if (current === undefined || current.id === target.id) {
+          return yield* Effect.fail(
+            validationFailed([{ field: "memberId", message: "is the owner already" }])
+          )
+        }
+        if (caller.actor.memberId !== null && caller.actor.memberId !== current.id) {
+          return yield* Effect.fail(
+            new ForbiddenRole({
+              message: "Only the organization's owner may transfer ownership.",
+              required: "owner",
+              actual: caller.actor.role
+            })
+          )
+        }
+        const previousOwner: Member = { ...current, role: "admin" }
+        const owner: Member = { ...target, role: "owner" }
+        yield* store.updateMember(previousOwner)
+        yield* store.updateMember(owner)
+        return { owner, previousOwner }
+      })
+    )
   })
 
 /** Removes a member (never the owner) and revokes the API keys they created, which act in their name. */
@@ -237,11 +294,12 @@ export const invite = (
   input: unknown
 ): Effect.Effect<
   { invitation: InvitationView; token: string },
-  ForbiddenRole | ValidationFailed | StoreError,
+  ForbiddenRole | ValidationFailed | QuotaExceeded | StoreError,
   OrgStore | Ids
 > =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "invitations.write")
+    yield* Plans.checkQuota(caller, "maxMembers")
     const spec = yield* decode(InviteInput)(input)
     const ids = yield* Ids
     const token = `inv_${yield* ids.token(32)}`
@@ -306,7 +364,11 @@ export const inviteAndNotify = (
   caller: Caller,
   input: unknown,
   acceptUrl: (token: string) => string
-): Effect.Effect<InvitationSent, ForbiddenRole | ValidationFailed | StoreError, OrgStore | Ids> =>
+): Effect.Effect<
+  InvitationSent,
+  ForbiddenRole | ValidationFailed | QuotaExceeded | StoreError,
+  OrgStore | Ids
+> =>
   Effect.gen(function* () {
     const { invitation, token } = yield* invite(caller, input)
     const link = acceptUrl(token)
@@ -333,18 +395,20 @@ export const inviteAndNotify = (
     }
   })
 
-const isPending = (i: Invitation, at: Date) =>
-  i.acceptedAt === null && i.revokedAt === null && i.expiresAt > at
-
 /** Pending invitations: not accepted, not revoked, not expired. */
 export const listInvitations = (
-  caller: Caller
-): Effect.Effect<ReadonlyArray<InvitationView>, ForbiddenRole | StoreError, OrgStore> =>
+  caller: Caller,
+  page?: Pages.PageRequest
+): Effect.Effect<Pages.Page<InvitationView>, ForbiddenRole | ValidationFailed | StoreError, OrgStore> =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "invitations.write")
     const at = yield* now
-    const all = yield* Effect.flatMap(OrgStore, (s) => s.listInvitations(caller.orgId))
-    return all.filter((i) => isPending(i, at)).map(invitationView)
+    const store = yield* OrgStore
+    return yield* Pages.read(
+      page,
+      (query) => store.listInvitations(caller.orgId, query, { pendingAt: at }),
+      (invitations) => invitations.map(invitationView)
+    )
   })
 
 /** Revokes a pending invitation; its link stops working at once. */
@@ -384,7 +448,7 @@ export const acceptInvitation = (
   input: unknown
 ): Effect.Effect<
   { organizationId: string; member: Member; key: ApiKeyView; token: string },
-  ValidationFailed | Conflict | StoreError,
+  ValidationFailed | Conflict | QuotaExceeded | StoreError,
   OrgEnv
 > =>
   Effect.gen(function* () {
@@ -405,6 +469,7 @@ export const acceptInvitation = (
         validationFailed([{ field: "email", message: "This invitation was sent to another address" }])
       )
     }
+    yield* Plans.checkQuota({ orgId: found.orgId }, "maxMembers")
     const tx = yield* Transactor
     return yield* tx.withTransaction(
       Effect.gen(function* () {

@@ -10,6 +10,7 @@ import {
   type Conflict,
   type ForbiddenRole,
   NotFound,
+  type QuotaExceeded,
   type SecretInArguments,
   type StoreError,
   type ValidationFailed,
@@ -25,6 +26,8 @@ import {
   nextVersion,
   now
 } from "./internal/workflowRecords.js"
+import * as Pages from "./Pages.js"
+import * as Plans from "./Plans.js"
 import type { Ids } from "./ports/Ids.js"
 import { LanguageModels, type ModelCatalogEntry } from "./ports/LanguageModels.js"
 import type { SecretStore } from "./ports/SecretStore.js"
@@ -74,9 +77,14 @@ export const validateSpec = (
 export const create = (
   caller: Caller,
   input: unknown
-): Effect.Effect<Saved, ForbiddenRole | ValidationFailed | SecretInArguments | Conflict | StoreError, Env> =>
+): Effect.Effect<
+  Saved,
+  ForbiddenRole | ValidationFailed | SecretInArguments | Conflict | QuotaExceeded | StoreError,
+  Env
+> =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "workflows.write")
+    yield* Plans.checkQuota(caller, "maxWorkflows")
     const decoded = yield* decodeSpec(input)
     yield* refuseSecretVariables(caller.orgId, decoded)
     const { spec, warnings } = yield* validateSpec(caller.orgId, decoded)
@@ -171,17 +179,23 @@ export interface ListFilter {
 /** The organization's workflows, optionally of one server or in one state (archived ones only by state). */
 export const list = (
   caller: Caller,
-  filter: ListFilter = {}
-): Effect.Effect<ReadonlyArray<Workflow>, ForbiddenRole | StoreError, WorkflowStore> =>
+  filter: ListFilter & Pages.PageRequest = {}
+): Effect.Effect<Pages.Page<Workflow>, ForbiddenRole | ValidationFailed | StoreError, WorkflowStore> =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "workflows.read")
     const store = yield* WorkflowStore
-    // Archived (deleted) workflows only when asked for by state.
-    const all = yield* store.listWorkflows(caller.orgId, {
-      ...(filter.mcpServerId === undefined ? {} : { mcpServerId: filter.mcpServerId }),
-      includeArchived: filter.state === "archived"
-    })
-    return filter.state === undefined ? all : all.filter((w) => w.state === filter.state)
+    return yield* Pages.read(
+      { limit: filter.limit, cursor: filter.cursor },
+      (page) =>
+        // Archived (deleted) workflows only when asked for by state.
+        store.listWorkflows(caller.orgId, {
+          ...(filter.mcpServerId === undefined ? {} : { mcpServerId: filter.mcpServerId }),
+          includeArchived: filter.state === "archived",
+          ...(filter.state === undefined ? {} : { state: filter.state }),
+          page
+        }),
+      (workflows) => workflows
+    )
   })
 
 /** Every version of a workflow, newest first. */

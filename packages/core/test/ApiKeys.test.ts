@@ -151,7 +151,7 @@ describe("use cases", () => {
         expect(auth.orgId).toBe("org-1")
         expect(auth.actor).toEqual({ keyId: key.id, memberId: "member-admin", role: "admin" })
         expect(auth.key.lastUsedAt).toEqual(new Date("2026-05-02T08:00:00Z"))
-        const listed = yield* ApiKeys.list(caller("admin"))
+        const listed = (yield* ApiKeys.list(caller("admin"))).items
         expect(listed.find((k) => k.id === key.id)?.lastUsedAt).toEqual(new Date("2026-05-02T08:00:00Z"))
       })
     )
@@ -160,7 +160,8 @@ describe("use cases", () => {
       Effect.gen(function* () {
         yield* ApiKeys.create(caller("owner", "org-list"), { name: "one" })
         yield* ApiKeys.create(caller("owner", "org-list"), { name: "two", role: "viewer" })
-        const keys = yield* ApiKeys.list(caller("admin", "org-list"))
+        const { items: keys, nextCursor } = yield* ApiKeys.list(caller("admin", "org-list"))
+        expect(nextCursor).toBeNull()
         expect(keys.map((k) => [k.name, k.role])).toEqual([
           ["one", "owner"],
           ["two", "viewer"]
@@ -182,7 +183,7 @@ describe("use cases", () => {
     it.effect("keys never appear across organizations", () =>
       Effect.gen(function* () {
         const { key } = yield* ApiKeys.create(caller("admin", "org-a"), { name: "a" })
-        const other = yield* ApiKeys.list(caller("admin", "org-b"))
+        const other = (yield* ApiKeys.list(caller("admin", "org-b"))).items
         expect(other.map((k) => k.id)).not.toContain(key.id)
         const error = yield* Effect.flip(ApiKeys.revoke(caller("admin", "org-b"), key.id))
         expect(error._tag).toBe("NotFound")

@@ -367,7 +367,7 @@ describe("Monitors.create and update with assertions", () => {
           expect(error.code).toBe("validation_failed")
           expect(error.fieldErrors.map((f) => f.field)).toEqual(["assertions[1].pattern"])
         }
-        expect(yield* Monitors.list(editor)).toEqual([])
+        expect((yield* Monitors.list(editor)).items).toEqual([])
 
         const assertions = [{ type: "numberInRange", path: "$.temperature", min: -60, max: 60 }]
         const created = yield* Monitors.create(editor, spec(server.id, { assertions }))

@@ -63,7 +63,7 @@ describe("Monitors.create", () => {
             Monitors.create(editor, weatherMonitor(server.id, { name: "two steps", nextSteps: [create] }))
           )
           expect(fieldErrors(later).map((f) => f.field)).toEqual(["nextSteps[0].toolName"])
-          expect(yield* Monitors.list(editor)).toEqual([])
+          expect((yield* Monitors.list(editor)).items).toEqual([])
           const allowed = yield* Monitors.create(
             editor,
             weatherMonitor(server.id, { ...create, allowDestructive: true })
@@ -226,7 +226,7 @@ describe("Monitors.update and state", () => {
         ).toEqual(["arguments.city", "arguments.units"])
         expect((yield* Monitors.setState(editor, monitor.id, "paused")).state).toBe("paused")
         expect((yield* Monitors.setMuted(editor, monitor.id, true)).muted).toBe(true)
-        expect(yield* Monitors.list(callerOf("viewer"), { mcpServerId: server.id })).toHaveLength(1)
+        expect((yield* Monitors.list(callerOf("viewer"), { mcpServerId: server.id })).items).toHaveLength(1)
         yield* Monitors.remove(editor, monitor.id)
         expect(failureOf(yield* Effect.exit(Monitors.get(editor, monitor.id)))._tag).toBe("NotFound")
       })

@@ -91,6 +91,7 @@ describe("REST operations follow SPEC §10: reads any role, writes editor+, sync
     "keys.write": "admin",
     "members.read": "admin",
     "members.write": "admin",
+    "members.transfer_ownership": "owner",
     "invitations.write": "admin",
     "audit.read": "admin",
     "metrics.read": "admin",

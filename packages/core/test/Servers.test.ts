@@ -178,7 +178,7 @@ describe("Servers.register", () => {
         expect(fieldErrors(url)).toEqual([
           { field: "baseUrl", message: expect.stringContaining("must not contain credentials") }
         ])
-        expect(yield* Servers.list(editor)).toEqual([])
+        expect((yield* Servers.list(editor)).items).toEqual([])
       })
     )
   )
@@ -210,7 +210,7 @@ describe("Servers.register", () => {
             })
           )
           expect(fieldErrors(oauth).map((f) => f.field)).toEqual(["authProfiles[0].tokenUrl"])
-          expect(yield* Servers.list(editor)).toEqual([])
+          expect((yield* Servers.list(editor)).items).toEqual([])
           expect(server.connects).toBe(0)
 
           const { server: saved } = yield* Servers.register(editor, base)
@@ -332,7 +332,7 @@ describe("Servers.register", () => {
       Effect.gen(function* () {
         const exit = yield* Effect.exit(Servers.register(editor, { ...base, name: " \t " }))
         expect(fieldErrors(exit)).toEqual([{ field: "name", message: "must not be empty or only spaces" }])
-        expect(yield* Servers.list(editor)).toEqual([])
+        expect((yield* Servers.list(editor)).items).toEqual([])
         const { server } = yield* Servers.register(editor, { ...base, name: "  Weather  " })
         expect(server.name).toBe("Weather")
       })

@@ -42,7 +42,7 @@ describe("a stored secret repeated as an argument is refused, naming the field",
           })
         )
         expect(refusal(exit)).toEqual(["arguments.id", "nextSteps[0].arguments.note"])
-        expect(yield* Monitors.list(editor)).toEqual([])
+        expect((yield* Monitors.list(editor)).items).toEqual([])
       })
     )
   )

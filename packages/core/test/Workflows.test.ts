@@ -320,11 +320,13 @@ describe("reads, state and not-found", () => {
         )
         const paused = yield* Workflows.setState(editor, a.workflow.id, "paused")
         expect(paused.state).toBe("paused")
-        expect((yield* Workflows.list(viewer, { state: "paused" })).map((w) => w.spec.name)).toEqual(["A"])
+        expect((yield* Workflows.list(viewer, { state: "paused" })).items.map((w) => w.spec.name)).toEqual([
+          "A"
+        ])
         expect(
-          (yield* Workflows.list(viewer, { mcpServerId: bareServerId })).map((w) => w.spec.name)
+          (yield* Workflows.list(viewer, { mcpServerId: bareServerId })).items.map((w) => w.spec.name)
         ).toEqual(["B"])
-        expect((yield* Workflows.list(viewer)).length).toBe(2)
+        expect((yield* Workflows.list(viewer)).items.length).toBe(2)
         expect((yield* Workflows.get(viewer, a.workflow.id)).state).toBe("paused")
         const bad = yield* Effect.flip(Workflows.setState(editor, a.workflow.id, "deleted" as never))
         expect(new Set(fieldsOf(bad))).toEqual(new Set(["state"]))
@@ -375,7 +377,7 @@ describe("roles", () => {
         expect((yield* Effect.flip(Workflows.setState(viewer, workflow.id, "paused"))).code).toBe(
           "forbidden_role"
         )
-        expect((yield* Workflows.list(viewer)).length).toBe(1)
+        expect((yield* Workflows.list(viewer)).items.length).toBe(1)
       })
     )
   )

@@ -4,6 +4,7 @@
  * the ~2,000 modules it is made of, which is most of a restart on the embedded store
  * (see bench/startup.bench.ts). PGlite stays external: it loads its WASM and data files from
  * its own package. tsx stays external: it installs a module loader for `.ts` config files.
+ * stripe stays external: large, and loaded only by deployments that bill through Stripe.
  */
 import { build } from "esbuild"
 
@@ -15,7 +16,7 @@ await build({
   format: "esm",
   target: "node20",
   sourcemap: "linked",
-  external: ["@electric-sql/pglite", "@electric-sql/pglite/*", "pg-native", "tsx", "tsx/*"],
+  external: ["@electric-sql/pglite", "@electric-sql/pglite/*", "pg-native", "tsx", "tsx/*", "stripe"],
   // CommonJS dependencies (pg, prom-client) call `require`, which an ES module lacks.
   banner: {
     js: "import { createRequire as __armatureRequire } from 'node:module'; const require = __armatureRequire(import.meta.url);"

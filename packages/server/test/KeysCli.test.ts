@@ -97,7 +97,9 @@ describe("armature keys over REST", () => {
 
     expect(badRole.code).toBe(1)
     expect(badRole.output).toContain("error: validation_failed:")
-    expect(badRole.output).toContain(`  role: must be one of "viewer", "editor", "admin", "owner" (got "root")`)
+    expect(badRole.output).toContain(
+      `  role: must be one of "viewer", "editor", "admin", "owner" (got "root")`
+    )
 
     expect(revoked.code).toBe(1)
     expect(revoked.output).toContain("error: unauthenticated:")

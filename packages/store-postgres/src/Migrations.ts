@@ -20,6 +20,7 @@ import auditToolCalls from "./migrations/0011_audit_tool_calls.js"
 import monitorAssertions from "./migrations/0012_monitor_assertions.js"
 import monitorFailBudget from "./migrations/0014_monitor_fail_budget.js"
 import archivedWorkflows from "./migrations/0015_archived_workflows.js"
+import subscriptionCustomer from "./migrations/0016_subscription_customer.js"
 
 /** The table recording applied migrations. */
 export const table = "armature_migrations"
@@ -39,7 +40,8 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0011_audit_tool_calls": auditToolCalls,
   "0012_monitor_assertions": monitorAssertions,
   "0014_monitor_fail_budget": monitorFailBudget,
-  "0015_archived_workflows": archivedWorkflows
+  "0015_archived_workflows": archivedWorkflows,
+  "0016_subscription_customer": subscriptionCustomer
 }
 
 // Any constant works; it only has to be the same for every replica.

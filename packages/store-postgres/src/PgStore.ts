@@ -22,6 +22,7 @@ import * as RunStoreLive from "./stores/RunStore.js"
 import * as ServerStoreLive from "./stores/ServerStore.js"
 import * as SlackInstallationsLive from "./stores/SlackInstallations.js"
 import * as TransactorLive from "./stores/Transactor.js"
+import * as UsageStoreLive from "./stores/UsageStore.js"
 import * as WorkflowStoreLive from "./stores/WorkflowStore.js"
 
 /** The services every `PgStore` layer provides: the core's `StorePorts`. */
@@ -44,7 +45,8 @@ export const layerFromClient: Layer.Layer<Stores, never, SqlClient.SqlClient> = 
   ProposalStoreLive.layer,
   JobQueueLive.layer,
   AuditLogLive.layer,
-  TransactorLive.layer
+  TransactorLive.layer,
+  UsageStoreLive.layer
 )
 
 /** Where the `SecretStore` keys come from: given, or `ARMATURE_SECRET_KEY` configuration. */

@@ -39,4 +39,14 @@ export interface Caller {
    * an API, MCP or Slack caller ever carries this.
    */
   readonly operator?: boolean
+  /**
+   * The organization's workspace is read-only (its subscription lapsed, `Plans.lapsed`): set where
+   * the request is authenticated, checked by `Plans.ensureWritable` where the request enters (REST
+   * refuses every method but GET/HEAD, the MCP API every tool that writes). It is checked at the
+   * edge rather than inside `Roles.authorize`, because the edge sees every write of its interface
+   * by one rule (an HTTP method, a tool's operation) — no use case can forget it — while the
+   * use cases' error types name `forbidden_role` alone. Background work (schedules, monitor
+   * checks) asks `Plans.schedulesPaused` instead.
+   */
+  readonly readOnly?: boolean
 }

@@ -66,7 +66,10 @@ export const Plan = Schema.Struct({
   maxServers: Schema.NullOr(Schema.Int),
   maxWorkflows: Schema.NullOr(Schema.Int),
   maxMonitors: Schema.NullOr(Schema.Int),
-  maxRunsPerMonth: Schema.NullOr(Schema.Int)
+  maxRunsPerMonth: Schema.NullOr(Schema.Int),
+  /** How long runs and checks are kept, in days. */
+  retentionDays: Schema.NullOr(Schema.Int),
+  maxMembers: Schema.NullOr(Schema.Int)
 })
 export type Plan = typeof Plan.Type
 
@@ -74,6 +77,8 @@ export const Subscription = Schema.Struct({
   orgId: Id,
   planId: Schema.String,
   status: Schema.Literal("active", "past_due", "canceled"),
-  currentPeriodEnd: Schema.NullOr(Timestamp)
+  currentPeriodEnd: Schema.NullOr(Timestamp),
+  /** The payment provider's customer (Stripe `cus_…`), for its customer portal; absent under manual billing. */
+  customerId: Schema.optional(Schema.String)
 })
 export type Subscription = typeof Subscription.Type

@@ -1,6 +1,7 @@
 import { Context, type Effect, type Option } from "effect"
 import type { Monitor, MonitorCheck } from "../domain/Monitor.js"
 import type { Conflict, StoreError } from "../Errors.js"
+import type { PageQuery } from "./Page.js"
 
 /** Tool monitors and their check history. */
 export class MonitorStore extends Context.Tag("@armature/core/MonitorStore")<
@@ -11,7 +12,7 @@ export class MonitorStore extends Context.Tag("@armature/core/MonitorStore")<
     readonly getMonitor: (orgId: string, id: string) => Effect.Effect<Option.Option<Monitor>, StoreError>
     readonly listMonitors: (
       orgId: string,
-      filter?: { readonly mcpServerId?: string }
+      filter?: { readonly mcpServerId?: string; readonly page?: PageQuery }
     ) => Effect.Effect<ReadonlyArray<Monitor>, StoreError>
     readonly deleteMonitor: (orgId: string, id: string) => Effect.Effect<boolean, StoreError>
     /**

@@ -1,6 +1,7 @@
 import { Context, type Effect, type Option } from "effect"
 import type { ApiKey, Invitation, Member, Organization, Role, Subscription } from "../domain/Organization.js"
 import type { Conflict, StoreError } from "../Errors.js"
+import type { PageQuery } from "./Page.js"
 
 /** Organizations, members, invitations, API keys and subscriptions. */
 export class OrgStore extends Context.Tag("@armature/core/OrgStore")<
@@ -19,14 +20,20 @@ export class OrgStore extends Context.Tag("@armature/core/OrgStore")<
       orgId: string,
       slackUserId: string
     ) => Effect.Effect<Option.Option<Member>, StoreError>
-    readonly listMembers: (orgId: string) => Effect.Effect<ReadonlyArray<Member>, StoreError>
+    readonly listMembers: (
+      orgId: string,
+      page?: PageQuery
+    ) => Effect.Effect<ReadonlyArray<Member>, StoreError>
     readonly updateMember: (member: Member) => Effect.Effect<void, StoreError>
     readonly removeMember: (orgId: string, id: string) => Effect.Effect<boolean, StoreError>
 
     readonly createApiKey: (key: ApiKey) => Effect.Effect<void, StoreError>
     /** Looked up by key id alone: authentication starts before the organization is known. */
     readonly getApiKey: (keyId: string) => Effect.Effect<Option.Option<ApiKey>, StoreError>
-    readonly listApiKeys: (orgId: string) => Effect.Effect<ReadonlyArray<ApiKey>, StoreError>
+    readonly listApiKeys: (
+      orgId: string,
+      page?: PageQuery
+    ) => Effect.Effect<ReadonlyArray<ApiKey>, StoreError>
     readonly touchApiKey: (keyId: string, at: Date) => Effect.Effect<void, StoreError>
     /** Deletes the row; returns whether it existed in that organization. */
     readonly deleteApiKey: (orgId: string, keyId: string) => Effect.Effect<boolean, StoreError>
@@ -35,7 +42,12 @@ export class OrgStore extends Context.Tag("@armature/core/OrgStore")<
     readonly getInvitationByTokenHash: (
       tokenHash: string
     ) => Effect.Effect<Option.Option<Invitation>, StoreError>
-    readonly listInvitations: (orgId: string) => Effect.Effect<ReadonlyArray<Invitation>, StoreError>
+    /** With `pendingAt`, only those neither accepted nor revoked and not expired at that time. */
+    readonly listInvitations: (
+      orgId: string,
+      page?: PageQuery,
+      filter?: { readonly pendingAt?: Date }
+    ) => Effect.Effect<ReadonlyArray<Invitation>, StoreError>
     readonly updateInvitation: (invitation: Invitation) => Effect.Effect<void, StoreError>
 
     readonly getSubscription: (orgId: string) => Effect.Effect<Option.Option<Subscription>, StoreError>

@@ -2,6 +2,7 @@ import { Context, type Effect, type Option } from "effect"
 import type { CatalogVersion } from "../domain/Catalog.js"
 import type { AuthProfile, McpServer } from "../domain/McpServer.js"
 import type { Conflict, StoreError } from "../Errors.js"
+import type { PageQuery } from "./Page.js"
 
 /** MCP servers, their auth profiles and their catalog versions. */
 export class ServerStore extends Context.Tag("@armature/core/ServerStore")<
@@ -11,7 +12,16 @@ export class ServerStore extends Context.Tag("@armature/core/ServerStore")<
     readonly insertServer: (server: McpServer) => Effect.Effect<void, Conflict | StoreError>
     readonly updateServer: (server: McpServer) => Effect.Effect<void, Conflict | StoreError>
     readonly getServer: (orgId: string, id: string) => Effect.Effect<Option.Option<McpServer>, StoreError>
-    readonly listServers: (orgId: string) => Effect.Effect<ReadonlyArray<McpServer>, StoreError>
+    /** Every server, or one page of them. */
+    readonly listServers: (
+      orgId: string,
+      page?: PageQuery
+    ) => Effect.Effect<ReadonlyArray<McpServer>, StoreError>
+    /**
+     * Deletes a server with its auth profiles and catalog versions (their secrets are the
+     * caller's to delete); returns whether it existed in that organization.
+     */
+    readonly deleteServer: (orgId: string, id: string) => Effect.Effect<boolean, StoreError>
 
     readonly insertAuthProfile: (profile: AuthProfile) => Effect.Effect<void, Conflict | StoreError>
     readonly getAuthProfile: (
@@ -22,6 +32,8 @@ export class ServerStore extends Context.Tag("@armature/core/ServerStore")<
       orgId: string,
       serverId: string
     ) => Effect.Effect<ReadonlyArray<AuthProfile>, StoreError>
+    /** Deletes one auth profile; returns whether it existed in that organization. */
+    readonly deleteAuthProfile: (orgId: string, id: string) => Effect.Effect<boolean, StoreError>
     /**
      * Points a profile at another secret (a rotated credential); its other settings never change.
      * An unknown profile, or one of another organization, is left alone.

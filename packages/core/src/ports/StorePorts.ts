@@ -9,6 +9,7 @@ import type { SecretStore } from "./SecretStore.js"
 import type { ServerStore } from "./ServerStore.js"
 import type { SlackInstallations } from "./SlackInstallations.js"
 import type { Transactor } from "./Transactor.js"
+import type { UsageStore } from "./UsageStore.js"
 import type { WorkflowStore } from "./WorkflowStore.js"
 
 /** Every service a store adapter provides from its one layer (`MemoryStore.layer`, `PgStore.layer`). */
@@ -25,3 +26,4 @@ export type StorePorts =
   | Transactor
   | SecretStore
   | SlackInstallations
+  | UsageStore

@@ -1,6 +1,7 @@
 import { Context, type Effect, type Option } from "effect"
 import type { Workflow, WorkflowState, WorkflowVersion } from "../domain/Workflow.js"
 import type { Conflict, StoreError, VersionConflict } from "../Errors.js"
+import type { PageQuery } from "./Page.js"
 
 /** Workflows and their immutable versions. */
 export class WorkflowStore extends Context.Tag("@armature/core/WorkflowStore")<
@@ -31,7 +32,13 @@ export class WorkflowStore extends Context.Tag("@armature/core/WorkflowStore")<
     /** Archived workflows only with `includeArchived`. */
     readonly listWorkflows: (
       orgId: string,
-      filter?: { readonly mcpServerId?: string; readonly includeArchived?: boolean }
+      filter?: {
+        readonly mcpServerId?: string
+        readonly includeArchived?: boolean
+        /** Only workflows in this state (`archived` needs `includeArchived`). */
+        readonly state?: WorkflowState
+        readonly page?: PageQuery
+      }
     ) => Effect.Effect<ReadonlyArray<Workflow>, StoreError>
     readonly getVersion: (
       orgId: string,

@@ -16,6 +16,7 @@ import { ServerStore } from "../ports/ServerStore.js"
 import { SlackInstallations } from "../ports/SlackInstallations.js"
 import type { StorePorts } from "../ports/StorePorts.js"
 import { Transactor } from "../ports/Transactor.js"
+import { UsageStore } from "../ports/UsageStore.js"
 import { WorkflowStore } from "../ports/WorkflowStore.js"
 import { makeAlertStore } from "./memory/AlertStore.js"
 import { makeAuditLog } from "./memory/AuditLog.js"
@@ -28,6 +29,7 @@ import { makeSecretStore } from "./memory/SecretStore.js"
 import { makeServerStore } from "./memory/ServerStore.js"
 import { makeSlackInstallations } from "./memory/SlackInstallations.js"
 import { makeDb } from "./memory/Tables.js"
+import { makeUsageStore } from "./memory/UsageStore.js"
 import { makeWorkflowStore } from "./memory/WorkflowStore.js"
 
 export type { StorePorts }
@@ -46,7 +48,8 @@ export const make: Effect.Effect<Context.Context<StorePorts>> = Effect.map(makeD
     Context.add(AuditLog, makeAuditLog(db)),
     Context.add(SecretStore, secrets),
     Context.add(SlackInstallations, makeSlackInstallations(db, secrets)),
-    Context.add(Transactor, { withTransaction: db.transaction })
+    Context.add(Transactor, { withTransaction: db.transaction }),
+    Context.add(UsageStore, makeUsageStore(db))
   )
 })
 

@@ -25,7 +25,7 @@ export const authenticate = (
   onFailure?: FailureCounter
 ): Effect.Effect<Caller, Response, OrgStore> =>
   ApiKeys.authenticate(bearerToken(request)).pipe(
-    Effect.map(({ orgId, actor }): Caller => ({ orgId, actor })),
+    Effect.map(({ orgId, actor, readOnly }): Caller => ({ orgId, actor, readOnly })),
     Effect.catchTag("Unauthenticated", (e) =>
       Effect.flatMap(onFailure === undefined ? Effect.succeed(0) : onFailure(request), (wait) =>
         Effect.fail(

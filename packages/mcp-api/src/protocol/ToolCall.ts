@@ -5,7 +5,15 @@
  * the tool's schema (all field errors at once, rooted at the argument names), then the use case,
  * whose result is encoded by the tool's output schema — the same schema `tools/list` declared.
  */
-import { type Caller, InternalError, Redaction, Roles, type SecretStore, Validation } from "@armature/core"
+import {
+  type Caller,
+  InternalError,
+  Plans,
+  Redaction,
+  Roles,
+  type SecretStore,
+  Validation
+} from "@armature/core"
 import { Effect, Schema } from "effect"
 import { argumentsOf, type Tool } from "../Tool.js"
 
@@ -17,6 +25,8 @@ export const call = <R>(
 ): Effect.Effect<Record<string, unknown>, unknown, R | SecretStore> =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, tool.name)
+    // A lapsed subscription leaves the workspace read-only: only reading tools still run.
+    yield* Plans.ensureWritable(caller, tool.name)
     yield* Redaction.refuseSecrets(caller.orgId, args, "")
     yield* Validation.decode(argumentsOf(tool))(args)
     const { telemetry: _telemetry, ...rest } = args

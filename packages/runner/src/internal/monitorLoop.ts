@@ -12,6 +12,7 @@ import {
   type Monitor,
   MonitorStore,
   Monitors,
+  Plans,
   ServerStore,
   type Tool
 } from "@armature/core"
@@ -62,8 +63,22 @@ export const start = (options: LoopOptions, stopping: Ref.Ref<boolean>) =>
         return value
       })
 
+    // A read-only workspace (lapsed subscription, `Plans`) pauses its monitors: a claimed fire is
+    // dropped unchecked, and checks resume with the subscription. Never without plan enforcement.
+    const paused = new Map<string, { at: number; value: boolean }>()
+    const isPaused = (orgId: string) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        const hit = paused.get(orgId)
+        if (hit && now - hit.at < targetTtlMs) return hit.value
+        const value = yield* Plans.schedulesPaused(orgId).pipe(Effect.orElseSucceed(() => false))
+        paused.set(orgId, { at: now, value })
+        return value
+      })
+
     const checkOne = (monitor: Monitor, dueAt: Date) =>
       Effect.gen(function* () {
+        if (yield* isPaused(monitor.orgId)) return
         const target = yield* targetOf(monitor)
         const check: Check =
           target === null

@@ -6,12 +6,14 @@ import { Retention } from "@armature/store-postgres"
 import { HttpApiBuilder, HttpServer } from "@effect/platform"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Console, Effect, Layer, Option } from "effect"
+import * as BillingLayer from "../billing/BillingLayer.js"
 import { type ServerConfig, ServerConfigTag } from "../config/ServerConfig.js"
 import * as AccessLog from "../http/AccessLog.js"
 import * as ApiLive from "../http/ApiLive.js"
 import * as AuthFailureLimiter from "../http/AuthFailureLimiter.js"
 import * as AlertDispatchLoop from "./AlertDispatchLoop.js"
 import { applyConfig } from "./ApplyConfig.js"
+import * as BillingRoutes from "./BillingRoutes.js"
 import * as Bootstrap from "./Bootstrap.js"
 import * as CatalogSyncLoop from "./CatalogSyncLoop.js"
 import * as Health from "./Health.js"
@@ -128,7 +130,9 @@ export const servicesWith = <E, R>(store: Layer.Layer<Store.StoreServices, E, R>
     Models.layerConfig(options.models),
     serverPolicy,
     alertSinks(options.alertSinks ?? []),
-    emailSender
+    emailSender,
+    // Plans and billing (`ARMATURE_BILLING`); nothing, and so no limits, when unset.
+    BillingLayer.layer
   ).pipe(
     Layer.provideMerge(SessionPool.layer().pipe(Layer.provideMerge(connector))),
     Layer.provideMerge(instrumentStores),
@@ -166,6 +170,7 @@ const http = Layer.unwrapEffect(
     HttpApiBuilder.serve(AccessLog.middleware).pipe(
       Layer.provide(Health.routes({ metricsRequireKey: config.metricsRequireKey ?? false })),
       Layer.provide(SlackRoutes.routes),
+      Layer.provide(BillingRoutes.routes),
       Layer.provide(InvitationRoutes.routes),
       Layer.provide(McpRoutes.routes({ allowedOrigins: config.mcpAllowedOrigins ?? [config.publicUrl] })),
       Layer.provide(

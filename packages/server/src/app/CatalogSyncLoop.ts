@@ -1,4 +1,4 @@
-import { OrgStore, ServerStore, Servers } from "@armature/core"
+import { OrgStore, Plans, ServerStore, Servers } from "@armature/core"
 import { Config, Duration, Effect, Layer, Random, Schedule } from "effect"
 
 /**
@@ -10,6 +10,8 @@ import { Config, Duration, Effect, Layer, Random, Schedule } from "effect"
 const pass = Effect.gen(function* () {
   const orgs = yield* Effect.flatMap(OrgStore, (s) => s.listOrganizations)
   for (const org of orgs) {
+    // A read-only workspace (lapsed subscription) pauses its scheduled work, syncs included.
+    if (yield* Plans.schedulesPaused(org.id)) continue
     const caller = { orgId: org.id, actor: { keyId: null, memberId: null, role: "admin" as const } }
     const servers = yield* Effect.flatMap(ServerStore, (s) => s.listServers(org.id))
     for (const server of servers) {

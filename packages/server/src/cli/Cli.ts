@@ -7,6 +7,7 @@ import { init } from "./commands/init.js"
 import { keys } from "./commands/keys.js"
 import { mcp } from "./commands/mcp.js"
 import { migrate } from "./commands/migrate.js"
+import { plan } from "./commands/plan.js"
 import { secrets } from "./commands/secrets.js"
 import { serve } from "./commands/serve.js"
 import { slack } from "./commands/slack.js"
@@ -29,7 +30,8 @@ const armature = Command.make("armature").pipe(
     validate,
     alerts,
     slack,
-    mcp
+    mcp,
+    plan
   ])
 )
 

@@ -60,6 +60,27 @@ export interface ServerConfig {
    * requests without `Origin` are not affected). Default: the origin of `publicUrl`.
    */
   readonly mcpAllowedOrigins?: ReadonlyArray<string>
+  /**
+   * Plans and billing of a hosted deployment (`ARMATURE_BILLING`); `None` (the default, a
+   * self-hosted deployment): no plan limits, no read-only workspaces, no billing routes.
+   */
+  readonly billing?: Option.Option<BillingSettings>
+}
+
+/** Plans enforced, with the operator setting them (`manual`) or Stripe. */
+export type BillingSettings =
+  | { readonly provider: "manual" }
+  | { readonly provider: "stripe"; readonly stripe: StripeSettings }
+
+/** The Stripe account of a `stripe` deployment. */
+export interface StripeSettings {
+  readonly secretKey: Redacted.Redacted<string>
+  /** Signs the webhook events Stripe sends to `/api/armature/v1/billing/stripe/webhook`. */
+  readonly webhookSecret: Redacted.Redacted<string>
+  /** The Stripe price of each paid plan. */
+  readonly prices: { readonly team: string; readonly business: string }
+  /** Another Stripe API base (`http://127.0.0.1:12111`, for tests and mocks); Stripe's own by default. */
+  readonly apiBase: Option.Option<string>
 }
 
 /** Settings of alert delivery (`@armature/alerts` sinks and the outbox dispatcher). */
@@ -124,6 +145,55 @@ const slackApp: Config.Config<Option.Option<SlackAppSettings>> = Config.all({
         [missing],
         `${set} is set but ${missing} is not: the Slack app install needs both (from the app's Basic Information page), or neither to leave it off`
       )
+    )
+  })
+)
+
+const optionalString = (name: string) =>
+  Config.option(Config.string(name)).pipe(
+    Config.map(Option.map((v) => v.trim())),
+    Config.map(Option.filter((v) => v !== ""))
+  )
+
+/**
+ * `ARMATURE_BILLING`: unset or `none` (self-hosted: no limits), `manual` (plans set by the
+ * operator with `armature plan set`) or `stripe` (which then needs `STRIPE_SECRET_KEY`,
+ * `STRIPE_WEBHOOK_SECRET`, `STRIPE_PRICE_TEAM` and `STRIPE_PRICE_BUSINESS`; `STRIPE_API_BASE`
+ * points the SDK elsewhere, for tests).
+ */
+const billing: Config.Config<Option.Option<BillingSettings>> = Config.all({
+  provider: Config.literal("none", "manual", "stripe")("ARMATURE_BILLING").pipe(Config.withDefault("none")),
+  secretKey: optionalSecret("STRIPE_SECRET_KEY"),
+  webhookSecret: optionalSecret("STRIPE_WEBHOOK_SECRET"),
+  team: optionalString("STRIPE_PRICE_TEAM"),
+  business: optionalString("STRIPE_PRICE_BUSINESS"),
+  apiBase: optionalString("STRIPE_API_BASE")
+}).pipe(
+  Config.mapOrFail((c): Either.Either<Option.Option<BillingSettings>, ConfigError.ConfigError> => {
+    if (c.provider === "none") return Either.right(Option.none())
+    if (c.provider === "manual") return Either.right(Option.some({ provider: "manual" }))
+    const missing = (
+      [
+        ["STRIPE_SECRET_KEY", Option.isSome(c.secretKey)],
+        ["STRIPE_WEBHOOK_SECRET", Option.isSome(c.webhookSecret)],
+        ["STRIPE_PRICE_TEAM", Option.isSome(c.team)],
+        ["STRIPE_PRICE_BUSINESS", Option.isSome(c.business)]
+      ] as const
+    ).filter(([, set]) => !set)
+    if (missing.length > 0) {
+      const names = missing.map(([name]) => name)
+      return Either.left(ConfigError.MissingData(names, `ARMATURE_BILLING=stripe needs ${names.join(", ")}`))
+    }
+    return Either.right(
+      Option.some({
+        provider: "stripe",
+        stripe: {
+          secretKey: Option.getOrThrow(c.secretKey),
+          webhookSecret: Option.getOrThrow(c.webhookSecret),
+          prices: { team: Option.getOrThrow(c.team), business: Option.getOrThrow(c.business) },
+          apiBase: c.apiBase
+        }
+      })
     )
   })
 )
@@ -237,7 +307,8 @@ export const config: Config.Config<ServerConfig> = Config.all({
       validation: (origins) => origins.every((o) => originOf(o) !== null)
     }),
     Config.withDefault([])
-  )
+  ),
+  billing
 }).pipe(
   Config.map((c) => {
     const publicUrl = c.publicUrl || `http://${c.host}:${c.port}`

@@ -10,6 +10,7 @@ import {
   MonitorCheck,
   MonitorSpec,
   Organization,
+  Plans,
   Run,
   RunSummary,
   Servers,
@@ -42,8 +43,10 @@ export class Authentication extends HttpApiMiddleware.Tag<Authentication>()("Aut
   provides: CurrentCaller,
   // Too many failures from one address is a 429; a store failure while checking the key a 503
   // or 500, not a 401.
+  // A write in a read-only workspace (lapsed subscription) is a 403 `read_only_workspace`.
   failure: Schema.Union(
     HttpErrors.Unauthorized,
+    HttpErrors.Forbidden,
     HttpErrors.TooManyRequests,
     HttpErrors.ServerError,
     HttpErrors.ServiceUnavailable
@@ -76,13 +79,20 @@ const servers = HttpApiGroup.make("servers")
       .setPayload(body(Servers.RegisterInput, "McpServerInput"))
       .addSuccess(S.RegisteredServer, { status: 201 })
   )
-  .add(HttpApiEndpoint.get("list", "/mcp-servers").addSuccess(S.list(McpServer)))
+  .add(HttpApiEndpoint.get("list", "/mcp-servers").setUrlParams(S.PageParams).addSuccess(S.page(McpServer)))
   .add(HttpApiEndpoint.get("get", "/mcp-servers/:id").setPath(S.IdPath).addSuccess(S.ServerDetail))
   .add(
     HttpApiEndpoint.patch("update", "/mcp-servers/:id")
       .setPath(S.IdPath)
       .setPayload(body(Servers.UpdateInput, "McpServerUpdate"))
       .addSuccess(S.ProbeResult)
+  )
+  // Refused (409, `usedBy`) while monitors or workflows use it, unless `cascade=true`.
+  .add(
+    HttpApiEndpoint.del("delete", "/mcp-servers/:id")
+      .setPath(S.IdPath)
+      .setUrlParams(S.ServerDeleteParams)
+      .addSuccess(Servers.Deleted)
   )
   .add(
     HttpApiEndpoint.get("listAuthProfiles", "/mcp-servers/:id/auth-profiles")
@@ -106,6 +116,12 @@ const servers = HttpApiGroup.make("servers")
       .setPath(S.IdPath)
       .setPayload(body(Servers.AuthProfileInput, "AuthProfileInput"))
       .addSuccess(Servers.AuthProfileView, { status: 201 })
+  )
+  // No success schema: 204 No Content.
+  .add(
+    HttpApiEndpoint.del("deleteAuthProfile", "/mcp-servers/:id/auth-profiles/:profileId").setPath(
+      S.ProfilePath
+    )
   )
   .add(
     HttpApiEndpoint.put("replaceAuthProfileSecret", "/mcp-servers/:id/auth-profiles/:profileId/secret")
@@ -148,7 +164,7 @@ const workflows = HttpApiGroup.make("workflows")
       .addSuccess(S.SavedWorkflow)
   )
   .add(
-    HttpApiEndpoint.get("list", "/workflows").setUrlParams(S.WorkflowListParams).addSuccess(S.list(Workflow))
+    HttpApiEndpoint.get("list", "/workflows").setUrlParams(S.WorkflowListParams).addSuccess(S.page(Workflow))
   )
   .add(HttpApiEndpoint.get("get", "/workflows/:id").setPath(S.IdPath).addSuccess(S.WorkflowDetail))
   .add(HttpApiEndpoint.post("pause", "/workflows/:id/pause").setPath(S.IdPath).addSuccess(Workflow))
@@ -186,7 +202,7 @@ const monitors = HttpApiGroup.make("monitors")
       .setPayload(body(MonitorSpec, "MonitorSpec"))
       .addSuccess(Monitor, { status: 201 })
   )
-  .add(HttpApiEndpoint.get("list", "/monitors").setUrlParams(S.MonitorListParams).addSuccess(S.list(Monitor)))
+  .add(HttpApiEndpoint.get("list", "/monitors").setUrlParams(S.MonitorListParams).addSuccess(S.page(Monitor)))
   .add(HttpApiEndpoint.get("get", "/monitors/:id").setPath(S.IdPath).addSuccess(Monitor))
   .add(
     HttpApiEndpoint.patch("update", "/monitors/:id")
@@ -243,9 +259,13 @@ const team = HttpApiGroup.make("team")
       .setPayload(body(S.KeyInput, "ApiKeyInput"))
       .addSuccess(S.CreatedKey, { status: 201 })
   )
-  .add(HttpApiEndpoint.get("listKeys", "/api-keys").addSuccess(S.list(ApiKeys.ApiKeyView)))
+  .add(
+    HttpApiEndpoint.get("listKeys", "/api-keys")
+      .setUrlParams(S.PageParams)
+      .addSuccess(S.page(ApiKeys.ApiKeyView))
+  )
   .add(HttpApiEndpoint.del("revokeKey", "/api-keys/:id").setPath(S.IdPath))
-  .add(HttpApiEndpoint.get("listMembers", "/members").addSuccess(S.list(Member)))
+  .add(HttpApiEndpoint.get("listMembers", "/members").setUrlParams(S.PageParams).addSuccess(S.page(Member)))
   .add(
     HttpApiEndpoint.patch("changeRole", "/members/:id")
       .setPath(S.IdPath)
@@ -253,12 +273,22 @@ const team = HttpApiGroup.make("team")
       .addSuccess(Member)
   )
   .add(HttpApiEndpoint.del("removeMember", "/members/:id").setPath(S.IdPath))
+  // The owner hands the organization to this member and becomes an admin.
+  .add(
+    HttpApiEndpoint.post("transferOwnership", "/members/:id/transfer-ownership")
+      .setPath(S.IdPath)
+      .addSuccess(S.OwnershipTransferred)
+  )
   .add(
     HttpApiEndpoint.post("invite", "/invitations")
       .setPayload(body(Team.InviteInput, "InvitationInput"))
       .addSuccess(S.InvitationCreated, { status: 201 })
   )
-  .add(HttpApiEndpoint.get("listInvitations", "/invitations").addSuccess(S.list(S.InvitationView)))
+  .add(
+    HttpApiEndpoint.get("listInvitations", "/invitations")
+      .setUrlParams(S.PageParams)
+      .addSuccess(S.page(S.InvitationView))
+  )
   .add(HttpApiEndpoint.del("revokeInvitation", "/invitations/:id").setPath(S.IdPath))
   .middleware(Authentication)
 
@@ -278,6 +308,20 @@ const slack = HttpApiGroup.make("slack")
   .add(HttpApiEndpoint.get("getInstallation", "/slack/installation").addSuccess(S.SlackConnection))
   // No success schema: 204 No Content.
   .add(HttpApiEndpoint.del("deleteInstallation", "/slack/installation"))
+  .middleware(Authentication)
+
+/**
+ * Plans and billing (owner). Stripe's webhook is not an endpoint here: its signature covers the
+ * raw body, so it is a plain route beside the API (`app/BillingRoutes.ts`).
+ */
+const billing = HttpApiGroup.make("billing")
+  .add(HttpApiEndpoint.get("get", "/billing").addSuccess(Plans.Overview))
+  .add(
+    HttpApiEndpoint.post("checkout", "/billing/checkout")
+      .setPayload(body(Plans.CheckoutInput, "BillingCheckout"))
+      .addSuccess(Plans.Link)
+  )
+  .add(HttpApiEndpoint.post("portal", "/billing/portal").addSuccess(Plans.Link))
   .middleware(Authentication)
 
 /**
@@ -307,6 +351,7 @@ export class ArmatureApi extends HttpApi.make("armature")
   .add(team)
   .add(invitations)
   .add(slack)
+  .add(billing)
   .addError(HttpErrors.BadRequest)
   .addError(HttpErrors.Unauthorized)
   .addError(HttpErrors.Forbidden)

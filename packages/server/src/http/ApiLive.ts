@@ -14,6 +14,7 @@ import * as Authentication from "./Authentication.js"
 import * as AuthFailureLimiter from "./AuthFailureLimiter.js"
 import * as ErrorMiddleware from "./ErrorMiddleware.js"
 import * as Alerts from "./handlers/Alerts.js"
+import * as Billing from "./handlers/Billing.js"
 import * as Monitors from "./handlers/Monitors.js"
 import * as Org from "./handlers/Org.js"
 import * as Runs from "./handlers/Runs.js"
@@ -54,7 +55,8 @@ const groups = (publicUrl: string) =>
     Alerts.layer,
     Team.layer(publicUrl),
     Team.acceptLayer,
-    Slack.layer
+    Slack.layer,
+    Billing.layer
   ).pipe(Layer.provide(Authentication.layer))
 
 /** `HttpApi.Api` for `HttpApiBuilder.serve`, plus the OpenAPI route, the request guard and the error middleware. */

@@ -45,6 +45,9 @@ export const ProfilePath = Schema.Struct({ id: Param, profileId: Param })
 export const page = <A, I>(item: Schema.Schema<A, I>) =>
   Schema.Struct({ items: Schema.Array(item), nextCursor: Schema.NullOr(Schema.String) })
 
+/** `limit` (1–500, default 100) and `cursor` (a page's `nextCursor`) of a paginated list. */
+export const PageParams = Schema.Struct({ limit: Schema.optional(Param), cursor: Schema.optional(Param) })
+
 /** An unpaginated list. */
 export const list = <A, I>(item: Schema.Schema<A, I>) => Schema.Struct({ items: Schema.Array(item) })
 
@@ -77,6 +80,9 @@ export const RegisteredServer = Schema.Struct({
   probe: ProbeOutcome,
   catalog: Schema.optional(CatalogSummary)
 })
+
+/** `DELETE /mcp-servers/{id}`: `cascade=true` archives the server's workflows and deletes its monitors. */
+export const ServerDeleteParams = Schema.Struct({ cascade: Schema.optional(Param) })
 
 /** `POST /mcp-servers/{id}/probe`: probe with this profile of the server instead of its default. */
 export const ProbeBody = Schema.Struct({ authProfileId: Schema.optional(Schema.String) })
@@ -121,7 +127,8 @@ export const MonitorSuggestion = Schema.Struct({
 
 export const WorkflowListParams = Schema.Struct({
   mcpServerId: Schema.optional(Param),
-  state: Schema.optional(Param)
+  state: Schema.optional(Param),
+  ...PageParams.fields
 })
 
 /** Body of `POST /workflows/{id}/runs`; the workflow comes from the path. */
@@ -233,7 +240,7 @@ export const ReplayResult = Schema.Struct({
   identical: Schema.Boolean
 })
 
-export const MonitorListParams = Schema.Struct({ mcpServerId: Schema.optional(Param) })
+export const MonitorListParams = Schema.Struct({ mcpServerId: Schema.optional(Param), ...PageParams.fields })
 
 export const CheckParams = Schema.Struct({
   limit: Schema.optional(Param),
@@ -299,6 +306,9 @@ export const CreatedKey = Schema.Struct({ key: ApiKeys.ApiKeyView, token: Schema
 
 /** `PATCH /members/{id}`: the member's new role (never `owner`). */
 export const RoleChange = Schema.Struct({ role: Schema.Literal("viewer", "editor", "admin") })
+
+/** `POST /members/{id}/transfer-ownership`: the new owner, and the previous one (now an admin). */
+export const OwnershipTransferred = Schema.Struct({ owner: Member, previousOwner: Member })
 
 /** A pending invitation as lists show it (never the token or its hash). */
 export const InvitationView = Invitation.pipe(Schema.omit("tokenHash"))

@@ -7,7 +7,15 @@
  * address become 429 `rate_limited` (`AuthFailureLimiter`), and so do requests past the key's
  * budget (`RateLimits`).
  */
-import { ApiKeys, type Caller, type OrgStore, RateLimited, RateLimits, toApiErrorBody } from "@armature/core"
+import {
+  ApiKeys,
+  type Caller,
+  type OrgStore,
+  Plans,
+  RateLimited,
+  RateLimits,
+  toApiErrorBody
+} from "@armature/core"
 import { HttpServerRequest } from "@effect/platform"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { Authentication, CurrentCaller } from "./Api.js"
@@ -17,6 +25,7 @@ import * as HttpErrors from "./HttpErrors.js"
 /** How a key check fails: 401, 429, or a store failure (503 when unreachable, else 500). */
 export type Failure =
   | HttpErrors.Unauthorized
+  | HttpErrors.Forbidden
   | HttpErrors.TooManyRequests
   | HttpErrors.ServerError
   | HttpErrors.ServiceUnavailable
@@ -30,9 +39,17 @@ export const authenticate = (
   OrgStore | ApiKeys.VerifiedTokens | AuthFailureLimiter | HttpServerRequest.HttpServerRequest
 > =>
   ApiKeys.authenticate(token).pipe(
-    Effect.map(({ orgId, actor }): Caller => ({ orgId, actor })),
+    Effect.map(({ orgId, actor, readOnly }): Caller => ({ orgId, actor, readOnly })),
     // The key's request budget, shared with the MCP API (`RateLimits`).
     Effect.tap(RateLimits.take),
+    // A lapsed subscription leaves the workspace read-only (SPEC §11). Refused here, where every
+    // REST request passes once, by method: no write route can forget it. The owner's `/billing`
+    // routes stay open, so the workspace can be paid for again.
+    Effect.tap((caller) =>
+      Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+        writes(request) ? Plans.ensureWritable(caller, "write") : Effect.void
+      )
+    ),
     Effect.catchTag("Unauthenticated", (e) =>
       Effect.gen(function* () {
         const request = yield* HttpServerRequest.HttpServerRequest
@@ -52,11 +69,19 @@ export const authenticate = (
       const body = { error: toApiErrorBody(e) }
       if (e._tag === "Unauthenticated") return new HttpErrors.Unauthorized(body)
       if (e._tag === "RateLimited") return new HttpErrors.TooManyRequests(body)
+      if (e._tag === "ReadOnlyWorkspace") return new HttpErrors.Forbidden(body)
       return body.error.code === "store_unavailable"
         ? new HttpErrors.ServiceUnavailable(body)
         : new HttpErrors.ServerError(body)
     })
   )
+
+/** Whether a request may change the workspace: any method but a read, outside the billing routes. */
+const writes = (request: HttpServerRequest.HttpServerRequest): boolean => {
+  if (request.method === "GET" || request.method === "HEAD" || request.method === "OPTIONS") return false
+  const path = request.url.split("?")[0] ?? ""
+  return !/\/api\/armature\/v1\/billing(\/|$)/.test(path)
+}
 
 /** The bearer token of a request's `Authorization` header, or `""` without one. */
 export const bearerToken = (request: HttpServerRequest.HttpServerRequest): string => {

@@ -100,7 +100,7 @@ describe("writes need the editor role", () => {
     const token = await api.key(owner.caller, "viewer")
     const reply = await api.request("GET", "/mcp-servers", { token })
     expect(reply.status).toBe(200)
-    expect(reply.body).toEqual({ items: [] })
+    expect(reply.body).toEqual({ items: [], nextCursor: null })
   })
 })
 

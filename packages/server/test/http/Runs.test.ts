@@ -1,10 +1,13 @@
 /**
- * The run routes over REST, on PostgreSQL: a run's evaluation and tool calls, the multi-sample
+ * The run routes over REST, on PostgreSQL, called through the typed client (`api.call`), so each
+ * reply must also match its declared schema: a run's evaluation and tool calls, the multi-sample
  * result of its dispatch, its replay against the demo MCP server, and dispatch to every tester
  * model (`allModels`). Runs really execute — the runner's `RunJob` against the demo server with
  * scripted tester and judge models through the real `ai` SDK path — as the worker would (the
  * API has no worker). Each route: the lowest allowed role succeeds, the role below gets 403
- * `forbidden_role`, and a bad input is refused (400 naming the field, or 404 for an unknown id).
+ * `forbidden_role` (no key at all: 401), and a bad input is refused (400 naming the field, or 404
+ * for an unknown id). Raw requests remain only for what the typed client cannot send: a NUL in
+ * an id, a wrongly typed body field.
  */
 import { RunIds } from "@armature/core"
 import { ScriptedModel } from "@armature/core/testing"
@@ -12,9 +15,10 @@ import { Models, RunJob } from "@armature/runner"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startDemoServer } from "../../../../examples/demo-mcp-server/server.js"
+import type { ApiSchemas } from "../../src/api.js"
 import { tester } from "../support/scriptedModels.js"
 import type { ApiServer } from "./support/apiServer.js"
-import { fieldsOf as fields, postgresApi, type Team } from "./support/postgresApi.js"
+import { fieldsOf as fields, ok, postgresApi, refusal, type Team, typedCalls } from "./support/postgresApi.js"
 
 const postgres = await postgresApi("packages/server/test/http/Runs.test.ts")
 
@@ -54,37 +58,46 @@ const execute = async (runId: string) => {
   return result.run?.status
 }
 
-const dispatch = (token: string, body: Record<string, unknown>, id = workflowId) =>
-  api.request("POST", `/workflows/${id}/runs`, { token, body })
+/** `POST /workflows/{id}/runs` through the typed client. */
+const dispatch = (token: string, payload: typeof ApiSchemas.DispatchBody.Encoded, id = workflowId) =>
+  api.call(token, (client) => client.workflows.dispatch({ path: { id }, payload }))
 
 const runCount = async () =>
-  (await api.request("GET", `/runs?workflowId=${workflowId}&limit=100`, { token: viewer })).body.items.length
+  ok(await api.call(viewer, (client) => client.runs.list({ urlParams: { workflowId, limit: "100" } }))).items
+    .length
+
+/** A call through the typed client with no key at all. */
+const withoutKey = () => typedCalls(api.origin)
 
 beforeAll(async () => {
   if (!postgres.available) return
   demo = await startDemoServer({ port: 0 })
   ;({ api, owner, editor, viewer } = await postgres.start())
-  const server = await api.request("POST", "/mcp-servers", {
-    token: owner.token,
-    body: { name: "demo-shop", baseUrl: demo.url, authProfiles: [{ name: "none", kind: "none" }] }
-  })
-  const workflow = await api.request("POST", "/workflows", {
-    token: editor,
-    body: {
-      name: "Customer can look up an order",
-      mcpServerId: server.body.server.id,
-      prompt: "Find order A-1001 and tell the customer its status and total.",
-      criteria: [{ text: "The agent looked the order up with get_order" }],
-      assertions: [{ type: "tool_called", tool: "get_order" }],
-      testerModels: ["scripted:tester"],
-      judgeModel: "scripted:judge"
-    }
-  })
-  expect(workflow.status, JSON.stringify(workflow.body)).toBe(201)
-  workflowId = workflow.body.id
-  const dispatched = await dispatch(editor, { reason: "baseline" })
-  expect(dispatched.status).toBe(202)
-  passed = dispatched.body.run.runId
+  const server = ok(
+    await api.call(owner.token, (client) =>
+      client.servers.create({
+        payload: { name: "demo-shop", baseUrl: demo.url, authProfiles: [{ name: "none", kind: "none" }] }
+      })
+    )
+  )
+  const workflow = ok(
+    await api.call(editor, (client) =>
+      client.workflows.create({
+        payload: {
+          name: "Customer can look up an order",
+          mcpServerId: server.server.id,
+          prompt: "Find order A-1001 and tell the customer its status and total.",
+          // The declared body requires criterion ids; the server would assign `c1` itself.
+          criteria: [{ id: "c1", text: "The agent looked the order up with get_order" }],
+          assertions: [{ type: "tool_called", tool: "get_order" }],
+          testerModels: ["scripted:tester"],
+          judgeModel: "scripted:judge"
+        }
+      })
+    )
+  )
+  workflowId = workflow.id
+  passed = ok(await dispatch(editor, { reason: "baseline" })).run.runId
   expect(await execute(passed)).toBe("pass")
 }, 120_000)
 
@@ -93,11 +106,19 @@ afterAll(async () => {
   await demo?.close()
 }, 60_000)
 
+/** A raw request with a NUL in the id: the typed client refuses to send one (its path schema). */
+const withNulId = async (method: "GET" | "POST", route: string) => {
+  const reply = await api.request(method, `/runs/a%00b/${route}`, { token: editor })
+  return { status: reply.status, code: reply.body.error.code, fields: fields(reply.body) }
+}
+const nulRefused = { status: 400, code: "validation_failed", fields: ["id"] }
+
 describe.runIf(postgres.available)("GET /runs/{id}/evaluation", () => {
   it("a viewer reads verdicts with reasoning and evidence, assertion results, the judge model and the status", async () => {
-    const reply = await api.request("GET", `/runs/${passed}/evaluation`, { token: viewer })
-    expect(reply.status).toBe(200)
-    expect(reply.body).toMatchObject({
+    const evaluation = ok(
+      await api.call(viewer, (client) => client.runs.evaluation({ path: { id: passed } }))
+    )
+    expect(evaluation).toMatchObject({
       runId: passed,
       status: "pass",
       judgeModel: "scripted:judge",
@@ -117,31 +138,27 @@ describe.runIf(postgres.available)("GET /runs/{id}/evaluation", () => {
   })
 
   it("without a key it is 401; an unknown id is 404 run_not_found; a NUL in the id is a 400 naming id", async () => {
-    expect((await api.request("GET", `/runs/${passed}/evaluation`, { token: null })).status).toBe(401)
-    const unknown = await api.request("GET", "/runs/nope/evaluation", { token: viewer })
-    expect(unknown.status).toBe(404)
-    expect(unknown.body.error.code).toBe("run_not_found")
-    const nul = await api.request("GET", "/runs/a%00b/evaluation", { token: viewer })
-    expect(nul.status).toBe(400)
-    expect(fields(nul.body)).toEqual(["id"])
+    const anonymous = await withoutKey()(null, (client) => client.runs.evaluation({ path: { id: passed } }))
+    expect(refusal(anonymous)).toMatchObject({ status: 401, code: "unauthenticated" })
+    const unknown = await api.call(viewer, (client) => client.runs.evaluation({ path: { id: "nope" } }))
+    expect(refusal(unknown)).toMatchObject({ status: 404, code: "run_not_found" })
+    expect(await withNulId("GET", "evaluation")).toEqual(nulRefused)
   })
 
   it("another organization's run is 404, as if it did not exist", async () => {
     const other = await api.organization("Other")
-    const reply = await api.request("GET", `/runs/${passed}/evaluation`, { token: other.token })
-    expect(reply.status).toBe(404)
-    expect(reply.body.error.code).toBe("run_not_found")
+    const reply = await api.call(other.token, (client) => client.runs.evaluation({ path: { id: passed } }))
+    expect(refusal(reply)).toMatchObject({ status: 404, code: "run_not_found" })
   })
 })
 
 describe.runIf(postgres.available)("GET /runs/{id}/tool-calls", () => {
   it("a viewer reads each call: id, tool, arguments, result, error, duration and phase", async () => {
-    const reply = await api.request("GET", `/runs/${passed}/tool-calls`, { token: viewer })
-    expect(reply.status).toBe(200)
-    expect(reply.body.runId).toBe(passed)
-    expect(reply.body.status).toBe("pass")
-    expect(reply.body.items).toHaveLength(1)
-    const [call] = reply.body.items
+    const reply = ok(await api.call(viewer, (client) => client.runs.toolCalls({ path: { id: passed } })))
+    expect(reply.runId).toBe(passed)
+    expect(reply.status).toBe("pass")
+    expect(reply.items).toHaveLength(1)
+    const [call] = reply.items
     expect(call).toMatchObject({
       name: "get_order",
       phase: "agent",
@@ -150,35 +167,36 @@ describe.runIf(postgres.available)("GET /runs/{id}/tool-calls", () => {
       refused: false,
       error: null
     })
-    expect(typeof call.id).toBe("string")
-    expect(typeof call.durationMs).toBe("number")
-    expect(JSON.stringify(call.content)).toContain("A-1001")
+    expect(typeof call!.id).toBe("string")
+    expect(typeof call!.durationMs).toBe("number")
+    expect(JSON.stringify(call!.content)).toContain("A-1001")
   })
 
-  it("without a key it is 401; an unknown id is 404 run_not_found", async () => {
-    expect((await api.request("GET", `/runs/${passed}/tool-calls`, { token: null })).status).toBe(401)
-    const unknown = await api.request("GET", "/runs/nope/tool-calls", { token: viewer })
-    expect(unknown.status).toBe(404)
-    expect(unknown.body.error.code).toBe("run_not_found")
+  it("without a key it is 401; an unknown id is 404 run_not_found; a NUL in the id is a 400 naming id", async () => {
+    const anonymous = await withoutKey()(null, (client) => client.runs.toolCalls({ path: { id: passed } }))
+    expect(refusal(anonymous)).toMatchObject({ status: 401, code: "unauthenticated" })
+    const unknown = await api.call(viewer, (client) => client.runs.toolCalls({ path: { id: "nope" } }))
+    expect(refusal(unknown)).toMatchObject({ status: 404, code: "run_not_found" })
+    expect(await withNulId("GET", "tool-calls")).toEqual(nulRefused)
   })
 })
 
 describe.runIf(postgres.available)("GET /runs/{id}/samples", () => {
+  const samplesOf = async (id: string) =>
+    ok(await api.call(viewer, (client) => client.runs.samples({ path: { id } })))
+
   it("a viewer reads the pass rate and flaky criteria of a multi-sample dispatch from any of its runs", async () => {
-    const dispatched = await dispatch(editor, { reason: "is it flaky?", samples: 2 })
-    expect(dispatched.status).toBe(202)
-    const { runs, sampleGroupId } = dispatched.body
+    const { runs, sampleGroupId } = ok(await dispatch(editor, { reason: "is it flaky?", samples: 2 }))
     expect(runs).toHaveLength(2)
-    const pending = await api.request("GET", `/runs/${runs[1].runId}/samples`, { token: viewer })
-    expect(pending.body).toMatchObject({ sampleGroupId, status: "pending", passRate: null, sampleCount: 2 })
+    const pending = await samplesOf(runs[1]!.runId)
+    expect(pending).toMatchObject({ sampleGroupId, status: "pending", passRate: null, sampleCount: 2 })
 
     verdicts.push("pass", "fail")
-    expect(await execute(runs[0].runId)).toBe("pass")
+    expect(await execute(runs[0]!.runId)).toBe("pass")
     // The criterion fails, the workflow's assertion passes: the second sample is partial.
-    expect(await execute(runs[1].runId)).toBe("partial")
-    const reply = await api.request("GET", `/runs/${runs[1].runId}/samples`, { token: viewer })
-    expect(reply.status).toBe(200)
-    expect(reply.body).toMatchObject({
+    expect(await execute(runs[1]!.runId)).toBe("partial")
+    const reply = await samplesOf(runs[1]!.runId)
+    expect(reply).toMatchObject({
       sampleGroupId,
       status: "partial",
       passRate: 0.5,
@@ -191,15 +209,11 @@ describe.runIf(postgres.available)("GET /runs/{id}/samples", () => {
         }
       ]
     })
-    expect(reply.body.runs.map((r: { runId: string }) => r.runId)).toEqual(
-      runs.map((r: { runId: string }) => r.runId)
-    )
+    expect(reply.runs.map((r) => r.runId)).toEqual(runs.map((r) => r.runId))
   })
 
   it("a run dispatched alone is a group of one", async () => {
-    const reply = await api.request("GET", `/runs/${passed}/samples`, { token: viewer })
-    expect(reply.status).toBe(200)
-    expect(reply.body).toMatchObject({
+    expect(await samplesOf(passed)).toMatchObject({
       sampleGroupId: null,
       status: "pass",
       passRate: 1,
@@ -208,19 +222,21 @@ describe.runIf(postgres.available)("GET /runs/{id}/samples", () => {
     })
   })
 
-  it("without a key it is 401; an unknown id is 404 run_not_found", async () => {
-    expect((await api.request("GET", `/runs/${passed}/samples`, { token: null })).status).toBe(401)
-    const unknown = await api.request("GET", "/runs/nope/samples", { token: viewer })
-    expect(unknown.status).toBe(404)
-    expect(unknown.body.error.code).toBe("run_not_found")
+  it("without a key it is 401; an unknown id is 404 run_not_found; a NUL in the id is a 400 naming id", async () => {
+    const anonymous = await withoutKey()(null, (client) => client.runs.samples({ path: { id: passed } }))
+    expect(refusal(anonymous)).toMatchObject({ status: 401, code: "unauthenticated" })
+    const unknown = await api.call(viewer, (client) => client.runs.samples({ path: { id: "nope" } }))
+    expect(refusal(unknown)).toMatchObject({ status: 404, code: "run_not_found" })
+    expect(await withNulId("GET", "samples")).toEqual(nulRefused)
   })
 })
 
 describe.runIf(postgres.available)("POST /runs/{id}/replay", () => {
+  const replay = (token: string, id: string) =>
+    api.call(token, (client) => client.runs.replay({ path: { id } }))
+
   it("an editor replays the recorded calls: identical now, changed once the server regresses", async () => {
-    const same = await api.request("POST", `/runs/${passed}/replay`, { token: editor })
-    expect(same.status).toBe(200)
-    expect(same.body).toMatchObject({
+    expect(ok(await replay(editor, passed))).toMatchObject({
       runId: passed,
       serverInfo: { name: "demo-shop" },
       changed: 0,
@@ -230,10 +246,9 @@ describe.runIf(postgres.available)("POST /runs/{id}/replay", () => {
     })
     demo.state.regression = true
     try {
-      const changed = await api.request("POST", `/runs/${passed}/replay`, { token: editor })
-      expect(changed.status).toBe(200)
-      expect(changed.body.identical).toBe(false)
-      expect(changed.body.calls[0].status).not.toBe("same")
+      const changed = ok(await replay(editor, passed))
+      expect(changed.identical).toBe(false)
+      expect(changed.calls[0]!.status).not.toBe("same")
     } finally {
       demo.state.regression = false
     }
@@ -241,20 +256,15 @@ describe.runIf(postgres.available)("POST /runs/{id}/replay", () => {
 
   it("a viewer is 403 forbidden_role, and the server is not called", async () => {
     const before = JSON.stringify(demo.state.calls)
-    const reply = await api.request("POST", `/runs/${passed}/replay`, { token: viewer })
-    expect(reply.status).toBe(403)
-    expect(reply.body.error.code).toBe("forbidden_role")
+    expect(refusal(await replay(viewer, passed))).toMatchObject({ status: 403, code: "forbidden_role" })
     expect(JSON.stringify(demo.state.calls)).toBe(before)
   })
 
-  it("an unknown id is 404 run_not_found; a run that has not finished is 409", async () => {
-    const unknown = await api.request("POST", "/runs/nope/replay", { token: editor })
-    expect(unknown.status).toBe(404)
-    expect(unknown.body.error.code).toBe("run_not_found")
-    const pending = await dispatch(editor, { reason: "not finished yet" })
-    const reply = await api.request("POST", `/runs/${pending.body.run.runId}/replay`, { token: editor })
-    expect(reply.status).toBe(409)
-    expect(reply.body.error.code).toBe("conflict")
+  it("an unknown id is 404 run_not_found; a run that has not finished is 409; a NUL in the id is a 400 naming id", async () => {
+    expect(refusal(await replay(editor, "nope"))).toMatchObject({ status: 404, code: "run_not_found" })
+    const pending = ok(await dispatch(editor, { reason: "not finished yet" }))
+    expect(refusal(await replay(editor, pending.run.runId))).toMatchObject({ status: 409, code: "conflict" })
+    expect(await withNulId("POST", "replay")).toEqual(nulRefused)
   })
 })
 
@@ -263,60 +273,61 @@ describe.runIf(postgres.available)("POST /workflows/{id}/runs with allModels", (
 
   beforeAll(async () => {
     if (!postgres.available) return
-    const workflow = await api.request("GET", `/workflows/${workflowId}`, { token: viewer })
-    const created = await api.request("POST", "/workflows", {
-      token: editor,
-      body: {
-        name: "Every model looks up an order",
-        mcpServerId: workflow.body.spec.mcpServerId,
-        prompt: "Find order A-1001.",
-        criteria: [{ text: "The agent looked the order up with get_order" }],
-        testerModels: ["scripted:tester", "scripted:judge"],
-        judgeModel: "scripted:judge"
-      }
-    })
-    expect(created.status).toBe(201)
-    multiModel = created.body.id
+    const workflow = ok(
+      await api.call(viewer, (client) => client.workflows.get({ path: { id: workflowId } }))
+    )
+    const created = await api.call(editor, (client) =>
+      client.workflows.create({
+        payload: {
+          name: "Every model looks up an order",
+          mcpServerId: workflow.spec.mcpServerId,
+          prompt: "Find order A-1001.",
+          // The declared body requires criterion ids; the server would assign `c1` itself.
+          criteria: [{ id: "c1", text: "The agent looked the order up with get_order" }],
+          testerModels: ["scripted:tester", "scripted:judge"],
+          judgeModel: "scripted:judge"
+        }
+      })
+    )
+    multiModel = ok(created).id
   })
 
   it("an editor gets one run per tester model, ids with the model added; a repeat is idempotent", async () => {
-    const reply = await dispatch(editor, { reason: "Every model", allModels: true }, multiModel)
-    expect(reply.status).toBe(202)
-    expect(reply.body.created).toBe(true)
-    expect(reply.body.runs.map((r: { testerModel: string }) => r.testerModel)).toEqual([
-      "scripted:tester",
-      "scripted:judge"
-    ])
-    expect(reply.body.runs.map((r: { runId: string }) => r.runId)).toEqual(
+    const reply = ok(await dispatch(editor, { reason: "Every model", allModels: true }, multiModel))
+    expect(reply.created).toBe(true)
+    expect(reply.runs.map((r) => r.testerModel)).toEqual(["scripted:tester", "scripted:judge"])
+    expect(reply.runs.map((r) => r.runId)).toEqual(
       ["scripted:tester", "scripted:judge"].map((testerModel) =>
         RunIds.runId({ workflowId: multiModel, reason: "Every model", testerModel })
       )
     )
-    expect(reply.body.run).toEqual(reply.body.runs[0])
-    const again = await dispatch(editor, { reason: "  every MODEL ", allModels: true }, multiModel)
-    expect(again.status).toBe(202)
-    expect(again.body.created).toBe(false)
-    expect(again.body.runs).toEqual(reply.body.runs)
+    expect(reply.run).toEqual(reply.runs[0])
+    const again = ok(await dispatch(editor, { reason: "  every MODEL ", allModels: true }, multiModel))
+    expect(again.created).toBe(false)
+    expect(again.runs).toEqual(reply.runs)
     // Without allModels the id stays the UUIDv5 of SPEC §9.1, with no model in it.
-    const single = await dispatch(editor, { reason: "Every model" }, multiModel)
-    expect(single.body.run.runId).toBe(RunIds.runId({ workflowId: multiModel, reason: "Every model" }))
+    const single = ok(await dispatch(editor, { reason: "Every model" }, multiModel))
+    expect(single.run.runId).toBe(RunIds.runId({ workflowId: multiModel, reason: "Every model" }))
   })
 
   it("a viewer is 403 forbidden_role and nothing is dispatched", async () => {
     const before = await runCount()
-    const reply = await dispatch(viewer, { allModels: true })
-    expect(reply.status).toBe(403)
-    expect(reply.body.error.code).toBe("forbidden_role")
+    expect(refusal(await dispatch(viewer, { allModels: true }))).toMatchObject({
+      status: 403,
+      code: "forbidden_role"
+    })
     expect(await runCount()).toBe(before)
   })
 
   it("allModels with testerModel is a 400 naming allModels, and nothing is dispatched", async () => {
     const before = await runCount()
     const both = await dispatch(editor, { allModels: true, testerModel: "scripted:tester" })
-    expect(both.status).toBe(400)
-    expect(both.body.error.code).toBe("validation_failed")
-    expect(fields(both.body)).toEqual(["allModels"])
-    const wrongType = await dispatch(editor, { allModels: "yes" })
+    expect(refusal(both)).toMatchObject({ status: 400, code: "validation_failed", fields: ["allModels"] })
+    // Raw: a client without the schema can send a wrongly typed field; the typed client would not.
+    const wrongType = await api.request("POST", `/workflows/${workflowId}/runs`, {
+      token: editor,
+      body: { allModels: "yes" }
+    })
     expect(wrongType.status).toBe(400)
     expect(fields(wrongType.body)).toEqual(["allModels"])
     expect(await runCount()).toBe(before)

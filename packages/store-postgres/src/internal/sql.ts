@@ -1,4 +1,5 @@
-import { Conflict, StoreError } from "@armature/core"
+import { Conflict, type PageQuery, StoreError } from "@armature/core"
+import type { SqlClient } from "@effect/sql"
 import { Effect, Schema } from "effect"
 
 /** What pg and PGlite report about a failed statement. */
@@ -108,6 +109,18 @@ export const orConflict =
     )
 
 /** A JSON column value: serialized here, cast by the column (or `::jsonb`) in SQL. */
+/**
+ * A `PageQuery` on a list ordered by `(created_at, id)`: `after` goes into the WHERE clause, `limit`
+ * after the ORDER BY; both are empty without a page.
+ */
+export const pageOf = (sql: SqlClient.SqlClient, page: PageQuery | undefined) => ({
+  after:
+    page?.after === undefined
+      ? sql``
+      : sql`AND (created_at, id) > (${page.after.at}::timestamptz, ${page.after.id})`,
+  limit: page === undefined ? sql`` : sql`LIMIT ${page.limit}`
+})
+
 export const json = (value: unknown): string => JSON.stringify(value ?? null)
 
 /** A JSON column that may be SQL NULL: `null` and `undefined` both store NULL. */

@@ -1,7 +1,16 @@
 import { type Monitor, type MonitorCheck, MonitorStore } from "@armature/core"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer, Option } from "effect"
-import { date, dateOrNull, fromJson, json, mapRows, orConflict, orStoreError } from "../internal/sql.js"
+import {
+  date,
+  dateOrNull,
+  fromJson,
+  json,
+  mapRows,
+  orConflict,
+  orStoreError,
+  pageOf
+} from "../internal/sql.js"
 
 type Row = Record<string, any>
 
@@ -100,10 +109,15 @@ export const make = Effect.gen(function* () {
         Effect.map((rows) => Option.fromNullable(rows[0])),
         orStoreError("getMonitor")
       ),
-    listMonitors: (orgId, filter) =>
-      sql`SELECT * FROM monitors WHERE org_id = ${orgId}
+    listMonitors: (orgId, filter) => {
+      const page = pageOf(sql, filter?.page)
+      return sql`SELECT * FROM monitors WHERE org_id = ${orgId}
           ${filter?.mcpServerId === undefined ? sql`` : sql`AND mcp_server_id = ${filter.mcpServerId}`}
-          ORDER BY created_at, id`.pipe(Effect.flatMap(mapRows(toMonitor)), orStoreError("listMonitors")),
+          ${page.after} ORDER BY created_at, id ${page.limit}`.pipe(
+        Effect.flatMap(mapRows(toMonitor)),
+        orStoreError("listMonitors")
+      )
+    },
     deleteMonitor: (orgId, id) =>
       sql`DELETE FROM monitors WHERE org_id = ${orgId} AND id = ${id} RETURNING id`.pipe(
         Effect.map((rows) => rows.length > 0),

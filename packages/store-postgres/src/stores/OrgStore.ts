@@ -8,7 +8,7 @@ import {
 } from "@armature/core"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer, Option } from "effect"
-import { date, dateOrNull, mapRows, orConflict, orStoreError } from "../internal/sql.js"
+import { date, dateOrNull, mapRows, orConflict, orStoreError, pageOf } from "../internal/sql.js"
 
 type Row = Record<string, any>
 
@@ -57,7 +57,8 @@ const toSubscription = (r: Row): Subscription => ({
   orgId: r.org_id,
   planId: r.plan_id,
   status: r.status,
-  currentPeriodEnd: dateOrNull(r.current_period_end)
+  currentPeriodEnd: dateOrNull(r.current_period_end),
+  ...(r.customer_id === null || r.customer_id === undefined ? {} : { customerId: r.customer_id })
 })
 
 const invitationRow = (i: Invitation) => ({
@@ -136,11 +137,14 @@ export const make = Effect.gen(function* () {
         Effect.map(one),
         orStoreError("getMemberBySlackUser")
       ),
-    listMembers: (orgId) =>
-      sql`SELECT * FROM members WHERE org_id = ${orgId} ORDER BY created_at, id`.pipe(
+    listMembers: (orgId, query) => {
+      const page = pageOf(sql, query)
+      return sql`SELECT * FROM members WHERE org_id = ${orgId} ${page.after}
+          ORDER BY created_at, id ${page.limit}`.pipe(
         Effect.flatMap(mapRows(toMember)),
         orStoreError("listMembers")
-      ),
+      )
+    },
     updateMember: (m) =>
       sql`UPDATE members SET email = ${m.email}, name = ${m.name}, role = ${m.role},
             slack_user_id = ${m.slackUserId}
@@ -169,11 +173,14 @@ export const make = Effect.gen(function* () {
         Effect.map(one),
         orStoreError("getApiKey")
       ),
-    listApiKeys: (orgId) =>
-      sql`SELECT * FROM api_keys WHERE org_id = ${orgId} ORDER BY created_at, id`.pipe(
+    listApiKeys: (orgId, query) => {
+      const page = pageOf(sql, query)
+      return sql`SELECT * FROM api_keys WHERE org_id = ${orgId} ${page.after}
+          ORDER BY created_at, id ${page.limit}`.pipe(
         Effect.flatMap(mapRows(toApiKey)),
         orStoreError("listApiKeys")
-      ),
+      )
+    },
     touchApiKey: (keyId, at) =>
       sql`UPDATE api_keys SET last_used_at = ${at} WHERE id = ${keyId}`.pipe(
         Effect.asVoid,
@@ -197,11 +204,18 @@ export const make = Effect.gen(function* () {
         Effect.map(one),
         orStoreError("getInvitationByTokenHash")
       ),
-    listInvitations: (orgId) =>
-      sql`SELECT * FROM invitations WHERE org_id = ${orgId} ORDER BY created_at, id`.pipe(
+    listInvitations: (orgId, query, filter) => {
+      const page = pageOf(sql, query)
+      const pending =
+        filter?.pendingAt === undefined
+          ? sql``
+          : sql`AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ${filter.pendingAt}`
+      return sql`SELECT * FROM invitations WHERE org_id = ${orgId} ${pending} ${page.after}
+          ORDER BY created_at, id ${page.limit}`.pipe(
         Effect.flatMap(mapRows(toInvitation)),
         orStoreError("listInvitations")
-      ),
+      )
+    },
     updateInvitation: (i) =>
       sql`UPDATE invitations SET email = ${i.email}, role = ${i.role}, token_hash = ${i.tokenHash},
             expires_at = ${i.expiresAt}, accepted_at = ${i.acceptedAt}, revoked_at = ${i.revokedAt}
@@ -218,10 +232,11 @@ export const make = Effect.gen(function* () {
         org_id: s.orgId,
         plan_id: s.planId,
         status: s.status,
-        current_period_end: s.currentPeriodEnd
+        current_period_end: s.currentPeriodEnd,
+        customer_id: s.customerId ?? null
       })}
           ON CONFLICT (org_id) DO UPDATE SET plan_id = EXCLUDED.plan_id, status = EXCLUDED.status,
-            current_period_end = EXCLUDED.current_period_end`.pipe(
+            current_period_end = EXCLUDED.current_period_end, customer_id = EXCLUDED.customer_id`.pipe(
         Effect.asVoid,
         orStoreError("putSubscription")
       )

@@ -1,7 +1,16 @@
 import { type AuthProfile, type CatalogVersion, type McpServer, ServerStore } from "@armature/core"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer, Option } from "effect"
-import { date, dateOrNull, fromJson, json, mapRows, orConflict, orStoreError } from "../internal/sql.js"
+import {
+  date,
+  dateOrNull,
+  fromJson,
+  json,
+  mapRows,
+  orConflict,
+  orStoreError,
+  pageOf
+} from "../internal/sql.js"
 
 type Row = Record<string, any>
 
@@ -100,10 +109,19 @@ export const make = Effect.gen(function* () {
         Effect.map((rows) => Option.fromNullable(rows[0])),
         orStoreError("getServer")
       ),
-    listServers: (orgId) =>
-      sql`SELECT * FROM mcp_servers WHERE org_id = ${orgId} ORDER BY created_at, id`.pipe(
+    listServers: (orgId, query) => {
+      const page = pageOf(sql, query)
+      return sql`SELECT * FROM mcp_servers WHERE org_id = ${orgId} ${page.after}
+          ORDER BY created_at, id ${page.limit}`.pipe(
         Effect.flatMap(mapRows(toServer)),
         orStoreError("listServers")
+      )
+    },
+    // Auth profiles and catalog versions go with it (ON DELETE CASCADE).
+    deleteServer: (orgId, id) =>
+      sql`DELETE FROM mcp_servers WHERE org_id = ${orgId} AND id = ${id} RETURNING id`.pipe(
+        Effect.map((rows) => rows.length > 0),
+        orStoreError("deleteServer")
       ),
 
     insertAuthProfile: (p) =>
@@ -134,6 +152,11 @@ export const make = Effect.gen(function* () {
     listAuthProfiles: (orgId, serverId) =>
       sql`SELECT * FROM auth_profiles WHERE org_id = ${orgId} AND server_id = ${serverId}
           ORDER BY created_at, id`.pipe(Effect.flatMap(mapRows(toProfile)), orStoreError("listAuthProfiles")),
+    deleteAuthProfile: (orgId, id) =>
+      sql`DELETE FROM auth_profiles WHERE org_id = ${orgId} AND id = ${id} RETURNING id`.pipe(
+        Effect.map((rows) => rows.length > 0),
+        orStoreError("deleteAuthProfile")
+      ),
     setAuthProfileSecret: (orgId, id, secretRef) =>
       sql`UPDATE auth_profiles SET secret_ref = ${secretRef} WHERE org_id = ${orgId} AND id = ${id}`.pipe(
         Effect.asVoid,

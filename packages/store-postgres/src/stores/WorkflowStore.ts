@@ -7,7 +7,7 @@ import {
 } from "@armature/core"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer, Option } from "effect"
-import { date, fromJson, json, mapRows, orConflict, orStoreError } from "../internal/sql.js"
+import { date, fromJson, json, mapRows, orConflict, orStoreError, pageOf } from "../internal/sql.js"
 
 type Row = Record<string, any>
 
@@ -116,11 +116,17 @@ export const make = Effect.gen(function* () {
         Effect.map((rows) => Option.fromNullable(rows[0])),
         orStoreError("getWorkflow")
       ),
-    listWorkflows: (orgId, filter) =>
-      sql`SELECT * FROM workflows WHERE org_id = ${orgId}
+    listWorkflows: (orgId, filter) => {
+      const page = pageOf(sql, filter?.page)
+      return sql`SELECT * FROM workflows WHERE org_id = ${orgId}
           ${filter?.mcpServerId === undefined ? sql`` : sql`AND mcp_server_id = ${filter.mcpServerId}`}
           ${filter?.includeArchived === true ? sql`` : sql`AND state <> 'archived'`}
-          ORDER BY created_at, id`.pipe(Effect.flatMap(mapRows(toWorkflow)), orStoreError("listWorkflows")),
+          ${filter?.state === undefined ? sql`` : sql`AND state = ${filter.state}`}
+          ${page.after} ORDER BY created_at, id ${page.limit}`.pipe(
+        Effect.flatMap(mapRows(toWorkflow)),
+        orStoreError("listWorkflows")
+      )
+    },
     getVersion: (orgId, versionId) =>
       sql`SELECT * FROM workflow_versions WHERE org_id = ${orgId} AND id = ${versionId}`.pipe(
         Effect.flatMap(mapRows(toVersion)),

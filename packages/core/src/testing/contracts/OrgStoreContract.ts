@@ -93,6 +93,25 @@ export const orgStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void => {
   })
 
   describe("invitations", () => {
+    it.effect("pendingAt keeps those neither accepted, revoked nor expired at that time", () =>
+      Effect.gen(function* () {
+        const store = yield* OrgStore
+        const orgId = yield* newOrg
+        const pending = invitation(orgId, { createdAt: at(1) })
+        const rows = [
+          pending,
+          invitation(orgId, { createdAt: at(2), acceptedAt: at(3) }),
+          invitation(orgId, { createdAt: at(4), revokedAt: at(5) }),
+          invitation(orgId, { createdAt: at(6), expiresAt: at(100) })
+        ]
+        for (const row of rows) yield* store.createInvitation(row)
+        expect((yield* store.listInvitations(orgId)).length).toBe(4)
+        const found = yield* store.listInvitations(orgId, undefined, { pendingAt: at(100) })
+        expect(found.map((i) => i.id)).toEqual([pending.id])
+        expect((yield* store.listInvitations(orgId, { limit: 2 }, { pendingAt: at(50) })).length).toBe(2)
+      })
+    )
+
     it.effect("are found by token hash, listed per organization and updated", () =>
       Effect.gen(function* () {
         const store = yield* OrgStore
@@ -130,6 +149,21 @@ export const orgStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void => {
           status: "past_due",
           currentPeriodEnd: at(3600)
         })
+      })
+    )
+
+    it.effect("keeps the payment provider's customer id when given", () =>
+      Effect.gen(function* () {
+        const store = yield* OrgStore
+        const orgId = yield* newOrg
+        yield* store.putSubscription({
+          orgId,
+          planId: "team",
+          status: "active",
+          currentPeriodEnd: null,
+          customerId: "cus_123"
+        })
+        expect(Option.getOrThrow(yield* store.getSubscription(orgId)).customerId).toBe("cus_123")
       })
     )
   })

@@ -63,6 +63,68 @@ export const serverStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void =>
     )
   })
 
+  describe("pages and deletes", () => {
+    it.effect("lists page in (createdAt, id) order after a position, ties broken by id", () =>
+      Effect.gen(function* () {
+        const store = yield* ServerStore
+        const orgId = yield* newOrg
+        // Two servers share a creation time: the id orders them.
+        const servers = [
+          server(orgId, { createdAt: at(1) }),
+          server(orgId, { createdAt: at(2) }),
+          server(orgId, { createdAt: at(2) }),
+          server(orgId, { createdAt: at(3) })
+        ]
+        for (const s of servers) yield* store.insertServer(s)
+        const all = yield* store.listServers(orgId)
+        expect(all.map((s) => s.createdAt.getTime())).toEqual([1, 2, 2, 3].map((n) => at(n).getTime()))
+        const first = yield* store.listServers(orgId, { limit: 2 })
+        expect(first.map((s) => s.id)).toEqual(all.slice(0, 2).map((s) => s.id))
+        const last = first.at(-1)!
+        const rest = yield* store.listServers(orgId, {
+          after: { at: last.createdAt, id: last.id },
+          limit: 10
+        })
+        expect(rest.map((s) => s.id)).toEqual(all.slice(2).map((s) => s.id))
+      })
+    )
+
+    it.effect(
+      "deleting a server takes its auth profiles and catalog versions, in its organization only",
+      () =>
+        Effect.gen(function* () {
+          const store = yield* ServerStore
+          const [orgA, orgB] = [yield* newOrg, yield* newOrg]
+          const s = server(orgA)
+          yield* store.insertServer(s)
+          const profile = authProfile(orgA, s.id)
+          yield* store.insertAuthProfile(profile)
+          yield* store.insertCatalogVersion(catalogVersion(orgA, s.id, 1))
+          expect(yield* store.deleteServer(orgB, s.id)).toBe(false)
+          expect(yield* store.deleteServer(orgA, s.id)).toBe(true)
+          expect(Option.isNone(yield* store.getServer(orgA, s.id))).toBe(true)
+          expect(Option.isNone(yield* store.getAuthProfile(orgA, profile.id))).toBe(true)
+          expect(Option.isNone(yield* store.latestCatalog(orgA, s.id))).toBe(true)
+          expect(yield* store.deleteServer(orgA, s.id)).toBe(false)
+        })
+    )
+
+    it.effect("deleting an auth profile leaves the server's others", () =>
+      Effect.gen(function* () {
+        const store = yield* ServerStore
+        const [orgA, orgB] = [yield* newOrg, yield* newOrg]
+        const s = server(orgA)
+        yield* store.insertServer(s)
+        const [one, two] = [authProfile(orgA, s.id), authProfile(orgA, s.id, { createdAt: at(1) })]
+        yield* store.insertAuthProfile(one)
+        yield* store.insertAuthProfile(two)
+        expect(yield* store.deleteAuthProfile(orgB, one.id)).toBe(false)
+        expect(yield* store.deleteAuthProfile(orgA, one.id)).toBe(true)
+        expect((yield* store.listAuthProfiles(orgA, s.id)).map((p) => p.id)).toEqual([two.id])
+      })
+    )
+  })
+
   describe("auth profiles", () => {
     it.effect("are listed per server, scoped to the organization, and unique by name per server", () =>
       Effect.gen(function* () {

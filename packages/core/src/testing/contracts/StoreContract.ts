@@ -17,6 +17,7 @@ import { secretStoreSuite } from "./SecretStoreContract.js"
 import { serverStoreSuite } from "./ServerStoreContract.js"
 import { slackInstallationsSuite } from "./SlackInstallationsContract.js"
 import { transactorSuite } from "./TransactorContract.js"
+import { usageStoreSuite } from "./UsageStoreContract.js"
 import { workflowStoreSuite } from "./WorkflowStoreContract.js"
 
 export type { StorePorts }
@@ -37,7 +38,8 @@ export const suites: Readonly<Record<string, Suite>> = {
   AuditLog: auditLogSuite,
   SecretStore: secretStoreSuite,
   SlackInstallations: slackInstallationsSuite,
-  Transactor: transactorSuite
+  Transactor: transactorSuite,
+  UsageStore: usageStoreSuite
 }
 
 const contractOf =
@@ -75,6 +77,8 @@ export const secretStoreContract = contractOf(secretStoreSuite)
 export const slackInstallationsContract = contractOf(slackInstallationsSuite)
 /** The `Transactor` contract alone. */
 export const transactorContract = contractOf(transactorSuite)
+/** The `UsageStore` contract alone. */
+export const usageStoreContract = contractOf(usageStoreSuite)
 
 export {
   alertStoreSuite,
@@ -88,5 +92,6 @@ export {
   serverStoreSuite,
   slackInstallationsSuite,
   transactorSuite,
+  usageStoreSuite,
   workflowStoreSuite
 }

@@ -1,7 +1,7 @@
 import { type Context, Either, Option } from "effect"
 import type { Monitor, MonitorCheck } from "../../domain/Monitor.js"
 import type { MonitorStore } from "../../ports/MonitorStore.js"
-import { byCreation, compareIds, conflict, type Db, nameTaken, rowOf, rowsOf } from "./Tables.js"
+import { byCreation, compareIds, conflict, type Db, nameTaken, pageOf, rowOf, rowsOf } from "./Tables.js"
 
 /**
  * The first fire after `now` on the monitor's grid: fires missed while nothing claimed them
@@ -40,11 +40,14 @@ export const makeMonitorStore = (db: Db): Context.Tag.Service<MonitorStore> => (
   getMonitor: (orgId, id) => db.run((t) => Option.fromNullable(rowOf(t.monitors, orgId, id))),
   listMonitors: (orgId, filter) =>
     db.run((t) =>
-      rowsOf(
-        t.monitors,
-        orgId,
-        (m) => filter?.mcpServerId === undefined || m.mcpServerId === filter.mcpServerId
-      ).sort(byCreation)
+      pageOf(
+        rowsOf(
+          t.monitors,
+          orgId,
+          (m) => filter?.mcpServerId === undefined || m.mcpServerId === filter.mcpServerId
+        ).sort(byCreation),
+        filter?.page
+      )
     ),
   deleteMonitor: (orgId, id) =>
     db.run((t) => {

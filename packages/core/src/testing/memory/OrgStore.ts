@@ -1,6 +1,6 @@
 import { type Context, Either, Option } from "effect"
 import type { OrgStore } from "../../ports/OrgStore.js"
-import { byCreation, conflict, type Db, duplicate, rowOf, rowsOf } from "./Tables.js"
+import { byCreation, conflict, type Db, duplicate, pageOf, rowOf, rowsOf } from "./Tables.js"
 
 /** In-memory `OrgStore`. */
 export const makeOrgStore = (db: Db): Context.Tag.Service<OrgStore> => ({
@@ -33,7 +33,7 @@ export const makeOrgStore = (db: Db): Context.Tag.Service<OrgStore> => ({
     db.run((t) =>
       Option.fromNullable(rowsOf(t.members, orgId, (m) => m.slackUserId === slackUserId).sort(byCreation)[0])
     ),
-  listMembers: (orgId) => db.run((t) => rowsOf(t.members, orgId).sort(byCreation)),
+  listMembers: (orgId, page) => db.run((t) => pageOf(rowsOf(t.members, orgId).sort(byCreation), page)),
   updateMember: (member) =>
     db.run((t) => {
       if (rowOf(t.members, member.orgId, member.id) !== undefined) t.members.set(member.id, member)
@@ -48,7 +48,7 @@ export const makeOrgStore = (db: Db): Context.Tag.Service<OrgStore> => ({
       return Either.void
     }),
   getApiKey: (keyId) => db.run((t) => Option.fromNullable(t.apiKeys.get(keyId))),
-  listApiKeys: (orgId) => db.run((t) => rowsOf(t.apiKeys, orgId).sort(byCreation)),
+  listApiKeys: (orgId, page) => db.run((t) => pageOf(rowsOf(t.apiKeys, orgId).sort(byCreation), page)),
   touchApiKey: (keyId, at) =>
     db.run((t) => {
       const key = t.apiKeys.get(keyId)
@@ -71,7 +71,18 @@ export const makeOrgStore = (db: Db): Context.Tag.Service<OrgStore> => ({
     db.run((t) =>
       Option.fromNullable(Array.from(t.invitations.values()).find((i) => i.tokenHash === tokenHash))
     ),
-  listInvitations: (orgId) => db.run((t) => rowsOf(t.invitations, orgId).sort(byCreation)),
+  listInvitations: (orgId, page, filter) =>
+    db.run((t) => {
+      const at = filter?.pendingAt
+      const rows = rowsOf(
+        t.invitations,
+        orgId,
+        (i) =>
+          at === undefined ||
+          (i.acceptedAt === null && i.revokedAt === null && i.expiresAt.getTime() > at.getTime())
+      )
+      return pageOf(rows.sort(byCreation), page)
+    }),
   updateInvitation: (invitation) =>
     db.run((t) => {
       if (rowOf(t.invitations, invitation.orgId, invitation.id) !== undefined)

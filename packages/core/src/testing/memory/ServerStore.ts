@@ -1,6 +1,6 @@
 import { type Context, Either, Option } from "effect"
 import type { ServerStore } from "../../ports/ServerStore.js"
-import { byCreation, conflict, type Db, nameTaken, rowOf, rowsOf } from "./Tables.js"
+import { byCreation, conflict, type Db, nameTaken, pageOf, rowOf, rowsOf } from "./Tables.js"
 
 /** In-memory `ServerStore`. */
 export const makeServerStore = (db: Db): Context.Tag.Service<ServerStore> => ({
@@ -23,7 +23,16 @@ export const makeServerStore = (db: Db): Context.Tag.Service<ServerStore> => ({
       return Either.void
     }),
   getServer: (orgId, id) => db.run((t) => Option.fromNullable(rowOf(t.servers, orgId, id))),
-  listServers: (orgId) => db.run((t) => rowsOf(t.servers, orgId).sort(byCreation)),
+  listServers: (orgId, page) => db.run((t) => pageOf(rowsOf(t.servers, orgId).sort(byCreation), page)),
+  deleteServer: (orgId, id) =>
+    db.run((t) => {
+      if (rowOf(t.servers, orgId, id) === undefined) return false
+      t.servers.delete(id)
+      // Profiles and catalog versions go with their server (ON DELETE CASCADE in SQL).
+      for (const p of t.authProfiles.values()) if (p.serverId === id) t.authProfiles.delete(p.id)
+      for (const v of t.catalogVersions.values()) if (v.serverId === id) t.catalogVersions.delete(v.id)
+      return true
+    }),
 
   insertAuthProfile: (profile) =>
     db.attempt((t) => {
@@ -43,6 +52,8 @@ export const makeServerStore = (db: Db): Context.Tag.Service<ServerStore> => ({
   getAuthProfile: (orgId, id) => db.run((t) => Option.fromNullable(rowOf(t.authProfiles, orgId, id))),
   listAuthProfiles: (orgId, serverId) =>
     db.run((t) => rowsOf(t.authProfiles, orgId, (p) => p.serverId === serverId).sort(byCreation)),
+  deleteAuthProfile: (orgId, id) =>
+    db.run((t) => rowOf(t.authProfiles, orgId, id) !== undefined && t.authProfiles.delete(id)),
   setAuthProfileSecret: (orgId, id, secretRef) =>
     db.run((t) => {
       const profile = rowOf(t.authProfiles, orgId, id)

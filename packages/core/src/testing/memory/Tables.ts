@@ -13,6 +13,7 @@ import type { Workflow, WorkflowVersion } from "../../domain/Workflow.js"
 import { Conflict, StoreError } from "../../Errors.js"
 import type { AlertIncident } from "../../ports/AlertStore.js"
 import type { Job } from "../../ports/JobQueue.js"
+import type { PageQuery } from "../../ports/Page.js"
 
 /** Every table of the in-memory store. Rows are immutable: writes replace them, never mutate. */
 export interface Tables {
@@ -131,6 +132,24 @@ export const makeDb: Effect.Effect<Db> = Effect.gen(function* () {
 /** Orders rows by creation time, then id, the way the PostgreSQL adapter lists them. */
 export const byCreation = <A extends { readonly createdAt: Date; readonly id: string }>(a: A, b: A): number =>
   a.createdAt.getTime() - b.createdAt.getTime() || compareIds(a.id, b.id)
+
+/** One page (`PageQuery`) of rows sorted `byCreation`; all of them without a page. */
+export const pageOf = <A extends { readonly createdAt: Date; readonly id: string }>(
+  sorted: Array<A>,
+  page: PageQuery | undefined
+): Array<A> => {
+  if (page === undefined) return sorted
+  const after = page.after
+  const rest =
+    after === undefined
+      ? sorted
+      : sorted.filter(
+          (r) =>
+            r.createdAt.getTime() > after.at.getTime() ||
+            (r.createdAt.getTime() === after.at.getTime() && compareIds(r.id, after.id) > 0)
+        )
+  return rest.slice(0, page.limit)
+}
 
 /** Byte-wise id order (PostgreSQL `COLLATE "C"`). */
 export const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)

@@ -2,7 +2,7 @@ import { type Context, Either, Option } from "effect"
 import { nameKey } from "../../domain/Common.js"
 import { type Conflict, type StoreError, VersionConflict } from "../../Errors.js"
 import type { WorkflowStore } from "../../ports/WorkflowStore.js"
-import { byCreation, conflict, type Db, rowOf, rowsOf, type Tables } from "./Tables.js"
+import { byCreation, conflict, type Db, pageOf, rowOf, rowsOf, type Tables } from "./Tables.js"
 
 /** Names are unique among the workflows that are not archived. */
 const workflowNameTaken = (t: Tables, orgId: string, name: string, id: string) =>
@@ -79,13 +79,17 @@ export const makeWorkflowStore = (db: Db): Context.Tag.Service<WorkflowStore> =>
   getWorkflow: (orgId, id) => db.run((t) => Option.fromNullable(rowOf(t.workflows, orgId, id))),
   listWorkflows: (orgId, filter) =>
     db.run((t) =>
-      rowsOf(
-        t.workflows,
-        orgId,
-        (w) =>
-          (filter?.mcpServerId === undefined || w.spec.mcpServerId === filter.mcpServerId) &&
-          (filter?.includeArchived === true || w.state !== "archived")
-      ).sort(byCreation)
+      pageOf(
+        rowsOf(
+          t.workflows,
+          orgId,
+          (w) =>
+            (filter?.mcpServerId === undefined || w.spec.mcpServerId === filter.mcpServerId) &&
+            (filter?.includeArchived === true || w.state !== "archived") &&
+            (filter?.state === undefined || w.state === filter.state)
+        ).sort(byCreation),
+        filter?.page
+      )
     ),
   getVersion: (orgId, versionId) =>
     db.run((t) => Option.fromNullable(rowOf(t.workflowVersions, orgId, versionId))),

@@ -10,6 +10,7 @@ import {
   Monitors,
   NotFound,
   type OrgStore,
+  Pages,
   type ServerStore,
   Servers,
   type WorkflowStore,
@@ -69,9 +70,12 @@ const findRule = (caller: Caller, ref: string) =>
 const targetNames = (caller: Caller) =>
   Effect.gen(function* () {
     const names = new Map<string, string>()
-    for (const s of yield* Servers.list(caller)) names.set(`mcp_server:${s.id}`, `server "${s.name}"`)
-    for (const w of yield* Workflows.list(caller)) names.set(`workflow:${w.id}`, `workflow "${w.spec.name}"`)
-    for (const m of yield* Monitors.list(caller)) names.set(`monitor:${m.id}`, `monitor "${m.name}"`)
+    for (const s of yield* Pages.all((page) => Servers.list(caller, page)))
+      names.set(`mcp_server:${s.id}`, `server "${s.name}"`)
+    for (const w of yield* Pages.all((page) => Workflows.list(caller, page)))
+      names.set(`workflow:${w.id}`, `workflow "${w.spec.name}"`)
+    for (const m of yield* Pages.all((page) => Monitors.list(caller, page)))
+      names.set(`monitor:${m.id}`, `monitor "${m.name}"`)
     return names
   })
 

@@ -1,4 +1,4 @@
-import { ApiKeys, Role, Validation } from "@armature/core"
+import { ApiKeys, Pages, Role, Validation } from "@armature/core"
 import { Args, Command, Options } from "@effect/cli"
 import { FetchHttpClient, HttpClient } from "@effect/platform"
 import { Config, Console, Effect, Option, type Redacted, Schema } from "effect"
@@ -162,8 +162,20 @@ const create = Command.make(
 const list = Command.make("list", { settings, url, key }, (options) =>
   run(
     options,
-    (client) => Effect.flatMap(client.team.listKeys(), ({ items }) => printList(items)),
-    (caller) => Effect.flatMap(ApiKeys.list(caller), printList)
+    (client) =>
+      Effect.flatMap(
+        Pages.all(({ limit, cursor }) =>
+          client.team.listKeys({
+            urlParams: { limit: String(limit), ...(cursor === undefined ? {} : { cursor }) }
+          })
+        ),
+        printList
+      ),
+    (caller) =>
+      Effect.flatMap(
+        Pages.all((page) => ApiKeys.list(caller, page)),
+        printList
+      )
   )
 ).pipe(Command.withDescription("List API keys (never their secrets)"))
 

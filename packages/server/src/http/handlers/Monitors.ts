@@ -15,12 +15,11 @@ export const layer = HttpApiBuilder.group(ArmatureApi, "monitors", (handlers) =>
     .handleRaw("create", ({ request }) => withBody(request, Monitors.create))
     .handle("list", ({ urlParams }) =>
       asCaller((caller) =>
-        Effect.map(
-          Monitors.list(
-            caller,
-            urlParams.mcpServerId === undefined ? {} : { mcpServerId: urlParams.mcpServerId }
-          ),
-          (items) => ({ items })
+        Effect.flatMap(Params.page(urlParams), (page) =>
+          Monitors.list(caller, {
+            ...(urlParams.mcpServerId === undefined ? {} : { mcpServerId: urlParams.mcpServerId }),
+            ...page
+          })
         )
       )
     )

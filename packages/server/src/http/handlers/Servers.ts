@@ -1,7 +1,8 @@
 /**
- * `/mcp-servers`: registration with a live probe, connection changes (probed again), reads,
- * probes, catalog sync (admin), catalog history and coverage, monitor suggestions, auth profiles
- * and their secrets — each a call of the matching core use case.
+ * `/mcp-servers`: registration with a live probe, connection changes (probed again), reads (a
+ * page at a time), deletion (refused while in use unless `cascade=true`), probes, catalog sync
+ * (admin), catalog history and coverage, monitor suggestions, auth profiles and their secrets —
+ * each a call of the matching core use case.
  */
 import { Coverage, Monitors, Servers, Validation } from "@armature/core"
 import { HttpApiBuilder } from "@effect/platform"
@@ -15,10 +16,22 @@ export const layer = HttpApiBuilder.group(ArmatureApi, "servers", (handlers) =>
   handlers
     // A failed probe still registers the server (state `unreachable`): the outcome is in `probe`.
     .handleRaw("create", ({ request }) => withBody(request, Servers.register))
-    .handle("list", () => asCaller((caller) => Effect.map(Servers.list(caller), (items) => ({ items }))))
+    .handle("list", ({ urlParams }) =>
+      asCaller((caller) => Effect.flatMap(Params.page(urlParams), (page) => Servers.list(caller, page)))
+    )
     .handle("get", ({ path }) => asCaller((caller) => Servers.get(caller, path.id)))
     .handleRaw("update", ({ path, request }) =>
       withBody(request, (caller, body) => Servers.update(caller, path.id, body))
+    )
+    .handle("delete", ({ path, urlParams }) =>
+      asCaller((caller) =>
+        Effect.flatMap(Params.oneOf("cascade", urlParams.cascade, ["true", "false"]), (cascade) =>
+          Servers.remove(caller, path.id, { cascade: cascade === "true" })
+        )
+      )
+    )
+    .handle("deleteAuthProfile", ({ path }) =>
+      asCaller((caller) => Servers.removeAuthProfile(caller, path.id, path.profileId))
     )
     .handle("listAuthProfiles", ({ path }) =>
       asCaller((caller) =>

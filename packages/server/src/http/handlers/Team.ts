@@ -2,7 +2,8 @@
  * `/api-keys`, `/members` and `/invitations` (admin+): keys are created with their token shown
  * once, listed without secrets and revoked (effective on the next request, on every replica: the
  * check reads the key row); members change role (never to or from owner) or are removed with
- * their keys; invitations are mailed (when the deployment has an email sender) with a one-time
+ * their keys, and the owner may hand the organization to another member; lists come a page at a
+ * time; invitations are mailed (when the deployment has an email sender) with a one-time
  * accept link, listed while pending and revoked. `POST /invitations/accept` needs no key: the
  * link's token is the proof, and the answer holds the new member's key, shown once.
  */
@@ -13,6 +14,7 @@ import { ArmatureApi } from "../Api.js"
 import * as HttpErrors from "../HttpErrors.js"
 import { asCaller, jsonBody, withBody } from "./caller.js"
 import { isRecord } from "./payload.js"
+import * as Params from "./queryParams.js"
 
 /** Where an invitation's link points: the accept page of the deployment's public URL. */
 export const acceptPath = "/invitations/accept"
@@ -23,12 +25,12 @@ export const layer = (publicUrl: string) =>
   HttpApiBuilder.group(ArmatureApi, "team", (handlers) =>
     handlers
       .handleRaw("createKey", ({ request }) => withBody(request, ApiKeys.create))
-      .handle("listKeys", () =>
-        asCaller((caller) => Effect.map(ApiKeys.list(caller), (items) => ({ items })))
+      .handle("listKeys", ({ urlParams }) =>
+        asCaller((caller) => Effect.flatMap(Params.page(urlParams), (page) => ApiKeys.list(caller, page)))
       )
       .handle("revokeKey", ({ path }) => asCaller((caller) => ApiKeys.revoke(caller, path.id)))
-      .handle("listMembers", () =>
-        asCaller((caller) => Effect.map(Team.listMembers(caller), (items) => ({ items })))
+      .handle("listMembers", ({ urlParams }) =>
+        asCaller((caller) => Effect.flatMap(Params.page(urlParams), (page) => Team.listMembers(caller, page)))
       )
       .handleRaw("changeRole", ({ path, request }) =>
         withBody(request, (caller, body) =>
@@ -36,11 +38,16 @@ export const layer = (publicUrl: string) =>
         )
       )
       .handle("removeMember", ({ path }) => asCaller((caller) => Team.removeMember(caller, path.id)))
+      .handle("transferOwnership", ({ path }) =>
+        asCaller((caller) => Team.transferOwnership(caller, path.id))
+      )
       .handleRaw("invite", ({ request }) =>
         withBody(request, (caller, body) => Team.inviteAndNotify(caller, body, acceptUrl(publicUrl)))
       )
-      .handle("listInvitations", () =>
-        asCaller((caller) => Effect.map(Team.listInvitations(caller), (items) => ({ items })))
+      .handle("listInvitations", ({ urlParams }) =>
+        asCaller((caller) =>
+          Effect.flatMap(Params.page(urlParams), (page) => Team.listInvitations(caller, page))
+        )
       )
       .handle("revokeInvitation", ({ path }) =>
         asCaller((caller) => Effect.asVoid(Team.revokeInvitation(caller, path.id)))

@@ -37,11 +37,11 @@ export const layer = HttpApiBuilder.group(ArmatureApi, "workflows", (handlers) =
       asCaller((caller) =>
         Effect.gen(function* () {
           const state = yield* Params.oneOf("state", urlParams.state, WorkflowState.literals)
-          const items = yield* Workflows.list(caller, {
+          return yield* Workflows.list(caller, {
             ...(urlParams.mcpServerId === undefined ? {} : { mcpServerId: urlParams.mcpServerId }),
-            ...(state === undefined ? {} : { state })
+            ...(state === undefined ? {} : { state }),
+            ...(yield* Params.page(urlParams))
           })
-          return { items }
         })
       )
     )

@@ -2,7 +2,7 @@
  * Query parameters arrive as strings; these turn them into the typed values the use cases take,
  * failing with `validation_failed` that names the parameter.
  */
-import { type ValidationFailed, validationFailed } from "@armature/core"
+import { Pages, type ValidationFailed, validationFailed } from "@armature/core"
 import { Effect } from "effect"
 
 /** An integer parameter within [min, max], or `undefined` when absent. */
@@ -46,3 +46,13 @@ export const oneOf = <const L extends string>(
     ? Effect.succeed(value as L)
     : Effect.fail(validationFailed([{ field, message: `Expected one of ${allowed.join(", ")}` }]))
 }
+
+/** `limit` and `cursor` of a paginated list. */
+export const page = (params: {
+  readonly limit?: string | undefined
+  readonly cursor?: string | undefined
+}): Effect.Effect<Pages.PageRequest, ValidationFailed> =>
+  Effect.map(integer("limit", params.limit, { min: 1, max: Pages.maxLimit }), (limit) => ({
+    ...(limit === undefined ? {} : { limit }),
+    ...(params.cursor === undefined || params.cursor === "" ? {} : { cursor: params.cursor })
+  }))

@@ -4,9 +4,12 @@
  * issue 12 check role rules with. `available` is false only when PostgreSQL is down and not
  * required (`postgresAvailable` fails the file when CI requires it).
  */
+import { type ApiErrorBody, statusOf } from "@armature/core"
+import { FetchHttpClient, HttpApiClient } from "@effect/platform"
 import { Effect, Exit, Scope } from "effect"
 import { freshDatabaseUrl, postgresAvailable } from "../../../../store-postgres/test/support/databases.js"
-import { type ApiServer, type Options, startApiServer } from "./apiServer.js"
+import * as ArmatureClient from "../../../src/api.js"
+import { type ApiServer, type Called, type Options, startApiServer } from "./apiServer.js"
 
 export interface Team {
   readonly api: ApiServer
@@ -44,5 +47,51 @@ export const postgresApi = async (file: string) => {
 }
 
 /** The field paths of a `validation_failed` reply. */
-export const fieldsOf = (body: { error: { details?: { fieldErrors?: Array<{ field: string }> } } }) =>
-  (body.error.details?.fieldErrors ?? []).map((f) => f.field)
+export const fieldsOf = (body: {
+  readonly error: { readonly details?: { readonly fieldErrors?: ReadonlyArray<{ readonly field: string }> } }
+}) => (body.error.details?.fieldErrors ?? []).map((f) => f.field)
+
+/** The value a typed-client call (`api.call`) decoded; a refusal fails the test, showing it. */
+export const ok = <A>(called: Called<A>): A => {
+  if (!called.ok) throw new Error(`expected a success, got ${called.status} ${JSON.stringify(called.error)}`)
+  return called.value
+}
+
+/** The refusal of a typed-client call: its status, code, message and the fields it names. */
+export const refusal = (called: Called<unknown>) => {
+  if (called.ok) throw new Error(`expected a refusal, got ${JSON.stringify(called.value)}`)
+  return {
+    status: called.status,
+    code: called.error.code,
+    message: called.error.message,
+    fields: fieldsOf(called)
+  }
+}
+
+/**
+ * `api.call` for a server `startApiServer` did not start (the whole app server): calls through
+ * the typed client to `origin` as the holder of `token`, or with no Authorization header at all
+ * when `token` is `null` (a client made without a key).
+ */
+export const typedCalls =
+  (origin: string) =>
+  <A>(
+    token: string | null,
+    f: (client: ArmatureClient.Client) => Effect.Effect<A, unknown>
+  ): Promise<Called<A>> =>
+    Effect.runPromise(
+      (token === null
+        ? HttpApiClient.make(ArmatureClient.ArmatureApi, { baseUrl: origin })
+        : ArmatureClient.make({ baseUrl: origin, apiKey: token })
+      ).pipe(
+        Effect.flatMap(f),
+        Effect.map((value) => ({ ok: true as const, value })),
+        Effect.catchAll((e) => {
+          const error = (e as { error?: ApiErrorBody } | null)?.error
+          return typeof error?.code === "string"
+            ? Effect.succeed({ ok: false as const, status: statusOf(error).http, error })
+            : Effect.die(e)
+        }),
+        Effect.provide(FetchHttpClient.layer)
+      )
+    )
