@@ -8,6 +8,7 @@ import { AlertTarget, type Destination, type OutboxMessage } from "./domain/Aler
 import type { Caller } from "./domain/Audit.js"
 import { Id, Timestamp } from "./domain/Common.js"
 import { type ForbiddenRole, type StoreError, type ValidationFailed, validationFailed } from "./Errors.js"
+import * as Pages from "./Pages.js"
 import { AlertStore } from "./ports/AlertStore.js"
 import { decodeRunCursor, encodeRunCursor } from "./ports/RunStore.js"
 import * as Roles from "./Roles.js"
@@ -109,12 +110,7 @@ export const list = (
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "alerts.read")
     const { status, ruleId, limit, cursor } = yield* decode(ListInput)(request)
-    const after = cursor === undefined ? undefined : decodeRunCursor(cursor)
-    if (cursor !== undefined && after === undefined) {
-      return yield* validationFailed([
-        { field: "cursor", message: "Is not a cursor from a previous page (`nextCursor`)" }
-      ])
-    }
+    const after = yield* Pages.position(cursor)
     const store = yield* AlertStore
     // One more than a page, to know whether another follows.
     const found = yield* store.pageOutbox(caller.orgId, {

@@ -8,6 +8,7 @@
 import { Clock, Effect, Schema } from "effect"
 import { type Actor, AuditEntry, type Caller } from "./domain/Audit.js"
 import { type ForbiddenRole, type StoreError, type ValidationFailed, validationFailed } from "./Errors.js"
+import * as Pages from "./Pages.js"
 import { AuditLog } from "./ports/AuditLog.js"
 import { Ids } from "./ports/Ids.js"
 import { decodeRunCursor, encodeRunCursor } from "./ports/RunStore.js"
@@ -118,12 +119,7 @@ export const list = (
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "audit.read")
     const { action, keyId, limit, cursor } = yield* decode(ListInput)(request)
-    const after = cursor === undefined ? undefined : decodeRunCursor(cursor)
-    if (cursor !== undefined && after === undefined) {
-      return yield* validationFailed([
-        { field: "cursor", message: "Is not a cursor from a previous page (`nextCursor`)" }
-      ])
-    }
+    const after = yield* Pages.position(cursor)
     // One more than a page, to know whether another follows.
     const found = yield* Effect.flatMap(AuditLog, (log) =>
       log.list(caller.orgId, {

@@ -7,7 +7,7 @@
 import { Effect, Schema } from "effect"
 import { type ValidationFailed, validationFailed } from "./Errors.js"
 import type { PageQuery } from "./ports/Page.js"
-import { decodeRunCursor, encodeRunCursor } from "./ports/RunStore.js"
+import { decodeRunCursor, encodeRunCursor, type RunCursor } from "./ports/RunStore.js"
 import { decode } from "./Validation.js"
 
 export const maxLimit = 500
@@ -30,6 +30,24 @@ export interface Page<A> {
 export const schema = <A, I, R>(item: Schema.Schema<A, I, R>) =>
   Schema.Struct({ items: Schema.Array(item), nextCursor: Schema.NullOr(Schema.String) })
 
+/**
+ * The position a `nextCursor` stands for (`undefined` without one); anything else is a
+ * `validation_failed` naming `cursor`. Every paginated list of core reads its cursor here.
+ */
+export const position = (
+  cursor: string | undefined
+): Effect.Effect<RunCursor | undefined, ValidationFailed> => {
+  if (cursor === undefined) return Effect.succeed(undefined)
+  const after = decodeRunCursor(cursor)
+  return after === undefined
+    ? Effect.fail(
+        validationFailed([
+          { field: "cursor", message: "Is not a cursor from a previous page (`nextCursor`)" }
+        ])
+      )
+    : Effect.succeed(after)
+}
+
 interface Keyed {
   readonly createdAt: Date
   readonly id: string
@@ -47,12 +65,7 @@ export const read = <Row extends Keyed, A, E, R>(
 ): Effect.Effect<Page<A>, E | ValidationFailed, R> =>
   Effect.gen(function* () {
     const { limit = defaultLimit, cursor } = yield* decode(PageRequest)(request ?? {})
-    const after = cursor === undefined ? undefined : decodeRunCursor(cursor)
-    if (cursor !== undefined && after === undefined) {
-      return yield* validationFailed([
-        { field: "cursor", message: "Is not a cursor from a previous page (`nextCursor`)" }
-      ])
-    }
+    const after = yield* position(cursor)
     const rows = yield* fetch({
       ...(after === undefined ? {} : { after: { at: after.sortAt, id: after.id } }),
       limit: limit + 1

@@ -30,6 +30,7 @@ export { type Completion, complete, failureSummary } from "./internal/runComplet
 export { JOB_KIND, MAX_ATTEMPTS } from "./internal/runRecords.js"
 
 import { loadRun } from "./internal/runLookup.js"
+import * as Pages from "./Pages.js"
 import * as Plans from "./Plans.js"
 import { Ids } from "./ports/Ids.js"
 import type { JobQueue } from "./ports/JobQueue.js"
@@ -303,13 +304,8 @@ export const search = (
       )
     }
     const { before, after, workflowId, mcpServerId, status, search, cursor, limit } = args
-    if (cursor !== undefined && decodeRunCursor(cursor) === undefined) {
-      return yield* Effect.fail(
-        validationFailed([
-          { field: "cursor", message: "Is not a cursor from a previous page (`nextCursor`)" }
-        ])
-      )
-    }
+    // Checked before any store sees it.
+    yield* Pages.position(cursor)
     const page = yield* Effect.flatMap(RunStore, (runs) =>
       runs.searchRuns(caller.orgId, {
         limit,

@@ -639,6 +639,13 @@ export const Deleted = Schema.Struct({
 })
 export type Deleted = typeof Deleted.Type
 
+/** The workflows (not archived) and monitors of a server. */
+const usersOf = (orgId: string, serverId: string) =>
+  Effect.all({
+    workflows: Effect.flatMap(WorkflowStore, (s) => s.listWorkflows(orgId, { mcpServerId: serverId })),
+    monitors: Effect.flatMap(MonitorStore, (s) => s.listMonitors(orgId, { mcpServerId: serverId }))
+  })
+
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
 
 const named = (users: ReadonlyArray<UsedBy>) =>
@@ -668,10 +675,7 @@ export const remove = (
     const tx = yield* Transactor
     return yield* tx.withTransaction(
       Effect.gen(function* () {
-        const [workflows, monitors] = yield* Effect.all([
-          Effect.flatMap(WorkflowStore, (s) => s.listWorkflows(caller.orgId, { mcpServerId: serverId })),
-          Effect.flatMap(MonitorStore, (s) => s.listMonitors(caller.orgId, { mcpServerId: serverId }))
-        ])
+        const { workflows, monitors } = yield* usersOf(caller.orgId, serverId)
         const usedBy: ReadonlyArray<UsedBy> = [
           ...monitors.map((m) => ({ type: "monitor" as const, id: m.id, name: m.name })),
           ...workflows.map((w) => ({ type: "workflow" as const, id: w.id, name: w.spec.name }))
@@ -749,10 +753,7 @@ export const removeAuthProfile = (
             fieldErrors: [{ field: "profileId", message: "is the server's only auth profile" }]
           })
         }
-        const [workflows, monitors] = yield* Effect.all([
-          Effect.flatMap(WorkflowStore, (s) => s.listWorkflows(caller.orgId, { mcpServerId: serverId })),
-          Effect.flatMap(MonitorStore, (s) => s.listMonitors(caller.orgId, { mcpServerId: serverId }))
-        ])
+        const { workflows, monitors } = yield* usersOf(caller.orgId, serverId)
         const usedBy: ReadonlyArray<UsedBy> = [
           ...monitors
             .filter((m) => m.authProfileId === profileId)

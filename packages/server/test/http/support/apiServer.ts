@@ -21,7 +21,13 @@ import {
 import { MemoryStore, RecordingAlertSink, ScriptedModel } from "@armature/core/testing"
 import { McpConnector, Models, SessionPool } from "@armature/runner"
 import { PgStore } from "@armature/store-postgres"
-import { FetchHttpClient, HttpApiBuilder, HttpServer, HttpServerResponse } from "@effect/platform"
+import {
+  FetchHttpClient,
+  HttpApiBuilder,
+  HttpApiClient,
+  HttpServer,
+  HttpServerResponse
+} from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { testKeys } from "../../../../store-postgres/test/support/databases.js"
@@ -108,6 +114,33 @@ const isApiError = (u: unknown): u is { readonly error: ApiErrorBody } => {
   return typeof body?.code === "string"
 }
 
+/**
+ * Calls through the typed client (`@armature/server/api`) to the server at `origin` as the
+ * holder of `token`, or with no Authorization header at all when `token` is `null` (a client
+ * made without a key): what `api.call` does, for servers `startApiServer` did not start too.
+ */
+export const typedCalls =
+  (origin: string) =>
+  <A>(
+    token: string | null,
+    f: (client: ArmatureClient.Client) => Effect.Effect<A, unknown>
+  ): Promise<Called<A>> =>
+    Effect.runPromise(
+      (token === null
+        ? HttpApiClient.make(ArmatureClient.ArmatureApi, { baseUrl: origin })
+        : ArmatureClient.make({ baseUrl: origin, apiKey: token })
+      ).pipe(
+        Effect.flatMap(f),
+        Effect.map((value) => ({ ok: true as const, value })),
+        Effect.catchAll((e) =>
+          isApiError(e)
+            ? Effect.succeed({ ok: false as const, status: statusOf(e.error).http, error: e.error })
+            : Effect.die(e)
+        ),
+        Effect.provide(FetchHttpClient.layer)
+      )
+    )
+
 export interface ApiServer {
   /** `http://127.0.0.1:<port>`; the server also answers `GET /ping` beside the API. */
   readonly origin: string
@@ -165,19 +198,7 @@ export const startApiServer = async (store: Store, options: Options = {}): Promi
         headers: response.headers
       }
     },
-    call: (token, f) =>
-      Effect.runPromise(
-        ArmatureClient.make({ baseUrl: origin, apiKey: token }).pipe(
-          Effect.flatMap(f),
-          Effect.map((value) => ({ ok: true as const, value })),
-          Effect.catchAll((e) =>
-            isApiError(e)
-              ? Effect.succeed({ ok: false as const, status: statusOf(e.error).http, error: e.error })
-              : Effect.die(e)
-          ),
-          Effect.provide(FetchHttpClient.layer)
-        )
-      ),
+    call: (token, f) => typedCalls(origin)(token, f),
     organization: async (name) => {
       const created = await run(
         Team.createOrganization({

@@ -4,12 +4,11 @@
  * issue 12 check role rules with. `available` is false only when PostgreSQL is down and not
  * required (`postgresAvailable` fails the file when CI requires it).
  */
-import { type ApiErrorBody, statusOf } from "@armature/core"
-import { FetchHttpClient, HttpApiClient } from "@effect/platform"
 import { Effect, Exit, Scope } from "effect"
 import { freshDatabaseUrl, postgresAvailable } from "../../../../store-postgres/test/support/databases.js"
-import * as ArmatureClient from "../../../src/api.js"
 import { type ApiServer, type Called, type Options, startApiServer } from "./apiServer.js"
+
+export { typedCalls } from "./apiServer.js"
 
 export interface Team {
   readonly api: ApiServer
@@ -67,31 +66,3 @@ export const refusal = (called: Called<unknown>) => {
     fields: fieldsOf(called)
   }
 }
-
-/**
- * `api.call` for a server `startApiServer` did not start (the whole app server): calls through
- * the typed client to `origin` as the holder of `token`, or with no Authorization header at all
- * when `token` is `null` (a client made without a key).
- */
-export const typedCalls =
-  (origin: string) =>
-  <A>(
-    token: string | null,
-    f: (client: ArmatureClient.Client) => Effect.Effect<A, unknown>
-  ): Promise<Called<A>> =>
-    Effect.runPromise(
-      (token === null
-        ? HttpApiClient.make(ArmatureClient.ArmatureApi, { baseUrl: origin })
-        : ArmatureClient.make({ baseUrl: origin, apiKey: token })
-      ).pipe(
-        Effect.flatMap(f),
-        Effect.map((value) => ({ ok: true as const, value })),
-        Effect.catchAll((e) => {
-          const error = (e as { error?: ApiErrorBody } | null)?.error
-          return typeof error?.code === "string"
-            ? Effect.succeed({ ok: false as const, status: statusOf(error).http, error })
-            : Effect.die(e)
-        }),
-        Effect.provide(FetchHttpClient.layer)
-      )
-    )
