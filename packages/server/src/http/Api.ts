@@ -16,7 +16,6 @@ import {
   Servers,
   Team,
   Workflow,
-  WorkflowSpec,
   WorkflowVersion
 } from "@armature/core"
 import {
@@ -145,7 +144,7 @@ const servers = HttpApiGroup.make("servers")
 const workflows = HttpApiGroup.make("workflows")
   .add(
     HttpApiEndpoint.post("create", "/workflows")
-      .setPayload(body(WorkflowSpec, "WorkflowSpec"))
+      .setPayload(body(S.WorkflowSpecBody, "WorkflowSpec"))
       .addSuccess(S.SavedWorkflow, { status: 201 })
   )
   .add(
@@ -154,7 +153,7 @@ const workflows = HttpApiGroup.make("workflows")
       .setPayload(
         body(
           Schema.extend(
-            Schema.partial(Schema.encodedSchema(WorkflowSpec)),
+            Schema.partial(Schema.encodedSchema(S.WorkflowSpecBody)),
             // Fails with `version_conflict` unless this is still the current version.
             Schema.Struct({ expectedVersionId: Schema.optional(Schema.String) })
           ),

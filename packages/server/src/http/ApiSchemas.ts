@@ -11,6 +11,7 @@ import {
   CatalogDiff,
   CatalogVersion,
   Coverage,
+  Criterion,
   CriterionResult,
   Invitation,
   McpServer,
@@ -26,7 +27,8 @@ import {
   ToolCall,
   TraceEvent,
   Verdict,
-  Workflow
+  Workflow,
+  WorkflowSpec
 } from "@armature/core"
 import { Schema } from "effect"
 
@@ -106,6 +108,17 @@ export const CatalogHistory = Schema.Struct({
 export const CoverageReport = Coverage.CoverageReport
 
 /** A workflow as a create or edit left it, with the warnings of its validation. */
+/**
+ * A workflow spec as clients send it: core numbers criteria given without an `id` (`c1`, `c2`, …),
+ * so the wire form lets it be left out.
+ */
+export const WorkflowSpecBody = Schema.Struct({
+  ...WorkflowSpec.fields,
+  criteria: Schema.Array(
+    Schema.Struct({ ...Criterion.fields, id: Schema.optional(Criterion.fields.id) })
+  ).pipe(Schema.minItems(1))
+})
+
 export const SavedWorkflow = Schema.extend(Workflow, Schema.Struct({ warnings: Schema.Array(Schema.String) }))
 
 /** `GET /workflows/{id}`: the workflow, its schedule in words and its next fire times (none without a schedule or while paused). */

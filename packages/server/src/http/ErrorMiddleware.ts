@@ -9,10 +9,11 @@
  */
 import { Validation, validationFailed } from "@armature/core"
 import { HttpApiBuilder, HttpApiError, HttpServerError, HttpServerRequest } from "@effect/platform"
-import { Cause, Effect } from "effect"
+import { Cause, Effect, FiberRef } from "effect"
 import { redactUrl } from "./AccessLog.js"
 import { ArmatureApi } from "./Api.js"
 import * as HttpErrors from "./HttpErrors.js"
+import { replying } from "./handlers/caller.js"
 
 /** Where the REST API is mounted. */
 export const prefix = "/api/armature/v1"
@@ -32,10 +33,12 @@ export const isUnderPrefix = (url: string) => {
 /** The API's error response for a failure, or `null` for failures it does not own. */
 const toFailure = (
   error: unknown,
-  request: HttpServerRequest.HttpServerRequest
+  request: HttpServerRequest.HttpServerRequest,
+  replied: boolean
 ): HttpErrors.HttpFailure | null => {
   if (HttpErrors.isHttpFailure(error)) return error
-  if (error instanceof HttpApiError.HttpApiDecodeError) {
+  // After the handler replied, a schema failure is its result's: an internal error, logged.
+  if (error instanceof HttpApiError.HttpApiDecodeError && !replied) {
     // Only path and query parameters are decoded by HttpApi (bodies are core's): all strings, so
     // the library's wording (`Expected string, actual [...]`) means a parameter given twice.
     const fieldErrors = new Map<string, string>()
@@ -72,7 +75,7 @@ export const layer = HttpApiBuilder.middleware(ArmatureApi, (app) =>
     Effect.gen(function* () {
       if (Cause.isInterruptedOnly(cause)) return yield* Effect.failCause(cause)
       const request = yield* HttpServerRequest.HttpServerRequest
-      const failure = toFailure(Cause.squash(cause), request)
+      const failure = toFailure(Cause.squash(cause), request, yield* FiberRef.get(replying))
       if (failure !== null) return yield* HttpErrors.toResponse(failure)
       if (!isUnderPrefix(request.url)) return yield* Effect.failCause(cause)
       // The URL may carry credentials in its query: the log gets it redacted, like the access log.

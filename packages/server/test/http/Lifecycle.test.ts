@@ -168,8 +168,8 @@ describe.runIf(postgres.available)("workflow pause, resume and schedule over RES
           name: "Nightly order lookup",
           mcpServerId: serverId,
           prompt: "Find order A-1001.",
-          // The declared body requires criterion ids; the server would assign `c1` itself.
-          criteria: [{ id: "c1", text: "The agent called get_order" }],
+          // No criterion id: the declared body lets it out and the server numbers it.
+          criteria: [{ text: "The agent called get_order" }],
           testerModels: ["scripted:tester"],
           judgeModel: "scripted:judge",
           schedule: { cron: "0 3 * * *", timezone: "Europe/Paris" }
@@ -177,6 +177,7 @@ describe.runIf(postgres.available)("workflow pause, resume and schedule over RES
       })
     )
     workflowId = ok(created).id
+    expect(ok(created).spec.criteria.map((c) => c.id)).toEqual(["c1"])
   })
 
   it("GET shows the schedule in words and the next fire times (viewer); an unknown id is 404", async () => {
@@ -224,8 +225,7 @@ describe.runIf(postgres.available)("deleting a workflow archives it over REST", 
     name,
     mcpServerId: serverId,
     prompt: "Find order A-1001.",
-    // The declared body requires criterion ids; the server would assign `c1` itself.
-    criteria: [{ id: "c1", text: "The agent called get_order" }],
+    criteria: [{ text: "The agent called get_order" }],
     testerModels: ["scripted:tester"],
     judgeModel: "scripted:judge"
   })

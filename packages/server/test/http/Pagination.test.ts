@@ -46,7 +46,7 @@ beforeAll(async () => {
             name: `workflow ${n}`,
             mcpServerId: server.id,
             prompt: "Find order A-1001.",
-            criteria: [{ id: "c1", text: "The agent called get_order" }],
+            criteria: [{ text: "The agent called get_order" }],
             testerModels: ["scripted:tester"],
             judgeModel: "scripted:judge"
           }

@@ -88,7 +88,7 @@ beforeAll(async () => {
           mcpServerId: server.server.id,
           prompt: "Find order A-1001 and tell the customer its status and total.",
           // The declared body requires criterion ids; the server would assign `c1` itself.
-          criteria: [{ id: "c1", text: "The agent looked the order up with get_order" }],
+          criteria: [{ text: "The agent looked the order up with get_order" }],
           assertions: [{ type: "tool_called", tool: "get_order" }],
           testerModels: ["scripted:tester"],
           judgeModel: "scripted:judge"
@@ -283,7 +283,7 @@ describe.runIf(postgres.available)("POST /workflows/{id}/runs with allModels", (
           mcpServerId: workflow.spec.mcpServerId,
           prompt: "Find order A-1001.",
           // The declared body requires criterion ids; the server would assign `c1` itself.
-          criteria: [{ id: "c1", text: "The agent looked the order up with get_order" }],
+          criteria: [{ text: "The agent looked the order up with get_order" }],
           testerModels: ["scripted:tester", "scripted:judge"],
           judgeModel: "scripted:judge"
         }

@@ -72,7 +72,7 @@ const workflowOn = async (serverId: string, name: string) =>
           name,
           mcpServerId: serverId,
           prompt: "Find order A-1001.",
-          criteria: [{ id: "c1", text: "The agent called get_order" }],
+          criteria: [{ text: "The agent called get_order" }],
           testerModels: ["scripted:tester"],
           judgeModel: "scripted:judge"
         }

@@ -11,8 +11,7 @@ import { ApiKeys, Team } from "@armature/core"
 import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
 import { ArmatureApi } from "../Api.js"
-import * as HttpErrors from "../HttpErrors.js"
-import { asCaller, jsonBody, withBody } from "./caller.js"
+import { asCaller, jsonBody, reply, withBody } from "./caller.js"
 import { isRecord } from "./payload.js"
 import * as Params from "./queryParams.js"
 
@@ -57,13 +56,12 @@ export const layer = (publicUrl: string) =>
 /** `POST /invitations/accept`: no key, the token in the body is the proof. */
 export const acceptLayer = HttpApiBuilder.group(ArmatureApi, "invitations", (handlers) =>
   handlers.handleRaw("accept", ({ request }) =>
-    jsonBody(request).pipe(
-      Effect.flatMap((payload) => {
+    reply(
+      Effect.flatMap(jsonBody(request), (payload) => {
         const body = isRecord(payload) ? payload : {}
         const token = typeof body.token === "string" ? body.token : ""
         return Team.acceptInvitation(token, { email: body.email, name: body.name })
-      }),
-      Effect.mapError(HttpErrors.fromError)
+      })
     )
   )
 )

@@ -1,6 +1,6 @@
 import { type Caller, type ValidationFailed, validationFailed } from "@armature/core"
 import type { HttpServerRequest } from "@effect/platform"
-import { Effect } from "effect"
+import { Effect, FiberRef } from "effect"
 import { CurrentCaller } from "../Api.js"
 import * as HttpErrors from "../HttpErrors.js"
 
@@ -12,7 +12,22 @@ import * as HttpErrors from "../HttpErrors.js"
 export const asCaller = <A, E, R>(
   useCase: (caller: Caller) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, HttpErrors.HttpFailure, R | CurrentCaller> =>
-  Effect.flatMap(CurrentCaller, useCase).pipe(Effect.mapError(HttpErrors.fromError))
+  reply(Effect.flatMap(CurrentCaller, useCase))
+
+/**
+ * Whether the request's handler has its result. HttpApi reports a result that fails the
+ * endpoint's declared success schema with the same `HttpApiDecodeError` as a bad path or query
+ * parameter; this flag tells them apart, so the former is a 500 (the server's fault) instead of a
+ * 400 that blames the caller. Each request runs in its own fiber, so it starts `false`.
+ */
+export const replying = FiberRef.unsafeMake(false)
+
+/** A handler's result with its failures as HTTP responses, marking the request as `replying`. */
+export const reply = <A, E, R>(result: Effect.Effect<A, E, R>): Effect.Effect<A, HttpErrors.HttpFailure, R> =>
+  result.pipe(
+    Effect.mapError(HttpErrors.fromError),
+    Effect.tap(() => FiberRef.set(replying, true))
+  )
 
 /**
  * The request's JSON body, not yet validated (`undefined` when there is none): the API declares

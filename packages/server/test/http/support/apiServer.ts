@@ -29,6 +29,7 @@ import {
   HttpServerResponse
 } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
+import type { SqlClient } from "@effect/sql"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { testKeys } from "../../../../store-postgres/test/support/databases.js"
 import * as ArmatureClient from "../../../src/api.js"
@@ -145,9 +146,12 @@ export interface ApiServer {
   /** `http://127.0.0.1:<port>`; the server also answers `GET /ping` beside the API. */
   readonly origin: string
   readonly runtime: Runtime
-  /** Runs an effect against the server's own services (the same store). */
+  /**
+   * Runs an effect against the server's own services (the same store; its `SqlClient` on PGlite
+   * and PostgreSQL, to write what the API would refuse).
+   */
   readonly run: <A, E>(
-    effect: Effect.Effect<A, E, Layer.Layer.Success<ReturnType<typeof makeLayer>>>
+    effect: Effect.Effect<A, E, Layer.Layer.Success<ReturnType<typeof makeLayer>> | SqlClient.SqlClient>
   ) => Promise<A>
   /** A request under `/api/armature/v1`; `token: null` sends no Authorization header. */
   readonly request: (
@@ -176,7 +180,15 @@ export const startApiServer = async (store: Store, options: Options = {}): Promi
   const server = await runtime.runPromise(HttpServer.HttpServer)
   if (server.address._tag !== "TcpAddress") throw new Error("expected a TCP address")
   const origin = `http://127.0.0.1:${server.address.port}`
-  const run: ApiServer["run"] = (effect) => runtime.runPromise(effect)
+  // The memory store has no SqlClient: an effect that needs one fails there, as it should.
+  const run: ApiServer["run"] = (effect) =>
+    runtime.runPromise(
+      effect as Effect.Effect<
+        Effect.Effect.Success<typeof effect>,
+        unknown,
+        Layer.Layer.Success<ReturnType<typeof makeLayer>>
+      >
+    )
   return {
     origin,
     runtime,
