@@ -12,6 +12,7 @@ import {
   NotFound,
   ProposalAlreadyApplied,
   ProposalExpired,
+  type QuotaExceeded,
   type StoreError,
   type ValidationFailed,
   VersionConflict,
@@ -21,6 +22,7 @@ import { applyChanges, changeWarnings, diffSpecs, mapOntoChanges } from "./inter
 import { defaultName, regressionSpec } from "./internal/regressionDraft.js"
 import { checkSpec } from "./internal/workflowChecks.js"
 import { editorOf, loadLiveWorkflow, newWorkflow, nextVersion, now } from "./internal/workflowRecords.js"
+import * as Plans from "./Plans.js"
 import { Ids } from "./ports/Ids.js"
 import type { LanguageModels } from "./ports/LanguageModels.js"
 import { ProposalStore } from "./ports/ProposalStore.js"
@@ -248,6 +250,7 @@ export const apply = (
   | ProposalExpired
   | VersionConflict
   | Conflict
+  | QuotaExceeded
   | StoreError,
   WorkflowStore | ProposalStore | Ids | Transactor
 > =>
@@ -275,6 +278,8 @@ export const apply = (
         marked ? Effect.void : Effect.fail(alreadyApplied)
       )
     if (proposal.kind === "create" || proposal.workflowId === null || proposal.baseVersionId === null) {
+      // A new workflow counts toward the plan as one made with `Workflows.create` does.
+      yield* Plans.checkQuota(caller, "maxWorkflows")
       const created = yield* newWorkflow(caller.orgId, proposal.spec, editor, at)
       yield* tx.withTransaction(
         Effect.zipRight(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Either, Option, TestClock } from "effect"
+import { Duration, Effect, Either, Layer, Option, TestClock } from "effect"
 import type { Run, ToolCall } from "../src/domain/Run.js"
+import * as Plans from "../src/Plans.js"
 import * as Proposals from "../src/Proposals.js"
 import { ProposalStore } from "../src/ports/ProposalStore.js"
 import { RunStore } from "../src/ports/RunStore.js"
@@ -433,6 +434,27 @@ describe("draftRegressionFromRun stages a create proposal reproducing the run", 
         )
       })
     )
+  )
+
+  it.effect(
+    "applying it past the plan's workflow limit is quota_exceeded, as a create is, and writes nothing",
+    () =>
+      run(
+        Effect.gen(function* () {
+          const source = yield* finishedRun({
+            criteria: [verdict("c1", "The agent called get_order", "fail")]
+          })
+          for (const n of [2, 3, 4, 5])
+            yield* Workflows.create(editor, specInput({ name: `Order lookup ${n}` }))
+          const staged = yield* Proposals.draftRegressionFromRun(viewer, { runId: source.id })
+          const refused = yield* Effect.flip(Proposals.apply(editor, staged.proposalId))
+          expect(refused.code).toBe("quota_exceeded")
+          expect((yield* Workflows.list(viewer)).items).toHaveLength(5)
+          expect((yield* Proposals.get(viewer, staged.proposalId)).appliedAt).toBeNull()
+        }),
+        // A hosted deployment: plans enforced, the organization on the free plan (5 workflows).
+        Layer.provideMerge(Plans.layer, testLayer()) as ReturnType<typeof testLayer>
+      )
   )
 
   it.effect("falls back to all criteria when none failed; a custom name is used", () =>

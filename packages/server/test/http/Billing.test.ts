@@ -13,7 +13,7 @@ import Stripe from "stripe"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { freshDatabaseUrl, postgresAvailable } from "../../../store-postgres/test/support/databases.js"
 import { type AppServer, startAppServer } from "./support/appServer.js"
-import { fieldsOf } from "./support/postgresApi.js"
+import { fieldsOf, ok, refusal, typedCalls } from "./support/postgresApi.js"
 
 const postgres = await postgresAvailable("packages/server/test/http/Billing.test.ts")
 const database = Effect.runSync(Scope.make())
@@ -159,7 +159,9 @@ const subscriptionEvent = (type: string, status: string, periodEnd: number) => (
 })
 
 const register = (n: number) => call(owner, "POST", "/mcp-servers", { name: `server ${n}`, baseUrl: downUrl })
-const planOf = async () => (await call(owner, "GET", "/billing")).body
+/** The billing routes through the typed client, so replies must match their declared schemas. */
+const billingApi = () => typedCalls(server.origin)
+const planOf = async () => ok(await billingApi()(owner, (c) => c.billing.get()))
 
 beforeAll(async () => {
   if (!postgres) return
@@ -190,21 +192,17 @@ afterAll(async () => {
 
 describe.runIf(postgres)("plans and billing with Stripe", () => {
   it("GET /billing is the owner's: the free plan, its limits and the usage; an admin gets 403 forbidden_role", async () => {
-    const billing = await call(owner, "GET", "/billing")
-    expect(billing.status).toBe(200)
-    expect(billing.body).toMatchObject({
+    expect(await planOf()).toMatchObject({
       provider: "stripe",
       plan: { id: "free", maxServers: 2 },
       status: "active",
       readOnly: false,
       usage: { servers: 0, members: 1 }
     })
-    const refused = await call(admin, "GET", "/billing")
-    expect(refused.status).toBe(403)
-    expect(refused.body.error.code).toBe("forbidden_role")
-    expect((await call(admin, "POST", "/billing/checkout", { plan: "team" })).body.error.code).toBe(
-      "forbidden_role"
-    )
+    const refused = await billingApi()(admin, (c) => c.billing.get())
+    expect(refusal(refused)).toMatchObject({ status: 403, code: "forbidden_role" })
+    const checkout = await billingApi()(admin, (c) => c.billing.checkout({ payload: { plan: "team" } }))
+    expect(refusal(checkout)).toMatchObject({ status: 403, code: "forbidden_role" })
   })
 
   it("a create past the free plan's limit is 403 quota_exceeded naming the limit, the plan and the count", async () => {
@@ -219,14 +217,14 @@ describe.runIf(postgres)("plans and billing with Stripe", () => {
   })
 
   it("checkout creates a Stripe Checkout session for the plan's price; an unknown plan is 400 naming `plan`", async () => {
+    // Raw: the typed client would not send a plan outside its declared wire schema.
     const bad = await call(owner, "POST", "/billing/checkout", { plan: "gold" })
     expect(bad.status).toBe(400)
     expect(fieldsOf(bad.body)).toEqual(["plan"])
     expect(recorder.requests).toHaveLength(0)
 
-    const checkout = await call(owner, "POST", "/billing/checkout", { plan: "team" })
-    expect(checkout.status).toBe(200)
-    expect(checkout.body).toEqual({ url: "https://checkout.stripe.test/c/cs_test_1" })
+    const checkout = await billingApi()(owner, (c) => c.billing.checkout({ payload: { plan: "team" } }))
+    expect(ok(checkout)).toEqual({ url: "https://checkout.stripe.test/c/cs_test_1" })
     const seen = recorder.requests.at(-1)!
     expect(seen).toMatchObject({
       method: "POST",
@@ -286,9 +284,8 @@ describe.runIf(postgres)("plans and billing with Stripe", () => {
     expect((await register(3)).status).toBe(201)
 
     // The portal opens for the Stripe customer the checkout made.
-    const portal = await call(owner, "POST", "/billing/portal")
-    expect(portal.status).toBe(200)
-    expect(portal.body.url).toBe("https://billing.stripe.test/p/session_1")
+    const portal = await billingApi()(owner, (c) => c.billing.portal())
+    expect(ok(portal).url).toBe("https://billing.stripe.test/p/session_1")
     expect(recorder.requests.at(-1)!.form.get("customer")).toBe("cus_armature")
   })
 
@@ -309,7 +306,7 @@ describe.runIf(postgres)("plans and billing with Stripe", () => {
     expect(servers.status).toBe(200)
     expect(servers.body.items).toHaveLength(3)
     // The owner can still pay: billing is not a write of the workspace.
-    expect((await call(owner, "POST", "/billing/checkout", { plan: "team" })).status).toBe(200)
+    ok(await billingApi()(owner, (c) => c.billing.checkout({ payload: { plan: "team" } })))
 
     // Renewed: writable again, nothing lost.
     const renewed = Math.floor(Date.now() / 1000) + 30 * 86_400

@@ -87,7 +87,6 @@ beforeAll(async () => {
           name: "Customer can look up an order",
           mcpServerId: server.server.id,
           prompt: "Find order A-1001 and tell the customer its status and total.",
-          // The declared body requires criterion ids; the server would assign `c1` itself.
           criteria: [{ text: "The agent looked the order up with get_order" }],
           assertions: [{ type: "tool_called", tool: "get_order" }],
           testerModels: ["scripted:tester"],
@@ -282,7 +281,6 @@ describe.runIf(postgres.available)("POST /workflows/{id}/runs with allModels", (
           name: "Every model looks up an order",
           mcpServerId: workflow.spec.mcpServerId,
           prompt: "Find order A-1001.",
-          // The declared body requires criterion ids; the server would assign `c1` itself.
           criteria: [{ text: "The agent looked the order up with get_order" }],
           testerModels: ["scripted:tester", "scripted:judge"],
           judgeModel: "scripted:judge"

@@ -183,6 +183,14 @@ describe.each(stores)("Slack app install on $name", ({ postgres: onPostgres }) =
     expect((await api("editor", "DELETE", "/slack/installation")).status).toBe(403)
   })
 
+  it("an install link's lifetime out of range is a 400 naming expiresInMinutes", async () => {
+    const refused = await api("admin", "POST", "/slack/install-links", { expiresInMinutes: 1 })
+    expect(refused.status).toBe(400)
+    expect(refused.body.error.details.fieldErrors.map((e: { field: string }) => e.field)).toEqual([
+      "expiresInMinutes"
+    ])
+  })
+
   it("a callback with a forged state, or without the browser's cookie, writes nothing and asks Slack nothing", async () => {
     const { url } = await newLink()
     const { state } = await open(url)

@@ -8,17 +8,22 @@
  * - `proposal_expired`, `proposal_already_applied`, `version_conflict`: RepairLoop.test.ts, on
  *   proposals of a real repair.
  * - `run_wait_timeout`, `secret_in_arguments`: McpApi.test.ts.
- * - `rate_limited`, `read_only_workspace`, `quota_exceeded`: not here (the per-key limit is
- *   tested with its own change; plans do not exist yet).
+ * - `rate_limited`: AuditAndLimits.test.ts, with the per-key budget REST and MCP share.
  * - `monitor_not_found` cannot be provoked over MCP: no tool argument and no resource takes a
- *   monitor id. The last test pins that down, so whoever adds one is sent here.
+ *   monitor id. The `monitor_not_found` test pins that down, so whoever adds one is sent here.
+ *
+ * `read_only_workspace` and `quota_exceeded` (plans, SPEC §11) need a server with billing
+ * (`ARMATURE_BILLING=manual`), so they have a server of their own in the last `describe`: a
+ * free workspace at its runs per month, then a lapsed subscription.
  */
+
+import { randomUUID } from "node:crypto"
 import { mkdtempSync, rmSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { RunStore } from "@armature/core"
+import { Plans, RunIds, RunStore } from "@armature/core"
 import { McpHttp } from "@armature/mcp-api"
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import type { McpError } from "@modelcontextprotocol/sdk/types.js"
@@ -26,6 +31,7 @@ import { Effect, Logger } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startDemoServer } from "../../../../examples/demo-mcp-server/server.js"
 import { type AppServer, startAppServer } from "../http/support/appServer.js"
+import { rest } from "../support/serverProcess.js"
 import { createOrderWorkflow, registerServer } from "./support/demoShop.js"
 import { apiError, connect, failure } from "./support/mcpClient.js"
 
@@ -281,5 +287,98 @@ describe("monitor_not_found", () => {
     const { resourceTemplates } = await clients.viewer.listResourceTemplates()
     const uris = [...resources.map((r) => r.uri), ...resourceTemplates.map((t) => t.uriTemplate)]
     expect(uris.filter((uri) => /monitor/i.test(uri))).toEqual([])
+  })
+})
+
+describe("plan limits (manual billing): read_only_workspace and quota_exceeded", () => {
+  const billingDir = mkdtempSync(join(tmpdir(), "armature-mcp-plans-"))
+  let billed: AppServer
+  let owner = ""
+  let editor: Client
+  let workflowId = ""
+  let orgId = ""
+
+  /** What the billing overview counts now (owner, REST). */
+  const usage = async () => (await rest(billed.origin, owner, "GET", "/billing")).usage as { runs: number }
+  const runExists = (id: string) =>
+    billed.run(Effect.flatMap(RunStore, (runs) => runs.getRun(orgId, id))).then((r) => r._tag === "Some")
+
+  beforeAll(async () => {
+    billed = await startAppServer({
+      ARMATURE_DATA_DIR: billingDir,
+      ARMATURE_ALLOW_LOOPBACK: "true",
+      ARMATURE_BILLING: "manual",
+      ARMATURE_SHUTDOWN_GRACE_SECONDS: "1"
+    })
+    owner = await billed.key("owner")
+    const mcpServerId = await registerServer(billed.origin, owner, "demo-shop", demo.url)
+    workflowId = (await createOrderWorkflow(billed.origin, owner, mcpServerId)).id
+    orgId = (await rest(billed.origin, owner, "GET", "/org")).organization.id
+    editor = await connect(billed.origin, await billed.key("editor"))
+  }, 120_000)
+
+  afterAll(async () => {
+    await editor?.close()
+    await billed?.close()
+    rmSync(billingDir, { recursive: true, force: true })
+  }, 60_000)
+
+  it("quota_exceeded is -32012: a free workspace at its runs per month dispatches nothing more", async () => {
+    // One real run over MCP, then the rest of the month's 300 seeded through the store.
+    const first = await editor.callTool({
+      name: "run_workflow_now",
+      arguments: { workflowId, idempotencyKey: "first", wait: true }
+    })
+    const runId = (first.structuredContent as { runId: string }).runId
+    const run = await billed.run(Effect.flatMap(RunStore, (runs) => runs.getRun(orgId, runId)))
+    if (run._tag === "None") throw new Error("the dispatched run is not stored")
+    const free = Plans.plans.free.maxRunsPerMonth
+    await billed.run(
+      Effect.flatMap(RunStore, (runs) =>
+        Effect.forEach(
+          Array.from({ length: free - 1 }, (_, i) => i),
+          (i) => runs.insertRun({ ...run.value, id: randomUUID(), idempotencyKey: `seeded-${i}` }),
+          { discard: true }
+        )
+      )
+    )
+    expect((await usage()).runs).toBe(free)
+
+    const error = await failure(
+      editor.callTool({ name: "run_workflow_now", arguments: { workflowId, idempotencyKey: "one-too-many" } })
+    )
+    const data = expectApiError(error, -32012, "quota_exceeded")
+    expect(data.details).toEqual({
+      fieldErrors: [{ field: "maxRunsPerMonth", message: data.message }]
+    })
+    expect(data.message).toContain(`Free plan allows ${free} runs this month`)
+    // Nothing was written: the run this dispatch would have made does not exist, the count is the same.
+    expect(await runExists(RunIds.runId({ workflowId, idempotencyKey: "one-too-many" }))).toBe(false)
+    expect((await usage()).runs).toBe(free)
+  })
+
+  it("read_only_workspace is -32012: a lapsed subscription refuses writing tools, reading tools still work", async () => {
+    const workspace = await billed.run(
+      Plans.setPlan(orgId, { plan: "team", status: "past_due", currentPeriodEnd: "2020-01-01" })
+    )
+    expect(workspace.readOnly).toBe(true)
+    const before = (await usage()).runs
+
+    const dispatch = await failure(
+      editor.callTool({ name: "run_workflow_now", arguments: { workflowId, idempotencyKey: "read-only" } })
+    )
+    const data = expectApiError(dispatch, -32012, "read_only_workspace")
+    expect(data.details).toBeUndefined()
+    // Refused before anything else is looked at: even an unknown proposal is not looked up.
+    const apply = await failure(
+      editor.callTool({ name: "apply_workflow_change", arguments: { proposalId: unknownId } })
+    )
+    expect(expectApiError(apply, -32012, "read_only_workspace")).toEqual(data)
+
+    expect(await runExists(RunIds.runId({ workflowId, idempotencyKey: "read-only" }))).toBe(false)
+    expect((await usage()).runs).toBe(before)
+    const found = await editor.callTool({ name: "search_runs", arguments: { workflowId } })
+    expect(found.isError).toBeFalsy()
+    expect((found.structuredContent as { runs: unknown[] }).runs.length).toBeGreaterThan(0)
   })
 })
