@@ -64,7 +64,10 @@ const ruleNotFound = (id: string) =>
 
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
-/** The target's name and its MCP server (itself for a server), or null when the organization has no such target. */
+/**
+ * The target's name, its MCP server (itself for a server) and whether it is archived (deleted),
+ * or null when the organization has no such target.
+ */
 const lookupTarget = (orgId: string, target: AlertTarget) =>
   Effect.gen(function* () {
     const serverOf = (id: string) =>
@@ -74,22 +77,28 @@ const lookupTarget = (orgId: string, target: AlertTarget) =>
       )
     if (target.type === "workflow") {
       const w = Option.getOrNull(yield* Effect.flatMap(WorkflowStore, (s) => s.getWorkflow(orgId, target.id)))
-      return w === null ? null : { name: w.spec.name, server: yield* serverOf(w.spec.mcpServerId) }
+      return w === null
+        ? null
+        : { name: w.spec.name, server: yield* serverOf(w.spec.mcpServerId), archived: w.state === "archived" }
     }
     if (target.type === "monitor") {
       const m = Option.getOrNull(yield* Effect.flatMap(MonitorStore, (s) => s.getMonitor(orgId, target.id)))
-      return m === null ? null : { name: m.name, server: yield* serverOf(m.mcpServerId) }
+      return m === null
+        ? null
+        : { name: m.name, server: yield* serverOf(m.mcpServerId), archived: m.state === "archived" }
     }
     const server = yield* serverOf(target.id)
-    return server === undefined ? null : { name: server.name, server }
+    return server === undefined ? null : { name: server.name, server, archived: false }
   })
 
-/** Checks that the target exists in the organization (field `target.id`). */
+/** Checks that the target exists in the organization and is not archived (field `target.id`). */
 const targetExists = (orgId: string, target: AlertTarget) =>
   Effect.map(lookupTarget(orgId, target), (found) =>
-    found !== null
-      ? []
-      : [{ field: "target.id", message: `No ${target.type} with this id in the organization` }]
+    found === null
+      ? [{ field: "target.id", message: `No ${target.type} with this id in the organization` }]
+      : found.archived
+        ? [{ field: "target.id", message: `The ${target.type} is archived (deleted): it fires nothing` }]
+        : []
   )
 
 /**

@@ -24,6 +24,7 @@ import { MonitorSpec } from "./domain/Monitor.js"
 import { WorkflowSpec } from "./domain/Workflow.js"
 import { type FieldError, SecretInArguments, ValidationFailed, validationFailed } from "./Errors.js"
 import * as ConfigRules from "./internal/configRules.js"
+import { isLiveMonitor } from "./internal/monitorRecords.js"
 import {
   type AuthProfileInput,
   checkAuthProfile,
@@ -71,7 +72,8 @@ const loadCurrent = (orgId: string) =>
       profiles.set(server.id, yield* Effect.flatMap(ServerStore, (s) => s.listAuthProfiles(orgId, server.id)))
     }
     const workflows = yield* Effect.flatMap(WorkflowStore, (s) => s.listWorkflows(orgId))
-    const monitors = yield* Effect.flatMap(MonitorStore, (s) => s.listMonitors(orgId))
+    // Archived (deleted) monitors are left out: a file naming one creates a new monitor.
+    const monitors = (yield* Effect.flatMap(MonitorStore, (s) => s.listMonitors(orgId))).filter(isLiveMonitor)
     const rules = yield* Effect.flatMap(AlertStore, (s) => s.listRules(orgId))
     return { servers, profiles, workflows, monitors, rules }
   })

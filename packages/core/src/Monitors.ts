@@ -14,7 +14,8 @@ import {
   type MonitorCheck,
   MonitorSpec,
   type MonitorState,
-  type MonitorStats
+  type MonitorStats,
+  type StoredMonitorState
 } from "./domain/Monitor.js"
 import {
   type Conflict,
@@ -28,6 +29,7 @@ import {
 } from "./Errors.js"
 import * as AlertEngine from "./internal/alertEngine.js"
 import { exampleObject, validateArguments } from "./internal/monitorArgs.js"
+import { archiveMonitors, type LiveMonitor, loadLiveMonitor, loadMonitor } from "./internal/monitorRecords.js"
 import { percentiles, windows } from "./internal/monitorStats.js"
 import { checkSecrets, validate } from "./internal/monitorValidation.js"
 import * as Plans from "./Plans.js"
@@ -53,14 +55,6 @@ export {
 import * as Pages from "./Pages.js"
 
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
-
-const monitorNotFound = (id: string) =>
-  new NotFound({ message: `Monitor ${id} not found`, entity: "monitor", id: String(id) })
-
-const load = (orgId: string, id: string) =>
-  Effect.flatMap(MonitorStore, (s) => s.getMonitor(orgId, id)).pipe(
-    Effect.flatMap(Option.match({ onNone: () => Effect.fail(monitorNotFound(id)), onSome: Effect.succeed }))
-  )
 
 /** What a check produced, as the worker observed it. */
 export interface CheckObservation {
@@ -130,8 +124,8 @@ export const create = (
     return monitor
   })
 
-/** A monitor's spec, as `create` takes it: the base `update` merges a patch into. */
-export const specOf = (m: Monitor): typeof MonitorSpec.Encoded => ({
+/** A (not archived) monitor's spec, as `create` takes it: the base `update` merges a patch into. */
+export const specOf = (m: LiveMonitor): typeof MonitorSpec.Encoded => ({
   name: m.name,
   mcpServerId: m.mcpServerId,
   authProfileId: m.authProfileId,
@@ -157,7 +151,7 @@ export const update = (
 ): Effect.Effect<Monitor, Errors | NotFound, MonitorStore | ReprobeEnv> =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "monitors.write")
-    const existing = yield* load(caller.orgId, monitorId)
+    const existing = yield* loadLiveMonitor(caller.orgId, monitorId)
     if (typeof patch !== "object" || patch === null || Array.isArray(patch)) {
       return yield* Effect.fail(
         validationFailed([{ field: "(root)", message: "Expected an object of fields to change" }])
@@ -182,17 +176,23 @@ export const update = (
     return monitor
   })
 
-/** One monitor. */
+/** One monitor, archived (deleted) ones too. */
 export const get = (
   caller: Caller,
   monitorId: string
 ): Effect.Effect<Monitor, ForbiddenRole | NotFound | StoreError, MonitorStore> =>
-  Effect.zipRight(Roles.authorize(caller.actor, "monitors.read"), load(caller.orgId, monitorId))
+  Effect.zipRight(Roles.authorize(caller.actor, "monitors.read"), loadMonitor(caller.orgId, monitorId))
 
-/** Monitors of the organization, optionally of one server. */
+/** Filter of `list`. */
+export interface ListFilter {
+  readonly mcpServerId?: string
+  readonly state?: StoredMonitorState
+}
+
+/** Monitors of the organization, optionally of one server or in one state (archived ones only by state). */
 export const list = (
   caller: Caller,
-  filter: { readonly mcpServerId?: string } & Pages.PageRequest = {}
+  filter: ListFilter & Pages.PageRequest = {}
 ): Effect.Effect<Pages.Page<Monitor>, ForbiddenRole | ValidationFailed | StoreError, MonitorStore> =>
   Effect.zipRight(
     Roles.authorize(caller.actor, "monitors.read"),
@@ -200,8 +200,11 @@ export const list = (
       Pages.read(
         { limit: filter.limit, cursor: filter.cursor },
         (page) =>
+          // Archived (deleted) monitors only when asked for by state.
           s.listMonitors(caller.orgId, {
             ...(filter.mcpServerId === undefined ? {} : { mcpServerId: filter.mcpServerId }),
+            includeArchived: filter.state === "archived",
+            ...(filter.state === undefined ? {} : { state: filter.state }),
             page
           }),
         (monitors) => monitors
@@ -209,10 +212,10 @@ export const list = (
     )
   )
 
-const patchFields = (caller: Caller, monitorId: string, change: (m: Monitor, at: Date) => Monitor) =>
+const patchFields = (caller: Caller, monitorId: string, change: (m: LiveMonitor, at: Date) => Monitor) =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "monitors.write")
-    const existing = yield* load(caller.orgId, monitorId)
+    const existing = yield* loadLiveMonitor(caller.orgId, monitorId)
     const monitor = change(existing, yield* now)
     yield* Effect.flatMap(MonitorStore, (s) => s.updateMonitor(monitor))
     return monitor
@@ -245,15 +248,25 @@ export const setMuted = (
 ): Effect.Effect<Monitor, ForbiddenRole | NotFound | Conflict | StoreError, MonitorStore> =>
   patchFields(caller, monitorId, (m, at) => ({ ...m, muted: muted === true, updatedAt: at }))
 
-/** Deletes a monitor. */
+/**
+ * Deletes a monitor by archiving it: it is never checked again and takes no edit, lists leave it
+ * out (`state: "archived"` lists it), it counts toward no quota, its name is free again, and it
+ * and its checks and stats stay readable by id. The alert rules on it go with it. Archiving an
+ * archived monitor is `monitor_not_found`.
+ */
 export const remove = (
   caller: Caller,
   monitorId: string
-): Effect.Effect<void, ForbiddenRole | NotFound | StoreError, MonitorStore> =>
+): Effect.Effect<void, ForbiddenRole | NotFound | StoreError, MonitorStore | AlertStore | Transactor> =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "monitors.write")
-    const deleted = yield* Effect.flatMap(MonitorStore, (s) => s.deleteMonitor(caller.orgId, monitorId))
-    if (!deleted) return yield* monitorNotFound(monitorId)
+    const tx = yield* Transactor
+    yield* tx.withTransaction(
+      Effect.gen(function* () {
+        yield* loadLiveMonitor(caller.orgId, monitorId)
+        yield* archiveMonitors(caller.orgId, [{ id: monitorId }], yield* now)
+      })
+    )
   })
 
 /** Check history of a monitor, newest first (`limit` 1–1000, default 100). */
@@ -264,7 +277,7 @@ export const checks = (
 ): Effect.Effect<ReadonlyArray<MonitorCheck>, ForbiddenRole | NotFound | StoreError, MonitorStore> =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "monitors.read")
-    yield* load(caller.orgId, monitorId)
+    yield* loadMonitor(caller.orgId, monitorId)
     const limit = Math.min(Math.max(Math.trunc(options.limit ?? 100), 1), 1000)
     return yield* Effect.flatMap(MonitorStore, (s) =>
       s.listChecks(caller.orgId, monitorId, {
@@ -285,7 +298,7 @@ export const stats = (
 ): Effect.Effect<ReadonlyArray<MonitorStats>, ForbiddenRole | NotFound | StoreError, MonitorStore> =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "monitors.read")
-    yield* load(caller.orgId, monitorId)
+    yield* loadMonitor(caller.orgId, monitorId)
     const store = yield* MonitorStore
     const at = yield* now
     const out: MonitorStats[] = []
@@ -397,7 +410,8 @@ export const recordCheck = (
         const inserted = yield* store.insertCheck(check)
         if (!inserted) return { recorded: false, alerts: 0 }
         const monitor = Option.getOrNull(yield* store.getMonitor(check.orgId, check.monitorId))
-        if (monitor === null) return { recorded: true, alerts: 0 }
+        // A check that was under way when its monitor was deleted is kept, and alerts nobody.
+        if (monitor === null || monitor.state === "archived") return { recorded: true, alerts: 0 }
         // A late check of an older fire must not overwrite a newer outcome.
         if (monitor.lastCheckedAt !== null && monitor.lastCheckedAt.getTime() > check.startedAt.getTime()) {
           return { recorded: true, alerts: 0 }

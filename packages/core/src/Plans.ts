@@ -33,7 +33,7 @@ export type { Usage }
  * hour on two models is ~1,500 runs a month, so free fits a few manual or daily workflows); team
  * for a team monitoring its own servers; business for many servers and hourly suites. Retention
  * is how long runs and checks are kept. Every limit counts what exists now (servers, workflows
- * not archived, monitors, members) except runs, counted from the first of the month (UTC).
+ * not archived, monitors not archived, members) except runs, counted from the first of the month (UTC).
  */
 export const plans = {
   free: {

@@ -22,6 +22,7 @@ import {
   type UsedBy,
   type ValidationFailed
 } from "./Errors.js"
+import { archiveMonitors, deleteRulesOf } from "./internal/monitorRecords.js"
 import {
   type AuthProfileInput,
   AuthProfileInput as AuthProfileInputSchema,
@@ -36,7 +37,7 @@ import { otherServers, probeAndRecord, probeStateOnly, ServerPolicy } from "./in
 import { authorizeLaunch } from "./internal/stdioLaunch.js"
 import * as Pages from "./Pages.js"
 import * as Plans from "./Plans.js"
-import { AlertStore } from "./ports/AlertStore.js"
+import type { AlertStore } from "./ports/AlertStore.js"
 import { Ids } from "./ports/Ids.js"
 import { McpConnector } from "./ports/McpConnector.js"
 import { MonitorStore } from "./ports/MonitorStore.js"
@@ -632,14 +633,14 @@ export const Deleted = Schema.Struct({
   serverId: Schema.String,
   /** Workflows of the server, archived: their runs stay readable. */
   archivedWorkflows: Schema.Array(Schema.Struct({ id: Schema.String, name: Schema.String })),
-  /** Monitors of the server, deleted with their checks. */
-  deletedMonitors: Schema.Array(Schema.Struct({ id: Schema.String, name: Schema.String })),
-  /** Alert rules on the server or on its deleted monitors, which could never fire again. */
+  /** Monitors of the server, archived (deleted): their checks stay readable. */
+  archivedMonitors: Schema.Array(Schema.Struct({ id: Schema.String, name: Schema.String })),
+  /** Alert rules on the server or on its archived monitors, which could never fire again. */
   deletedAlertRules: Schema.Array(Schema.Struct({ id: Schema.String, name: Schema.String }))
 })
 export type Deleted = typeof Deleted.Type
 
-/** The workflows (not archived) and monitors of a server. */
+/** The workflows and monitors (neither archived) of a server. */
 const usersOf = (orgId: string, serverId: string) =>
   Effect.all({
     workflows: Effect.flatMap(WorkflowStore, (s) => s.listWorkflows(orgId, { mcpServerId: serverId })),
@@ -657,8 +658,9 @@ const named = (users: ReadonlyArray<UsedBy>) =>
 /**
  * Deletes a server with its auth profiles (and their secrets) and catalog history. Refused with
  * `conflict`, listing them in `usedBy`, while monitors or workflows use it — unless `cascade`,
- * which archives those workflows (runs stay readable) and deletes those monitors. Runs of the
- * server keep its id.
+ * which archives those workflows (runs stay readable) and those monitors (checks stay readable;
+ * `Monitors.remove`), with the alert rules on them. Runs, archived workflows and archived
+ * monitors keep the server's id: none of them has a foreign key to it.
  */
 export const remove = (
   caller: Caller,
@@ -685,24 +687,17 @@ export const remove = (
             message:
               `Server "${server.name}" is used by ${plural(monitors.length, "monitor")} and ` +
               `${plural(workflows.length, "workflow")} (${named(usedBy)}). Delete or move them first, ` +
-              "or delete with cascade=true, which archives the workflows and deletes the monitors.",
+              "or delete with cascade=true, which archives the workflows and the monitors.",
             usedBy
           })
         }
         const at = yield* now
         const workflowStore = yield* WorkflowStore
-        const monitorStore = yield* MonitorStore
-        const alerts = yield* AlertStore
         for (const w of workflows) yield* workflowStore.setState(caller.orgId, w.id, "archived", at)
-        const targets = [
-          { type: "mcp_server" as const, id: serverId },
-          ...monitors.map((m) => ({ type: "monitor" as const, id: m.id }))
+        const rules = [
+          ...(yield* deleteRulesOf(caller.orgId, [{ type: "mcp_server", id: serverId }])),
+          ...(yield* archiveMonitors(caller.orgId, monitors, at))
         ]
-        const rules = (yield* Effect.forEach(targets, (target) =>
-          alerts.listRules(caller.orgId, { target })
-        )).flat()
-        for (const r of rules) yield* alerts.deleteRule(caller.orgId, r.id)
-        for (const m of monitors) yield* monitorStore.deleteMonitor(caller.orgId, m.id)
         const store = yield* ServerStore
         const secrets = yield* SecretStore
         const profiles = yield* store.listAuthProfiles(caller.orgId, serverId)
@@ -717,7 +712,7 @@ export const remove = (
         return {
           serverId,
           archivedWorkflows: workflows.map((w) => ({ id: w.id, name: w.spec.name })),
-          deletedMonitors: monitors.map((m) => ({ id: m.id, name: m.name })),
+          archivedMonitors: monitors.map((m) => ({ id: m.id, name: m.name })),
           deletedAlertRules: rules.map((r) => ({ id: r.id, name: r.name }))
         }
       })

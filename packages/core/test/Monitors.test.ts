@@ -228,9 +228,85 @@ describe("Monitors.update and state", () => {
         expect((yield* Monitors.setMuted(editor, monitor.id, true)).muted).toBe(true)
         expect((yield* Monitors.list(callerOf("viewer"), { mcpServerId: server.id })).items).toHaveLength(1)
         yield* Monitors.remove(editor, monitor.id)
-        expect(failureOf(yield* Effect.exit(Monitors.get(editor, monitor.id)))._tag).toBe("NotFound")
+        expect((yield* Monitors.get(editor, monitor.id)).state).toBe("archived")
       })
     )
+  )
+})
+
+describe("Monitors.remove", () => {
+  it.effect(
+    "archives: checks stay readable, lists leave it out, writes are not found, its rules go, its name is free",
+    () =>
+      run(
+        Effect.gen(function* () {
+          const server = yield* registered
+          const monitor = yield* Monitors.create(editor, weatherMonitor(server.id))
+          const other = yield* Monitors.create(editor, weatherMonitor(server.id, { name: "other" }))
+          const onIt = yield* Alerting.createRule(editor, {
+            name: "Weather",
+            target: { type: "monitor", id: monitor.id },
+            destination: { type: "slack", channel: "C123" }
+          })
+          const onOther = yield* Alerting.createRule(editor, {
+            name: "Other",
+            target: { type: "monitor", id: other.id },
+            destination: { type: "slack", channel: "C123" }
+          })
+          yield* Monitors.recordCheck(checkOf(monitor, 1, "fail", 1000))
+          const viewer = callerOf("viewer")
+          expect(failureOf(yield* Effect.exit(Monitors.remove(viewer, monitor.id)))._tag).toBe(
+            "ForbiddenRole"
+          )
+
+          yield* Monitors.remove(editor, monitor.id)
+          const archived = yield* Monitors.get(viewer, monitor.id)
+          expect(archived).toMatchObject({ id: monitor.id, name: "weather", state: "archived" })
+          expect((yield* Monitors.checks(viewer, monitor.id)).map((c) => c.outcome)).toEqual(["fail"])
+          expect((yield* Monitors.stats(viewer, monitor.id)).find((w) => w.window === "7d")?.checks).toBe(1)
+          const ids = (page: { readonly items: ReadonlyArray<Monitor> }) => page.items.map((m) => m.id)
+          expect(ids(yield* Monitors.list(viewer))).toEqual([other.id])
+          expect(ids(yield* Monitors.list(viewer, { state: "archived" }))).toEqual([monitor.id])
+          expect(ids(yield* Monitors.list(viewer, { state: "active" }))).toEqual([other.id])
+          expect((yield* Alerting.listRules(viewer)).map((r) => r.id)).toEqual([onOther.id])
+          expect(onIt.id).not.toBe(onOther.id)
+
+          const writes: ReadonlyArray<Effect.Effect<unknown, unknown, any>> = [
+            Monitors.update(editor, monitor.id, { intervalSeconds: 60 }),
+            Monitors.setState(editor, monitor.id, "paused"),
+            Monitors.setState(editor, monitor.id, "active"),
+            Monitors.setMuted(editor, monitor.id, true),
+            Monitors.remove(editor, monitor.id)
+          ]
+          for (const write of writes) {
+            const error = failureOf(yield* Effect.exit(write))
+            expect([error._tag, error.entity]).toEqual(["NotFound", "monitor"])
+            expect(error.message).toContain("archived (deleted)")
+          }
+          expect((yield* Monitors.get(viewer, monitor.id)).updatedAt).toEqual(archived.updatedAt)
+          const ruleOnArchived = yield* Effect.exit(
+            Alerting.createRule(editor, {
+              name: "Late",
+              target: { type: "monitor", id: monitor.id },
+              destination: { type: "slack", channel: "C123" }
+            })
+          )
+          expect(fieldErrors(ruleOnArchived)).toEqual([
+            { field: "target.id", message: expect.stringContaining("archived") }
+          ])
+
+          // A check under way when it was deleted is kept and alerts nobody.
+          expect(yield* Monitors.recordCheck(checkOf(monitor, 2, "error", 2000))).toEqual({
+            recorded: true,
+            alerts: 0
+          })
+          expect((yield* Monitors.get(viewer, monitor.id)).state).toBe("archived")
+
+          const reborn = yield* Monitors.create(editor, weatherMonitor(server.id))
+          expect(reborn.id).not.toBe(monitor.id)
+          expect(ids(yield* Monitors.list(viewer))).toEqual([other.id, reborn.id])
+        })
+      )
   )
 })
 

@@ -43,7 +43,7 @@ export const make = (server: McpServer, monitors: ReadonlyArray<Monitor>): Bench
     updateMonitor: (m) => Effect.sync(() => void byId.set(m.id, m)),
     getMonitor: (_org, id) => Effect.sync(() => Option.fromNullable(byId.get(id))),
     listMonitors: () => Effect.succeed([...byId.values()]),
-    deleteMonitor: () => Effect.succeed(false),
+    archiveMonitor: () => Effect.succeed(false),
     claimDue: (now, limit) =>
       Effect.sync(() => {
         const out: Array<{ monitor: Monitor; dueAt: Date }> = []

@@ -21,6 +21,7 @@ import monitorAssertions from "./migrations/0012_monitor_assertions.js"
 import monitorFailBudget from "./migrations/0014_monitor_fail_budget.js"
 import archivedWorkflows from "./migrations/0015_archived_workflows.js"
 import subscriptionCustomer from "./migrations/0016_subscription_customer.js"
+import archivedMonitors from "./migrations/0017_archived_monitors.js"
 
 /** The table recording applied migrations. */
 export const table = "armature_migrations"
@@ -41,7 +42,8 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0012_monitor_assertions": monitorAssertions,
   "0014_monitor_fail_budget": monitorFailBudget,
   "0015_archived_workflows": archivedWorkflows,
-  "0016_subscription_customer": subscriptionCustomer
+  "0016_subscription_customer": subscriptionCustomer,
+  "0017_archived_monitors": archivedMonitors
 }
 
 // Any constant works; it only has to be the same for every replica.

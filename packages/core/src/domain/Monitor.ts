@@ -11,8 +11,18 @@ export const MonitorStep = Schema.Struct({
 })
 export type MonitorStep = typeof MonitorStep.Type
 
+/** The state a monitor's spec can ask for: checked on schedule, or paused. */
 export const MonitorState = Schema.Literal("active", "paused")
 export type MonitorState = typeof MonitorState.Type
+
+/**
+ * The state of a stored monitor: a spec's `MonitorState`, or `archived` — a deleted monitor. An
+ * archived monitor is never checked again, takes no edit, is left out of lists (unless asked for
+ * by state), counts toward no quota and frees its name; it and its checks stay readable by id.
+ * No spec can ask for it: only deleting a monitor archives it.
+ */
+export const StoredMonitorState = Schema.Literal("active", "paused", "archived")
+export type StoredMonitorState = typeof StoredMonitorState.Type
 
 export const CheckOutcome = Schema.Literal("pass", "degraded", "fail", "error")
 export type CheckOutcome = typeof CheckOutcome.Type
@@ -60,6 +70,7 @@ export const Monitor = Schema.Struct({
   id: Id,
   orgId: Id,
   ...MonitorSpec.fields,
+  state: Schema.optionalWith(StoredMonitorState, { default: () => "active" as const }),
   /** Scheduling state lives in the store: the next time this monitor is due. */
   nextCheckAt: Timestamp,
   lastOutcome: Schema.NullOr(CheckOutcome),

@@ -1,5 +1,5 @@
 import { Context, type Effect, type Option } from "effect"
-import type { Monitor, MonitorCheck } from "../domain/Monitor.js"
+import type { Monitor, MonitorCheck, StoredMonitorState } from "../domain/Monitor.js"
 import type { Conflict, StoreError } from "../Errors.js"
 import type { PageQuery } from "./Page.js"
 
@@ -8,13 +8,27 @@ export class MonitorStore extends Context.Tag("@armature/core/MonitorStore")<
   MonitorStore,
   {
     readonly insertMonitor: (monitor: Monitor) => Effect.Effect<void, Conflict | StoreError>
+    /** Changes nothing of an archived monitor (only `archiveMonitor` makes one). */
     readonly updateMonitor: (monitor: Monitor) => Effect.Effect<void, Conflict | StoreError>
+    /** Any monitor of the organization, archived ones too. */
     readonly getMonitor: (orgId: string, id: string) => Effect.Effect<Option.Option<Monitor>, StoreError>
+    /** Archived monitors only with `includeArchived`. */
     readonly listMonitors: (
       orgId: string,
-      filter?: { readonly mcpServerId?: string; readonly page?: PageQuery }
+      filter?: {
+        readonly mcpServerId?: string
+        readonly includeArchived?: boolean
+        /** Only monitors in this state (`archived` needs `includeArchived`). */
+        readonly state?: StoredMonitorState
+        readonly page?: PageQuery
+      }
     ) => Effect.Effect<ReadonlyArray<Monitor>, StoreError>
-    readonly deleteMonitor: (orgId: string, id: string) => Effect.Effect<boolean, StoreError>
+    /**
+     * Deletes a monitor by archiving it (`state: "archived"`, `updatedAt: at`): it keeps its row
+     * and checks, is never claimed again and frees its name. False when the organization has no
+     * such monitor or it is archived already.
+     */
+    readonly archiveMonitor: (orgId: string, id: string, at: Date) => Effect.Effect<boolean, StoreError>
     /**
      * Claims up to `limit` active monitors due at `now` (across organizations) and moves their
      * `nextCheckAt` forward by their interval in the same statement, so two schedulers never

@@ -7,6 +7,7 @@ export interface Usage {
   readonly servers: number
   /** Workflows that are not archived (an archived workflow frees its slot). */
   readonly workflows: number
+  /** Monitors that are not archived (an archived monitor frees its slot). */
   readonly monitors: number
   /** Runs created since the `since` instant given (the start of the month). */
   readonly runs: number

@@ -253,7 +253,11 @@ export const ReplayResult = Schema.Struct({
   identical: Schema.Boolean
 })
 
-export const MonitorListParams = Schema.Struct({ mcpServerId: Schema.optional(Param), ...PageParams.fields })
+export const MonitorListParams = Schema.Struct({
+  mcpServerId: Schema.optional(Param),
+  state: Schema.optional(Param),
+  ...PageParams.fields
+})
 
 export const CheckParams = Schema.Struct({
   limit: Schema.optional(Param),

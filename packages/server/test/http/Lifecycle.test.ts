@@ -1,13 +1,16 @@
 /**
  * The lifecycle routes of monitors, workflows and servers over REST, on PostgreSQL, called
  * through the typed client (`api.call`), so each reply must also match its declared schema:
- * edit, pause/resume, mute/unmute and delete a monitor; pause/resume a workflow and read its
+ * edit, pause/resume, mute/unmute and delete (archive) a monitor, and list monitors by state; pause/resume a workflow and read its
  * schedule in words with its next fire times; change a server's connection settings, list its
  * auth profiles (never their secrets) and its monitor suggestions. Each route: the lowest allowed
  * role succeeds, the role below gets 403 `forbidden_role`, and a bad input is refused naming the
  * field, with nothing stored changed. Raw requests remain only for what the typed client cannot
  * send (a NUL in an id) or would hide (the wire text of a reply).
  */
+import { randomUUID } from "node:crypto"
+import { MonitorStore } from "@armature/core"
+import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startDemoServer } from "../../../../examples/demo-mcp-server/server.js"
 import type { ApiServer } from "./support/apiServer.js"
@@ -145,17 +148,108 @@ describe.runIf(postgres.available)("monitor lifecycle over REST", () => {
     expect(refusal(unknown)).toMatchObject({ status: 404, code: "monitor_not_found" })
   })
 
-  it("DELETE removes a monitor (editor, 204); a viewer is 403 and the monitor stays; a second delete is 404", async () => {
+  it("DELETE archives a monitor (editor, 204): its checks stay readable, gone from lists and writes, its rules go, its name free again; a viewer is 403", async () => {
     const id = await createMonitor("delete me")
+    const scheduledAt = new Date(Date.now() - 60_000)
+    const { orgId } = await getMonitor(id)
+    await api.run(
+      Effect.flatMap(MonitorStore, (s) =>
+        s.insertCheck({
+          id: randomUUID(),
+          orgId,
+          monitorId: id,
+          scheduledAt,
+          startedAt: scheduledAt,
+          outcome: "fail",
+          latencyMs: 120,
+          error: null,
+          resultExcerpt: null,
+          attempts: 1
+        })
+      )
+    )
+    const rule = ok(
+      await api.call(editor, (client) =>
+        client.alerts.createRule({
+          payload: {
+            name: "delete me down",
+            target: { type: "monitor", id },
+            destination: { type: "email", address: "ops@example.com" }
+          }
+        })
+      )
+    )
+
     const refused = await api.call(viewer, (client) => client.monitors.delete({ path: { id } }))
     expect(refusal(refused)).toMatchObject({ status: 403, code: "forbidden_role" })
-    expect((await getMonitor(id)).id).toBe(id)
+    expect((await getMonitor(id)).state).toBe("active")
     // The typed client accepts only the declared 204 No Content as success.
     ok(await api.call(editor, (client) => client.monitors.delete({ path: { id } })))
-    const gone = await api.call(viewer, (client) => client.monitors.get({ path: { id } }))
-    expect(refusal(gone)).toMatchObject({ status: 404, code: "monitor_not_found" })
-    const again = await api.call(editor, (client) => client.monitors.delete({ path: { id } }))
-    expect(refusal(again)).toMatchObject({ status: 404, code: "monitor_not_found" })
+
+    // Readable by id, with its checks and stats.
+    const archived = await getMonitor(id)
+    expect(archived).toMatchObject({ id, name: "delete me", state: "archived" })
+    const history = ok(
+      await api.call(viewer, (client) => client.monitors.checks({ path: { id }, urlParams: {} }))
+    )
+    expect(history.items.map((c) => c.outcome)).toEqual(["fail"])
+    expect(history.stats.find((w) => w.window === "1h")?.checks).toBe(1)
+
+    // Out of lists unless asked for by state.
+    const listed = ok(await api.call(viewer, (client) => client.monitors.list({ urlParams: {} }))).items
+    expect(listed.map((m) => m.id)).not.toContain(id)
+    const onlyArchived = ok(
+      await api.call(viewer, (client) => client.monitors.list({ urlParams: { state: "archived" } }))
+    ).items
+    expect(onlyArchived.map((m) => m.id)).toEqual([id])
+    const active = ok(
+      await api.call(viewer, (client) => client.monitors.list({ urlParams: { state: "active" } }))
+    ).items
+    expect(active.map((m) => m.id)).not.toContain(id)
+
+    // The alert rule on it went with it.
+    const rules = ok(await api.call(viewer, (client) => client.alerts.listRules({ urlParams: {} })))
+    expect(rules.items.map((r) => r.id)).not.toContain(rule.id)
+
+    // No edit, pause, resume, mute, unmute or second delete: it is deleted.
+    const afterDelete = [
+      [
+        "PATCH",
+        await api.call(editor, (client) =>
+          client.monitors.update({ path: { id }, payload: { intervalSeconds: 60 } })
+        )
+      ],
+      ["pause", await api.call(editor, (client) => client.monitors.pause({ path: { id } }))],
+      ["resume", await api.call(editor, (client) => client.monitors.resume({ path: { id } }))],
+      ["mute", await api.call(editor, (client) => client.monitors.mute({ path: { id } }))],
+      ["unmute", await api.call(editor, (client) => client.monitors.unmute({ path: { id } }))],
+      ["DELETE", await api.call(editor, (client) => client.monitors.delete({ path: { id } }))]
+    ] as const
+    for (const [route, called] of afterDelete) {
+      expect({ route, ...refusal(called) }).toMatchObject({
+        route,
+        status: 404,
+        code: "monitor_not_found",
+        message: expect.stringContaining("archived (deleted)")
+      })
+    }
+    expect(await getMonitor(id)).toEqual(archived)
+
+    // The name is free again.
+    const reborn = await createMonitor("DELETE  me")
+    expect(reborn).not.toBe(id)
+  })
+
+  it("GET /monitors?state= filters by state (viewer); a bogus state is a 400 naming state", async () => {
+    const id = await createMonitor("paused for the filter")
+    ok(await api.call(editor, (client) => client.monitors.pause({ path: { id } })))
+    const paused = ok(
+      await api.call(viewer, (client) => client.monitors.list({ urlParams: { state: "paused" } }))
+    ).items
+    expect(paused.map((m) => m.id)).toContain(id)
+    expect(paused.every((m) => m.state === "paused")).toBe(true)
+    const bogus = await api.call(viewer, (client) => client.monitors.list({ urlParams: { state: "bogus" } }))
+    expect(refusal(bogus)).toMatchObject({ status: 400, code: "validation_failed", fields: ["state"] })
   })
 })
 

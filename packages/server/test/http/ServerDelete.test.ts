@@ -1,11 +1,12 @@
 /**
  * Deleting servers and auth profiles over REST, on PostgreSQL, through the typed client: a
  * server in use is refused with what uses it (`usedBy`) and nothing changes; `cascade=true`
- * archives its workflows (their runs stay readable), deletes its monitors and the alert rules
- * that could never fire again, and its secrets; an auth profile in use, or the last one, is
+ * archives its workflows (their runs stay readable) and its monitors (their checks stay
+ * readable), deletes the alert rules that could never fire again, and its secrets; an auth profile in use, or the last one, is
  * refused. Each route: editor allowed, viewer 403, and a bad input named.
  */
-import { SecretStore, ServerStore } from "@armature/core"
+import { randomUUID } from "node:crypto"
+import { MonitorStore, SecretStore, ServerStore } from "@armature/core"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startDemoServer } from "../../../../examples/demo-mcp-server/server.js"
@@ -120,9 +121,37 @@ describe.runIf(postgres.available)("DELETE /mcp-servers/{id}", () => {
     ).toBe("active")
   })
 
-  it("cascade=true archives the workflows (runs stay readable), deletes the monitors, their rules and the secrets", async () => {
+  it("cascade=true archives the workflows (runs stay readable) and the monitors (checks stay readable), deletes their rules and the secrets", async () => {
     const { server, authProfiles } = await register("retired")
     const monitor = await monitorOn(server.id, "retired lookup")
+    const scheduledAt = new Date(Date.now() - 60_000)
+    await api.run(
+      Effect.flatMap(MonitorStore, (s) =>
+        s.insertCheck({
+          id: randomUUID(),
+          orgId,
+          monitorId: monitor.id,
+          scheduledAt,
+          startedAt: scheduledAt,
+          outcome: "pass",
+          latencyMs: 80,
+          error: null,
+          resultExcerpt: null,
+          attempts: 1
+        })
+      )
+    )
+    const monitorRule = ok(
+      await api.call(editor, (client) =>
+        client.alerts.createRule({
+          payload: {
+            name: "retired lookup down",
+            target: { type: "monitor", id: monitor.id },
+            destination: { type: "email", address: "ops@example.com" }
+          }
+        })
+      )
+    )
     const workflow = await workflowOn(server.id, "Retired flow")
     const run = ok(
       await api.call(editor, (client) =>
@@ -158,13 +187,30 @@ describe.runIf(postgres.available)("DELETE /mcp-servers/{id}", () => {
     expect(deleted).toEqual({
       serverId: server.id,
       archivedWorkflows: [{ id: workflow.id, name: "Retired flow" }],
-      deletedMonitors: [{ id: monitor.id, name: "retired lookup" }],
-      deletedAlertRules: [{ id: rule.id, name: "retired down" }]
+      archivedMonitors: [{ id: monitor.id, name: "retired lookup" }],
+      deletedAlertRules: [
+        { id: rule.id, name: "retired down" },
+        { id: monitorRule.id, name: "retired lookup down" }
+      ]
     })
     const gone = await api.call(viewer, (client) => client.servers.get({ path: { id: server.id } }))
     expect(refusal(gone)).toMatchObject({ status: 404, code: "mcp_server_not_found" })
-    const monitorGone = await api.call(viewer, (client) => client.monitors.get({ path: { id: monitor.id } }))
-    expect(refusal(monitorGone)).toMatchObject({ status: 404, code: "monitor_not_found" })
+    // The monitor is archived with its server gone: readable by id with its checks, out of lists.
+    expect(
+      ok(await api.call(viewer, (client) => client.monitors.get({ path: { id: monitor.id } }))).state
+    ).toBe("archived")
+    const checks = ok(
+      await api.call(viewer, (client) => client.monitors.checks({ path: { id: monitor.id }, urlParams: {} }))
+    )
+    expect(checks.items.map((c) => c.outcome)).toEqual(["pass"])
+    const listed = ok(await api.call(viewer, (client) => client.monitors.list({ urlParams: {} }))).items
+    expect(listed.map((m) => m.id)).not.toContain(monitor.id)
+    const archivedMonitors = ok(
+      await api.call(viewer, (client) => client.monitors.list({ urlParams: { state: "archived" } }))
+    ).items
+    expect(archivedMonitors.map((m) => m.id)).toContain(monitor.id)
+    const paused = await api.call(editor, (client) => client.monitors.pause({ path: { id: monitor.id } }))
+    expect(refusal(paused)).toMatchObject({ status: 404, code: "monitor_not_found" })
     expect(
       ok(await api.call(viewer, (client) => client.workflows.get({ path: { id: workflow.id } }))).state
     ).toBe("archived")

@@ -97,9 +97,10 @@ export const make = Effect.gen(function* () {
           created_at: m.createdAt
         })}`
       ).pipe(Effect.asVoid, orConflict("insertMonitor", monitorConflicts)),
+    // An archived monitor changes no more: a write that read it before it was archived is lost.
     updateMonitor: (m) =>
       atomic(sql`UPDATE monitors SET ${sql.update(monitorColumns(m))}
-          WHERE org_id = ${m.orgId} AND id = ${m.id}`).pipe(
+          WHERE org_id = ${m.orgId} AND id = ${m.id} AND state <> 'archived'`).pipe(
         Effect.asVoid,
         orConflict("updateMonitor", monitorConflicts)
       ),
@@ -113,15 +114,18 @@ export const make = Effect.gen(function* () {
       const page = pageOf(sql, filter?.page)
       return sql`SELECT * FROM monitors WHERE org_id = ${orgId}
           ${filter?.mcpServerId === undefined ? sql`` : sql`AND mcp_server_id = ${filter.mcpServerId}`}
+          ${filter?.includeArchived === true ? sql`` : sql`AND state <> 'archived'`}
+          ${filter?.state === undefined ? sql`` : sql`AND state = ${filter.state}`}
           ${page.after} ORDER BY created_at, id ${page.limit}`.pipe(
         Effect.flatMap(mapRows(toMonitor)),
         orStoreError("listMonitors")
       )
     },
-    deleteMonitor: (orgId, id) =>
-      sql`DELETE FROM monitors WHERE org_id = ${orgId} AND id = ${id} RETURNING id`.pipe(
+    archiveMonitor: (orgId, id, at) =>
+      sql`UPDATE monitors SET state = 'archived', updated_at = ${at}
+          WHERE org_id = ${orgId} AND id = ${id} AND state <> 'archived' RETURNING id`.pipe(
         Effect.map((rows) => rows.length > 0),
-        orStoreError("deleteMonitor")
+        orStoreError("archiveMonitor")
       ),
 
     // One statement claims and reschedules: rows locked by another scheduler are skipped, and

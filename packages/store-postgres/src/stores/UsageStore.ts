@@ -12,7 +12,7 @@ export const make = Effect.gen(function* () {
         SELECT
           (SELECT count(*) FROM mcp_servers WHERE org_id = ${orgId})::int AS servers,
           (SELECT count(*) FROM workflows WHERE org_id = ${orgId} AND state <> 'archived')::int AS workflows,
-          (SELECT count(*) FROM monitors WHERE org_id = ${orgId})::int AS monitors,
+          (SELECT count(*) FROM monitors WHERE org_id = ${orgId} AND state <> 'archived')::int AS monitors,
           (SELECT count(*) FROM runs WHERE org_id = ${orgId} AND created_at >= ${runsSince})::int AS runs,
           (SELECT count(*) FROM members WHERE org_id = ${orgId})::int AS members`.pipe(
         Effect.map(([row]) => ({

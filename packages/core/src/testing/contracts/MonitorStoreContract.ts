@@ -8,7 +8,7 @@ import { at, check, era, monitor, newOrg, plus, uid } from "./fixtures.js"
 /** Registers the `MonitorStore` contract tests. */
 export const monitorStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void => {
   describe("monitors", () => {
-    it.effect("are read, listed, updated and deleted within their organization only", () =>
+    it.effect("are read, listed, updated and archived within their organization only", () =>
       Effect.gen(function* () {
         const store = yield* MonitorStore
         const [orgA, orgB] = [yield* newOrg, yield* newOrg]
@@ -27,10 +27,68 @@ export const monitorStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void =
         yield* store.updateMonitor(paused)
         expect(Option.getOrThrow(yield* store.getMonitor(orgA, m.id))).toEqual(paused)
 
-        expect(yield* store.deleteMonitor(orgB, m.id)).toBe(false)
-        expect(yield* store.deleteMonitor(orgA, m.id)).toBe(true)
-        expect(Option.isNone(yield* store.getMonitor(orgA, m.id))).toBe(true)
+        expect(yield* store.archiveMonitor(orgB, m.id, at(10))).toBe(false)
+        expect(Option.getOrThrow(yield* store.getMonitor(orgA, m.id)).state).toBe("paused")
+        expect(yield* store.archiveMonitor(orgA, m.id, at(10))).toBe(true)
+        expect(Option.getOrThrow(yield* store.getMonitor(orgA, m.id))).toEqual({
+          ...paused,
+          state: "archived",
+          updatedAt: at(10)
+        })
+        expect(yield* store.archiveMonitor(orgA, m.id, at(20))).toBe(false)
+        expect(yield* store.archiveMonitor(orgA, uid(), at(20))).toBe(false)
       })
+    )
+
+    it.effect(
+      "an archived monitor keeps its checks, is left out of lists unless asked for, is never claimed, changes no more, and frees its name",
+      () =>
+        Effect.gen(function* () {
+          const store = yield* MonitorStore
+          const orgId = yield* newOrg
+          const t = era()
+          const serverId = uid()
+          const old = monitor(orgId, { mcpServerId: serverId, nextCheckAt: t, intervalSeconds: 60 })
+          const paused = monitor(orgId, { mcpServerId: serverId, state: "paused" })
+          yield* store.insertMonitor(old)
+          yield* store.insertMonitor(paused)
+          yield* store.insertCheck(check(old, plus(t, -60), { outcome: "fail" }))
+          expect(yield* store.archiveMonitor(orgId, old.id, plus(t, -1))).toBe(true)
+
+          const checks = yield* store.listChecks(orgId, old.id, { limit: 10 })
+          expect(checks.map((c) => c.outcome)).toEqual(["fail"])
+          expect((yield* store.checkSamples(orgId, old.id, plus(t, -3600))).map((c) => c.outcome)).toEqual([
+            "fail"
+          ])
+          const ids = (monitors: ReadonlyArray<Monitor>) => monitors.map((m) => m.id)
+          expect(ids(yield* store.listMonitors(orgId))).toEqual([paused.id])
+          expect(ids(yield* store.listMonitors(orgId, { mcpServerId: serverId }))).toEqual([paused.id])
+          expect(ids(yield* store.listMonitors(orgId, { includeArchived: true })).sort()).toEqual(
+            [old.id, paused.id].sort()
+          )
+          expect(ids(yield* store.listMonitors(orgId, { includeArchived: true, state: "archived" }))).toEqual(
+            [old.id]
+          )
+          expect(ids(yield* store.listMonitors(orgId, { state: "paused" }))).toEqual([paused.id])
+          expect(ids(yield* store.listMonitors(orgId, { state: "archived" }))).toEqual([])
+
+          const claimed = yield* store.claimDue(plus(t, 60), 1000)
+          expect(claimed.map((c) => c.monitor.id)).not.toContain(old.id)
+
+          // A write that read it before it was archived changes nothing.
+          yield* store.updateMonitor({ ...old, state: "active", name: `${old.name} edited`, updatedAt: t })
+          const stored = Option.getOrThrow(yield* store.getMonitor(orgId, old.id))
+          expect([stored.state, stored.name]).toEqual(["archived", old.name])
+
+          // The name is free again, and taken again by the new monitor only.
+          const reborn = monitor(orgId, { name: old.name.toUpperCase() })
+          yield* store.insertMonitor(reborn)
+          const error = yield* Effect.flip(store.insertMonitor(monitor(orgId, { name: old.name })))
+          expect(error._tag).toBe("Conflict")
+          expect(ids(yield* store.listMonitors(orgId)).sort()).toEqual([paused.id, reborn.id].sort())
+          yield* store.archiveMonitor(orgId, reborn.id, t)
+          yield* store.insertMonitor(monitor(orgId, { name: old.name }))
+        })
     )
   })
 
@@ -92,7 +150,7 @@ export const monitorStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void =
         expect(Option.getOrThrow(yield* store.getMonitor(orgA, due.id)).nextCheckAt).toEqual(plus(t, 120))
         expect(second.map((c) => c.monitor.id)).not.toContain(paused.id)
 
-        for (const m of mine) yield* store.deleteMonitor(m.orgId, m.id)
+        for (const m of mine) yield* store.archiveMonitor(m.orgId, m.id, t)
       })
     )
 
@@ -111,7 +169,7 @@ export const monitorStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void =
           .map((c) => c.monitor.id)
           .filter((id) => mine.some((m) => m.id === id))
         expect(claimedIds.sort()).toEqual(mine.map((m) => m.id).sort())
-        for (const m of mine) yield* store.deleteMonitor(orgId, m.id)
+        for (const m of mine) yield* store.archiveMonitor(orgId, m.id, t)
       })
     )
   })

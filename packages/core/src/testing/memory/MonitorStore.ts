@@ -1,7 +1,16 @@
 import { type Context, Either, Option } from "effect"
+import { nameKey } from "../../domain/Common.js"
 import type { Monitor, MonitorCheck } from "../../domain/Monitor.js"
 import type { MonitorStore } from "../../ports/MonitorStore.js"
-import { byCreation, compareIds, conflict, type Db, nameTaken, pageOf, rowOf, rowsOf } from "./Tables.js"
+import { byCreation, compareIds, conflict, type Db, pageOf, rowOf, rowsOf, type Tables } from "./Tables.js"
+
+/** Names are unique among the monitors that are not archived. */
+const monitorNameTaken = (t: Tables, monitor: Monitor) =>
+  rowsOf(
+    t.monitors,
+    monitor.orgId,
+    (m) => m.id !== monitor.id && m.state !== "archived" && nameKey(m.name) === nameKey(monitor.name)
+  ).length > 0
 
 /**
  * The first fire after `now` on the monitor's grid: fires missed while nothing claimed them
@@ -22,7 +31,7 @@ export const makeMonitorStore = (db: Db): Context.Tag.Service<MonitorStore> => (
   insertMonitor: (monitor) =>
     db.attempt((t) => {
       if (t.monitors.has(monitor.id)) return Either.left(conflict("id", "monitor id already exists"))
-      if (nameTaken(t.monitors, monitor, monitor.name, (m) => m.name)) {
+      if (monitorNameTaken(t, monitor)) {
         return Either.left(conflict("name", `a monitor named "${monitor.name}" exists`))
       }
       t.monitors.set(monitor.id, monitor)
@@ -30,8 +39,9 @@ export const makeMonitorStore = (db: Db): Context.Tag.Service<MonitorStore> => (
     }),
   updateMonitor: (monitor) =>
     db.attempt((t) => {
-      if (rowOf(t.monitors, monitor.orgId, monitor.id) === undefined) return Either.void
-      if (nameTaken(t.monitors, monitor, monitor.name, (m) => m.name)) {
+      const stored = rowOf(t.monitors, monitor.orgId, monitor.id)
+      if (stored === undefined || stored.state === "archived") return Either.void
+      if (monitorNameTaken(t, monitor)) {
         return Either.left(conflict("name", `a monitor named "${monitor.name}" exists`))
       }
       t.monitors.set(monitor.id, monitor)
@@ -44,17 +54,19 @@ export const makeMonitorStore = (db: Db): Context.Tag.Service<MonitorStore> => (
         rowsOf(
           t.monitors,
           orgId,
-          (m) => filter?.mcpServerId === undefined || m.mcpServerId === filter.mcpServerId
+          (m) =>
+            (filter?.mcpServerId === undefined || m.mcpServerId === filter.mcpServerId) &&
+            (filter?.includeArchived === true || m.state !== "archived") &&
+            (filter?.state === undefined || m.state === filter.state)
         ).sort(byCreation),
         filter?.page
       )
     ),
-  deleteMonitor: (orgId, id) =>
+  archiveMonitor: (orgId, id, at) =>
     db.run((t) => {
-      if (rowOf(t.monitors, orgId, id) === undefined) return false
-      t.monitors.delete(id)
-      // Checks go with their monitor (ON DELETE CASCADE in SQL).
-      for (const check of t.checks.values()) if (check.monitorId === id) t.checks.delete(check.id)
+      const monitor = rowOf(t.monitors, orgId, id)
+      if (monitor === undefined || monitor.state === "archived") return false
+      t.monitors.set(id, { ...monitor, state: "archived", updatedAt: at })
       return true
     }),
   claimDue: (now, limit) =>

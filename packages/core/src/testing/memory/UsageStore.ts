@@ -8,7 +8,7 @@ export const makeUsageStore = (db: Db): Context.Tag.Service<UsageStore> => ({
     db.run((t) => ({
       servers: rowsOf(t.servers, orgId).length,
       workflows: rowsOf(t.workflows, orgId, (w) => w.state !== "archived").length,
-      monitors: rowsOf(t.monitors, orgId).length,
+      monitors: rowsOf(t.monitors, orgId, (m) => m.state !== "archived").length,
       runs: rowsOf(t.runs, orgId, (r) => r.createdAt.getTime() >= runsSince.getTime()).length,
       members: rowsOf(t.members, orgId).length
     }))

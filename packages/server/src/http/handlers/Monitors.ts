@@ -1,9 +1,10 @@
 /**
  * `/monitors`: create and edit (arguments validated against the tool's input schema by core),
- * pause/resume, mute/unmute, delete (its checks go with it), reads, and the check history with
- * success rate and latency percentiles over 1 h / 24 h / 7 d.
+ * pause/resume, mute/unmute, delete (archives it: its checks stay readable, `?state=archived`
+ * lists it), reads, and the check history with success rate and latency percentiles over
+ * 1 h / 24 h / 7 d.
  */
-import { Monitors } from "@armature/core"
+import { Monitors, StoredMonitorState } from "@armature/core"
 import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
 import { ArmatureApi } from "../Api.js"
@@ -15,12 +16,14 @@ export const layer = HttpApiBuilder.group(ArmatureApi, "monitors", (handlers) =>
     .handleRaw("create", ({ request }) => withBody(request, Monitors.create))
     .handle("list", ({ urlParams }) =>
       asCaller((caller) =>
-        Effect.flatMap(Params.page(urlParams), (page) =>
-          Monitors.list(caller, {
+        Effect.gen(function* () {
+          const state = yield* Params.oneOf("state", urlParams.state, StoredMonitorState.literals)
+          return yield* Monitors.list(caller, {
             ...(urlParams.mcpServerId === undefined ? {} : { mcpServerId: urlParams.mcpServerId }),
-            ...page
+            ...(state === undefined ? {} : { state }),
+            ...(yield* Params.page(urlParams))
           })
-        )
+        })
       )
     )
     .handle("get", ({ path }) => asCaller((caller) => Monitors.get(caller, path.id)))
