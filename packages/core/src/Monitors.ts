@@ -30,7 +30,7 @@ import {
 import * as AlertEngine from "./internal/alertEngine.js"
 import { exampleObject, validateArguments } from "./internal/monitorArgs.js"
 import { archiveMonitors, type LiveMonitor, loadLiveMonitor, loadMonitor } from "./internal/monitorRecords.js"
-import { percentiles, windows } from "./internal/monitorStats.js"
+import { type Bucket, bucketed, percentiles, windows } from "./internal/monitorStats.js"
 import { checkSecrets, validate } from "./internal/monitorValidation.js"
 import * as Plans from "./Plans.js"
 import type { AlertStore } from "./ports/AlertStore.js"
@@ -44,7 +44,7 @@ import * as Roles from "./Roles.js"
 import { decode } from "./Validation.js"
 
 export { exampleObject, exampleValue, validateArguments } from "./internal/monitorArgs.js"
-export { percentiles } from "./internal/monitorStats.js"
+export { type Bucket, percentiles } from "./internal/monitorStats.js"
 export {
   type CheckedResult,
   checkAssertions,
@@ -299,21 +299,46 @@ export const stats = (
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "monitors.read")
     yield* loadMonitor(caller.orgId, monitorId)
-    const store = yield* MonitorStore
-    const at = yield* now
-    const out: MonitorStats[] = []
-    for (const w of windows) {
-      // Samples carry no start time, so each window is its own read.
-      const inWindow = yield* store.checkSamples(caller.orgId, monitorId, new Date(at.getTime() - w.ms))
+    const at = (yield* now).getTime()
+    // One read of the widest window; the narrower ones are its tail.
+    const widest = Math.max(...windows.map((w) => w.ms))
+    const samples = yield* Effect.flatMap(MonitorStore, (s) =>
+      s.checkSamples(caller.orgId, monitorId, new Date(at - widest))
+    )
+    return windows.map((w): MonitorStats => {
+      const inWindow = samples.filter((s) => s.startedAt.getTime() >= at - w.ms)
       const ok = inWindow.filter((s) => s.outcome === "pass" || s.outcome === "degraded").length
-      out.push({
+      return {
         window: w.window,
         checks: inWindow.length,
         successRate: inWindow.length === 0 ? null : ok / inWindow.length,
         ...percentiles(inWindow.filter((s) => s.outcome !== "error").map((s) => s.latencyMs))
-      })
-    }
-    return out
+      }
+    })
+  })
+
+/** A stats window of `series`. */
+export type Window = (typeof windows)[number]["window"]
+
+/**
+ * A monitor's latency (p50/p95) and failures over the last hour, day or week in `buckets` equal
+ * buckets, oldest first: the dashboard's latency chart.
+ */
+export const series = (
+  caller: Caller,
+  monitorId: string,
+  window: Window,
+  buckets = 60
+): Effect.Effect<ReadonlyArray<Bucket>, ForbiddenRole | NotFound | StoreError, MonitorStore> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "monitors.read")
+    yield* loadMonitor(caller.orgId, monitorId)
+    const to = (yield* now).getTime()
+    const from = to - windows.find((w) => w.window === window)!.ms
+    const samples = yield* Effect.flatMap(MonitorStore, (s) =>
+      s.checkSamples(caller.orgId, monitorId, new Date(from))
+    )
+    return bucketed(samples, from, to, buckets)
   })
 
 /** A proposed monitor: ready to pass to `create`. */

@@ -400,6 +400,34 @@ describe("Monitors.stats", () => {
   )
 })
 
+describe("Monitors.series", () => {
+  it.effect("latency p50/p95 and failures per bucket, oldest first, outside the window left out", () =>
+    run(
+      Effect.gen(function* () {
+        const now = 10 * 86_400_000
+        yield* TestClock.setTime(now)
+        const server = yield* registered
+        const monitor = yield* Monitors.create(editor, weatherMonitor(server.id))
+        yield* Monitors.recordCheck(checkOf(monitor, 1, "pass", now - 2 * 3_600_000, 100)) // before the hour
+        yield* Monitors.recordCheck(checkOf(monitor, 2, "pass", now - 50 * 60_000, 100)) // bucket 0
+        yield* Monitors.recordCheck(checkOf(monitor, 3, "pass", now - 45 * 60_000, 300)) // bucket 0
+        yield* Monitors.recordCheck(checkOf(monitor, 4, "error", now - 10 * 60_000, 30_000)) // bucket 2
+        yield* Monitors.recordCheck(checkOf(monitor, 5, "fail", now - 60_000, 50)) // bucket 2
+        const series = yield* Monitors.series(callerOf("viewer"), monitor.id, "1h", 3)
+        expect(series).toEqual([
+          { start: new Date(now - 3_600_000), checks: 2, failed: 0, p50: 100, p95: 300 },
+          { start: new Date(now - 2_400_000), checks: 0, failed: 0, p50: null, p95: null },
+          // The error's latency is a timeout, not the tool's speed: only the failed check counts.
+          { start: new Date(now - 1_200_000), checks: 2, failed: 2, p50: 50, p95: 50 }
+        ])
+        const week = yield* Monitors.series(callerOf("viewer"), monitor.id, "7d", 7)
+        expect(week.reduce((n, b) => n + b.checks, 0)).toBe(5)
+        expect((yield* Effect.flip(Monitors.series(callerOf("viewer"), "nope", "24h")))._tag).toBe("NotFound")
+      })
+    )
+  )
+})
+
 describe("Monitors.suggestions", () => {
   it.effect("proposes read-only, non-destructive, unmonitored tools with generated arguments", () =>
     run(

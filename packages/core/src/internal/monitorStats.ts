@@ -18,3 +18,41 @@ export const windows = [
   { window: "24h", ms: 86_400_000 },
   { window: "7d", ms: 7 * 86_400_000 }
 ] as const
+
+/** One bucket of a monitor's latency series. */
+export interface Bucket {
+  readonly start: Date
+  readonly checks: number
+  /** Checks that failed or errored. */
+  readonly failed: number
+  readonly p50: number | null
+  readonly p95: number | null
+}
+
+/**
+ * Samples from `from` to `to` in `count` equal buckets, oldest first. Latency counts only checks
+ * that got an answer, as in the stats.
+ */
+export const bucketed = (
+  samples: ReadonlyArray<{ readonly outcome: string; readonly latencyMs: number; readonly startedAt: Date }>,
+  from: number,
+  to: number,
+  count: number
+): ReadonlyArray<Bucket> => {
+  const width = (to - from) / count
+  const groups = Array.from({ length: count }, () => [] as Array<(typeof samples)[number]>)
+  for (const s of samples) {
+    const i = Math.floor((s.startedAt.getTime() - from) / width)
+    if (i >= 0 && i < count) groups[i]!.push(s)
+  }
+  return groups.map((group, i) => {
+    const { p50, p95 } = percentiles(group.filter((s) => s.outcome !== "error").map((s) => s.latencyMs))
+    return {
+      start: new Date(from + i * width),
+      checks: group.length,
+      failed: group.filter((s) => s.outcome === "fail" || s.outcome === "error").length,
+      p50,
+      p95
+    }
+  })
+}

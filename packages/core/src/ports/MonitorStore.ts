@@ -52,12 +52,12 @@ export class MonitorStore extends Context.Tag("@armature/core/MonitorStore")<
       monitorId: string,
       options: { readonly since?: Date; readonly limit: number }
     ) => Effect.Effect<ReadonlyArray<MonitorCheck>, StoreError>
-    /** Latencies (ms) and outcomes of a monitor's checks since `since`, for percentiles. */
+    /** Latencies (ms), outcomes and start times of a monitor's checks since `since`, newest first. */
     readonly checkSamples: (
       orgId: string,
       monitorId: string,
       since: Date
-    ) => Effect.Effect<ReadonlyArray<Pick<MonitorCheck, "outcome" | "latencyMs">>, StoreError>
+    ) => Effect.Effect<ReadonlyArray<Pick<MonitorCheck, "outcome" | "latencyMs" | "startedAt">>, StoreError>
     /** Deletes checks started before `before`, at most `limit`; returns how many. */
     readonly pruneChecks: (before: Date, limit: number) => Effect.Effect<number, StoreError>
   }

@@ -186,10 +186,16 @@ export const make = Effect.gen(function* () {
         orStoreError("listChecks")
       ),
     checkSamples: (orgId, monitorId, since) =>
-      sql`SELECT outcome, latency_ms FROM monitor_checks
+      sql`SELECT outcome, latency_ms, started_at FROM monitor_checks
           WHERE org_id = ${orgId} AND monitor_id = ${monitorId} AND started_at >= ${since}::timestamptz
           ORDER BY started_at DESC, id DESC`.pipe(
-        Effect.flatMap(mapRows((r: Row) => ({ outcome: r.outcome, latencyMs: r.latency_ms }))),
+        Effect.flatMap(
+          mapRows((r: Row) => ({
+            outcome: r.outcome,
+            latencyMs: r.latency_ms,
+            startedAt: date(r.started_at)
+          }))
+        ),
         orStoreError("checkSamples")
       ),
     // Batches keep each delete short; the BRIN index finds old rows without a large btree.

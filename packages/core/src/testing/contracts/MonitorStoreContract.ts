@@ -219,11 +219,11 @@ export const monitorStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void =
           const since = yield* store.listChecks(orgA, m.id, { since: at(120), limit: 10 })
           expect(since.map((c) => c.startedAt)).toEqual([at(240), at(180), at(120)])
           const samples = yield* store.checkSamples(orgA, m.id, at(120))
-          expect(samples.map((s) => [s.outcome, s.latencyMs]).sort()).toEqual(
+          expect(samples.map((s) => [s.outcome, s.latencyMs, s.startedAt.toISOString()]).sort()).toEqual(
             [
-              ["degraded", 200],
-              ["fail", 300],
-              ["pass", 400]
+              ["degraded", 200, at(120).toISOString()],
+              ["fail", 300, at(180).toISOString()],
+              ["pass", 400, at(240).toISOString()]
             ].sort()
           )
           expect(yield* store.listChecks(orgB, m.id, { limit: 10 })).toEqual([])

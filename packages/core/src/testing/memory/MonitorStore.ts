@@ -117,7 +117,7 @@ export const makeMonitorStore = (db: Db): Context.Tag.Service<MonitorStore> => (
     db.run((t) =>
       rowsOf(t.checks, orgId, (c) => c.monitorId === monitorId && c.startedAt >= since)
         .sort(newestChecksFirst)
-        .map((c) => ({ outcome: c.outcome, latencyMs: c.latencyMs }))
+        .map((c) => ({ outcome: c.outcome, latencyMs: c.latencyMs, startedAt: c.startedAt }))
     ),
   pruneChecks: (before, limit) =>
     db.run((t) => {
