@@ -5,6 +5,7 @@
  */
 import { Effect, Option, Schema } from "effect"
 import type { Caller } from "./domain/Audit.js"
+import type { FieldDiff } from "./domain/Proposal.js"
 import { type Workflow, WorkflowSpec, type WorkflowState, type WorkflowVersion } from "./domain/Workflow.js"
 import {
   type Conflict,
@@ -17,6 +18,7 @@ import {
   VersionConflict,
   validationFailed
 } from "./Errors.js"
+import { diffSpecs } from "./internal/proposalChanges.js"
 import { checkSpec, splitByTouched, withCriterionIds } from "./internal/workflowChecks.js"
 import {
   editorOf,
@@ -229,6 +231,21 @@ export const getVersion = (
     }
     return found.value
   })
+
+/**
+ * What changed from one version of a workflow to another, field by field (criteria matched by
+ * id), as proposals show it.
+ */
+export const diffVersions = (
+  caller: Caller,
+  workflowId: string,
+  fromVersionId: string,
+  toVersionId: string
+): Effect.Effect<ReadonlyArray<FieldDiff>, ForbiddenRole | NotFound | StoreError, WorkflowStore> =>
+  Effect.map(
+    Effect.all([getVersion(caller, workflowId, fromVersionId), getVersion(caller, workflowId, toVersionId)]),
+    ([from, to]) => diffSpecs(from.spec, to.spec)
+  )
 
 /**
  * Pauses or resumes a workflow; paused workflows keep their data and fire nothing. A resumed

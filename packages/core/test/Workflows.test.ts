@@ -257,6 +257,28 @@ describe("every update creates a new immutable version", () => {
         const first = yield* Workflows.getVersion(viewer, workflow.id, workflow.currentVersionId)
         expect(first.spec.name).toBe("Order lookup")
         expect(first.spec.prompt).toBe("Look up order 42 and report its status.")
+        const diff = yield* Workflows.diffVersions(
+          viewer,
+          workflow.id,
+          workflow.currentVersionId,
+          v3.version.id
+        )
+        expect(diff.map((d) => d.field).sort()).toEqual(["limits", "name", "prompt"])
+        expect(diff.find((d) => d.field === "prompt")).toEqual({
+          field: "prompt",
+          before: "Look up order 42 and report its status.",
+          after: "Find order 43."
+        })
+        const other = yield* Workflows.create(editor, specInput({ name: "Other" }))
+        const foreign = yield* Effect.flip(
+          Workflows.diffVersions(
+            viewer,
+            workflow.id,
+            workflow.currentVersionId,
+            other.workflow.currentVersionId
+          )
+        )
+        expect(foreign.code).toBe("workflow_not_found")
       })
     )
   )
