@@ -18,6 +18,7 @@ console.log(
   [
     "",
     "Try:",
+    `  open ${base}/ in a browser and sign in with the owner key printed below (the dashboard)`,
     `  curl -s ${base}/api/armature/v1/monitors -H "Authorization: Bearer <owner key>"`,
     `  node packages/server/dist/armature.mjs status --url ${base} --key <owner key>`,
     `  curl -s -X POST http://127.0.0.1:${demoPort}/regression -d '{"on":true}'   # inject a regression`,

@@ -8,6 +8,7 @@ import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Console, Effect, Layer, Option } from "effect"
 import * as BillingLayer from "../billing/BillingLayer.js"
 import { type ServerConfig, ServerConfigTag } from "../config/ServerConfig.js"
+import * as Dashboard from "../dashboard/Routes.js"
 import * as AccessLog from "../http/AccessLog.js"
 import * as ApiLive from "../http/ApiLive.js"
 import * as AuthFailureLimiter from "../http/AuthFailureLimiter.js"
@@ -172,6 +173,7 @@ const http = Layer.unwrapEffect(
       Layer.provide(SlackRoutes.routes),
       Layer.provide(BillingRoutes.routes),
       Layer.provide(InvitationRoutes.routes),
+      Layer.provide(Dashboard.layer),
       Layer.provide(McpRoutes.routes({ allowedOrigins: config.mcpAllowedOrigins ?? [config.publicUrl] })),
       Layer.provide(
         ApiLive.layer({
@@ -209,6 +211,7 @@ const startup = (config: ConfigFile.ConfigFile | undefined) =>
   Layer.effectDiscard(
     Effect.gen(function* () {
       const result = yield* Bootstrap.bootstrap
+      const publicUrl = (yield* ServerConfigTag).publicUrl.replace(/\/+$/, "")
       if (result.created) {
         yield* Console.log(
           [
@@ -217,6 +220,8 @@ const startup = (config: ConfigFile.ConfigFile | undefined) =>
             "Owner API key (shown once, store it now):",
             "",
             `  ${result.token}`,
+            "",
+            `Sign in to the dashboard at ${publicUrl}/ with it.`,
             ""
           ].join("\n")
         )

@@ -30,26 +30,36 @@ export type Failure =
   | HttpErrors.ServerError
   | HttpErrors.ServiceUnavailable
 
+/** The services a key check reads. */
+export type Requirements =
+  | OrgStore
+  | ApiKeys.VerifiedTokens
+  | AuthFailureLimiter
+  | HttpServerRequest.HttpServerRequest
+
 /** The caller a bearer token stands for, or the error response refusing it. */
-export const authenticate = (
-  token: string
-): Effect.Effect<
-  Caller,
-  Failure,
-  OrgStore | ApiKeys.VerifiedTokens | AuthFailureLimiter | HttpServerRequest.HttpServerRequest
-> =>
-  ApiKeys.authenticate(token).pipe(
-    Effect.map(({ orgId, actor, readOnly }): Caller => ({ orgId, actor, readOnly })),
-    // The key's request budget, shared with the MCP API (`RateLimits`).
-    Effect.tap(RateLimits.take),
+export const authenticate = (token: string): Effect.Effect<Caller, Failure, Requirements> =>
+  verify(token).pipe(
     // A lapsed subscription leaves the workspace read-only (SPEC §11). Refused here, where every
     // REST request passes once, by method: no write route can forget it. The owner's `/billing`
     // routes stay open, so the workspace can be paid for again.
     Effect.tap((caller) =>
       Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-        writes(request) ? Plans.ensureWritable(caller, "write") : Effect.void
+        writes(request) ? Effect.mapError(Plans.ensureWritable(caller, "write"), failure) : Effect.void
       )
-    ),
+    )
+  )
+
+/**
+ * The key check alone: the key, its member's current role, the key's request budget and the
+ * address's failure budget — without the read-only workspace's write refusal, which the
+ * dashboard applies per form (signing in and out are not writes).
+ */
+export const verify = (token: string): Effect.Effect<Caller, Failure, Requirements> =>
+  ApiKeys.authenticate(token).pipe(
+    Effect.map(({ orgId, actor, readOnly }): Caller => ({ orgId, actor, readOnly })),
+    // The key's request budget, shared with the MCP API (`RateLimits`).
+    Effect.tap(RateLimits.take),
     Effect.catchTag("Unauthenticated", (e) =>
       Effect.gen(function* () {
         const request = yield* HttpServerRequest.HttpServerRequest
@@ -65,16 +75,19 @@ export const authenticate = (
         )
       })
     ),
-    Effect.mapError((e): Failure => {
-      const body = { error: toApiErrorBody(e) }
-      if (e._tag === "Unauthenticated") return new HttpErrors.Unauthorized(body)
-      if (e._tag === "RateLimited") return new HttpErrors.TooManyRequests(body)
-      if (e._tag === "ReadOnlyWorkspace") return new HttpErrors.Forbidden(body)
-      return body.error.code === "store_unavailable"
-        ? new HttpErrors.ServiceUnavailable(body)
-        : new HttpErrors.ServerError(body)
-    })
+    Effect.mapError(failure)
   )
+
+/** A refusal as the error response the API answers with. */
+const failure = (e: { readonly _tag: string }): Failure => {
+  const body = { error: toApiErrorBody(e) }
+  if (e._tag === "Unauthenticated") return new HttpErrors.Unauthorized(body)
+  if (e._tag === "RateLimited") return new HttpErrors.TooManyRequests(body)
+  if (e._tag === "ReadOnlyWorkspace") return new HttpErrors.Forbidden(body)
+  return body.error.code === "store_unavailable"
+    ? new HttpErrors.ServiceUnavailable(body)
+    : new HttpErrors.ServerError(body)
+}
 
 /** Whether a request may change the workspace: any method but a read, outside the billing routes. */
 const writes = (request: HttpServerRequest.HttpServerRequest): boolean => {

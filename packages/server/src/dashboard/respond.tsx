@@ -1,0 +1,85 @@
+/**
+ * Responses of the dashboard: whole HTML documents with the headers every page carries, and the
+ * page that explains a refusal in words (the same codes and statuses as the REST API).
+ */
+import { type ApiErrorBody, statusOf, toApiErrorBody } from "@armature/core"
+import { HttpServerResponse } from "@effect/platform"
+import type { VNode } from "preact"
+import { render } from "preact-render-to-string"
+import { Document, Layout, type View } from "./ui/Layout.js"
+
+/**
+ * No inline script or style, no framing, forms post only here: an injected tag can neither run
+ * nor send a form elsewhere. Pages are personal, so never cached.
+ */
+export const headers = {
+  "content-security-policy":
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  "cache-control": "no-store",
+  "referrer-policy": "same-origin",
+  "x-content-type-options": "nosniff"
+} as const
+
+/** A rendered page. */
+export const html = (page: VNode, status = 200) =>
+  HttpServerResponse.text(`<!doctype html>${render(page)}`, {
+    status,
+    contentType: "text/html; charset=utf-8",
+    headers
+  })
+
+/** A redirect after a form (303: the browser follows with GET). */
+export const seeOther = (location: string) =>
+  HttpServerResponse.empty({ status: 303, headers: { ...headers, location } })
+
+/** The text of an error body: its message, then each field error. */
+const ErrorText = ({ error }: { error: ApiErrorBody }) => {
+  const fields = error.details?.fieldErrors
+  return (
+    <div class="notice bad" role="alert">
+      <p>{error.message}</p>
+      {fields === undefined || fields.length === 0 ? null : (
+        <ul>
+          {fields.map((f) => (
+            <li key={f.field}>
+              <strong>{f.field}</strong>: {f.message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  )
+}
+
+/** A failure of a core use case as a page: its status and message, with the navigation when signed in. */
+export const errorPage = (error: unknown, view: View | null) => {
+  const body = toApiErrorBody(error)
+  const title =
+    body.code === "forbidden_role" ? "Not allowed" : body.code.endsWith("not_found") ? "Not found" : "Refused"
+  const content = (
+    <>
+      <ErrorText error={body} />
+      <p>
+        <a href="/">Back to the overview</a>
+      </p>
+    </>
+  )
+  return html(
+    view === null ? (
+      <Document title={title}>
+        <main id="main">
+          <h1>{title}</h1>
+          {content}
+        </main>
+      </Document>
+    ) : (
+      <Layout view={view} title={title}>
+        {content}
+      </Layout>
+    ),
+    statusOf(body).http
+  )
+}
+
+export { ErrorText }
