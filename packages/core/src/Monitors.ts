@@ -36,7 +36,7 @@ import * as Plans from "./Plans.js"
 import type { AlertStore } from "./ports/AlertStore.js"
 import { Ids } from "./ports/Ids.js"
 import type { McpConnector } from "./ports/McpConnector.js"
-import { MonitorStore } from "./ports/MonitorStore.js"
+import { MonitorStore, type RecentCheck } from "./ports/MonitorStore.js"
 import type { SecretStore } from "./ports/SecretStore.js"
 import { ServerStore } from "./ports/ServerStore.js"
 import { Transactor } from "./ports/Transactor.js"
@@ -315,6 +315,28 @@ export const stats = (
         ...percentiles(inWindow.filter((s) => s.outcome !== "error").map((s) => s.latencyMs))
       }
     })
+  })
+
+/**
+ * The newest `perMonitor` checks (1–100) of each of `monitorIds`, newest first, in one read: a
+ * list's sparklines. Ids of other organizations or of no monitor give no checks.
+ */
+export const recentChecks = (
+  caller: Caller,
+  monitorIds: ReadonlyArray<string>,
+  perMonitor: number
+): Effect.Effect<ReadonlyMap<string, ReadonlyArray<RecentCheck>>, ForbiddenRole | StoreError, MonitorStore> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "monitors.read")
+    const limit = Math.min(Math.max(Math.trunc(perMonitor), 1), 100)
+    const checks = yield* Effect.flatMap(MonitorStore, (s) => s.recentChecks(caller.orgId, monitorIds, limit))
+    const byMonitor = new Map<string, RecentCheck[]>()
+    for (const check of checks) {
+      const list = byMonitor.get(check.monitorId) ?? []
+      list.push(check)
+      byMonitor.set(check.monitorId, list)
+    }
+    return byMonitor
   })
 
 /** A stats window of `series`. */

@@ -4,7 +4,7 @@
  * worker, which claims the `workflow_run` jobs enqueued here and stores each terminal run with
  * its alerts through `complete`.
  */
-import { Duration, Effect, Option, Schema } from "effect"
+import { Clock, Duration, Effect, Option, Schema } from "effect"
 import type { Caller } from "./domain/Audit.js"
 import { Id } from "./domain/Common.js"
 import { type AuthProfile, type McpServer, profilesInOrder } from "./domain/McpServer.js"
@@ -504,4 +504,52 @@ export const passRates = (
     yield* Roles.authorize(caller.actor, "runs.read")
     const counts = yield* Effect.flatMap(RunStore, (runs) => runs.passCounts(caller.orgId, since))
     return counts.map((c) => ({ ...c, passRate: Grading.passRate(c) }))
+  })
+
+/** A day's graded runs of every workflow (`dailyPassRates`). */
+export interface DayPassRate extends Grading.PassCounts {
+  /** The day's start, 00:00 UTC. */
+  readonly day: Date
+  readonly passRate: number | null
+}
+
+const dayMs = 86_400_000
+
+/**
+ * The organization's pass rate per UTC day over the last `days` days (today included, oldest
+ * first), `error` runs excluded as everywhere: the overview's trend. Counted by the store, a
+ * day's counts being the difference of two counts since a day's start.
+ */
+export const dailyPassRates = (
+  caller: Caller,
+  days = 7
+): Effect.Effect<ReadonlyArray<DayPassRate>, ForbiddenRole | StoreError, RunStore> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "runs.read")
+    const today = Math.floor((yield* Clock.currentTimeMillis) / dayMs) * dayMs
+    const starts = Array.from({ length: days }, (_, i) => new Date(today - (days - 1 - i) * dayMs))
+    const store = yield* RunStore
+    const since = yield* Effect.forEach(starts, (start) =>
+      Effect.map(store.passCounts(caller.orgId, start), (rows) =>
+        rows.reduce(
+          (sum, r) => ({
+            pass: sum.pass + r.pass,
+            partial: sum.partial + r.partial,
+            fail: sum.fail + r.fail,
+            error: sum.error + r.error
+          }),
+          { pass: 0, partial: 0, fail: 0, error: 0 }
+        )
+      )
+    )
+    return starts.map((day, i) => {
+      const later = since[i + 1] ?? { pass: 0, partial: 0, fail: 0, error: 0 }
+      const counts = {
+        pass: since[i]!.pass - later.pass,
+        partial: since[i]!.partial - later.partial,
+        fail: since[i]!.fail - later.fail,
+        error: since[i]!.error - later.error
+      }
+      return { day, ...counts, passRate: Grading.passRate(counts) }
+    })
   })

@@ -400,6 +400,36 @@ describe("passRates exclude error runs", () => {
   )
 })
 
+describe("dailyPassRates", () => {
+  it.effect("per UTC day, oldest first, error runs excluded, days without runs null", () =>
+    run(
+      Effect.gen(function* () {
+        const day = 86_400_000
+        const wf = yield* workflow
+        const at = (d: number, statuses: ReadonlyArray<"pass" | "fail" | "error">) =>
+          Effect.gen(function* () {
+            yield* TestClock.setTime(d * day + 3_600_000)
+            for (const [i, status] of statuses.entries()) {
+              const { run } = yield* Runs.dispatch(editor, { workflowId: wf.id, reason: `d${d}r${i}` })
+              yield* finish(run, status)
+            }
+          })
+        yield* at(9, ["fail"])
+        yield* at(10, ["pass", "fail"])
+        yield* at(12, ["pass", "error"])
+        yield* TestClock.setTime(13 * day + 7_200_000)
+        const days = yield* Runs.dailyPassRates(viewer, 4)
+        expect(days.map((d) => [d.day.getTime() / day, d.pass, d.fail, d.error, d.passRate])).toEqual([
+          [10, 1, 1, 0, 0.5],
+          [11, 0, 0, 0, null],
+          [12, 1, 0, 1, 1],
+          [13, 0, 0, 0, null]
+        ])
+      })
+    )
+  )
+})
+
 describe("dispatch with allModels: one run per tester model", () => {
   it.effect("each model gets a run whose id adds the model; a repeat returns the same runs", () =>
     run(

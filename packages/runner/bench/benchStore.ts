@@ -62,6 +62,7 @@ export const make = (server: McpServer, monitors: ReadonlyArray<Monitor>): Bench
       }),
     insertCheck: (check) => Effect.sync(() => checks.push(check) > 0),
     listChecks: () => Effect.succeed([]),
+    recentChecks: () => Effect.succeed([]),
     checkSamples: () => Effect.succeed([]),
     pruneChecks: () => Effect.succeed(0)
   })

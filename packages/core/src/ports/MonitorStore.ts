@@ -52,6 +52,15 @@ export class MonitorStore extends Context.Tag("@armature/core/MonitorStore")<
       monitorId: string,
       options: { readonly since?: Date; readonly limit: number }
     ) => Effect.Effect<ReadonlyArray<MonitorCheck>, StoreError>
+    /**
+     * The newest `perMonitor` checks' outcomes, latencies and start times of each of `monitorIds`
+     * (of the organization; other ids give none), newest first per monitor: one read for a list.
+     */
+    readonly recentChecks: (
+      orgId: string,
+      monitorIds: ReadonlyArray<string>,
+      perMonitor: number
+    ) => Effect.Effect<ReadonlyArray<RecentCheck>, StoreError>
     /** Latencies (ms), outcomes and start times of a monitor's checks since `since`, newest first. */
     readonly checkSamples: (
       orgId: string,
@@ -62,3 +71,6 @@ export class MonitorStore extends Context.Tag("@armature/core/MonitorStore")<
     readonly pruneChecks: (before: Date, limit: number) => Effect.Effect<number, StoreError>
   }
 >() {}
+
+/** A check as a monitor list shows it: `recentChecks`. */
+export type RecentCheck = Pick<MonitorCheck, "monitorId" | "outcome" | "latencyMs" | "startedAt">

@@ -185,6 +185,27 @@ export const make = Effect.gen(function* () {
         Effect.flatMap(mapRows(toCheck)),
         orStoreError("listChecks")
       ),
+    // One index range scan per monitor (monitor_id, started_at), all in one statement.
+    recentChecks: (orgId, monitorIds, perMonitor) =>
+      monitorIds.length === 0 || perMonitor <= 0
+        ? Effect.succeed([])
+        : sql`SELECT m.id AS monitor_id, c.outcome, c.latency_ms, c.started_at
+              FROM monitors m CROSS JOIN LATERAL (
+                SELECT outcome, latency_ms, started_at FROM monitor_checks
+                WHERE monitor_id = m.id AND org_id = m.org_id
+                ORDER BY started_at DESC, id DESC LIMIT ${perMonitor}) c
+              WHERE m.org_id = ${orgId} AND m.id IN ${sql.in(monitorIds)}
+              ORDER BY m.id, c.started_at DESC`.pipe(
+            Effect.flatMap(
+              mapRows((r: Row) => ({
+                monitorId: r.monitor_id,
+                outcome: r.outcome,
+                latencyMs: r.latency_ms,
+                startedAt: date(r.started_at)
+              }))
+            ),
+            orStoreError("recentChecks")
+          ),
     checkSamples: (orgId, monitorId, since) =>
       sql`SELECT outcome, latency_ms, started_at FROM monitor_checks
           WHERE org_id = ${orgId} AND monitor_id = ${monitorId} AND started_at >= ${since}::timestamptz

@@ -228,6 +228,13 @@ export const monitorStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void =
           )
           expect(yield* store.listChecks(orgB, m.id, { limit: 10 })).toEqual([])
           expect(yield* store.checkSamples(orgB, m.id, at(0))).toEqual([])
+          const recent = yield* store.recentChecks(orgA, [m.id, "no-such-monitor"], 2)
+          expect(recent).toEqual([
+            { monitorId: m.id, outcome: "pass", latencyMs: 400, startedAt: at(240) },
+            { monitorId: m.id, outcome: "fail", latencyMs: 300, startedAt: at(180) }
+          ])
+          expect(yield* store.recentChecks(orgB, [m.id], 2)).toEqual([])
+          expect(yield* store.recentChecks(orgA, [], 2)).toEqual([])
         })
     )
 

@@ -113,6 +113,15 @@ export const makeMonitorStore = (db: Db): Context.Tag.Service<MonitorStore> => (
         .sort(newestChecksFirst)
         .slice(0, Math.max(0, options.limit))
     ),
+  recentChecks: (orgId, monitorIds, perMonitor) =>
+    db.run((t) =>
+      monitorIds.flatMap((monitorId) =>
+        rowsOf(t.checks, orgId, (c) => c.monitorId === monitorId)
+          .sort(newestChecksFirst)
+          .slice(0, Math.max(0, perMonitor))
+          .map((c) => ({ monitorId, outcome: c.outcome, latencyMs: c.latencyMs, startedAt: c.startedAt }))
+      )
+    ),
   checkSamples: (orgId, monitorId, since) =>
     db.run((t) =>
       rowsOf(t.checks, orgId, (c) => c.monitorId === monitorId && c.startedAt >= since)

@@ -18,16 +18,16 @@ const urgency = { erroring: 0, failing: 1, degraded: 2, pending: 3, healthy: 4, 
 export const list = (view: View, cursor: string | undefined) =>
   Effect.gen(function* () {
     const page = yield* Monitors.list(view.caller, { limit: 50, ...(cursor === undefined ? {} : { cursor }) })
-    const rows = yield* Effect.forEach(
-      page.items,
-      (monitor) =>
-        Effect.map(Monitors.checks(view.caller, monitor.id, { limit: strip }), (checks) => ({
-          monitor,
-          state: OrganizationHealth.monitorState(monitor),
-          checks: [...checks].reverse()
-        })),
-      { concurrency: 8 }
+    const recent = yield* Monitors.recentChecks(
+      view.caller,
+      page.items.map((m) => m.id),
+      strip
     )
+    const rows = page.items.map((monitor) => ({
+      monitor,
+      state: OrganizationHealth.monitorState(monitor),
+      checks: [...(recent.get(monitor.id) ?? [])].reverse()
+    }))
     rows.sort((a, b) => urgency[a.state] - urgency[b.state] || a.monitor.name.localeCompare(b.monitor.name))
     return (
       <Layout view={view} title="Monitors" live>

@@ -156,3 +156,53 @@ export const Sparkline = (props: {
     </svg>
   )
 }
+
+/** A pass rate's colour, as `PassRate` badges have it. */
+const rateColour = (rate: number) => (rate >= 0.95 ? "#1a7f37" : rate >= 0.8 ? "#9a6700" : "#cf222e")
+
+/** Pass rate per day, one bar each (a day without graded runs has none), with the days named. */
+export const PassTrend = (props: {
+  days: ReadonlyArray<{ readonly day: Date; readonly passRate: number | null }>
+  label: string
+}) => {
+  const width = 420
+  const height = 120
+  const bottom = 20
+  const slot = width / Math.max(props.days.length, 1)
+  const percent = (rate: number) => `${Math.round(rate * 100)} %`
+  const summary = `${props.label}: ${props.days
+    .map(
+      (d) => `${d.day.toISOString().slice(5, 10)} ${d.passRate === null ? "no runs" : percent(d.passRate)}`
+    )
+    .join(", ")}`
+  return (
+    <svg class="chart" viewBox={`0 0 ${width} ${height}`} width={width} role="img" aria-label={summary}>
+      <title>{summary}</title>
+      <line x1={0} x2={width} y1={height - bottom} y2={height - bottom} stroke="#d0d7de" />
+      {props.days.map((d, i) => {
+        const h = d.passRate === null ? 0 : Math.max(2, d.passRate * (height - bottom - 16))
+        return (
+          <g key={d.day.getTime()}>
+            {d.passRate === null ? null : (
+              <>
+                <rect
+                  x={i * slot + slot * 0.2}
+                  y={height - bottom - h}
+                  width={slot * 0.6}
+                  height={h}
+                  fill={rateColour(d.passRate)}
+                />
+                <text x={i * slot + slot / 2} y={height - bottom - h - 3} text-anchor="middle">
+                  {percent(d.passRate)}
+                </text>
+              </>
+            )}
+            <text x={i * slot + slot / 2} y={height - 5} text-anchor="middle">
+              {d.day.toISOString().slice(5, 10)}
+            </text>
+          </g>
+        )
+      })}
+    </svg>
+  )
+}
