@@ -9,6 +9,7 @@ import { Console, Effect, Layer, Option } from "effect"
 import * as BillingLayer from "../billing/BillingLayer.js"
 import { type ServerConfig, ServerConfigTag } from "../config/ServerConfig.js"
 import * as Dashboard from "../dashboard/Routes.js"
+import * as Session from "../dashboard/Session.js"
 import * as AccessLog from "../http/AccessLog.js"
 import * as ApiLive from "../http/ApiLive.js"
 import * as AuthFailureLimiter from "../http/AuthFailureLimiter.js"
@@ -172,8 +173,8 @@ const http = Layer.unwrapEffect(
       Layer.provide(Health.routes({ metricsRequireKey: config.metricsRequireKey ?? false })),
       Layer.provide(SlackRoutes.routes),
       Layer.provide(BillingRoutes.routes),
-      Layer.provide(InvitationRoutes.routes),
-      Layer.provide(Dashboard.layer),
+      // The dashboard and the invitation pages sign browsers in with one session key.
+      Layer.provide(Layer.merge(InvitationRoutes.routes, Dashboard.layer).pipe(Layer.provide(Session.layer))),
       Layer.provide(McpRoutes.routes({ allowedOrigins: config.mcpAllowedOrigins ?? [config.publicUrl] })),
       Layer.provide(
         ApiLive.layer({

@@ -5,7 +5,6 @@
  * with the session's CSRF token and ends in a redirect (or, for a new key's secret, the page
  * that shows it once).
  */
-import { randomBytes } from "node:crypto"
 import {
   type AlertStore,
   ApiKeys,
@@ -26,7 +25,7 @@ import {
   type WorkflowStore
 } from "@armature/core"
 import { HttpApiBuilder, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Clock, Duration, Effect, Layer } from "effect"
+import { Clock, Effect, Layer } from "effect"
 import type { VNode } from "preact"
 import { ServerConfigTag } from "../config/ServerConfig.js"
 import { verify } from "../http/Authentication.js"
@@ -41,7 +40,14 @@ import * as Settings from "./pages/Settings.js"
 import * as SignIn from "./pages/SignIn.js"
 import * as Workflows from "./pages/Workflows.js"
 import { html, seeOther } from "./respond.js"
-import { cookieName, Sessions, layer as sessionsLayer, ttl } from "./Session.js"
+import {
+  Sessions,
+  layer as sessionsLayer,
+  signIn,
+  signInCookie,
+  signOut,
+  withSignInToken
+} from "./Session.js"
 import { formOf, safeNext, sameToken, signedIn } from "./signedIn.js"
 import { css, liveJs } from "./ui/assets.js"
 import type { View } from "./ui/Layout.js"
@@ -61,9 +67,6 @@ type Services =
   | Sessions
   | AuthFailureLimiter
   | ApiKeys.VerifiedTokens
-
-/** The sign-in form's own CSRF cookie: only a form this site gave the browser signs it in. */
-const signInCookie = "armature_sign_in"
 
 const asset = (body: string, contentType: string) =>
   HttpServerResponse.text(body, {
@@ -96,7 +99,6 @@ export const routes = HttpApiBuilder.Router.use((router) =>
     const config = yield* ServerConfigTag
     const sessions = yield* Sessions
     const services = yield* Effect.context<Services>()
-    const cookie = { httpOnly: true, secure: sessions.secure, sameSite: "lax", path: "/" } as const
 
     const get = <E>(
       route: HttpRouter.PathInput,
@@ -120,15 +122,10 @@ export const routes = HttpApiBuilder.Router.use((router) =>
 
     // Sign-in: the form with a fresh token in a cookie of its own; posting it checks the key as
     // the API does (failures count against the address) and opens the session.
-    const signInForm = (next: string, status: number, extra: { reason?: string; error?: string } = {}) => {
-      const csrf = randomBytes(24).toString("base64url")
-      return HttpServerResponse.unsafeSetCookie(
-        html(SignIn.page({ csrf, next, reason: extra.reason, error: extra.error }), status),
-        signInCookie,
-        csrf,
-        { ...cookie, sameSite: "strict", path: "/sign-in", maxAge: Duration.hours(1) }
+    const signInForm = (next: string, status: number, extra: { reason?: string; error?: string } = {}) =>
+      withSignInToken(sessions, (csrf) =>
+        html(SignIn.page({ csrf, next, reason: extra.reason, error: extra.error }), status)
       )
-    }
     yield* get(
       "/sign-in",
       Effect.map(query, (q) =>
@@ -151,22 +148,17 @@ export const routes = HttpApiBuilder.Router.use((router) =>
             error.code === "unauthenticated" ? "That API key is not valid or was revoked." : error.message
           return signInForm(next, statusOf(error).http, { error: message })
         }
-        const sealed = sessions.seal((form.get("key") ?? "").trim(), yield* Clock.currentTimeMillis)
-        return seeOther(next).pipe(
-          HttpServerResponse.unsafeSetCookie(cookieName, sealed.value, { ...cookie, maxAge: ttl }),
-          HttpServerResponse.expireCookie(signInCookie, { path: "/sign-in" })
+        return signIn(
+          seeOther(next),
+          sessions,
+          (form.get("key") ?? "").trim(),
+          yield* Clock.currentTimeMillis
         )
       })
     )
     yield* post(
       "/sign-out",
-      signedIn(
-        () =>
-          Effect.succeed(HttpServerResponse.expireCookie(seeOther("/sign-in"), cookieName, { path: "/" })),
-        {
-          write: false
-        }
-      )
+      signedIn(() => Effect.succeed(signOut(seeOther("/sign-in"))), { write: false })
     )
 
     yield* get("/", page(Overview.page))
@@ -308,5 +300,5 @@ export const routes = HttpApiBuilder.Router.use((router) =>
   })
 )
 
-/** The dashboard's routes with the session keys they open cookies with. */
-export const layer = routes.pipe(Layer.provide(sessionsLayer), Layer.provide(ApiKeys.verifiedTokensLayer()))
+/** The dashboard's routes, with their own cache of verified keys (`Sessions` comes from the server). */
+export const layer = routes.pipe(Layer.provide(ApiKeys.verifiedTokensLayer()))

@@ -8,6 +8,7 @@
  * cookie; a copy taken before works until it expires (`ttl`) or its key is revoked.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto"
+import { HttpServerResponse } from "@effect/platform"
 import { Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { ServerConfigTag } from "../config/ServerConfig.js"
 import { resolveSecretKeys } from "../config/secretKey.js"
@@ -77,6 +78,48 @@ export class Sessions extends Context.Tag("@armature/server/dashboard/Sessions")
     readonly secure: boolean
   }
 >() {}
+
+/** The session cookie's attributes: not for scripts, not sent by cross-site posts, `Secure` over https. */
+const cookieOptions = (secure: boolean) => ({ httpOnly: true, secure, sameSite: "lax", path: "/" }) as const
+
+/** `response` signing the browser in with `token` until `ttl` from `now`. */
+export const signIn = (
+  response: HttpServerResponse.HttpServerResponse,
+  sessions: Sessions["Type"],
+  token: string,
+  now: number
+) =>
+  response.pipe(
+    HttpServerResponse.unsafeSetCookie(cookieName, sessions.seal(token, now).value, {
+      ...cookieOptions(sessions.secure),
+      maxAge: ttl
+    }),
+    HttpServerResponse.expireCookie(signInCookie, { path: "/sign-in" })
+  )
+
+/** `response` ending the browser's session. */
+export const signOut = (response: HttpServerResponse.HttpServerResponse) =>
+  HttpServerResponse.expireCookie(response, cookieName, { path: "/" })
+
+/**
+ * The sign-in form's own cookie: a token the form must post back, so only a form this site gave
+ * the browser signs it in (another site cannot sign a visitor in with a key of its own).
+ */
+export const signInCookie = "armature_sign_in"
+
+/** A response with a sign-in form (`render` puts the token in it) and the token's cookie. */
+export const withSignInToken = (
+  sessions: Sessions["Type"],
+  render: (csrf: string) => HttpServerResponse.HttpServerResponse
+) => {
+  const csrf = randomBytes(24).toString("base64url")
+  return HttpServerResponse.unsafeSetCookie(render(csrf), signInCookie, csrf, {
+    ...cookieOptions(sessions.secure),
+    sameSite: "strict",
+    path: "/sign-in",
+    maxAge: Duration.hours(1)
+  })
+}
 
 /** The session key of this deployment: every replica derives the same one from the secret key. */
 export const deriveKey = (secretKey: Buffer): Buffer =>

@@ -21,12 +21,12 @@ export const headers = {
   "x-content-type-options": "nosniff"
 } as const
 
-/** A rendered page. */
-export const html = (page: VNode, status = 200) =>
+/** A rendered page; `extra` headers replace those of every page. */
+export const html = (page: VNode, status = 200, extra: Record<string, string> = {}) =>
   HttpServerResponse.text(`<!doctype html>${render(page)}`, {
     status,
     contentType: "text/html; charset=utf-8",
-    headers
+    headers: { ...headers, ...extra }
   })
 
 /** A redirect after a form (303: the browser follows with GET). */

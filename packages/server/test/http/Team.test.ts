@@ -289,8 +289,28 @@ describe.runIf(postgres)("invitations and members over REST", () => {
       body: form.toString()
     })
     expect(posted.status).toBe(201)
-    const key = /amt_[A-Za-z0-9_-]+/.exec(await posted.text())![0]
+    const welcome = await posted.text()
+    const key = /amt_[A-Za-z0-9_-]+/.exec(welcome)![0]
     expect(await roleOf(key)).toBe("viewer")
+    expect(posted.headers.get("referrer-policy")).toBe("no-referrer")
+
+    // Its "Open the dashboard" button signs in with the new key.
+    const csrf = /name="csrf" value="([^"]+)"/.exec(welcome)![1]!
+    const signInCookie = posted.headers.getSetCookie().find((c) => c.startsWith("armature_sign_in="))!
+    const signedIn = await fetch(`${server.origin}/sign-in`, {
+      method: "POST",
+      redirect: "manual",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        cookie: signInCookie.split(";")[0]!
+      },
+      body: new URLSearchParams({ csrf, next: "/", key }).toString()
+    })
+    expect(signedIn.status).toBe(303)
+    const session = signedIn.headers.getSetCookie().find((c) => c.startsWith("armature_session="))!
+    const overview = await fetch(`${server.origin}/`, { headers: { cookie: session.split(";")[0]! } })
+    expect(overview.status).toBe(200)
+    expect(await overview.text()).toContain("Signed in as viewer")
 
     // Markup in a link is shown as text; a used token is refused on the page too.
     const hostile = await fetch(
