@@ -570,18 +570,7 @@ export const sync = (
     }
     // The first catalog of a server registered while unreachable: every tool is new.
     const diff = probed.diff ?? Drift.diff([], catalog.tools)
-    const workflows = yield* Effect.flatMap(WorkflowStore, (s) =>
-      s.listWorkflows(caller.orgId, { mcpServerId: serverId })
-    )
-    const monitors = yield* Effect.flatMap(MonitorStore, (s) =>
-      s.listMonitors(caller.orgId, { mcpServerId: serverId })
-    )
-    const calls = yield* Effect.flatMap(RunStore, (s) => s.recentToolCalls(caller.orgId, serverId, 50))
-    const impact = Drift.impact(diff, {
-      workflows,
-      monitors,
-      recentCalls: calls.map((c) => ({ workflowId: c.workflowId, toolName: c.call.name }))
-    })
+    const impact = yield* impactOf(caller.orgId, serverId, diff)
     return {
       catalogVersion: catalog.version,
       added: diff.added,
@@ -591,6 +580,42 @@ export const sync = (
       affectedMonitors: impact.affectedMonitors,
       restoredVersion: probed.restoredVersion
     }
+  })
+
+/** The server's workflows and monitors that use a tool `diff` removed or changed. */
+const impactOf = (orgId: string, serverId: string, diff: CatalogDiff) =>
+  Effect.gen(function* () {
+    const workflows = yield* Effect.flatMap(WorkflowStore, (s) =>
+      s.listWorkflows(orgId, { mcpServerId: serverId })
+    )
+    const monitors = yield* Effect.flatMap(MonitorStore, (s) =>
+      s.listMonitors(orgId, { mcpServerId: serverId })
+    )
+    const calls = yield* Effect.flatMap(RunStore, (s) => s.recentToolCalls(orgId, serverId, 50))
+    return Drift.impact(diff, {
+      workflows,
+      monitors,
+      recentCalls: calls.map((c) => ({ workflowId: c.workflowId, toolName: c.call.name }))
+    })
+  })
+
+/**
+ * The tests a catalog change affects: the server's workflows and monitors that use a tool it
+ * removed or changed (as `sync` reports them when it records the change).
+ */
+export const driftImpact = (
+  caller: Caller,
+  serverId: string,
+  diff: CatalogDiff
+): Effect.Effect<
+  Drift.Impact,
+  ForbiddenRole | NotFound | StoreError,
+  ServerStore | WorkflowStore | MonitorStore | RunStore
+> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "servers.read")
+    yield* loadServer(caller.orgId, serverId)
+    return yield* impactOf(caller.orgId, serverId, diff)
   })
 
 /** Catalog history entry: a version summary with the drift from the version before it. */

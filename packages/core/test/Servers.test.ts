@@ -739,6 +739,13 @@ describe("Servers.sync", () => {
         expect(result.affectedMonitors).toEqual([
           { monitorId: monitor.id, name: "order", tools: ["get_order"] }
         ])
+        // Read later from the catalog history, the same change affects the same tests.
+        const history = yield* Servers.catalog(callerOf("viewer"), s.id)
+        const impact = yield* Servers.driftImpact(callerOf("viewer"), s.id, history.history[0]!.diff!)
+        expect(impact.affectedMonitors).toEqual(result.affectedMonitors)
+        expect((yield* Effect.flip(Servers.driftImpact(callerOf("viewer"), "nope", history.history[0]!.diff!))).code).toBe(
+          "mcp_server_not_found"
+        )
 
         server.tools = [weather, getOrder]
         const removed = yield* Servers.sync(admin, s.id)

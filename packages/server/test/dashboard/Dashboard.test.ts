@@ -29,6 +29,7 @@ let browser: Browser
 const keys = { owner: "", editor: "", viewer: "" }
 let workflowId = ""
 let monitorId = ""
+let serverId = ""
 
 /** A REST call with `token`; the status and parsed body. */
 const rest = async (token: string, method: string, path: string, body?: unknown) => {
@@ -92,7 +93,7 @@ beforeAll(async () => {
   keys.viewer = await server.key("viewer")
   const registered = await rest(keys.owner, "POST", "/mcp-servers", { name: "demo-shop", baseUrl: demo.url })
   expect(registered.status).toBe(201)
-  const serverId = registered.body.server.id
+  serverId = registered.body.server.id
   const monitor = await rest(keys.editor, "POST", "/monitors", {
     name: "Order lookup",
     mcpServerId: serverId,
@@ -273,6 +274,27 @@ describe.runIf(postgres)("the dashboard in Chromium", () => {
     await wide.page.screenshot({ path: join(screenshots, "overview.png"), fullPage: true })
     await wide.context.close()
   }, 120_000)
+
+  it("shows a server's drift with what changed and the tests it affects", async () => {
+    const regression = (on: boolean) =>
+      fetch(demo.url.replace("/mcp", "/regression"), { method: "POST", body: JSON.stringify({ on }) })
+    await regression(true)
+    try {
+      expect((await rest(keys.owner, "POST", `/mcp-servers/${serverId}/sync`)).status).toBe(200)
+      const { context, page } = await signedIn(keys.viewer)
+      await page.goto("/servers")
+      await page.getByRole("link", { name: "demo-shop" }).click()
+      const history = (await page.locator("ol.timeline").textContent()) ?? ""
+      expect(history).toContain("breaking")
+      expect(history).toContain("get_order")
+      const affected = page.locator("ol.timeline li li", { hasText: "Affects" }).first()
+      expect(await affected.getByRole("link", { name: "Order lookup" }).count()).toBe(1)
+      await page.screenshot({ path: join(screenshots, "server.png"), fullPage: true })
+      await context.close()
+    } finally {
+      await regression(false)
+    }
+  })
 })
 
 export type { BrowserContext }

@@ -4,14 +4,14 @@
  * which tools workflows cover, which monitors watch, which arguments and error paths were
  * exercised.
  */
-import { Coverage, Servers } from "@armature/core"
+import { Servers as CoreServers, Coverage, type Drift } from "@armature/core"
 import { Effect } from "effect"
 import { Badge, Status, When } from "../ui/format.js"
 import { Head, Layout, Pager, Table, type View } from "../ui/Layout.js"
 
 export const list = (view: View, cursor: string | undefined) =>
   Effect.map(
-    Servers.list(view.caller, { limit: 50, ...(cursor === undefined ? {} : { cursor }) }),
+    CoreServers.list(view.caller, { limit: 50, ...(cursor === undefined ? {} : { cursor }) }),
     (page) => (
       <Layout view={view} title="Servers" live>
         {page.items.length === 0 ? (
@@ -46,17 +46,49 @@ export const list = (view: View, cursor: string | undefined) =>
 
 const joined = (items: ReadonlyArray<string>) => (items.length === 0 ? "—" : items.join(", "))
 
+/** The workflows and monitors a catalog change touches, linked. */
+const Affected = ({ impact }: { impact: Drift.Impact | undefined }) => {
+  if (impact === undefined) return null
+  const { affectedWorkflows: workflows, affectedMonitors: monitors } = impact
+  if (workflows.length === 0 && monitors.length === 0) return <li>Affects no workflow or monitor.</li>
+  const links = [
+    ...workflows.map((w) => (
+      <a key={w.workflowId} href={`/workflows/${encodeURIComponent(w.workflowId)}`}>
+        {w.name}
+      </a>
+    )),
+    ...monitors.map((m) => (
+      <a key={m.monitorId} href={`/monitors/${encodeURIComponent(m.monitorId)}`}>
+        {m.name}
+      </a>
+    ))
+  ]
+  return <li>Affects {links.flatMap((link, i) => (i === 0 ? [link] : [", ", link]))}</li>
+}
+
 export const detail = (view: View, id: string) =>
   Effect.gen(function* () {
     const [{ server }, catalog, coverage] = yield* Effect.all(
       [
-        Servers.get(view.caller, id),
-        Servers.catalog(view.caller, id, { limit: 20 }),
+        CoreServers.get(view.caller, id),
+        CoreServers.catalog(view.caller, id, { limit: 20 }),
         Coverage.report(view.caller, id)
       ],
       { concurrency: "unbounded" }
     )
     const monitoredBy = new Map(coverage.monitored.map((m) => [m.tool, m.monitors]))
+    // The tests the newest changes touch (a removed or changed tool), for the newest three.
+    const changes = catalog.history
+      .filter((e) => e.diff !== null && (e.diff.removed.length > 0 || e.diff.changed.length > 0))
+      .slice(0, 3)
+    const impacts = new Map(
+      yield* Effect.forEach(changes, (e) =>
+        Effect.map(
+          CoreServers.driftImpact(view.caller, id, e.diff!),
+          (impact) => [e.version, impact] as const
+        )
+      )
+    )
     return (
       <Layout view={view} title={server.name}>
         <dl class="facts">
@@ -162,6 +194,7 @@ export const detail = (view: View, id: string) =>
                         {c.tool}: {c.details.join("; ")}
                       </li>
                     ))}
+                    <Affected impact={impacts.get(entry.version)} />
                   </ul>
                 )}
               </li>

@@ -49,8 +49,8 @@ pre{white-space:pre-wrap;word-break:break-word;background:var(--soft);padding:.6
 svg{max-width:100%;height:auto}
 .chart text{font-size:11px;fill:var(--muted)}
 .timeline{list-style:none;padding:0;margin:0}
-.timeline li{border-left:3px solid var(--line);padding:.25rem 0 .75rem .75rem}
-.timeline li.error{border-left-color:var(--fail)}
+.timeline>li{border-left:3px solid var(--line);padding:.25rem 0 .75rem .75rem}
+.timeline>li.error{border-left-color:var(--fail)}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}
 dl.facts dt{color:var(--muted)}dl.facts dd{margin:0}
 details summary{cursor:pointer}
