@@ -743,9 +743,10 @@ describe("Servers.sync", () => {
         const history = yield* Servers.catalog(callerOf("viewer"), s.id)
         const impact = yield* Servers.driftImpact(callerOf("viewer"), s.id, history.history[0]!.diff!)
         expect(impact.affectedMonitors).toEqual(result.affectedMonitors)
-        expect((yield* Effect.flip(Servers.driftImpact(callerOf("viewer"), "nope", history.history[0]!.diff!))).code).toBe(
-          "mcp_server_not_found"
-        )
+        expect(
+          (yield* Effect.flip(Servers.driftImpact(callerOf("viewer"), "nope", history.history[0]!.diff!)))
+            .code
+        ).toBe("mcp_server_not_found")
 
         server.tools = [weather, getOrder]
         const removed = yield* Servers.sync(admin, s.id)
