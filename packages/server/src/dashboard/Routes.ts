@@ -8,6 +8,7 @@
 import {
   type AlertStore,
   ApiKeys,
+  type AuditLog,
   Monitors as CoreMonitors,
   Workflows as CoreWorkflows,
   type Ids,
@@ -18,6 +19,8 @@ import {
   Runs,
   type SecretStore,
   type ServerStore,
+  type SlackInstallations,
+  SlackInstalls,
   statusOf,
   Team,
   type Transactor,
@@ -27,6 +30,7 @@ import {
 import { HttpApiBuilder, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Clock, Effect, Layer } from "effect"
 import type { VNode } from "preact"
+import * as SlackApp from "../app/SlackApp.js"
 import { ServerConfigTag } from "../config/ServerConfig.js"
 import { verify } from "../http/Authentication.js"
 import type { AuthFailureLimiter } from "../http/AuthFailureLimiter.js"
@@ -64,6 +68,8 @@ type Services =
   | Ids
   | JobQueue
   | SecretStore
+  | SlackInstallations
+  | AuditLog
   | Sessions
   | AuthFailureLimiter
   | ApiKeys.VerifiedTokens
@@ -287,6 +293,24 @@ export const routes = HttpApiBuilder.Router.use((router) =>
           Effect.map((vnode) => html(vnode, 201))
         )
       })
+    )
+    // The install starts from a one-time link, as over the API, which the page offers as a link:
+    // a redirect to Slack from the form would break the policy that forms post only here.
+    yield* post(
+      "/settings/slack/install",
+      signedIn((view) =>
+        SlackApp.createInstallLink(view.caller).pipe(
+          Effect.flatMap((link) => Settings.page(view, { slackInstall: link.url })),
+          Effect.map((vnode) => html(vnode))
+        )
+      )
+    )
+    yield* post(
+      "/settings/slack/disconnect",
+      action(
+        (view) => SlackInstalls.removeInstallation(view.caller),
+        () => "/settings"
+      )
     )
     yield* post(
       "/settings/invitations/:id/revoke",

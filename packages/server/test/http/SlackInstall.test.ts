@@ -21,6 +21,7 @@ import * as SlackApp from "../../src/app/SlackApp.js"
 import * as SlackCommand from "../../src/cli/commands/slack.js"
 import { exitOnError } from "../../src/cli/reportError.js"
 import * as ServerConfig from "../../src/config/ServerConfig.js"
+import { csrfOf, postForm, sessionCookie } from "../dashboard/support/session.js"
 import { type AppServer, startAppServer } from "./support/appServer.js"
 import { send } from "./support/rawHttp.js"
 
@@ -370,6 +371,39 @@ describe.each(stores)("Slack app install on $name", ({ postgres: onPostgres }) =
     const tested = await api("editor", "POST", `/alert-rules/${ruleId}/test`)
     expect(tested.body.delivered).toBe(false)
     expect(tested.body.error).toContain("Slack is not connected")
+  })
+
+  it("from the dashboard's settings an admin installs the app and disconnects it; an editor may not", async () => {
+    const admin = await sessionCookie(server.origin, keys.admin)
+    const settings = await (await browse("/settings", admin)).text()
+    expect(settings).toContain("Add to Slack")
+    const started = await postForm(server.origin, admin, "/settings/slack/install", {
+      csrf: csrfOf(settings)
+    })
+    expect(started.status).toBe(200)
+    const link = /href="(https:\/\/armature\.example\/slack\/install\?link=[^"]+)"/.exec(
+      await started.text()
+    )![1]!
+    const { cookie, state } = await open(link.replaceAll("&amp;", "&"))
+    const back = await browse(`/slack/oauth_redirect?code=granted&state=${encodeURIComponent(state)}`, cookie)
+    expect(back.status).toBe(200)
+    const connected = await (await browse("/settings", admin)).text()
+    expect(connected).toContain("Acme HQ")
+    expect(connected).not.toContain("xoxb-")
+
+    const editor = await sessionCookie(server.origin, keys.editor)
+    const editorPage = await (await browse("/", editor)).text()
+    const refused = await postForm(server.origin, editor, "/settings/slack/install", {
+      csrf: csrfOf(editorPage)
+    })
+    expect(refused.status).toBe(403)
+    expect(await refused.text()).toContain("admin")
+
+    const gone = await postForm(server.origin, admin, "/settings/slack/disconnect", {
+      csrf: csrfOf(connected)
+    })
+    expect(gone.status).toBe(303)
+    expect((await installation()).installation).toBeNull()
   })
 })
 

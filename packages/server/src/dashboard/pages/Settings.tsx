@@ -3,8 +3,9 @@
  * again), revoke — and the members and pending invitations, with invite and revoke. Other roles
  * are told who manages these.
  */
-import { type ApiErrorBody, ApiKeys, type Role, Roles, Team } from "@armature/core"
-import { Effect } from "effect"
+import { type ApiErrorBody, ApiKeys, type Role, Roles, SlackInstalls, Team } from "@armature/core"
+import { Effect, Option } from "effect"
+import * as SlackApp from "../../app/SlackApp.js"
 import { ErrorText } from "../respond.js"
 import { When } from "../ui/format.js"
 import { Csrf, Head, Layout, PostButton, Table, type View } from "../ui/Layout.js"
@@ -16,6 +17,8 @@ export interface Notice {
   readonly created?: { readonly name: string; readonly token: string }
   readonly invited?: { readonly email: string | null; readonly link: string }
   readonly error?: ApiErrorBody
+  /** A one-time link that installs the Slack app for this organization. */
+  readonly slackInstall?: string
 }
 
 export const page = (view: View, notice: Notice = {}) =>
@@ -31,11 +34,13 @@ export const page = (view: View, notice: Notice = {}) =>
         </Layout>
       )
     }
-    const [keys, members, invitations] = yield* Effect.all(
+    const [keys, members, invitations, slack, installable] = yield* Effect.all(
       [
         ApiKeys.list(view.caller, { limit: 100 }),
         Team.listMembers(view.caller, { limit: 100 }),
-        Team.listInvitations(view.caller, { limit: 100 })
+        Team.listInvitations(view.caller, { limit: 100 }),
+        SlackInstalls.getInstallation(view.caller),
+        Effect.map(SlackApp.current, Option.isSome)
       ],
       { concurrency: "unbounded" }
     )
@@ -103,6 +108,39 @@ export const page = (view: View, notice: Notice = {}) =>
             </button>
           </p>
         </form>
+
+        <h2>Slack</h2>
+        {notice.slackInstall === undefined ? null : (
+          <p class="notice good" role="status">
+            <a href={notice.slackInstall}>Continue to Slack to install the app</a> (this link works once, for
+            one hour).
+          </p>
+        )}
+        {Option.match(slack, {
+          onNone: () => <p>Not connected to a Slack workspace.</p>,
+          onSome: (i) => (
+            <p>
+              Connected to <strong>{i.teamName ?? i.teamId}</strong> since <When at={i.installedAt} />.
+            </p>
+          )
+        })}
+        {!installable ? (
+          <p class="muted">
+            This server has no Slack app to install: its operator sets <code>SLACK_CLIENT_ID</code> and{" "}
+            <code>SLACK_CLIENT_SECRET</code>.
+          </p>
+        ) : (
+          <div class="actions">
+            <PostButton view={view} action="/settings/slack/install" primary>
+              {Option.isSome(slack) ? "Reinstall in Slack" : "Add to Slack"}
+            </PostButton>
+            {Option.isSome(slack) ? (
+              <PostButton view={view} action="/settings/slack/disconnect">
+                Disconnect Slack
+              </PostButton>
+            ) : null}
+          </div>
+        )}
 
         <h2>Members</h2>
         <Table label="Members">
