@@ -196,21 +196,8 @@ export const make = (options: Options = {}) =>
 export const layer = (options: Options = {}): Layer.Layer<McpConnector, never, SecretStore> =>
   Layer.effect(McpConnector, make(options))
 
-/**
- * The connector from configuration: `ARMATURE_ALLOW_PRIVATE_NETWORKS`, `ARMATURE_ALLOW_LOOPBACK`,
- * `ARMATURE_ALLOW_STDIO` (default true), `ARMATURE_MCP_CONNECT_TIMEOUT_MS`.
- */
-export const layerConfig: Layer.Layer<McpConnector, ConfigError.ConfigError, SecretStore> = Layer.effect(
-  McpConnector,
-  Effect.gen(function* () {
-    const options = yield* Config.all({
-      allowPrivateNetworks: Config.boolean("ARMATURE_ALLOW_PRIVATE_NETWORKS").pipe(Config.withDefault(false)),
-      allowLoopback: Config.boolean("ARMATURE_ALLOW_LOOPBACK").pipe(Config.withDefault(false)),
-      allowStdio: Config.boolean("ARMATURE_ALLOW_STDIO").pipe(Config.withDefault(true)),
-      connectTimeoutMs: Config.integer("ARMATURE_MCP_CONNECT_TIMEOUT_MS").pipe(
-        Config.withDefault(defaultConnectTimeoutMs)
-      )
-    })
-    return yield* make(options)
-  })
-)
+/** The connector with its options from configuration (a `Config.Wrap` of `Options`). */
+export const layerConfig = (
+  config: Config.Config.Wrap<Options>
+): Layer.Layer<McpConnector, ConfigError.ConfigError, SecretStore> =>
+  Layer.effect(McpConnector, Effect.flatMap(Config.unwrap(config), make))

@@ -16,7 +16,7 @@
 import { createOpenAI } from "@ai-sdk/openai"
 import type { LanguageModelV4 } from "@ai-sdk/provider"
 import { LanguageModels, type ModelCatalogEntry, ModelNotConfigured } from "@armature/core"
-import { Config, ConfigError, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Config, type ConfigError, Effect, Layer, Option, Redacted, Schema } from "effect"
 
 /** A model added to the catalog: any `ai` SDK `LanguageModelV4` with its catalog entry. */
 export interface Registration {
@@ -154,7 +154,11 @@ const build = (
 export const layer = (options: Options): Layer.Layer<LanguageModels> =>
   Layer.sync(LanguageModels, () => make(options))
 
-const ExtraModels = Schema.parseJson(
+/**
+ * Catalog entries of an OpenAI-compatible endpoint as an operator writes them: a JSON array of
+ * `{ id, displayName?, inputPricePerMTok?, outputPricePerMTok? }`, ids with or without `openai:`.
+ */
+export const OpenAiModelsJson = Schema.parseJson(
   Schema.Array(
     Schema.Struct({
       id: Schema.String,
@@ -165,48 +169,18 @@ const ExtraModels = Schema.parseJson(
   )
 )
 
-/**
- * From configuration: `OPENAI_API_KEY` (optional: without it no `openai:` model is configured),
- * `OPENAI_BASE_URL` (an OpenAI-compatible endpoint), `ARMATURE_OPENAI_MODELS` (JSON array of
- * `{ id, displayName?, inputPricePerMTok?, outputPricePerMTok? }` with ids `openai:<model>`).
- * `models` adds providers registered in code.
- */
+/** Those entries in the catalog: ids `openai:<model>`, named by their id unless given a name. */
+export const openAiEntries = (models: typeof OpenAiModelsJson.Type): ReadonlyArray<ModelCatalogEntry> =>
+  models.map((m) => ({
+    id: m.id.startsWith("openai:") ? m.id : `openai:${m.id}`,
+    displayName: m.displayName ?? m.id,
+    provider: "openai",
+    inputPricePerMTok: m.inputPricePerMTok,
+    outputPricePerMTok: m.outputPricePerMTok
+  }))
+
+/** The adapter with its options from configuration (a `Config.Wrap` of `Options`). */
 export const layerConfig = (
-  models: ReadonlyArray<Registration> = []
+  config: Config.Config.Wrap<Options>
 ): Layer.Layer<LanguageModels, ConfigError.ConfigError> =>
-  Layer.effect(
-    LanguageModels,
-    Effect.gen(function* () {
-      const apiKey = yield* Config.option(Config.redacted("OPENAI_API_KEY"))
-      const baseURL = yield* Config.option(Config.string("OPENAI_BASE_URL"))
-      const extra = yield* Config.option(Config.string("ARMATURE_OPENAI_MODELS"))
-      const parsed = Option.isSome(extra)
-        ? yield* Schema.decodeUnknown(ExtraModels)(extra.value).pipe(
-            Effect.mapError(() =>
-              ConfigError.InvalidData(
-                ["ARMATURE_OPENAI_MODELS"],
-                "Expected a JSON array of { id, displayName?, inputPricePerMTok?, outputPricePerMTok? }"
-              )
-            )
-          )
-        : []
-      return make({
-        models,
-        ...(Option.isNone(apiKey)
-          ? {}
-          : {
-              openai: {
-                apiKey: apiKey.value,
-                ...(Option.isSome(baseURL) ? { baseURL: baseURL.value } : {}),
-                models: parsed.map((m) => ({
-                  id: m.id.startsWith("openai:") ? m.id : `openai:${m.id}`,
-                  displayName: m.displayName ?? m.id,
-                  provider: "openai",
-                  inputPricePerMTok: m.inputPricePerMTok,
-                  outputPricePerMTok: m.outputPricePerMTok
-                }))
-              }
-            })
-      })
-    })
-  )
+  Layer.effect(LanguageModels, Effect.map(Config.unwrap(config), make))

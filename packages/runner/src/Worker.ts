@@ -103,14 +103,11 @@ export const make = (options: Options = {}): Effect.Effect<void, never, Env | Sc
 export const layer = (options: Options = {}): Layer.Layer<never, never, Env> =>
   Layer.scopedDiscard(make(options))
 
-/** Options from configuration: `ARMATURE_WORKER_CONCURRENCY`, `ARMATURE_MONITOR_CONCURRENCY`, `ARMATURE_WORKER_MONITORS`. */
-export const config: Config.Config<Options> = Config.all({
-  concurrency: Config.integer("ARMATURE_WORKER_CONCURRENCY").pipe(Config.withDefault(4)),
-  monitorConcurrency: Config.integer("ARMATURE_MONITOR_CONCURRENCY").pipe(Config.withDefault(64)),
-  monitors: Config.boolean("ARMATURE_WORKER_MONITORS").pipe(Config.withDefault(true))
-})
-
-/** The worker with its options from configuration (`config`). */
-export const layerConfig: Layer.Layer<never, ConfigError.ConfigError, Env> = Layer.unwrapEffect(
-  Effect.map(config, layer)
-)
+/**
+ * The worker with its options from configuration: `Config.all({ concurrency: Config.integer(…) })`
+ * or any `Config.Wrap` of `Options`, with the names the application chooses.
+ */
+export const layerConfig = (
+  config: Config.Config.Wrap<Options>
+): Layer.Layer<never, ConfigError.ConfigError, Env> =>
+  Layer.unwrapEffect(Effect.map(Config.unwrap(config), layer))

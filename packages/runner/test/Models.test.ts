@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net"
 import { LanguageModels } from "@armature/core"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { MockLanguageModelV4 } from "ai/test"
-import { ConfigProvider, Effect, Layer, Redacted } from "effect"
+import { Config, ConfigProvider, Effect, Layer, Redacted, Schema } from "effect"
 import * as Models from "../src/Models.js"
 import * as RunExecutor from "../src/RunExecutor.js"
 import { type Fixture, startFixture } from "./fixtures/fixtureServer.js"
@@ -100,23 +100,30 @@ describe("Models", () => {
   it.effect("catalog and configuration: no key, no openai models; registered providers resolve", () =>
     Effect.gen(function* () {
       const custom = new MockLanguageModelV4()
-      const noKey = Models.layerConfig([Models.register("acme:m1", custom, { inputPricePerMTok: 1 })])
-      const lm = yield* LanguageModels.pipe(
-        Effect.provide(noKey),
-        Effect.withConfigProvider(ConfigProvider.fromMap(new Map()))
-      )
+      const noKey = Models.layer({ models: [Models.register("acme:m1", custom, { inputPricePerMTok: 1 })] })
+      const lm = yield* Effect.provide(LanguageModels, noKey)
       expect((yield* lm.catalog).map((e) => e.id)).toEqual(["acme:m1"])
       expect((yield* lm.resolve("acme:m1")).entry.provider).toBe("acme")
       expect((yield* Effect.flip(lm.resolve("openai:gpt-5-mini")))._tag).toBe("ModelNotConfigured")
 
+      // Configuration under the names the application chooses; the library names none.
+      const configured = Models.layerConfig({
+        openai: Config.all({
+          apiKey: Config.redacted("LLM_KEY"),
+          baseURL: Config.string("LLM_URL"),
+          models: Config.map(Config.string("LLM_MODELS"), (json) =>
+            Models.openAiEntries(Schema.decodeUnknownSync(Models.OpenAiModelsJson)(json))
+          )
+        })
+      })
       const withKey = yield* LanguageModels.pipe(
-        Effect.provide(Models.layerConfig()),
+        Effect.provide(configured),
         Effect.withConfigProvider(
           ConfigProvider.fromMap(
             new Map([
-              ["OPENAI_API_KEY", "sk-x"],
-              ["OPENAI_BASE_URL", "http://127.0.0.1:1/v1"],
-              ["ARMATURE_OPENAI_MODELS", '[{"id":"llama3","displayName":"Llama 3","inputPricePerMTok":0.1}]']
+              ["LLM_KEY", "sk-x"],
+              ["LLM_URL", "http://127.0.0.1:1/v1"],
+              ["LLM_MODELS", '[{"id":"llama3","displayName":"Llama 3","inputPricePerMTok":0.1}]']
             ])
           )
         )

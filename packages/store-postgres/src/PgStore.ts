@@ -93,19 +93,16 @@ export const layer = (
     secretsLayer(options.secretKeys)
   )
 
-/** `layer` configured by `DATABASE_URL` (redacted) and `DATABASE_POOL_MAX` (default 10). */
+/**
+ * `layer` with its connection from configuration, e.g.
+ * `PgStore.layerConfig({ url: Config.redacted("DATABASE_URL") })`: a `Config.Wrap` of `url` and
+ * `maxConnections`, under the names the application chooses.
+ */
 export const layerConfig = (
-  options: Pick<Options, "migrate" | "secretKeys"> = {}
+  config: Config.Config.Wrap<Pick<Options, "url" | "maxConnections">>,
+  options: Pick<Options, "migrate" | "secretKeys" | "applicationName"> = {}
 ): Layer.Layer<StorePorts | SqlClient.SqlClient | PgClient.PgClient, LayerError> =>
-  Layer.unwrapEffect(
-    Effect.map(
-      Config.all({
-        url: Config.redacted("DATABASE_URL"),
-        maxConnections: Config.integer("DATABASE_POOL_MAX").pipe(Config.withDefault(10))
-      }),
-      (config) => layer({ ...config, ...options })
-    )
-  )
+  Layer.unwrapEffect(Effect.map(Config.unwrap(config), (connection) => layer({ ...connection, ...options })))
 
 /** Options of the embedded layer. */
 export interface PgliteOptions extends PgliteClient.PgliteClientOptions {

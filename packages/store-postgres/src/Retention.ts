@@ -95,24 +95,6 @@ export const prune = (options: Options = defaults) =>
     return pruned
   })
 
-/**
- * Windows from configuration, in days: `ARMATURE_RETENTION_CHECKS_DAYS`,
- * `ARMATURE_RETENTION_RUNS_DAYS`, `ARMATURE_RETENTION_JOBS_DAYS` (defaults as `defaults`; the
- * other windows only through `layer`'s options).
- */
-export const config: Config.Config<Options> = Config.all({
-  checks: Config.integer("ARMATURE_RETENTION_CHECKS_DAYS").pipe(
-    Config.withDefault(30),
-    Config.map(Duration.days)
-  ),
-  runs: Config.integer("ARMATURE_RETENTION_RUNS_DAYS").pipe(
-    Config.withDefault(90),
-    Config.map(Duration.days)
-  ),
-  jobs: Config.integer("ARMATURE_RETENTION_JOBS_DAYS").pipe(Config.withDefault(7), Config.map(Duration.days)),
-  batchSize: Config.integer("ARMATURE_RETENTION_BATCH").pipe(Config.withDefault(5000))
-}).pipe(Config.map((c) => ({ ...defaults, ...c })))
-
 /** Runs a retention pass every `every` (default hourly) for the life of the layer; failures are logged. */
 export const layer = (options: Options = defaults, every: Duration.DurationInput = Duration.hours(1)) =>
   Layer.scopedDiscard(
@@ -124,6 +106,6 @@ export const layer = (options: Options = defaults, every: Duration.DurationInput
     )
   )
 
-/** `layer` with windows from configuration. */
-export const layerConfig = (every?: Duration.DurationInput) =>
-  Layer.unwrapEffect(Effect.map(config, (options) => layer(options, every)))
+/** `layer` with its options from configuration (a `Config.Wrap` of `Options`). */
+export const layerConfig = (config: Config.Config.Wrap<Options>, every?: Duration.DurationInput) =>
+  Layer.unwrapEffect(Effect.map(Config.unwrap(config), (options) => layer(options, every)))

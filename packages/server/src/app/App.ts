@@ -46,6 +46,20 @@ const serverPolicy = Layer.effect(
   }))
 )
 
+/** Tester and judge models: the OpenAI endpoint of the settings, and those registered in code. */
+const models = (registered: ReadonlyArray<Models.Registration>) =>
+  Layer.unwrapEffect(
+    Effect.map(ServerConfigTag, (config) =>
+      Models.layer({
+        models: registered,
+        ...Option.match(config.openai ?? Option.none(), {
+          onNone: () => ({}),
+          onSome: (openai) => ({ openai })
+        })
+      })
+    )
+  )
+
 /** The outbound address policy and the MCP connector, from the server's settings. */
 const connector = Layer.unwrapEffect(
   Effect.map(ServerConfigTag, (config) => {
@@ -129,7 +143,7 @@ const emailSender = Layer.unwrapEffect(
 export const servicesWith = <E, R>(store: Layer.Layer<Store.StoreServices, E, R>, options: Options = {}) =>
   Layer.mergeAll(
     IdsLayer.layer,
-    Models.layerConfig(options.models),
+    models(options.models ?? []),
     serverPolicy,
     alertSinks(options.alertSinks ?? []),
     emailSender,
@@ -148,9 +162,8 @@ export const services = (options: Options = {}) => servicesWith(Store.layer, opt
 const worker = Layer.unwrapEffect(
   Effect.gen(function* () {
     const server = yield* ServerConfigTag
-    const options = yield* Worker.config
     return Worker.layer({
-      ...options,
+      ...server.worker,
       leaseMs: (server.workerLeaseSeconds ?? 60) * 1000,
       shutdownGraceMs: (server.shutdownGraceSeconds ?? 30) * 1000
     })
@@ -163,7 +176,9 @@ const background = Layer.mergeAll(
   SchedulerLoop.layer(),
   AlertDispatchLoop.layer,
   CatalogSyncLoop.layer,
-  Retention.layerConfig()
+  Layer.unwrapEffect(
+    Effect.map(ServerConfigTag, (config) => Retention.layer(config.retention ?? Retention.defaults))
+  )
 )
 
 /** The HTTP server: REST API, OpenAPI document, MCP API, health and metrics, the Slack app's install pages. */

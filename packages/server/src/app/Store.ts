@@ -55,7 +55,11 @@ export const layer: Layer.Layer<StoreServices, StoreUnavailable | DataDirLocked,
       const config = yield* ServerConfigTag
       if (!isEmbedded(config)) {
         const secretKeys = yield* resolveSecretKeys(config)
-        return PgStore.layer({ url: Option.getOrThrow(config.databaseUrl), secretKeys })
+        return PgStore.layer({
+          url: Option.getOrThrow(config.databaseUrl),
+          secretKeys,
+          ...(config.databasePoolMax === undefined ? {} : { maxConnections: config.databasePoolMax })
+        })
       }
       const path = yield* Path.Path
       const dataDir = path.resolve(config.dataDir)

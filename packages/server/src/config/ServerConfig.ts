@@ -1,15 +1,23 @@
 import { RateLimits } from "@armature/core"
-import { Config, ConfigError, Context, Duration, Either, Layer, Option, Redacted } from "effect"
+import { Models, type Worker } from "@armature/runner"
+import { Retention } from "@armature/store-postgres"
+import { Config, ConfigError, Context, Duration, Either, Layer, Option, Redacted, Schema } from "effect"
 
 /**
- * What the server itself reads from its environment, handed to the adapters as their layers'
- * options. Some adapters still read their own settings through `Config`: models
- * (`OPENAI_API_KEY`, `OPENAI_BASE_URL`, `ARMATURE_OPENAI_MODELS`), the worker
- * (`ARMATURE_WORKER_CONCURRENCY`) and retention (`ARMATURE_RETENTION_*`).
+ * What the server reads from its environment, handed to the adapters as their layers' options:
+ * the one place that names environment variables (the libraries take options or a `Config`).
  */
 export interface ServerConfig {
   /** `None` → embedded PGlite in `dataDir`. */
   readonly databaseUrl: Option.Option<Redacted.Redacted<string>>
+  /** Connections in the PostgreSQL pool (default 10). */
+  readonly databasePoolMax?: number
+  /** An OpenAI(-compatible) endpoint for tester and judge models; `None` → no `openai:` models. */
+  readonly openai?: Option.Option<NonNullable<Models.Options["openai"]>>
+  /** Workflow-run and monitor concurrency of this process's worker. */
+  readonly worker?: Pick<Worker.Options, "concurrency" | "monitorConcurrency" | "monitors">
+  /** How long checks, runs and jobs are kept. */
+  readonly retention?: Retention.Options
   readonly dataDir: string
   /** Required with `databaseUrl`; embedded, `None` → generated once and kept in `dataDir` (mode 0600). */
   readonly secretKey: Option.Option<Redacted.Redacted<string>>
@@ -213,9 +221,66 @@ const originOf = (url: string): string | null => {
   }
 }
 
+/**
+ * `OPENAI_API_KEY` (without it no `openai:` model is configured), `OPENAI_BASE_URL` (an
+ * OpenAI-compatible endpoint), `ARMATURE_OPENAI_MODELS` (JSON array of `{ id, displayName?,
+ * inputPricePerMTok?, outputPricePerMTok? }`, ids `openai:<model>`).
+ */
+const openai = Config.all({
+  apiKey: Config.option(Config.redacted("OPENAI_API_KEY")),
+  baseURL: Config.option(Config.string("OPENAI_BASE_URL")),
+  models: Config.option(Config.string("ARMATURE_OPENAI_MODELS")).pipe(
+    Config.mapOrFail((json) =>
+      Option.isNone(json)
+        ? Either.right([])
+        : Either.mapBoth(Schema.decodeUnknownEither(Models.OpenAiModelsJson)(json.value), {
+            onLeft: () =>
+              ConfigError.InvalidData(
+                ["ARMATURE_OPENAI_MODELS"],
+                "Expected a JSON array of { id, displayName?, inputPricePerMTok?, outputPricePerMTok? }"
+              ),
+            onRight: Models.openAiEntries
+          })
+    )
+  )
+}).pipe(
+  Config.map(({ apiKey, baseURL, models }) =>
+    Option.map(apiKey, (key) => ({
+      apiKey: key,
+      ...(Option.isSome(baseURL) ? { baseURL: baseURL.value } : {}),
+      models
+    }))
+  )
+)
+
 /** The configuration, from environment variables (names in SCREAMING_CASE). */
 export const config: Config.Config<ServerConfig> = Config.all({
   databaseUrl: Config.option(Config.redacted("DATABASE_URL")),
+  databasePoolMax: Config.integer("DATABASE_POOL_MAX").pipe(
+    Config.validate({ message: "Expected a number of connections of at least 1", validation: (n) => n >= 1 }),
+    Config.withDefault(10)
+  ),
+  openai,
+  worker: Config.all({
+    concurrency: Config.integer("ARMATURE_WORKER_CONCURRENCY").pipe(Config.withDefault(4)),
+    monitorConcurrency: Config.integer("ARMATURE_MONITOR_CONCURRENCY").pipe(Config.withDefault(64)),
+    monitors: Config.boolean("ARMATURE_WORKER_MONITORS").pipe(Config.withDefault(true))
+  }),
+  retention: Config.all({
+    checks: Config.integer("ARMATURE_RETENTION_CHECKS_DAYS").pipe(
+      Config.withDefault(30),
+      Config.map(Duration.days)
+    ),
+    runs: Config.integer("ARMATURE_RETENTION_RUNS_DAYS").pipe(
+      Config.withDefault(90),
+      Config.map(Duration.days)
+    ),
+    jobs: Config.integer("ARMATURE_RETENTION_JOBS_DAYS").pipe(
+      Config.withDefault(7),
+      Config.map(Duration.days)
+    ),
+    batchSize: Config.integer("ARMATURE_RETENTION_BATCH").pipe(Config.withDefault(5000))
+  }).pipe(Config.map((c): Retention.Options => ({ ...Retention.defaults, ...c }))),
   dataDir: Config.string("ARMATURE_DATA_DIR").pipe(Config.withDefault("./.armature/data")),
   secretKey: Config.option(Config.redacted("ARMATURE_SECRET_KEY")),
   secretKeysPrevious: Config.option(Config.redacted("ARMATURE_SECRET_KEYS_PREVIOUS")),
