@@ -13,12 +13,26 @@ import { Effect, Option } from "effect"
 import * as Invitation from "../dashboard/pages/Invitation.js"
 import { html } from "../dashboard/respond.js"
 import { Sessions, withSignInToken } from "../dashboard/Session.js"
+import { formOf } from "../dashboard/signedIn.js"
 import { AuthFailureLimiter } from "../http/AuthFailureLimiter.js"
 import { acceptPath } from "../http/handlers/Team.js"
 
 /** The link carries the token: no page of it may pass its URL on. */
 const page = (vnode: Parameters<typeof html>[0], status: number) =>
   html(vnode, status, { "referrer-policy": "no-referrer" })
+
+/** Whether a browser says the request comes from another site (Fetch Metadata, else `Origin`). */
+const crossSite = (request: HttpServerRequest.HttpServerRequest) => {
+  const site = request.headers["sec-fetch-site"]
+  if (site !== undefined) return site === "cross-site" || site === "same-site"
+  const origin = request.headers.origin
+  if (origin === undefined || origin === "null") return origin === "null"
+  try {
+    return new URL(origin).host !== request.headers.host
+  } catch {
+    return true
+  }
+}
 
 /** The accept page's two routes, on the router of `HttpApiBuilder`. */
 export const routes = HttpApiBuilder.Router.use((router) =>
@@ -42,7 +56,12 @@ export const routes = HttpApiBuilder.Router.use((router) =>
       acceptPath,
       Effect.gen(function* () {
         const request = yield* HttpServerRequest.HttpServerRequest
-        const fields = new URLSearchParams(yield* Effect.orElseSucceed(request.text, () => ""))
+        // Its answer signs in with the new key at a click: another site may not post it for a
+        // visitor (who would land, signed in, in the sender's workspace).
+        if (crossSite(request)) {
+          return page(Invitation.problem({ errors: ["Open the invitation link itself to accept it."] }), 403)
+        }
+        const fields = yield* formOf(request)
         const token = fields.get("token") ?? ""
         const values = { email: fields.get("email") ?? "", name: fields.get("name") ?? "" }
         const accepted = yield* Effect.either(

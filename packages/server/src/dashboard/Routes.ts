@@ -28,7 +28,7 @@ import {
   type WorkflowStore
 } from "@armature/core"
 import { HttpApiBuilder, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Clock, Effect, Layer } from "effect"
+import { Clock, Effect, Layer, Option } from "effect"
 import type { VNode } from "preact"
 import * as SlackApp from "../app/SlackApp.js"
 import { ServerConfigTag } from "../config/ServerConfig.js"
@@ -43,16 +43,9 @@ import * as Servers from "./pages/Servers.js"
 import * as Settings from "./pages/Settings.js"
 import * as SignIn from "./pages/SignIn.js"
 import * as Workflows from "./pages/Workflows.js"
-import { html, seeOther } from "./respond.js"
-import {
-  Sessions,
-  layer as sessionsLayer,
-  signIn,
-  signInCookie,
-  signOut,
-  withSignInToken
-} from "./Session.js"
-import { formOf, safeNext, sameToken, signedIn } from "./signedIn.js"
+import { errorPage, html, seeOther } from "./respond.js"
+import { cookieName, Sessions, signIn, signInCookie, signOut, withSignInToken } from "./Session.js"
+import { csrfMatches, forged, formOf, reasons, safeNext, signedIn } from "./signedIn.js"
 import { css, liveJs } from "./ui/assets.js"
 import type { View } from "./ui/Layout.js"
 
@@ -134,9 +127,14 @@ export const routes = HttpApiBuilder.Router.use((router) =>
       )
     yield* get(
       "/sign-in",
-      Effect.map(query, (q) =>
-        signInForm(safeNext(q.get("next")), 200, { reason: q.get("reason") ?? undefined })
-      )
+      Effect.map(query, (q) => {
+        const reason = q.get("reason")
+        return signInForm(safeNext(q.get("next")), 200, {
+          ...(reason !== null && Object.hasOwn(reasons, reason)
+            ? { reason: reasons[reason as keyof typeof reasons] }
+            : {})
+        })
+      })
     )
     yield* post(
       "/sign-in",
@@ -144,27 +142,33 @@ export const routes = HttpApiBuilder.Router.use((router) =>
         const request = yield* HttpServerRequest.HttpServerRequest
         const form = yield* formOf(request)
         const next = safeNext(form.get("next"))
-        if (!sameToken(form.get("csrf") ?? "", request.cookies[signInCookie] ?? "")) {
+        if (!csrfMatches(request.cookies[signInCookie] ?? "", form)) {
           return signInForm(next, 403, { error: "The sign-in form had expired; enter the key again." })
         }
-        const checked = yield* Effect.either(verify((form.get("key") ?? "").trim()))
+        const key = (form.get("key") ?? "").trim()
+        const checked = yield* Effect.either(verify(key))
         if (checked._tag === "Left") {
           const error = checked.left.error
           const message =
             error.code === "unauthenticated" ? "That API key is not valid or was revoked." : error.message
           return signInForm(next, statusOf(error).http, { error: message })
         }
-        return signIn(
-          seeOther(next),
-          sessions,
-          (form.get("key") ?? "").trim(),
-          yield* Clock.currentTimeMillis
-        )
+        return signIn(seeOther(next), sessions, key, yield* Clock.currentTimeMillis)
       })
     )
+    // Signing out needs only the session's own CSRF token, not a working key: it ends the
+    // session even when the key was revoked, its budget is spent or the database is down.
     yield* post(
       "/sign-out",
-      signedIn(() => Effect.succeed(signOut(seeOther("/sign-in"))), { write: false })
+      Effect.gen(function* () {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const session = sessions.open(request.cookies[cookieName] ?? "", yield* Clock.currentTimeMillis)
+        const form = yield* formOf(request)
+        if (Option.isSome(session) && !csrfMatches(session.value.csrf, form)) {
+          return errorPage(forged, null)
+        }
+        return signOut(seeOther("/sign-in"))
+      })
     )
 
     yield* get("/", page(Overview.page))
@@ -183,7 +187,13 @@ export const routes = HttpApiBuilder.Router.use((router) =>
       "/workflows/:id/run",
       Effect.flatMap(param("id"), (id) =>
         action(
-          (view) => Runs.dispatch(view.caller, { workflowId: id }),
+          (view, form) => {
+            const idempotencyKey = form.get("idempotencyKey")
+            return Runs.dispatch(view.caller, {
+              workflowId: id,
+              ...(idempotencyKey ? { idempotencyKey } : {})
+            })
+          },
           (dispatched) => path("runs", dispatched.run.id)
         )
       )

@@ -52,11 +52,21 @@ const ErrorText = ({ error }: { error: ApiErrorBody }) => {
   )
 }
 
-/** A failure of a core use case as a page: its status and message, with the navigation when signed in. */
+/**
+ * A failure of a core use case, or an error body the API would answer with, as a page: its
+ * status, message and `Retry-After`, with the navigation when signed in.
+ */
 export const errorPage = (error: unknown, view: View | null) => {
-  const body = toApiErrorBody(error)
+  const body = isBody(error) ? error : toApiErrorBody(error)
+  const status = statusOf(body).http
   const title =
-    body.code === "forbidden_role" ? "Not allowed" : body.code.endsWith("not_found") ? "Not found" : "Refused"
+    status >= 500
+      ? "Something went wrong"
+      : body.code === "forbidden_role"
+        ? "Not allowed"
+        : body.code.endsWith("not_found")
+          ? "Not found"
+          : "Refused"
   const content = (
     <>
       <ErrorText error={body} />
@@ -78,8 +88,19 @@ export const errorPage = (error: unknown, view: View | null) => {
         {content}
       </Layout>
     ),
-    statusOf(body).http
+    status,
+    body.details?.retryAfterSeconds === undefined
+      ? {}
+      : { "retry-after": String(body.details.retryAfterSeconds) }
   )
 }
+
+/** An error body already (no tag: not an error of core's). */
+const isBody = (error: unknown): error is ApiErrorBody =>
+  typeof error === "object" &&
+  error !== null &&
+  !("_tag" in error) &&
+  typeof (error as { code?: unknown }).code === "string" &&
+  typeof (error as { message?: unknown }).message === "string"
 
 export { ErrorText }

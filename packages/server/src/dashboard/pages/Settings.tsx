@@ -179,6 +179,10 @@ export const page = (view: View, notice: Notice = {}) =>
                       action={`/settings/invitations/${encodeURIComponent(i.id)}/revoke`}
                     >
                       Revoke
+                      <span class="sr-only">
+                        {" "}
+                        the invitation {i.email === null ? "by link" : `of ${i.email}`}
+                      </span>
                     </PostButton>
                   </td>
                 </tr>

@@ -3,6 +3,7 @@
  * workflow's page with its prompt and criteria, recent runs, version history with the diff
  * between two versions, and Run now / Pause / Resume for editors.
  */
+import { randomUUID } from "node:crypto"
 import { OrganizationHealth, Roles, Runs, Schedules, type Workflow, Workflows } from "@armature/core"
 import { Clock, Effect } from "effect"
 import { PassRate, Status, When } from "../ui/format.js"
@@ -71,7 +72,8 @@ const Actions = ({ view, workflow }: { view: View; workflow: Workflow }) => {
   return (
     <div class="actions">
       {Roles.can(role, "runs.dispatch") && workflow.state === "active" ? (
-        <PostButton view={view} action={`${base}/run`} primary>
+        // One run per rendered button: a double click or a re-sent form dispatches it once.
+        <PostButton view={view} action={`${base}/run`} primary fields={{ idempotencyKey: randomUUID() }}>
           Run now
         </PostButton>
       ) : null}

@@ -29,15 +29,19 @@ const current = (path: string, href: string) =>
 /** The hidden field every form posts with. */
 export const Csrf = ({ view }: { view: View }) => <input type="hidden" name="csrf" value={view.csrf} />
 
-/** A button that posts to `action` (CSRF token included). */
+/** A button that posts to `action` (CSRF token included), with `fields` as hidden inputs. */
 export const PostButton = (props: {
   view: View
   action: string
   children: ComponentChildren
   primary?: boolean
+  fields?: Readonly<Record<string, string>>
 }) => (
   <form method="post" action={props.action}>
     <Csrf view={props.view} />
+    {Object.entries(props.fields ?? {}).map(([name, value]) => (
+      <input key={name} type="hidden" name={name} value={value} />
+    ))}
     <button type="submit" class={props.primary === true ? "primary" : undefined}>
       {props.children}
     </button>

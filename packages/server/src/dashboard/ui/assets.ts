@@ -48,38 +48,40 @@ input[type=password],input[type=text]{width:24rem}
 pre{white-space:pre-wrap;word-break:break-word;background:var(--soft);padding:.6rem;border-radius:.3rem;margin:.25rem 0;max-height:24rem;overflow:auto}
 svg{max-width:100%;height:auto}
 .chart text{font-size:11px;fill:var(--muted)}
+@media (max-width:40rem){.chart text{font-size:20px}}
 .timeline{list-style:none;padding:0;margin:0}
 .timeline>li{border-left:3px solid var(--line);padding:.25rem 0 .75rem .75rem}
 .timeline>li.error{border-left-color:var(--fail)}
-dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}
+dl.facts{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.25rem 1rem;margin:0}
+dl.facts dd,td,.notice{overflow-wrap:anywhere}
 dl.facts dt{color:var(--muted)}dl.facts dd{margin:0}
 details summary{cursor:pointer}
 `
 
 /**
  * Refreshes a live page (`<main data-live>`) every 10 s in place: fetches the same URL and swaps
- * in its `<main>`, unless the reader is typing in a field; stops when the page is no longer live.
- * Reloading by hand does the same.
+ * in its `<main>`. It waits while the reader is in the page — focus inside `<main>`, a
+ * `<details>` open, the tab hidden — so nothing moves under them; stops when the page is no
+ * longer live (a run that ended); and reloads when the session ended, which shows the sign-in
+ * page instead of a page that silently stopped updating. Reloading by hand does the same.
  */
 export const liveJs = `(() => {
   const every = 10000
-  const tick = async () => {
+  const timer = setInterval(async () => {
     const main = document.querySelector("main[data-live]")
-    if (!main) return
-    const active = document.activeElement
-    if (active && /^(INPUT|SELECT|TEXTAREA)$/.test(active.tagName)) return
+    if (!main) return clearInterval(timer)
+    if (document.hidden || main.contains(document.activeElement) || main.querySelector("details[open]")) return
     try {
       const response = await fetch(location.href, { headers: { accept: "text/html" }, credentials: "same-origin" })
-      if (!response.ok || response.redirected) return
+      if (response.redirected) return location.reload()
+      if (!response.ok) return
       const next = new DOMParser().parseFromString(await response.text(), "text/html")
       const fresh = next.querySelector("main")
       if (!fresh) return
       main.innerHTML = fresh.innerHTML
       document.title = next.title
-      // A page that stopped being live (a run that ended) is swapped in once more, then left.
       if (!fresh.hasAttribute("data-live")) main.removeAttribute("data-live")
     } catch {}
-  }
-  setInterval(tick, every)
+  }, every)
 })()
 `
