@@ -17,8 +17,10 @@ import {
   type ValidationFailed,
   validationFailed
 } from "./Errors.js"
+import * as Plans from "./Plans.js"
 import type { AuditLog } from "./ports/AuditLog.js"
 import { Ids } from "./ports/Ids.js"
+import { OrgStore } from "./ports/OrgStore.js"
 import { SlackInstallations } from "./ports/SlackInstallations.js"
 import { Transactor } from "./ports/Transactor.js"
 import * as Roles from "./Roles.js"
@@ -187,6 +189,85 @@ export const removeInstallation = (
             })
           }
           yield* audit(caller.orgId, caller.actor, "slack.installation.delete", existing.teamId)
+        })
+      )
+    )
+  })
+
+/**
+ * The caller a Slack user acts as: the Armature member they linked (`linkUser`), with the
+ * member's current role, in the organization of those that installed the app in their Slack
+ * workspace where they are linked; none while they are not linked.
+ */
+export const callerOf = (
+  teamId: string,
+  slackUserId: string
+): Effect.Effect<Option.Option<Caller>, StoreError, SlackInstallations | OrgStore> =>
+  Effect.gen(function* () {
+    const installations = yield* Effect.flatMap(SlackInstallations, (s) => s.listByTeam(teamId))
+    const orgs = yield* OrgStore
+    for (const installation of installations) {
+      const member = yield* orgs.getMemberBySlackUser(installation.orgId, slackUserId)
+      if (Option.isSome(member)) {
+        return Option.some({
+          orgId: installation.orgId,
+          actor: { keyId: null, memberId: member.value.id, role: member.value.role },
+          readOnly: yield* Plans.isReadOnly(installation.orgId)
+        })
+      }
+    }
+    return Option.none()
+  })
+
+/**
+ * Links a Slack user of the workspace `teamId` to the calling member, who then acts from Slack
+ * with their own role. The caller's organization must have the app installed in that workspace;
+ * a Slack user is linked to one member of an organization at a time (an earlier link moves).
+ */
+export const linkUser = (
+  caller: Caller,
+  input: { readonly teamId: string; readonly slackUserId: string }
+): Effect.Effect<
+  void,
+  ForbiddenRole | ValidationFailed | StoreError,
+  SlackInstallations | OrgStore | AuditLog | Ids | Transactor
+> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "slack.read")
+    const memberId = caller.actor.memberId
+    if (memberId === null) {
+      return yield* Effect.fail(
+        validationFailed([
+          { field: "member", message: "Sign in with a member's own key (not the operator's) to link Slack" }
+        ])
+      )
+    }
+    const installation = yield* Effect.flatMap(SlackInstallations, (s) => s.get(caller.orgId))
+    if (Option.isNone(installation) || installation.value.teamId !== input.teamId) {
+      return yield* Effect.fail(
+        validationFailed([
+          { field: "teamId", message: "This Slack workspace is not connected to your organization" }
+        ])
+      )
+    }
+    const orgs = yield* OrgStore
+    yield* Effect.flatMap(Transactor, (tx) =>
+      tx.withTransaction(
+        Effect.gen(function* () {
+          const earlier = yield* orgs.getMemberBySlackUser(caller.orgId, input.slackUserId)
+          if (Option.isSome(earlier) && earlier.value.id !== memberId) {
+            yield* orgs.updateMember({ ...earlier.value, slackUserId: null })
+          }
+          const member = yield* orgs.getMember(caller.orgId, memberId)
+          if (Option.isNone(member)) {
+            return yield* Effect.fail(validationFailed([{ field: "member", message: "Member not found" }]))
+          }
+          yield* orgs.updateMember({ ...member.value, slackUserId: input.slackUserId })
+          yield* Audit.record(caller.orgId, caller.actor, {
+            action: "slack.user.link",
+            targetId: input.slackUserId,
+            outcome: "ok"
+          })
         })
       )
     )

@@ -145,3 +145,55 @@ describe("removing the installation", () => {
     )
   )
 })
+
+describe("linking Slack users to members", () => {
+  it.effect("a member links their Slack user and then acts from Slack with their current role", () =>
+    run(
+      Effect.gen(function* () {
+        const { orgId, admin } = yield* org
+        const orgs = yield* OrgStore
+        const ada = Fixtures.member(orgId, { role: "editor" })
+        const grace = Fixtures.member(orgId, { role: "viewer" })
+        yield* orgs.addMember(ada)
+        yield* orgs.addMember(grace)
+        const asMember = (m: typeof ada): Caller => ({
+          orgId,
+          actor: { keyId: null, memberId: m.id, role: m.role }
+        })
+        yield* Effect.flatMap(SlackInstallations, (s) =>
+          s.save(Fixtures.slackInstallation(orgId, { teamId: "T0ACME" }), Redacted.make("xoxb-1"))
+        )
+
+        expect(Option.isNone(yield* SlackInstalls.callerOf("T0ACME", "U0ADA"))).toBe(true)
+        yield* SlackInstalls.linkUser(asMember(ada), { teamId: "T0ACME", slackUserId: "U0ADA" })
+        const caller = Option.getOrThrow(yield* SlackInstalls.callerOf("T0ACME", "U0ADA"))
+        expect(caller).toMatchObject({ orgId, actor: { memberId: ada.id, role: "editor", keyId: null } })
+        // Another workspace, or an unlinked user of this one: nobody.
+        expect(Option.isNone(yield* SlackInstalls.callerOf("T0OTHER", "U0ADA"))).toBe(true)
+        expect(Option.isNone(yield* SlackInstalls.callerOf("T0ACME", "U0NOBODY"))).toBe(true)
+        // A demoted member acts with the new role.
+        yield* orgs.updateMember({ ...ada, role: "viewer", slackUserId: "U0ADA" })
+        expect(Option.getOrThrow(yield* SlackInstalls.callerOf("T0ACME", "U0ADA")).actor.role).toBe("viewer")
+
+        // Linking the same Slack user as another member moves the link.
+        yield* SlackInstalls.linkUser(asMember(grace), { teamId: "T0ACME", slackUserId: "U0ADA" })
+        expect(Option.getOrThrow(yield* SlackInstalls.callerOf("T0ACME", "U0ADA")).actor.memberId).toBe(
+          grace.id
+        )
+        expect(Option.getOrThrow(yield* orgs.getMember(orgId, ada.id)).slackUserId).toBeNull()
+
+        // A workspace the organization did not connect, or the operator's key, is refused.
+        const wrongTeam = yield* Effect.flip(
+          SlackInstalls.linkUser(asMember(ada), { teamId: "T0OTHER", slackUserId: "U0X" })
+        )
+        expect(linkField(wrongTeam)).toEqual(["teamId"])
+        const operator = yield* Effect.flip(
+          SlackInstalls.linkUser(admin, { teamId: "T0ACME", slackUserId: "U0X" })
+        )
+        expect(linkField(operator)).toEqual(["member"])
+        const audit = yield* Effect.flatMap(AuditLog, (log) => log.list(orgId, { limit: 10 }))
+        expect(audit.filter((e) => e.action === "slack.user.link")).toHaveLength(2)
+      })
+    )
+  )
+})

@@ -22,6 +22,7 @@ import monitorFailBudget from "./migrations/0014_monitor_fail_budget.js"
 import archivedWorkflows from "./migrations/0015_archived_workflows.js"
 import subscriptionCustomer from "./migrations/0016_subscription_customer.js"
 import archivedMonitors from "./migrations/0017_archived_monitors.js"
+import slackInstallationsByTeam from "./migrations/0018_slack_installations_by_team.js"
 
 /** The table recording applied migrations. */
 export const table = "armature_migrations"
@@ -43,7 +44,8 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0014_monitor_fail_budget": monitorFailBudget,
   "0015_archived_workflows": archivedWorkflows,
   "0016_subscription_customer": subscriptionCustomer,
-  "0017_archived_monitors": archivedMonitors
+  "0017_archived_monitors": archivedMonitors,
+  "0018_slack_installations_by_team": slackInstallationsByTeam
 }
 
 // Any constant works; it only has to be the same for every replica.

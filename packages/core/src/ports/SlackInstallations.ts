@@ -19,6 +19,8 @@ export class SlackInstallations extends Context.Tag("@armature/core/SlackInstall
       botToken: Redacted.Redacted<string>
     ) => Effect.Effect<void, StoreError>
     readonly get: (orgId: string) => Effect.Effect<Option.Option<SlackInstallation>, StoreError>
+    /** The installations in a Slack workspace (several organizations may share one), by org id. */
+    readonly listByTeam: (teamId: string) => Effect.Effect<ReadonlyArray<SlackInstallation>, StoreError>
     /** The bot token of the organization's installation; none without an installation. */
     readonly botToken: (orgId: string) => Effect.Effect<Option.Option<Redacted.Redacted<string>>, StoreError>
     /** Removes the installation and deletes its token; returns whether there was one. */

@@ -89,6 +89,11 @@ export const make = Effect.gen(function* () {
         Effect.map(first),
         orStoreError("SlackInstallations.get")
       ),
+    listByTeam: (teamId) =>
+      sql`SELECT * FROM slack_installations WHERE team_id = ${teamId} ORDER BY org_id`.pipe(
+        Effect.flatMap(mapRows(toInstallation)),
+        orStoreError("SlackInstallations.listByTeam")
+      ),
     botToken: (orgId) =>
       Effect.gen(function* () {
         const ref = yield* secretRefOf(orgId)

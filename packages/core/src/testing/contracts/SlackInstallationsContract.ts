@@ -34,6 +34,13 @@ export const slackInstallationsSuite = (it: Vitest.MethodsNonLive<StorePorts>): 
         // Another organization sees nothing of it.
         expect(Option.isNone(yield* store.get(orgB))).toBe(true)
         expect(Option.isNone(yield* store.botToken(orgB))).toBe(true)
+        // Found by its Slack workspace, beside another organization's installation there.
+        const shared = slackInstallation(orgB, { teamId: installation.teamId })
+        yield* store.save(shared, token())
+        expect(yield* store.listByTeam(installation.teamId)).toEqual(
+          [installation, shared].sort((a, b) => (a.orgId < b.orgId ? -1 : 1))
+        )
+        expect(yield* store.listByTeam(`T${uid()}`)).toEqual([])
       })
     )
 

@@ -28,6 +28,13 @@ export const makeSlackInstallations = (
         })
       ),
     get: (orgId) => db.run((t) => Option.fromNullable(t.slackInstallations.get(orgId)?.installation)),
+    listByTeam: (teamId) =>
+      db.run((t) =>
+        Array.from(t.slackInstallations.values())
+          .map((i) => i.installation)
+          .filter((i) => i.teamId === teamId)
+          .sort((a, b) => (a.orgId < b.orgId ? -1 : a.orgId > b.orgId ? 1 : 0))
+      ),
     botToken: (orgId) =>
       Effect.flatMap(secretRefOf(orgId), (ref) =>
         Option.isNone(ref)
