@@ -13,6 +13,8 @@ import * as Session from "../dashboard/Session.js"
 import * as AccessLog from "../http/AccessLog.js"
 import * as ApiLive from "../http/ApiLive.js"
 import * as AuthFailureLimiter from "../http/AuthFailureLimiter.js"
+import * as SlackBot from "../slackbot/Bot.js"
+import * as LinkTokens from "../slackbot/LinkTokens.js"
 import * as AlertDispatchLoop from "./AlertDispatchLoop.js"
 import { applyConfig } from "./ApplyConfig.js"
 import * as BillingRoutes from "./BillingRoutes.js"
@@ -188,8 +190,12 @@ const http = Layer.unwrapEffect(
       Layer.provide(Health.routes({ metricsRequireKey: config.metricsRequireKey ?? false })),
       Layer.provide(SlackRoutes.routes),
       Layer.provide(BillingRoutes.routes),
-      // The dashboard and the invitation pages sign browsers in with one session key.
-      Layer.provide(Layer.merge(InvitationRoutes.routes, Dashboard.layer).pipe(Layer.provide(Session.layer))),
+      // The dashboard, the invitation pages and the Slack bot: one session key, one link key.
+      Layer.provide(
+        Layer.mergeAll(InvitationRoutes.routes, Dashboard.layer, SlackBot.routes).pipe(
+          Layer.provide(Layer.merge(Session.layer, LinkTokens.layer))
+        )
+      ),
       Layer.provide(McpRoutes.routes({ allowedOrigins: config.mcpAllowedOrigins ?? [config.publicUrl] })),
       Layer.provide(
         ApiLive.layer({

@@ -39,6 +39,8 @@ export interface ServerConfig {
   readonly alerts?: AlertSettings
   /** The installable Slack app (OAuth v2 install per organization); none unless configured. */
   readonly slackApp?: Option.Option<SlackAppSettings>
+  /** The Slack app's signing secret: with it, `/slack/events` serves the `/armature` commands. */
+  readonly slackSigningSecret?: Option.Option<Redacted.Redacted<string>>
   /**
    * Commands that owners may register as stdio servers over the API (the operator's opt-in;
    * empty: only the operator — config files, the CLI — sets stdio commands).
@@ -328,6 +330,7 @@ export const config: Config.Config<ServerConfig> = Config.all({
     })
   ),
   slackApp,
+  slackSigningSecret: optionalSecret("SLACK_SIGNING_SECRET"),
   // Comma-separated; blanks dropped, so an empty value means none.
   apiStdioCommands: Config.array(Config.string(), "ARMATURE_API_STDIO_COMMANDS").pipe(
     Config.map((commands) => commands.map((c) => c.trim()).filter((c) => c !== "")),

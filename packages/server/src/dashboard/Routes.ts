@@ -35,6 +35,7 @@ import { ServerConfigTag } from "../config/ServerConfig.js"
 import { verify } from "../http/Authentication.js"
 import type { AuthFailureLimiter } from "../http/AuthFailureLimiter.js"
 import { acceptUrl } from "../http/handlers/Team.js"
+import { LinkTokens } from "../slackbot/LinkTokens.js"
 import * as AlertsPage from "./pages/Alerts.js"
 import * as Monitors from "./pages/Monitors.js"
 import * as Overview from "./pages/Overview.js"
@@ -42,6 +43,7 @@ import * as RunsPage from "./pages/Runs.js"
 import * as Servers from "./pages/Servers.js"
 import * as Settings from "./pages/Settings.js"
 import * as SignIn from "./pages/SignIn.js"
+import * as SlackLink from "./pages/SlackLink.js"
 import * as Workflows from "./pages/Workflows.js"
 import { errorPage, html, seeOther } from "./respond.js"
 import { cookieName, Sessions, signIn, signInCookie, signOut, withSignInToken } from "./Session.js"
@@ -98,6 +100,7 @@ export const routes = HttpApiBuilder.Router.use((router) =>
     const config = yield* ServerConfigTag
     const sessions = yield* Sessions
     const services = yield* Effect.context<Services>()
+    const links = yield* LinkTokens
 
     const get = <E>(
       route: HttpRouter.PathInput,
@@ -320,6 +323,32 @@ export const routes = HttpApiBuilder.Router.use((router) =>
       action(
         (view) => SlackInstalls.removeInstallation(view.caller),
         () => "/settings"
+      )
+    )
+    // `/armature link`: the token says which Slack user asked; the session says who answers.
+    yield* get(
+      "/slack/link",
+      Effect.flatMap(query, (q) => {
+        const token = q.get("token") ?? ""
+        return page((view) =>
+          Effect.map(Clock.currentTimeMillis, (now) =>
+            Option.match(links.open(token, now), {
+              onNone: () => SlackLink.invalid(view),
+              onSome: (asked) => SlackLink.confirm(view, { token, slackUserId: asked.slackUserId })
+            })
+          )
+        )
+      })
+    )
+    yield* post(
+      "/slack/link",
+      signedIn((view, form) =>
+        Effect.gen(function* () {
+          const asked = links.open(form.get("token") ?? "", yield* Clock.currentTimeMillis)
+          if (Option.isNone(asked)) return html(SlackLink.invalid(view), 400)
+          yield* SlackInstalls.linkUser(view.caller, asked.value)
+          return html(SlackLink.linked(view))
+        })
       )
     )
     yield* post(

@@ -121,9 +121,12 @@ export const withSignInToken = (
   })
 }
 
-/** The session key of this deployment: every replica derives the same one from the secret key. */
-export const deriveKey = (secretKey: Buffer): Buffer =>
-  Buffer.from(hkdfSync("sha256", secretKey, Buffer.alloc(0), "armature dashboard session v1", 32))
+/**
+ * A key of this deployment for one purpose (the session cookie by default): every replica
+ * derives the same one from the secret key, and no two purposes share one.
+ */
+export const deriveKey = (secretKey: Buffer, purpose = "armature dashboard session v1"): Buffer =>
+  Buffer.from(hkdfSync("sha256", secretKey, Buffer.alloc(0), purpose, 32))
 
 /**
  * `Sessions` under the deployment's current secret key (rotating that key signs everyone out).
