@@ -15,6 +15,7 @@ import { Effect, Exit, Option, Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Destinations, startDestinations } from "../../../alerts/test/support/destinations.js"
 import { freshDatabaseUrl, postgresAvailable } from "../../../store-postgres/test/support/databases.js"
+import { csrfOf, postForm } from "../dashboard/support/session.js"
 import { type AppServer, startAppServer } from "./support/appServer.js"
 import { fieldsOf, ok, refusal, typedCalls } from "./support/postgresApi.js"
 
@@ -295,16 +296,11 @@ describe.runIf(postgres)("invitations and members over REST", () => {
     expect(posted.headers.get("referrer-policy")).toBe("no-referrer")
 
     // Its "Open the dashboard" button signs in with the new key.
-    const csrf = /name="csrf" value="([^"]+)"/.exec(welcome)![1]!
     const signInCookie = posted.headers.getSetCookie().find((c) => c.startsWith("armature_sign_in="))!
-    const signedIn = await fetch(`${server.origin}/sign-in`, {
-      method: "POST",
-      redirect: "manual",
-      headers: {
-        "content-type": "application/x-www-form-urlencoded",
-        cookie: signInCookie.split(";")[0]!
-      },
-      body: new URLSearchParams({ csrf, next: "/", key }).toString()
+    const signedIn = await postForm(server.origin, signInCookie.split(";")[0]!, "/sign-in", {
+      csrf: csrfOf(welcome),
+      next: "/",
+      key
     })
     expect(signedIn.status).toBe(303)
     const session = signedIn.headers.getSetCookie().find((c) => c.startsWith("armature_session="))!
