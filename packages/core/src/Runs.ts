@@ -517,8 +517,8 @@ const dayMs = 86_400_000
 
 /**
  * The organization's pass rate per UTC day over the last `days` days (today included, oldest
- * first), `error` runs excluded as everywhere: the overview's trend. Counted by the store, a
- * day's counts being the difference of two counts since a day's start.
+ * first), `error` runs excluded as everywhere: the overview's trend, counted by the store in
+ * one read.
  */
 export const dailyPassRates = (
   caller: Caller,
@@ -528,28 +528,13 @@ export const dailyPassRates = (
     yield* Roles.authorize(caller.actor, "runs.read")
     const today = Math.floor((yield* Clock.currentTimeMillis) / dayMs) * dayMs
     const starts = Array.from({ length: days }, (_, i) => new Date(today - (days - 1 - i) * dayMs))
-    const store = yield* RunStore
-    const since = yield* Effect.forEach(starts, (start) =>
-      Effect.map(store.passCounts(caller.orgId, start), (rows) =>
-        rows.reduce(
-          (sum, r) => ({
-            pass: sum.pass + r.pass,
-            partial: sum.partial + r.partial,
-            fail: sum.fail + r.fail,
-            error: sum.error + r.error
-          }),
-          { pass: 0, partial: 0, fail: 0, error: 0 }
-        )
-      )
+    const counted = yield* Effect.flatMap(RunStore, (store) =>
+      store.dailyPassCounts(caller.orgId, starts[0]!)
     )
-    return starts.map((day, i) => {
-      const later = since[i + 1] ?? { pass: 0, partial: 0, fail: 0, error: 0 }
-      const counts = {
-        pass: since[i]!.pass - later.pass,
-        partial: since[i]!.partial - later.partial,
-        fail: since[i]!.fail - later.fail,
-        error: since[i]!.error - later.error
-      }
-      return { day, ...counts, passRate: Grading.passRate(counts) }
+    const byDay = new Map(counted.map((c) => [c.day.getTime(), c]))
+    return starts.map((day) => {
+      const counts = byDay.get(day.getTime()) ?? { pass: 0, partial: 0, fail: 0, error: 0 }
+      const { pass, partial, fail, error } = counts
+      return { day, pass, partial, fail, error, passRate: Grading.passRate(counts) }
     })
   })

@@ -52,6 +52,16 @@ export interface ToolCallRecord {
 }
 
 /** Pass-rate counts of one workflow in a window; `error` runs are counted apart. */
+/** A UTC day's terminal runs by status (`dailyPassCounts`). */
+export interface DayCounts {
+  /** 00:00 UTC of the day. */
+  readonly day: Date
+  readonly pass: number
+  readonly partial: number
+  readonly fail: number
+  readonly error: number
+}
+
 export interface PassCounts {
   readonly workflowId: string
   readonly pass: number
@@ -98,6 +108,14 @@ export class RunStore extends Context.Tag("@armature/core/RunStore")<
      * never started); `lastRunAt`/`lastStatus` are those of the newest such run.
      */
     readonly passCounts: (orgId: string, since: Date) => Effect.Effect<ReadonlyArray<PassCounts>, StoreError>
+    /**
+     * Terminal runs of every workflow since `since`, counted per UTC day of their start (or
+     * creation), oldest day first; days without runs are left out.
+     */
+    readonly dailyPassCounts: (
+      orgId: string,
+      since: Date
+    ) => Effect.Effect<ReadonlyArray<DayCounts>, StoreError>
     /**
      * Non-terminal runs, across organizations, started (or, if not started, created) before
      * `before`, oldest first: the input of worker-lost recovery.

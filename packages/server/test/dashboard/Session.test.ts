@@ -35,6 +35,7 @@ describe("session cookies", () => {
 describe("safeNext", () => {
   it("keeps a path of this site and sends anything else to the overview", () => {
     expect(safeNext("/monitors/m1?window=7d")).toBe("/monitors/m1?window=7d")
+    expect(safeNext("/a b")).toBe("/a%20b")
     for (const bad of [
       null,
       undefined,

@@ -161,6 +161,26 @@ export const make = Effect.gen(function* () {
         orStoreError("recentToolCalls")
       ),
 
+    dailyPassCounts: (orgId, since) =>
+      sql`SELECT date_trunc('day', sort_at, 'UTC') AS day,
+            count(*) FILTER (WHERE status = 'pass')::int AS pass,
+            count(*) FILTER (WHERE status = 'partial')::int AS partial,
+            count(*) FILTER (WHERE status = 'fail')::int AS fail,
+            count(*) FILTER (WHERE status = 'error')::int AS error
+          FROM runs
+          WHERE org_id = ${orgId} AND sort_at >= ${since}::timestamptz AND status IN ${sql.in(terminal)}
+          GROUP BY 1 ORDER BY 1`.pipe(
+        Effect.flatMap(
+          mapRows((r: Row) => ({
+            day: date(r.day),
+            pass: r.pass,
+            partial: r.partial,
+            fail: r.fail,
+            error: r.error
+          }))
+        ),
+        orStoreError("dailyPassCounts")
+      ),
     passCounts: (orgId, since) =>
       sql`SELECT workflow_id,
             count(*) FILTER (WHERE status = 'pass')::int AS pass,

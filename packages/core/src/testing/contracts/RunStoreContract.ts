@@ -264,6 +264,22 @@ export const runStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void => {
           lastStatus: "pass"
         })
         expect(counts).toHaveLength(2)
+
+        // The same runs by UTC day: day 0 is 2026-01-01; a run of day 1 counts there.
+        yield* store.insertRun(
+          run(orgId, {
+            workflowId: wB,
+            status: "fail",
+            startedAt: at(86_400 + 60),
+            finishedAt: at(86_400 + 70)
+          })
+        )
+        const days = yield* store.dailyPassCounts(orgId, at(50))
+        expect(days).toEqual([
+          { day: at(0), pass: 3, partial: 1, fail: 1, error: 1 },
+          { day: at(86_400), pass: 0, partial: 0, fail: 1, error: 0 }
+        ])
+        expect(yield* store.dailyPassCounts(orgId, at(86_400))).toHaveLength(1)
       })
     )
   })

@@ -93,6 +93,27 @@ export const makeRunStore = (db: Db): Context.Tag.Service<RunStore> => ({
           )
         )
     ),
+  dailyPassCounts: (orgId, since) =>
+    db.run((t) => {
+      const days = new Map<
+        number,
+        { day: Date; pass: number; partial: number; fail: number; error: number }
+      >()
+      for (const run of rowsOf(t.runs, orgId, (r) => isTerminal(r.status) && sortAt(r) >= since.getTime())) {
+        const start = Math.floor(sortAt(run) / 86_400_000) * 86_400_000
+        const counts = days.get(start) ?? { day: new Date(start), pass: 0, partial: 0, fail: 0, error: 0 }
+        if (
+          run.status === "pass" ||
+          run.status === "partial" ||
+          run.status === "fail" ||
+          run.status === "error"
+        ) {
+          counts[run.status]++
+        }
+        days.set(start, counts)
+      }
+      return [...days.values()].sort((a, b) => a.day.getTime() - b.day.getTime())
+    }),
   passCounts: (orgId, since) =>
     db.run((t) => {
       const counts = new Map<string, { -readonly [K in keyof PassCounts]: PassCounts[K] }>()

@@ -137,22 +137,22 @@ export const Sparkline = (props: {
     props.checks.length === 0
       ? `${props.label}: no checks yet`
       : `${props.label}: last ${props.checks.length} checks, ${failed} failed`
+  // One path per outcome, not one element per check: a list of 50 monitors stays small.
+  const paths = new Map<CheckOutcome, string[]>()
+  props.checks.forEach((c, i) => {
+    const h = c.outcome === "error" ? height : Math.max(3, (c.latencyMs / max) * height)
+    const bars = paths.get(c.outcome) ?? []
+    bars.push(
+      `M${(i * bar + 0.5).toFixed(1)} ${height}v${(-h).toFixed(1)}h${Math.max(bar - 1, 1).toFixed(1)}v${h.toFixed(1)}z`
+    )
+    paths.set(c.outcome, bars)
+  })
   return (
     <svg viewBox={`0 0 ${width} ${height}`} width={width} height={height} role="img" aria-label={summary}>
       <title>{summary}</title>
-      {props.checks.map((c, i) => {
-        const h = c.outcome === "error" ? height : Math.max(3, (c.latencyMs / max) * height)
-        return (
-          <rect
-            key={i}
-            x={i * bar + 0.5}
-            y={height - h}
-            width={Math.max(bar - 1, 1)}
-            height={h}
-            fill={colours[c.outcome]}
-          />
-        )
-      })}
+      {[...paths].map(([outcome, bars]) => (
+        <path key={outcome} d={bars.join("")} fill={colours[outcome]} />
+      ))}
     </svg>
   )
 }
