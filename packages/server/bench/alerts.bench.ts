@@ -26,17 +26,17 @@
  * PostgreSQL from ARMATURE_BENCH_DATABASE_URL (or ARMATURE_TEST_DATABASE_URL); a fresh database
  * is created for the run and dropped afterwards. No timing is asserted.
  */
-import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { fileURLToPath } from "node:url"
-import { Effect, Exit, Scope } from "effect"
 import { Webhook } from "standardwebhooks"
 import { startDemoServer } from "../../../examples/demo-mcp-server/server.js"
-import { freshDatabase } from "../../store-postgres/bench/support/freshDatabase.js"
+import { type BenchDatabase, onFreshDatabase } from "./support/database.js"
+import { logger } from "./support/report.js"
+import { startServer } from "./support/serverProcess.js"
+import { pct } from "./support/stats.js"
+import { sleep, until } from "./support/wait.js"
 
-const bin = fileURLToPath(new URL("../dist/armature.mjs", import.meta.url))
 const monitors = Number(process.env.BENCH_MONITORS ?? 25)
 const toggles = Number(process.env.BENCH_TOGGLES ?? 8)
 /** The shortest interval a monitor accepts. */
@@ -44,18 +44,7 @@ const intervalSeconds = 10
 /** The server's default `ARMATURE_ALERT_POLL_INTERVAL`, which this bench does not set. */
 const defaultPollMs = 1000
 const goalP95Ms = 2000
-const url =
-  process.env.ARMATURE_BENCH_DATABASE_URL ??
-  process.env.ARMATURE_TEST_DATABASE_URL ??
-  "postgres://postgres@127.0.0.1:5432/test"
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-/** Nearest-rank percentile. */
-const pct = (xs: ReadonlyArray<number>, p: number) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.max(0, Math.ceil(p * s.length) - 1)] ?? Number.NaN
-}
-const log = (s: string) => process.stderr.write(`[alerts bench] ${s}\n`)
+const log = logger("alerts")
 
 interface Arrival {
   readonly id: string
@@ -120,58 +109,6 @@ const startReceiver = async (secret: string) => {
   }
 }
 
-/** `armature serve` from the bundle; resolves once it listens, with its owner key. */
-const startServer = (env: Record<string, string>) =>
-  new Promise<{ origin: string; key: string; output: () => string; stop: () => Promise<void> }>(
-    (resolve, reject) => {
-      const merged: Record<string, string | undefined> = { ...process.env, ...env }
-      // The default poll is what is measured, whatever the caller's environment says.
-      delete merged.ARMATURE_ALERT_POLL_INTERVAL
-      delete merged.ARMATURE_DATA_DIR
-      const child = spawn(process.execPath, [bin, "serve"], {
-        env: merged,
-        stdio: ["ignore", "pipe", "pipe"]
-      })
-      let out = ""
-      const onData = (chunk: Buffer) => {
-        out += chunk.toString()
-        const listening = /Listening on (http:\/\/[^\s"]+)/.exec(out)
-        const key = /\b(amt_[a-z0-9]+_[A-Za-z0-9_-]+)/.exec(out)
-        if (listening === null || key === null) return
-        child.stdout.off("data", onData)
-        child.stderr.off("data", onData)
-        const keep = (c: Buffer) => {
-          out += c.toString()
-        }
-        child.stdout.on("data", keep)
-        child.stderr.on("data", keep)
-        resolve({
-          origin: listening[1]!.replace("0.0.0.0", "127.0.0.1"),
-          key: key[1]!,
-          output: () => out,
-          stop: () =>
-            new Promise((done) => {
-              if (child.exitCode !== null) return done()
-              child.once("exit", () => done())
-              child.kill("SIGTERM")
-            })
-        })
-      }
-      child.stdout.on("data", onData)
-      child.stderr.on("data", onData)
-      child.once("exit", (code) => reject(new Error(`armature serve exited ${code}:\n${out}`)))
-    }
-  )
-
-/** Waits until `ok()` holds, at most `seconds`. */
-const until = async (what: string, ok: () => boolean | Promise<boolean>, seconds: number) => {
-  const end = Date.now() + seconds * 1000
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`not reached in ${seconds} s: ${what}`)
-    await sleep(100)
-  }
-}
-
 interface Delivery {
   readonly id: string
   readonly kind: string
@@ -181,19 +118,14 @@ interface Delivery {
   readonly deliveredAt: string | null
 }
 
-const run = async (database: { url: string; version: string }) => {
+const run = async (database: BenchDatabase) => {
   const secret = `bench-secret-${randomBytes(12).toString("hex")}`
   const signer = new Webhook(Buffer.from(secret, "utf8").toString("base64"))
   const receiver = await startReceiver(secret)
   const hookUrl = `${receiver.origin}/armature`
   const demo = await startDemoServer({ port: 0 })
-  const server = await startServer({
-    DATABASE_URL: database.url,
-    ARMATURE_SECRET_KEY: randomBytes(32).toString("base64"),
-    PORT: "0",
-    HOST: "127.0.0.1",
-    ARMATURE_ALLOW_LOOPBACK: "true"
-  })
+  // The default poll is what is measured, whatever the caller's environment says.
+  const server = await startServer(database.url, { ARMATURE_ALERT_POLL_INTERVAL: undefined })
   try {
     const api = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(`${server.origin}/api/armature/v1${path}`, {
@@ -299,14 +231,7 @@ const run = async (database: { url: string; version: string }) => {
   }
 }
 
-const scope = Effect.runSync(Scope.make())
-const database = await Effect.runPromise(Scope.extend(freshDatabase(url), scope))
-let result: Awaited<ReturnType<typeof run>>
-try {
-  result = await run(database)
-} finally {
-  await Effect.runPromise(Scope.close(scope, Exit.void))
-}
+const { database, result } = await onFreshDatabase(run)
 
 const byId = new Map(result.deliveries.map((d) => [d.id, d]))
 const alerts = result.arrivals

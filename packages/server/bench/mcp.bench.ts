@@ -38,68 +38,21 @@
  * PostgreSQL from ARMATURE_BENCH_DATABASE_URL (or ARMATURE_TEST_DATABASE_URL); a fresh database
  * is created for the run and dropped afterwards. No timing is asserted.
  */
-import { type ChildProcess, spawn } from "node:child_process"
-import { randomBytes } from "node:crypto"
-import { readdirSync, readFileSync } from "node:fs"
-import { Agent, createServer, request } from "node:http"
+import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { fileURLToPath } from "node:url"
-import * as Reactivity from "@effect/experimental/Reactivity"
-import { PgClient } from "@effect/sql-pg"
-import { Effect, Exit, Redacted, Scope } from "effect"
 import { startDemoServer } from "../../../examples/demo-mcp-server/server.js"
-import { freshDatabase } from "../../store-postgres/bench/support/freshDatabase.js"
+import { backendsOf, cpuOf } from "./support/cpu.js"
+import { type BenchDatabase, onFreshDatabase, withSql } from "./support/database.js"
+import { keepAliveClient, restClient } from "./support/http.js"
+import { clients, drive, rounds, seconds, warmupSeconds } from "./support/load.js"
+import { logger, num } from "./support/report.js"
+import { noRateLimits, startChild, startServer } from "./support/serverProcess.js"
+import { medianOfEach, pct } from "./support/stats.js"
+import { sleep } from "./support/wait.js"
 
-const bin = fileURLToPath(new URL("../dist/armature.mjs", import.meta.url))
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
-const seconds = Number(process.env.BENCH_SECONDS ?? 3)
-const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 1)
-const clients = Number(process.env.BENCH_CLIENTS ?? 10)
 const runCount = Number(process.env.BENCH_RUNS ?? 30)
 const goal = { rps: 1500, p99: 30 }
-const url =
-  process.env.ARMATURE_BENCH_DATABASE_URL ??
-  process.env.ARMATURE_TEST_DATABASE_URL ??
-  "postgres://postgres@127.0.0.1:5432/test"
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-/** Nearest-rank percentile. */
-const pct = (xs: ReadonlyArray<number>, p: number) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.max(0, Math.ceil(p * s.length) - 1)] ?? Number.NaN
-}
-const median = (xs: ReadonlyArray<number>) => pct(xs, 0.5)
-const log = (s: string) => process.stderr.write(`[mcp bench] ${s}\n`)
-
-/** utime + stime of a process, in ms (clock ticks of 10 ms), 0 once it is gone. */
-const ticksHz = 100
-const cpuMsOf = (pid: number) => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksHz
-  } catch {
-    return 0
-  }
-}
-/** CPU ms of `pids` from now until the returned function is called (a process gone meanwhile counts 0). */
-const cpuOf = (pids: ReadonlyArray<number>) => {
-  const start = pids.map(cpuMsOf)
-  return () => pids.reduce((sum, pid, i) => sum + Math.max(0, cpuMsOf(pid) - start[i]!), 0)
-}
-/** The PostgreSQL backends serving `database` (their command line names it), by pid. */
-const backendsOf = (database: string) =>
-  readdirSync("/proc")
-    .filter((d) => /^\d+$/.test(d))
-    .map(Number)
-    .filter((pid) => {
-      try {
-        const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8")
-        return cmd.startsWith("postgres: ") && cmd.includes(` ${database} `)
-      } catch {
-        return false
-      }
-    })
+const log = logger("mcp")
 
 /** A loopback OpenAI-compatible endpoint: the tester calls `get_order`, then answers; the judge passes `c1`. */
 const startModel = async () => {
@@ -154,52 +107,6 @@ const startModel = async () => {
   }
 }
 
-/** `armature serve` from the bundle; resolves once it listens, with its owner key and pid. */
-const startServer = (env: Record<string, string>) =>
-  new Promise<{ origin: string; key: string; pid: number; output: () => string; stop: () => Promise<void> }>(
-    (resolve, reject) => {
-      const merged: Record<string, string | undefined> = { ...process.env, ...env }
-      delete merged.ARMATURE_DATA_DIR
-      const profile = process.env.BENCH_CPU_PROF
-      const argv =
-        profile === undefined ? [bin, "serve"] : ["--cpu-prof", "--cpu-prof-dir", profile, bin, "serve"]
-      const child: ChildProcess = spawn(process.execPath, argv, {
-        env: merged,
-        stdio: ["ignore", "pipe", "pipe"]
-      })
-      let out = ""
-      const onData = (chunk: Buffer) => {
-        out += chunk.toString()
-        const listening = /Listening on (http:\/\/[^\s"]+)/.exec(out)
-        const key = /\b(amt_[a-z0-9]+_[A-Za-z0-9_-]+)/.exec(out)
-        if (listening === null || key === null) return
-        child.stdout?.off("data", onData)
-        child.stderr?.off("data", onData)
-        // Only the tail is kept: it is printed if something goes wrong.
-        const keep = (c: Buffer) => {
-          out = (out + c.toString()).slice(-65_536)
-        }
-        child.stdout?.on("data", keep)
-        child.stderr?.on("data", keep)
-        resolve({
-          origin: listening[1]!.replace("0.0.0.0", "127.0.0.1"),
-          key: key[1]!,
-          pid: child.pid!,
-          output: () => out,
-          stop: () =>
-            new Promise((done) => {
-              if (child.exitCode !== null) return done()
-              child.once("exit", () => done())
-              child.kill("SIGTERM")
-            })
-        })
-      }
-      child.stdout?.on("data", onData)
-      child.stderr?.on("data", onData)
-      child.once("exit", (code) => reject(new Error(`armature serve exited ${code}:\n${out}`)))
-    }
-  )
-
 // The baseline server: another process (so its CPU is not this client's), one stored body.
 const echoServer = `
 const { createServer } = await import("node:http")
@@ -211,63 +118,18 @@ const server = createServer((req, res) => {
 server.listen(0, "127.0.0.1", () => console.log("listening " + server.address().port))
 process.on("SIGTERM", () => process.exit(0))
 `
-const startEcho = (body: string) =>
-  new Promise<{ origin: string; pid: number; stop: () => Promise<void> }>((resolve, reject) => {
-    const child = spawn(process.execPath, ["--input-type=module", "-e", echoServer], {
-      env: { ...process.env, BENCH_BODY: body },
-      stdio: ["ignore", "pipe", "inherit"]
-    })
-    let out = ""
-    child.stdout.on("data", (c: Buffer) => {
-      out += c.toString()
-      const port = /listening (\d+)/.exec(out)
-      if (port === null) return
-      resolve({
-        origin: `http://127.0.0.1:${port[1]}`,
-        pid: child.pid!,
-        stop: () =>
-          new Promise((done) => {
-            if (child.exitCode !== null) return done()
-            child.once("exit", () => done())
-            child.kill("SIGTERM")
-          })
-      })
-    })
-    child.once("exit", (code) => reject(new Error(`baseline server exited ${code}: ${out}`)))
+const startEcho = async (body: string) => {
+  const echo = await startChild("baseline server", ["--input-type=module", "-e", echoServer], {
+    env: { BENCH_BODY: body },
+    ready: (printed) => /listening (\d+)/.test(printed),
+    stderr: "inherit"
   })
+  return { ...echo, origin: `http://127.0.0.1:${/listening (\d+)/.exec(echo.printed)![1]}` }
+}
 
 /** One keep-alive socket per client. */
-const agent = new Agent({ keepAlive: true, maxSockets: clients, maxFreeSockets: clients })
-const send = (
-  target: string,
-  method: string,
-  headers: Record<string, string>,
-  body?: string
-): Promise<{ status: number; text: string; bytes: number }> =>
-  new Promise((resolve, reject) => {
-    const u = new URL(target)
-    const req = request(
-      {
-        host: u.hostname,
-        port: u.port,
-        path: `${u.pathname}${u.search}`,
-        method,
-        agent,
-        headers: body === undefined ? headers : { ...headers, "content-length": Buffer.byteLength(body) }
-      },
-      (res) => {
-        const chunks: Buffer[] = []
-        res.on("data", (c: Buffer) => chunks.push(c))
-        res.on("end", () => {
-          const raw = Buffer.concat(chunks)
-          resolve({ status: res.statusCode ?? 0, text: raw.toString("utf8"), bytes: raw.length })
-        })
-        res.on("error", reject)
-      }
-    )
-    req.on("error", reject)
-    req.end(body)
-  })
+const keepAlive = keepAliveClient(clients)
+const send = keepAlive.send
 
 /** One request of a workload, for client `c`'s `n`th request; returns an error text or null. */
 interface Workload {
@@ -293,71 +155,37 @@ const measure = async (
   duration: number,
   pgPids: () => ReadonlyArray<number>
 ): Promise<Sample> => {
-  const latencies: number[] = []
-  const errors: string[] = []
-  let bytes = 0
   const server = cpuOf(w.cpuPid())
   const pg = cpuOf(pgPids())
   const client = process.cpuUsage()
-  const t0 = performance.now()
-  const end = t0 + duration * 1000
-  await Promise.all(
-    Array.from({ length: clients }, async (_, c) => {
-      for (let n = 0; performance.now() < end; n++) {
-        const start = performance.now()
-        const r = await w.once(c, n)
-        latencies.push(performance.now() - start)
-        bytes += r.bytes
-        if (r.error !== null && errors.length < 5) errors.push(r.error)
-      }
-    })
-  )
-  const elapsed = performance.now() - t0
+  const driven = await drive(clients, duration, w.once)
   const clientCpu = process.cpuUsage(client)
-  if (errors.length > 0) throw new Error(`${w.name}: ${errors.join("\n")}`)
-  const count = latencies.length
+  if (driven.errors.length > 0) throw new Error(`${w.name}: ${driven.errors.join("\n")}`)
+  const count = driven.count
   return {
-    rps: (count * 1000) / elapsed,
-    p50: pct(latencies, 0.5),
-    p99: pct(latencies, 0.99),
+    rps: driven.rps,
+    p50: pct(driven.latencies, 0.5),
+    p99: pct(driven.latencies, 0.99),
     count,
-    bytes: bytes / count,
+    bytes: driven.bytes,
     serverCpu: server() / count,
     pgCpu: pg() / count,
     clientCpu: (clientCpu.user + clientCpu.system) / 1000 / count
   }
 }
 
-const run = async (database: { url: string; version: string }) => {
-  const dbName = new URL(database.url).pathname.slice(1)
+const run = async (database: BenchDatabase) => {
   const model = await startModel()
   const demo = await startDemoServer({ port: 0 })
-  const server = await startServer({
-    DATABASE_URL: database.url,
-    ARMATURE_SECRET_KEY: randomBytes(32).toString("base64"),
-    PORT: "0",
-    HOST: "127.0.0.1",
-    ARMATURE_ALLOW_LOOPBACK: "true",
-    OPENAI_API_KEY: "bench",
-    OPENAI_BASE_URL: model.baseURL,
-    // The key's request budget off; the failed-key limiter out of reach.
-    ARMATURE_RATE_LIMIT_PER_MINUTE: "0",
-    ARMATURE_AUTH_FAILURE_LIMIT: "1000000"
-  })
+  const server = await startServer(
+    database.url,
+    { OPENAI_API_KEY: "bench", OPENAI_BASE_URL: model.baseURL, ...noRateLimits },
+    process.env.BENCH_CPU_PROF
+  )
   let echo: Awaited<ReturnType<typeof startEcho>> | undefined
   try {
     const auth = { authorization: `Bearer ${server.key}` }
-    const rest = async (method: string, path: string, body?: unknown) => {
-      const res = await send(
-        `${server.origin}/api/armature/v1${path}`,
-        method,
-        body === undefined ? auth : { ...auth, "content-type": "application/json" },
-        body === undefined ? undefined : JSON.stringify(body)
-      )
-      if (res.status < 200 || res.status > 299)
-        throw new Error(`${method} ${path} → ${res.status}: ${res.text}`)
-      return JSON.parse(res.text) as any
-    }
+    const rest = restClient(send, server.origin, server.key)
 
     const { server: shop } = await rest("POST", "/mcp-servers", {
       name: "demo-shop",
@@ -518,7 +346,7 @@ const run = async (database: { url: string; version: string }) => {
       () => [echoPid]
     )
     const workloads = [baseline, ...pairs.flat(), listing]
-    const pgPids = () => backendsOf(dbName)
+    const pgPids = () => backendsOf(database.name)
 
     log(`warm-up: ${warmupSeconds} s per workload`)
     for (const w of workloads) await measure(w, warmupSeconds, pgPids)
@@ -531,14 +359,10 @@ const run = async (database: { url: string; version: string }) => {
 
     // Every tools/call wrote its audit row (the warm-up's and the checks' included).
     await sleep(500)
-    const audited = await Effect.runPromise(
-      Effect.scoped(
-        Effect.gen(function* () {
-          const sql = yield* PgClient.make({ url: Redacted.make(database.url), maxConnections: 1 })
-          return yield* sql<{ action: string; n: number }>`
-            SELECT action, count(*)::int AS n FROM audit_log GROUP BY action ORDER BY action`
-        })
-      ).pipe(Effect.provide(Reactivity.layer))
+    const audited = await withSql(
+      database.url,
+      (sql) => sql<{ action: string; n: number }>`
+        SELECT action, count(*)::int AS n FROM audit_log GROUP BY action ORDER BY action`
     )
     return {
       workloads: workloads.map((w) => w.name),
@@ -549,7 +373,7 @@ const run = async (database: { url: string; version: string }) => {
       protocolVersion
     }
   } finally {
-    agent.destroy()
+    keepAlive.close()
     await echo?.stop()
     await server.stop()
     await demo.close()
@@ -557,17 +381,8 @@ const run = async (database: { url: string; version: string }) => {
   }
 }
 
-const scope = Effect.runSync(Scope.make())
-const database = await Effect.runPromise(Scope.extend(freshDatabase(url), scope))
-let result: Awaited<ReturnType<typeof run>>
-try {
-  result = await run(database)
-} finally {
-  await Effect.runPromise(Scope.close(scope, Exit.void))
-}
+const { database, result } = await onFreshDatabase(run)
 
-const num = (n: number, digits = 0, width = 7) =>
-  n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }).padStart(width)
 console.log(
   `MCP API reads vs REST: armature serve (dist/armature.mjs) on PostgreSQL ${database.version}, ` +
     `${clients} clients back to back, ${seconds} s per workload and round, ${runCount} runs stored`
@@ -585,21 +400,7 @@ const line = (label: string, name: string, s: Sample) =>
 for (let round = 0; round < rounds; round++)
   for (const name of result.workloads) line(String(round + 1), name, result.samples.get(name)![round]!)
 const summary = new Map(
-  result.workloads.map((name) => {
-    const xs = result.samples.get(name)!
-    const m = (f: (s: Sample) => number) => median(xs.map(f))
-    const s: Sample = {
-      rps: m((s) => s.rps),
-      p50: m((s) => s.p50),
-      p99: m((s) => s.p99),
-      count: m((s) => s.count),
-      bytes: m((s) => s.bytes),
-      serverCpu: m((s) => s.serverCpu),
-      pgCpu: m((s) => s.pgCpu),
-      clientCpu: m((s) => s.clientCpu)
-    }
-    return [name, s] as const
-  })
+  result.workloads.map((name) => [name, medianOfEach(result.samples.get(name)!)] as const)
 )
 console.log(`\nmedian of ${rounds} rounds:`)
 for (const name of result.workloads) line("", name, summary.get(name)!)

@@ -8,15 +8,15 @@
  * Runs the built, bundled server (`dist/armature.mjs`), as a user would. Last, once: the
  * quickstart's server with the example config and its monitors running, for its RSS.
  */
-import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { PgliteClient } from "@armature/store-postgres"
 import { startDemoServer } from "../../../examples/demo-mcp-server/server.js"
+import { bin, startChild } from "./support/serverProcess.js"
+import { sleep } from "./support/wait.js"
 
-const bin = fileURLToPath(new URL("../dist/armature.mjs", import.meta.url))
 const exampleConfig = fileURLToPath(new URL("../../../examples/armature.config.ts", import.meta.url))
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
 
@@ -28,32 +28,11 @@ const rssMb = (pid: number) => {
 }
 
 /** Starts `argv` and resolves when `ready` matches its output; returns ms, pid and a stopper. */
-const startUntil = (argv: ReadonlyArray<string>, env: Record<string, string>, ready: RegExp) =>
-  new Promise<{ ms: number; pid: number; stop: () => Promise<void> }>((resolve, reject) => {
-    const t0 = performance.now()
-    const child = spawn(process.execPath, argv, {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let out = ""
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString()
-      if (!ready.test(out)) return
-      const ms = performance.now() - t0
-      resolve({
-        ms,
-        pid: child.pid!,
-        stop: () =>
-          new Promise((done) => {
-            child.once("exit", () => done())
-            child.kill("SIGTERM")
-          })
-      })
-    }
-    child.stdout.on("data", onData)
-    child.stderr.on("data", onData)
-    child.once("exit", (code) => reject(new Error(`exited ${code} before ready:\n${out}`)))
-  })
+const startUntil = async (argv: ReadonlyArray<string>, env: Record<string, string>, ready: RegExp) => {
+  const t0 = performance.now()
+  const started = await startChild("process", argv, { env, ready: (printed) => ready.test(printed) })
+  return { ms: started.readyAt - t0, pid: started.pid, stop: started.stop }
+}
 
 // The same PGlite the server opens: its start parameters and the pg_trgm extension.
 const pgliteOnly = `
@@ -66,8 +45,6 @@ console.log("ready")
 process.on("SIGTERM", async () => { await db.close(); process.exit(0) })
 setInterval(() => {}, 1 << 30)
 `
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** RSS 5 s after ready, and idle: 30 s after ready. */
 const rssAfterReady = async (pid: number) => {
