@@ -16,7 +16,7 @@
 import { createOpenAI } from "@ai-sdk/openai"
 import type { LanguageModelV4 } from "@ai-sdk/provider"
 import { LanguageModels, type ModelCatalogEntry, ModelNotConfigured } from "@armature/core"
-import { Config, type ConfigError, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Config, type ConfigError, Effect, Layer, Redacted, Schema } from "effect"
 
 /** A model added to the catalog: any `ai` SDK `LanguageModelV4` with its catalog entry. */
 export interface Registration {

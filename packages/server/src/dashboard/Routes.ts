@@ -6,26 +6,16 @@
  * that shows it once).
  */
 import {
-  type AlertStore,
   ApiKeys,
-  type AuditLog,
   Monitors as CoreMonitors,
   Workflows as CoreWorkflows,
   type Ids,
-  type JobQueue,
-  type MonitorStore,
-  type OrgStore,
-  type RunStore,
   Runs,
-  type SecretStore,
-  type ServerStore,
-  type SlackInstallations,
   SlackInstalls,
+  type StorePorts,
   statusOf,
   Team,
-  type Transactor,
-  toApiErrorBody,
-  type WorkflowStore
+  toApiErrorBody
 } from "@armature/core"
 import { HttpApiBuilder, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Clock, Effect, Layer, Option } from "effect"
@@ -52,22 +42,14 @@ import { css, liveJs } from "./ui/assets.js"
 import type { View } from "./ui/Layout.js"
 
 /** What the pages read and write with. */
-type Services =
-  | OrgStore
-  | RunStore
-  | WorkflowStore
-  | MonitorStore
-  | ServerStore
-  | AlertStore
-  | Transactor
-  | Ids
-  | JobQueue
-  | SecretStore
-  | SlackInstallations
-  | AuditLog
-  | Sessions
-  | AuthFailureLimiter
-  | ApiKeys.VerifiedTokens
+type Services = StorePorts | Ids | Sessions | AuthFailureLimiter | ApiKeys.VerifiedTokens | LinkTokens
+
+/** A route's handler: the request and its path parameters, and the pages' services. */
+type Handler<E> = Effect.Effect<
+  HttpServerResponse.HttpServerResponse,
+  E,
+  Services | HttpServerRequest.HttpServerRequest | HttpRouter.RouteContext
+>
 
 const asset = (body: string, contentType: string) =>
   HttpServerResponse.text(body, {
@@ -102,22 +84,10 @@ export const routes = HttpApiBuilder.Router.use((router) =>
     const services = yield* Effect.context<Services>()
     const links = yield* LinkTokens
 
-    const get = <E>(
-      route: HttpRouter.PathInput,
-      handler: Effect.Effect<
-        HttpServerResponse.HttpServerResponse,
-        E,
-        Services | HttpServerRequest.HttpServerRequest | HttpRouter.RouteContext
-      >
-    ) => router.get(route, Effect.provide(handler, services))
-    const post = <E>(
-      route: HttpRouter.PathInput,
-      handler: Effect.Effect<
-        HttpServerResponse.HttpServerResponse,
-        E,
-        Services | HttpServerRequest.HttpServerRequest | HttpRouter.RouteContext
-      >
-    ) => router.post(route, Effect.provide(handler, services))
+    const get = <E>(route: HttpRouter.PathInput, handler: Handler<E>) =>
+      router.get(route, Effect.provide(handler, services))
+    const post = <E>(route: HttpRouter.PathInput, handler: Handler<E>) =>
+      router.post(route, Effect.provide(handler, services))
 
     yield* router.get("/assets/dashboard.css", Effect.succeed(asset(css, "text/css; charset=utf-8")))
     yield* router.get("/assets/live.js", Effect.succeed(asset(liveJs, "text/javascript; charset=utf-8")))

@@ -2,7 +2,7 @@
  * Responses of the dashboard: whole HTML documents with the headers every page carries, and the
  * page that explains a refusal in words (the same codes and statuses as the REST API).
  */
-import { type ApiErrorBody, statusOf, toApiErrorBody } from "@armature/core"
+import { type ApiErrorBody, statusOf } from "@armature/core"
 import { HttpServerResponse } from "@effect/platform"
 import type { VNode } from "preact"
 import { render } from "preact-render-to-string"
@@ -53,11 +53,10 @@ const ErrorText = ({ error }: { error: ApiErrorBody }) => {
 }
 
 /**
- * A failure of a core use case, or an error body the API would answer with, as a page: its
- * status, message and `Retry-After`, with the navigation when signed in.
+ * A refusal as a page, from the error body the API would answer with: its status, message and
+ * `Retry-After`, with the navigation when signed in.
  */
-export const errorPage = (error: unknown, view: View | null) => {
-  const body = isBody(error) ? error : toApiErrorBody(error)
+export const errorPage = (body: ApiErrorBody, view: View | null) => {
   const status = statusOf(body).http
   const title =
     status >= 500
@@ -94,13 +93,5 @@ export const errorPage = (error: unknown, view: View | null) => {
       : { "retry-after": String(body.details.retryAfterSeconds) }
   )
 }
-
-/** An error body already (no tag: not an error of core's). */
-const isBody = (error: unknown): error is ApiErrorBody =>
-  typeof error === "object" &&
-  error !== null &&
-  !("_tag" in error) &&
-  typeof (error as { code?: unknown }).code === "string" &&
-  typeof (error as { message?: unknown }).message === "string"
 
 export { ErrorText }

@@ -6,7 +6,7 @@
  * sign-in page; a session whose key stopped working is ended there with the reason.
  */
 import { timingSafeEqual } from "node:crypto"
-import { Plans } from "@armature/core"
+import { Plans, toApiErrorBody } from "@armature/core"
 import { HttpIncomingMessage, HttpServerRequest, type HttpServerResponse } from "@effect/platform"
 import { Clock, Effect, Option } from "effect"
 import { type Requirements, verify } from "../http/Authentication.js"
@@ -101,7 +101,9 @@ export const signedIn = <E, R>(
       form = yield* formOf(request)
       if (!csrfMatches(session.value.csrf, form)) return errorPage(forged, view)
       const writable = yield* Effect.either(Plans.ensureWritable(view.caller, "write"))
-      if (writable._tag === "Left") return errorPage(writable.left, view)
+      if (writable._tag === "Left") return errorPage(toApiErrorBody(writable.left), view)
     }
-    return yield* handle(view, form).pipe(Effect.catchAll((error) => Effect.succeed(errorPage(error, view))))
+    return yield* handle(view, form).pipe(
+      Effect.catchAll((error) => Effect.succeed(errorPage(toApiErrorBody(error), view)))
+    )
   })

@@ -9,21 +9,13 @@
  */
 import {
   Audit,
-  type AuditLog,
   type Caller,
   type Ids,
-  type JobQueue,
-  type MonitorStore,
-  type OrgStore,
-  type RunStore,
   Runs,
-  type SecretStore,
-  type ServerStore,
   SlackInstallations,
   SlackInstalls,
-  type Transactor,
-  toApiErrorBody,
-  type WorkflowStore
+  type StorePorts,
+  toApiErrorBody
 } from "@armature/core"
 import { HttpApiBuilder, HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { App, isValidSlackRequest, LogLevel, type Receiver, type RespondArguments } from "@slack/bolt"
@@ -33,19 +25,7 @@ import * as Commands from "./Commands.js"
 import { LinkTokens } from "./LinkTokens.js"
 
 /** What the commands read and write with. */
-type Services =
-  | OrgStore
-  | RunStore
-  | WorkflowStore
-  | MonitorStore
-  | ServerStore
-  | SlackInstallations
-  | AuditLog
-  | Ids
-  | JobQueue
-  | Transactor
-  | SecretStore
-  | LinkTokens
+type Services = StorePorts | Ids | LinkTokens
 
 /** Bolt hands events to its receiver's app; this one is fed by the route below. */
 class RouteReceiver implements Receiver {

@@ -98,7 +98,7 @@ export const Layout = (props: { view: View; title: string; live?: boolean; child
 
 /** A wide table in its own horizontal scroll box, so the page itself never scrolls sideways. */
 export const Table = (props: { label: string; children: ComponentChildren }) => (
-  // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus to scroll by keyboard
+  // Focusable (tabindex), so a keyboard can scroll the region.
   <section class="scroll" aria-label={props.label} tabindex={0}>
     <table>{props.children}</table>
   </section>
