@@ -570,7 +570,7 @@ export const sync = (
     }
     // The first catalog of a server registered while unreachable: every tool is new.
     const diff = probed.diff ?? Drift.diff([], catalog.tools)
-    const impact = yield* impactOf(caller.orgId, serverId, diff)
+    const impact = (yield* impactsOf(caller.orgId, serverId, [diff]))[0]!
     return {
       catalogVersion: catalog.version,
       added: diff.added,
@@ -582,8 +582,8 @@ export const sync = (
     }
   })
 
-/** The server's workflows and monitors that use a tool `diff` removed or changed. */
-const impactOf = (orgId: string, serverId: string, diff: CatalogDiff) =>
+/** For each of `diffs`, the server's workflows and monitors using a tool it removed or changed: one read. */
+const impactsOf = (orgId: string, serverId: string, diffs: ReadonlyArray<CatalogDiff>) =>
   Effect.gen(function* () {
     const workflows = yield* Effect.flatMap(WorkflowStore, (s) =>
       s.listWorkflows(orgId, { mcpServerId: serverId })
@@ -592,30 +592,27 @@ const impactOf = (orgId: string, serverId: string, diff: CatalogDiff) =>
       s.listMonitors(orgId, { mcpServerId: serverId })
     )
     const calls = yield* Effect.flatMap(RunStore, (s) => s.recentToolCalls(orgId, serverId, 50))
-    return Drift.impact(diff, {
-      workflows,
-      monitors,
-      recentCalls: calls.map((c) => ({ workflowId: c.workflowId, toolName: c.call.name }))
-    })
+    const recentCalls = calls.map((c) => ({ workflowId: c.workflowId, toolName: c.call.name }))
+    return diffs.map((diff) => Drift.impact(diff, { workflows, monitors, recentCalls }))
   })
 
 /**
- * The tests a catalog change affects: the server's workflows and monitors that use a tool it
- * removed or changed (as `sync` reports them when it records the change).
+ * The tests catalog changes affect: for each of `diffs`, the server's workflows and monitors that
+ * use a tool it removed or changed (as `sync` reports them when it records the change).
  */
-export const driftImpact = (
+export const driftImpacts = (
   caller: Caller,
   serverId: string,
-  diff: CatalogDiff
+  diffs: ReadonlyArray<CatalogDiff>
 ): Effect.Effect<
-  Drift.Impact,
+  ReadonlyArray<Drift.Impact>,
   ForbiddenRole | NotFound | StoreError,
   ServerStore | WorkflowStore | MonitorStore | RunStore
 > =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "servers.read")
     yield* loadServer(caller.orgId, serverId)
-    return yield* impactOf(caller.orgId, serverId, diff)
+    return yield* impactsOf(caller.orgId, serverId, diffs)
   })
 
 /** Catalog history entry: a version summary with the drift from the version before it. */

@@ -741,10 +741,10 @@ describe("Servers.sync", () => {
         ])
         // Read later from the catalog history, the same change affects the same tests.
         const history = yield* Servers.catalog(callerOf("viewer"), s.id)
-        const impact = yield* Servers.driftImpact(callerOf("viewer"), s.id, history.history[0]!.diff!)
-        expect(impact.affectedMonitors).toEqual(result.affectedMonitors)
+        const [impact] = yield* Servers.driftImpacts(callerOf("viewer"), s.id, [history.history[0]!.diff!])
+        expect(impact!.affectedMonitors).toEqual(result.affectedMonitors)
         expect(
-          (yield* Effect.flip(Servers.driftImpact(callerOf("viewer"), "nope", history.history[0]!.diff!)))
+          (yield* Effect.flip(Servers.driftImpacts(callerOf("viewer"), "nope", [history.history[0]!.diff!])))
             .code
         ).toBe("mcp_server_not_found")
 

@@ -81,14 +81,12 @@ export const detail = (view: View, id: string) =>
     const changes = catalog.history
       .filter((e) => e.diff !== null && (e.diff.removed.length > 0 || e.diff.changed.length > 0))
       .slice(0, 3)
-    const impacts = new Map(
-      yield* Effect.forEach(changes, (e) =>
-        Effect.map(
-          CoreServers.driftImpact(view.caller, id, e.diff!),
-          (impact) => [e.version, impact] as const
-        )
-      )
+    const affected = yield* CoreServers.driftImpacts(
+      view.caller,
+      id,
+      changes.map((e) => e.diff!)
     )
+    const impacts = new Map(changes.map((e, i) => [e.version, affected[i]!]))
     return (
       <Layout view={view} title={server.name}>
         <dl class="facts">
