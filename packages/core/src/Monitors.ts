@@ -30,7 +30,7 @@ import {
 import * as AlertEngine from "./internal/alertEngine.js"
 import { exampleObject, validateArguments } from "./internal/monitorArgs.js"
 import { archiveMonitors, type LiveMonitor, loadLiveMonitor, loadMonitor } from "./internal/monitorRecords.js"
-import { type Bucket, bucketed, percentiles, windows } from "./internal/monitorStats.js"
+import { type Bucket, bucketed, statsOf, widestMs, windows } from "./internal/monitorStats.js"
 import { checkSecrets, validate } from "./internal/monitorValidation.js"
 import * as Plans from "./Plans.js"
 import type { AlertStore } from "./ports/AlertStore.js"
@@ -301,20 +301,10 @@ export const stats = (
     yield* loadMonitor(caller.orgId, monitorId)
     const at = (yield* now).getTime()
     // One read of the widest window; the narrower ones are its tail.
-    const widest = Math.max(...windows.map((w) => w.ms))
     const samples = yield* Effect.flatMap(MonitorStore, (s) =>
-      s.checkSamples(caller.orgId, monitorId, new Date(at - widest))
+      s.checkSamples(caller.orgId, monitorId, new Date(at - widestMs))
     )
-    return windows.map((w): MonitorStats => {
-      const inWindow = samples.filter((s) => s.startedAt.getTime() >= at - w.ms)
-      const ok = inWindow.filter((s) => s.outcome === "pass" || s.outcome === "degraded").length
-      return {
-        window: w.window,
-        checks: inWindow.length,
-        successRate: inWindow.length === 0 ? null : ok / inWindow.length,
-        ...percentiles(inWindow.filter((s) => s.outcome !== "error").map((s) => s.latencyMs))
-      }
-    })
+    return statsOf(samples, at)
   })
 
 /**
@@ -361,6 +351,48 @@ export const series = (
       s.checkSamples(caller.orgId, monitorId, new Date(from))
     )
     return bucketed(samples, from, to, buckets)
+  })
+
+/** What a monitor's page shows (`report`). */
+export interface Report {
+  readonly monitor: Monitor
+  readonly stats: ReadonlyArray<MonitorStats>
+  readonly series: ReadonlyArray<Bucket>
+  /** The newest checks, newest first. */
+  readonly checks: ReadonlyArray<MonitorCheck>
+}
+
+/**
+ * A monitor with its `stats`, its `series` over `window` and its newest `checks` (at most 100):
+ * one page's reads, with the monitor loaded once and the week's samples read once for both.
+ */
+export const report = (
+  caller: Caller,
+  monitorId: string,
+  window: Window,
+  options: { readonly buckets?: number; readonly checks?: number } = {}
+): Effect.Effect<Report, ForbiddenRole | NotFound | StoreError, MonitorStore> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "monitors.read")
+    const monitor = yield* loadMonitor(caller.orgId, monitorId)
+    const store = yield* MonitorStore
+    const at = (yield* now).getTime()
+    const [samples, checks] = yield* Effect.all(
+      [
+        store.checkSamples(caller.orgId, monitorId, new Date(at - widestMs)),
+        store.listChecks(caller.orgId, monitorId, {
+          limit: Math.min(Math.max(options.checks ?? 100, 1), 100)
+        })
+      ],
+      { concurrency: "unbounded" }
+    )
+    const from = at - windows.find((w) => w.window === window)!.ms
+    return {
+      monitor,
+      stats: statsOf(samples, at),
+      series: bucketed(samples, from, at, options.buckets ?? 60),
+      checks
+    }
   })
 
 /** A proposed monitor: ready to pass to `create`. */

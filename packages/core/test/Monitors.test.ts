@@ -423,6 +423,12 @@ describe("Monitors.series", () => {
           // The error's latency is a timeout, not the tool's speed: only the failed check counts.
           { start: new Date(now - 1_200_000), checks: 2, failed: 2, p50: 50, p95: 50 }
         ])
+        // A page's report: the same stats and series, and the newest checks, in one set of reads.
+        const report = yield* Monitors.report(callerOf("viewer"), monitor.id, "1h", { buckets: 3, checks: 2 })
+        expect(report.monitor.id).toBe(monitor.id)
+        expect(report.series).toEqual(series)
+        expect(report.stats).toEqual(yield* Monitors.stats(callerOf("viewer"), monitor.id))
+        expect(report.checks.map((c) => c.id)).toEqual(["check-5", "check-4"])
         const week = yield* Monitors.series(callerOf("viewer"), monitor.id, "7d", 7)
         expect(week.reduce((n, b) => n + b.checks, 0)).toBe(5)
         expect((yield* Effect.flip(Monitors.series(callerOf("viewer"), "nope", "24h")))._tag).toBe("NotFound")

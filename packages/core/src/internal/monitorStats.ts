@@ -34,7 +34,7 @@ export interface Bucket {
  * that got an answer, as in the stats.
  */
 export const bucketed = (
-  samples: ReadonlyArray<{ readonly outcome: string; readonly latencyMs: number; readonly startedAt: Date }>,
+  samples: ReadonlyArray<Sample>,
   from: number,
   to: number,
   count: number
@@ -56,3 +56,25 @@ export const bucketed = (
     }
   })
 }
+
+/** A check as the stats count it. */
+type Sample = { readonly outcome: string; readonly latencyMs: number; readonly startedAt: Date }
+
+/**
+ * Success rate (pass + degraded over all checks) and latency percentiles of `samples` over each
+ * window ending at `at`; latency counts only checks that got an answer.
+ */
+export const statsOf = (samples: ReadonlyArray<Sample>, at: number) =>
+  windows.map((w) => {
+    const inWindow = samples.filter((s) => s.startedAt.getTime() >= at - w.ms)
+    const ok = inWindow.filter((s) => s.outcome === "pass" || s.outcome === "degraded").length
+    return {
+      window: w.window,
+      checks: inWindow.length,
+      successRate: inWindow.length === 0 ? null : ok / inWindow.length,
+      ...percentiles(inWindow.filter((s) => s.outcome !== "error").map((s) => s.latencyMs))
+    }
+  })
+
+/** The widest stats window, in ms: one read of it serves every window. */
+export const widestMs = Math.max(...windows.map((w) => w.ms))

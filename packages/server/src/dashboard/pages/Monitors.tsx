@@ -99,15 +99,8 @@ const Actions = ({ view, monitor }: { view: View; monitor: Monitor }) => {
 
 export const detail = (view: View, id: string, window: Monitors.Window) =>
   Effect.gen(function* () {
-    const monitor = yield* Monitors.get(view.caller, id)
-    const [stats, series, checks] = yield* Effect.all(
-      [
-        Monitors.stats(view.caller, id),
-        Monitors.series(view.caller, id, window),
-        Monitors.checks(view.caller, id, { limit: 100 })
-      ],
-      { concurrency: "unbounded" }
-    )
+    // The monitor, its stats, the chart and the strip from one load and one read of the week.
+    const { monitor, stats, series, checks } = yield* Monitors.report(view.caller, id, window)
     const errors = checks.filter((c) => c.outcome === "fail" || c.outcome === "error").slice(0, 10)
     const base = `/monitors/${encodeURIComponent(monitor.id)}`
     return (
