@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startDemoServer } from "../../../../examples/demo-mcp-server/server.js"
 import { freshDatabaseUrl, postgresAvailable } from "../../../store-postgres/test/support/databases.js"
 import { type AppServer, startAppServer } from "../http/support/appServer.js"
+import { restReply } from "../support/serverProcess.js"
 
 const postgres = await postgresAvailable("packages/server/test/dashboard/Dashboard.test.ts")
 const database = Effect.runSync(Scope.make())
@@ -31,19 +32,9 @@ let workflowId = ""
 let monitorId = ""
 let serverId = ""
 
-/** A REST call with `token`; the status and parsed body. */
-const rest = async (token: string, method: string, path: string, body?: unknown) => {
-  const res = await fetch(`${server.origin}/api/armature/v1${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" })
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) })
-  })
-  const text = await res.text()
-  return { status: res.status, body: text === "" ? null : JSON.parse(text) }
-}
+/** A REST call with `token`: the status and parsed body. */
+const rest = (token: string, method: string, path: string, body?: unknown) =>
+  restReply(server.origin, token, method, path, body)
 
 /** A fresh browser session signed in with `key`. */
 const signedIn = async (key: string, options: { width?: number } = {}) => {

@@ -17,6 +17,7 @@ import { freshDatabaseUrl, postgresAvailable } from "../../../store-postgres/tes
 import * as Bootstrap from "../../src/app/Bootstrap.js"
 import { csrfOf, postForm, sessionCookie } from "../dashboard/support/session.js"
 import { type AppServer, startAppServer } from "../http/support/appServer.js"
+import { restReply } from "../support/serverProcess.js"
 
 const postgres = await postgresAvailable("packages/server/test/slack/SlackBot.test.ts")
 const database = Effect.runSync(Scope.make())
@@ -88,17 +89,9 @@ const linkedMember = (role: Role, slackUserId: string) =>
     )
   )
 
-const rest = async (token: string, method: string, path: string, body?: unknown) => {
-  const res = await fetch(`${server.origin}/api/armature/v1${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" })
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) })
-  })
-  return { status: res.status, body: await res.json().catch(() => null) }
-}
+/** A REST call with `token`: the status and parsed body. */
+const rest = (token: string, method: string, path: string, body?: unknown) =>
+  restReply(server.origin, token, method, path, body)
 
 beforeAll(async () => {
   if (!postgres) return

@@ -85,6 +85,26 @@ export const rest = async (baseUrl: string, key: string, method: string, path: s
   return JSON.parse(text) as any
 }
 
+/** A REST call with a bearer key, whatever it answers: the status and the parsed body (`null` when empty). */
+export const restReply = async (
+  baseUrl: string,
+  key: string,
+  method: string,
+  path: string,
+  body?: unknown
+) => {
+  const res = await fetch(`${baseUrl}/api/armature/v1${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" })
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) })
+  })
+  const text = await res.text()
+  return { status: res.status, body: text === "" ? null : (JSON.parse(text) as any) }
+}
+
 /** Runs one `armature` command to completion in a child process: its exit code and output. */
 export const runCli = (args: ReadonlyArray<string>, env: Record<string, string | undefined>) =>
   new Promise<{ readonly code: number | null; readonly output: string }>((resolve) => {
