@@ -5,6 +5,7 @@
  */
 import type { AlertMessage } from "@armature/core"
 import { facts, formatTime, headline, safeLink, truncate } from "./internal/wording.js"
+import { actionIds } from "./SlackActions.js"
 
 /** The Block Kit shapes this module renders (a subset of `@slack/types`' `KnownBlock`). */
 export type Text =
@@ -14,15 +15,15 @@ export type Block =
   | { readonly type: "header"; readonly text: Text & { readonly type: "plain_text" } }
   | { readonly type: "section"; readonly text?: Text; readonly fields?: ReadonlyArray<Text> }
   | { readonly type: "context"; readonly elements: ReadonlyArray<Text> }
-  | {
-      readonly type: "actions"
-      readonly elements: ReadonlyArray<{
-        readonly type: "button"
-        readonly text: Text & { readonly type: "plain_text" }
-        readonly url: string
-        readonly action_id: string
-      }>
-    }
+  | { readonly type: "actions"; readonly elements: ReadonlyArray<Button> }
+
+/** A link button (`url`) or one whose click the Slack bot answers (`value`). */
+export type Button = {
+  readonly type: "button"
+  readonly text: Text & { readonly type: "plain_text" }
+  readonly action_id: string
+  readonly style?: "primary" | "danger"
+} & ({ readonly url: string } | { readonly value: string })
 
 /** What `chat.postMessage` gets. */
 export interface Rendered {
@@ -30,12 +31,8 @@ export interface Rendered {
   readonly blocks: ReadonlyArray<Block>
 }
 
-/**
- * The `action_id` of the "Open in Armature" button. Slack sends an interaction to the app even for
- * a link button, so an app with interactivity on should acknowledge it (Bolt:
- * `app.action(openLinkActionId, ({ ack }) => ack())`) or Slack shows a warning beside it.
- */
-export const openLinkActionId = "armature_open_link"
+/** The `action_id` of the "Open in Armature" button (`SlackActions.actionIds.openLink`). */
+export const openLinkActionId = actionIds.openLink
 
 const limits = { header: 150, sectionText: 3000, field: 2000, buttonUrl: 3000, summaryBlocks: 5, blocks: 50 }
 
@@ -77,6 +74,36 @@ const chunks = (text: string, size: number, max: number): Array<string> => {
   return out
 }
 
+const button = (text: string, action: string, value: string): Button => ({
+  type: "button",
+  text: { type: "plain_text", text },
+  action_id: action,
+  value
+})
+
+/**
+ * The buttons of an alert: open it; while it is a problem, run the workflow again and mute for an
+ * hour (the monitor itself, else the rule). A server incident groups several rules, so it has no
+ * mute: each rule's own alerts do.
+ */
+const actionsOf = (m: AlertMessage, link: string | null): Array<Button> => {
+  const out: Array<Button> = []
+  if (link !== null) {
+    const label = m.target?.type === "workflow" && link.includes("/runs/") ? "Open run" : "Open in Armature"
+    out.push({
+      type: "button",
+      text: { type: "plain_text", text: label },
+      url: link,
+      action_id: actionIds.openLink
+    })
+  }
+  if (m.kind === "recovery" || m.kind === "incident" || m.outcome === "test") return out
+  if (m.target?.type === "workflow") out.push(button("Run again", actionIds.runWorkflow, m.target.id))
+  if (m.target?.type === "monitor") out.push(button("Mute 1 h", actionIds.muteMonitor, m.target.id))
+  else if (m.ruleId !== undefined) out.push(button("Mute 1 h", actionIds.muteRule, m.ruleId))
+  return out
+}
+
 /** Renders the message for Slack. */
 export const render = (m: AlertMessage): Rendered => {
   const link = safeLink(m.link)
@@ -104,19 +131,8 @@ export const render = (m: AlertMessage): Rendered => {
   for (const chunk of chunks(escapeMrkdwn(m.summary.trim()), limits.sectionText, limits.summaryBlocks)) {
     blocks.push({ type: "section", text: { type: "mrkdwn", text: chunk } })
   }
-  if (link !== null && link.length <= limits.buttonUrl) {
-    blocks.push({
-      type: "actions",
-      elements: [
-        {
-          type: "button",
-          text: { type: "plain_text", text: "Open in Armature" },
-          url: link,
-          action_id: openLinkActionId
-        }
-      ]
-    })
-  }
+  const buttons = actionsOf(m, link !== null && link.length <= limits.buttonUrl ? link : null)
+  if (buttons.length > 0) blocks.push({ type: "actions", elements: buttons })
   blocks.push({
     type: "context",
     elements: [

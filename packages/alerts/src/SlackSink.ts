@@ -11,16 +11,15 @@ import {
   type StoreError
 } from "@armature/core"
 import {
-  LogLevel,
   WebAPIHTTPError,
   WebAPIPlatformError,
   WebAPIRateLimitedError,
-  WebAPIRequestError,
-  WebClient
+  WebAPIRequestError
 } from "@slack/web-api"
 import { Effect, Option, Redacted } from "effect"
 import type { TypedSink } from "./AlertSinks.js"
 import { networkReason } from "./internal/network.js"
+import { slackClient } from "./internal/slackClient.js"
 import * as SlackMessage from "./SlackMessage.js"
 
 export interface Options {
@@ -114,16 +113,7 @@ const failure = (error: unknown, channel: string): DeliveryFailed => {
 
 /** The Slack sink. */
 export const make = (options: Options): TypedSink => {
-  const base = options.slackApiUrl ?? "https://slack.com/api/"
-  // One client for every organization: the token goes with each call.
-  const client = new WebClient(undefined, {
-    slackApiUrl: base.endsWith("/") ? base : `${base}/`,
-    retryConfig: { retries: 0 },
-    // Without this a 429 makes the client sleep for Retry-After before failing anyway.
-    rejectRateLimitedCalls: true,
-    timeout: options.timeoutMs ?? 10_000,
-    logLevel: LogLevel.ERROR
-  })
+  const client = slackClient(options)
 
   const tokenFor = (orgId: string) =>
     options.botToken(orgId).pipe(

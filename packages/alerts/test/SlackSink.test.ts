@@ -1,11 +1,17 @@
-import { AlertSink, StoreError } from "@armature/core"
+import { AlertSink, type Proposal, StoreError } from "@armature/core"
 import { AlertSinkContract } from "@armature/core/testing"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { Effect, Layer, Option, Redacted } from "effect"
-import { AlertSinks, SlackMessage, SlackSink } from "../src/index.js"
+import { AlertSinks, SlackActions, SlackMessage, SlackProposalMessage, SlackSink } from "../src/index.js"
 import { delivery, message } from "./support/fixtures.js"
 import { json, layerWith, type Recorded, RecorderTag, type Respond } from "./support/recorder.js"
 import { anyOrgSecrets, guardLayer } from "./support/services.js"
+
+/** The buttons of a rendered message, as `action_id=url-or-value`. */
+const buttons = (rendered: SlackMessage.Rendered) =>
+  rendered.blocks.flatMap((b) =>
+    b.type === "actions" ? b.elements.map((e) => `${e.action_id}=${"url" in e ? e.url : e.value}`) : []
+  )
 
 const paramsOf = (r: Recorded) => Object.fromEntries(new URLSearchParams(r.body))
 
@@ -205,6 +211,99 @@ describe("SlackMessage", () => {
       )
     ).toContain("MCP server Weather API is unreachable")
     const unsafe = SlackMessage.render(message({ link: "javascript:alert(1)" }))
-    expect(unsafe.blocks.some((b) => b.type === "actions")).toBe(false)
+    expect(buttons(unsafe).some((b) => b.startsWith(`${SlackActions.actionIds.openLink}=`))).toBe(false)
+  })
+
+  it("carries the buttons the bot answers: open, run again, mute the monitor or else the rule", () => {
+    const { actionIds } = SlackActions
+    // A monitor's alert mutes the monitor itself.
+    expect(buttons(SlackMessage.render(message({ ruleId: "r-1" })))).toEqual([
+      `${actionIds.openLink}=https://armature.example/runs/r-1`,
+      `${actionIds.muteMonitor}=m-1`
+    ])
+    // A workflow's alert opens its run, runs it again, and mutes the rule.
+    const workflow = message({ ruleId: "r-1", target: { type: "workflow", id: "w-1", name: "Weather" } })
+    const rendered = SlackMessage.render(workflow)
+    expect(buttons(rendered)).toEqual([
+      `${actionIds.openLink}=https://armature.example/runs/r-1`,
+      `${actionIds.runWorkflow}=w-1`,
+      `${actionIds.muteRule}=r-1`
+    ])
+    expect(JSON.stringify(rendered.blocks)).toContain("Open run")
+    // Nothing to silence or rerun once it recovered, nor for a server incident grouping several rules.
+    expect(buttons(SlackMessage.render({ ...workflow, kind: "recovery" }))).toEqual([
+      `${actionIds.openLink}=https://armature.example/runs/r-1`
+    ])
+    const incident = message({
+      kind: "incident",
+      ruleId: "r-1",
+      link: null,
+      incident: { serverId: "s-1", serverName: "Weather API" }
+    })
+    expect(buttons(SlackMessage.render(incident))).toEqual([])
+  })
+})
+
+describe("SlackProposalMessage", () => {
+  const proposal: Proposal = {
+    id: "6f1d1b9e-0000-4000-8000-000000000001",
+    orgId: "org-1",
+    kind: "update",
+    workflowId: "w-1",
+    baseVersionId: "v-1",
+    spec: { name: "Weather <b>&" } as Proposal["spec"],
+    diff: [{ field: "prompt", before: "Old <@channel>", after: "New prompt\nsecond line" }],
+    rationale: "Use <!channel> get_forecast",
+    evidence: [],
+    warnings: ["criteria changed"],
+    createdBy: "agent",
+    createdAt: new Date("2026-01-01T10:00:00Z"),
+    expiresAt: new Date("2026-01-02T10:00:00Z"),
+    appliedAt: null,
+    appliedVersionId: null
+  }
+
+  it("shows the change and its reasons escaped, with Approve and Dismiss; then who decided", () => {
+    const { actionIds } = SlackActions
+    const pending = SlackProposalMessage.render(proposal)
+    const text = JSON.stringify(pending.blocks)
+    expect(text).toContain("Change proposed to workflow Weather <b>&")
+    expect(text).toContain("&lt;!channel&gt;")
+    expect(text).not.toContain("<@channel>")
+    expect(text).toContain("2026-01-02 10:00 UTC")
+    expect(buttons(pending)).toEqual([
+      `${actionIds.approveProposal}=${proposal.id}`,
+      `${actionIds.dismissProposal}=${proposal.id}`
+    ])
+    const applied = SlackProposalMessage.render(proposal, {
+      _tag: "applied",
+      by: "U0ADA",
+      workflowId: "w-1",
+      version: 3
+    })
+    expect(JSON.stringify(applied.blocks)).toContain("Applied by <@U0ADA> as version 3")
+    expect(buttons(applied)).toEqual([`${actionIds.runWorkflow}=w-1`])
+    const dismissed = SlackProposalMessage.render(proposal, { _tag: "dismissed", by: "<!here>" })
+    expect(JSON.stringify(dismissed.blocks)).toContain("Dismissed by &lt;!here&gt;")
+    expect(buttons(dismissed)).toEqual([])
+    expect(dismissed.text).toContain("(dismissed)")
+  })
+
+  it("keeps a large change within Slack's limits", () => {
+    const diff = Array.from({ length: 40 }, (_, i) => ({
+      field: `assertions.${i}`,
+      before: "x".repeat(5000),
+      after: null
+    }))
+    const rendered = SlackProposalMessage.render({ ...proposal, diff, rationale: "r".repeat(10_000) })
+    for (const block of rendered.blocks) {
+      if (block.type === "section" && block.text !== undefined)
+        expect(block.text.text.length).toBeLessThanOrEqual(3000)
+    }
+    // Whole fields are shown, and the rest counted.
+    const all = JSON.stringify(rendered.blocks)
+    const shownFields = all.match(/\*assertions\.\d+\*/g)?.length ?? 0
+    expect(shownFields).toBeGreaterThan(0)
+    expect(all).toContain(`… and ${40 - shownFields} more changed fields`)
   })
 })

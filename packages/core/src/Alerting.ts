@@ -26,12 +26,14 @@ import {
   validationFailed
 } from "./Errors.js"
 import * as Rules from "./internal/alertRules.js"
+import { mutedUntil, muteMinutes } from "./internal/mutes.js"
 import { AlertSink } from "./ports/AlertSink.js"
 import { AlertStore } from "./ports/AlertStore.js"
 import { Ids } from "./ports/Ids.js"
 import { MonitorStore } from "./ports/MonitorStore.js"
 import { SecretStore } from "./ports/SecretStore.js"
 import { ServerStore } from "./ports/ServerStore.js"
+import { Transactor } from "./ports/Transactor.js"
 import { WorkflowStore } from "./ports/WorkflowStore.js"
 import * as Roles from "./Roles.js"
 import { decode, failIfAny } from "./Validation.js"
@@ -171,6 +173,7 @@ export const createRule = (
       state: spec.state,
       firingSince: null,
       lastFiredAt: null,
+      mutedUntil: null,
       createdAt: yield* now
     }
     yield* Effect.flatMap(AlertStore, (s) => s.insertRule(rule))
@@ -223,6 +226,38 @@ export const updateRule = (
     }
     yield* store.updateRule(rule)
     return view(rule)
+  })
+
+/**
+ * Mutes a rule for `minutes` (1 to 10080, a week) from now. It keeps following its target —
+ * its firing state moves as usual — but enqueues no message until `mutedUntil` passes, so it then
+ * carries on where it is (a still-failing target gets its next reminder, not a second firing).
+ * A new mute replaces the previous end.
+ */
+export const muteRuleFor = (
+  caller: Caller,
+  ruleId: string,
+  minutes: number
+): Effect.Effect<
+  RuleView,
+  ForbiddenRole | NotFound | ValidationFailed | Conflict | StoreError,
+  AlertStore | Transactor
+> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "alerts.write")
+    yield* muteMinutes(minutes)
+    const store = yield* AlertStore
+    const tx = yield* Transactor
+    // Locked, so that the rule's firing state cannot change between reading and writing it.
+    return yield* tx.withTransaction(
+      Effect.gen(function* () {
+        const [existing] = yield* store.listRules(caller.orgId, { ids: [ruleId], forUpdate: true })
+        if (existing === undefined) return yield* ruleNotFound(ruleId)
+        const rule: AlertRule = { ...existing, mutedUntil: mutedUntil(yield* now, minutes) }
+        yield* store.updateRule(rule)
+        return view(rule)
+      })
+    )
   })
 
 /** Rules of the caller's organization, optionally of one target, with their status lines. */

@@ -32,6 +32,7 @@ import { exampleObject, validateArguments } from "./internal/monitorArgs.js"
 import { archiveMonitors, type LiveMonitor, loadLiveMonitor, loadMonitor } from "./internal/monitorRecords.js"
 import { type Bucket, bucketed, statsOf, widestMs, windows } from "./internal/monitorStats.js"
 import { checkSecrets, validate } from "./internal/monitorValidation.js"
+import { isMuted, mutedUntil, muteMinutes } from "./internal/mutes.js"
 import * as Plans from "./Plans.js"
 import type { AlertStore } from "./ports/AlertStore.js"
 import { Ids } from "./ports/Ids.js"
@@ -45,6 +46,7 @@ import { decode } from "./Validation.js"
 
 export { exampleObject, exampleValue, validateArguments } from "./internal/monitorArgs.js"
 export { type Bucket, percentiles } from "./internal/monitorStats.js"
+export { isMuted, maxMuteMinutes } from "./internal/mutes.js"
 export {
   type CheckedResult,
   checkAssertions,
@@ -117,6 +119,7 @@ export const create = (
       nextCheckAt: at,
       lastOutcome: null,
       lastCheckedAt: null,
+      mutedUntil: null,
       createdAt: at,
       updatedAt: at
     }
@@ -212,9 +215,16 @@ export const list = (
     )
   )
 
-const patchFields = (caller: Caller, monitorId: string, change: (m: LiveMonitor, at: Date) => Monitor) =>
+/** Changes a (not archived) monitor; `check` validates the change once the caller may make it. */
+const patchFields = <E = never>(
+  caller: Caller,
+  monitorId: string,
+  change: (m: LiveMonitor, at: Date) => Monitor,
+  check: Effect.Effect<unknown, E> = Effect.void
+) =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "monitors.write")
+    yield* check
     const existing = yield* loadLiveMonitor(caller.orgId, monitorId)
     const monitor = change(existing, yield* now)
     yield* Effect.flatMap(MonitorStore, (s) => s.updateMonitor(monitor))
@@ -240,13 +250,43 @@ export const setState = (
         updatedAt: at
       }))
 
-/** Mutes or unmutes a monitor: muted checks still run and are recorded, but alert nobody. */
+/**
+ * Mutes or unmutes a monitor: muted checks still run and are recorded, but alert nobody.
+ * Unmuting also ends a mute for a while (`muteFor`).
+ */
 export const setMuted = (
   caller: Caller,
   monitorId: string,
   muted: boolean
 ): Effect.Effect<Monitor, ForbiddenRole | NotFound | Conflict | StoreError, MonitorStore> =>
-  patchFields(caller, monitorId, (m, at) => ({ ...m, muted: muted === true, updatedAt: at }))
+  patchFields(caller, monitorId, (m, at) => ({
+    ...m,
+    muted: muted === true,
+    mutedUntil: muted === true ? m.mutedUntil : null,
+    updatedAt: at
+  }))
+
+/**
+ * Mutes a monitor for `minutes` (1 to 10080, a week) from now, like `setMuted` but ending by
+ * itself: its checks run and are recorded, and alert nobody until `mutedUntil`. A new mute
+ * replaces the previous end; `setMuted(…, false)` ends it early. A monitor muted until unmuted
+ * stays so.
+ */
+export const muteFor = (
+  caller: Caller,
+  monitorId: string,
+  minutes: number
+): Effect.Effect<
+  Monitor,
+  ForbiddenRole | NotFound | ValidationFailed | Conflict | StoreError,
+  MonitorStore
+> =>
+  patchFields(
+    caller,
+    monitorId,
+    (m, at) => ({ ...m, mutedUntil: mutedUntil(at, minutes), updatedAt: at }),
+    muteMinutes(minutes)
+  )
 
 /**
  * Deletes a monitor by archiving it: it is never checked again and takes no edit, lists leave it
@@ -472,7 +512,7 @@ const summaryOf = (check: MonitorCheck, monitor: Monitor): string => {
 
 /**
  * Records a check executed by the worker: the check, the monitor's last outcome and the alert
- * outbox rows it causes (none for muted monitors) commit together. A duplicate check (same
+ * outbox rows it causes (none for a monitor muted now) commit together. A duplicate check (same
  * monitor and `scheduledAt`) changes nothing.
  */
 export const recordCheck = (
@@ -496,7 +536,7 @@ export const recordCheck = (
           return { recorded: true, alerts: 0 }
         }
         yield* store.updateMonitor({ ...monitor, lastOutcome: check.outcome, lastCheckedAt: check.startedAt })
-        if (monitor.muted) return { recorded: true, alerts: 0 }
+        if (isMuted(monitor, yield* now)) return { recorded: true, alerts: 0 }
         const server = Option.getOrNull(
           yield* Effect.flatMap(ServerStore, (s) => s.getServer(check.orgId, monitor.mcpServerId))
         )

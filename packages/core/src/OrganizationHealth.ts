@@ -7,7 +7,8 @@
  *   Counted by the store (`passCounts`), never by reading runs one by one.
  * - A workflow is failing when its latest terminal run in the window is `fail`, `partial` or
  *   `error`; workflows without a terminal run in the window are not judged (`lastStatus: null`).
- * - Monitors are counted once each, by the first that applies: `paused` (state), `muted`, then
+ * - Monitors are counted once each, by the first that applies: `paused` (state), `muted` (until
+ *   unmuted, or until a `mutedUntil` still ahead), then
  *   by the outcome of the latest check — `healthy` (pass), `degraded`, `failing` (fail),
  *   `erroring` (error) — or `pending` when never checked. Degraded, failing and erroring ones are
  *   also listed.
@@ -28,6 +29,7 @@ import { WorkflowState } from "./domain/Workflow.js"
 import type { ForbiddenRole, StoreError } from "./Errors.js"
 import * as Grading from "./Grading.js"
 import { HISTORY_DEPTH, unresolvedDrift } from "./internal/catalogHistory.js"
+import { isMuted } from "./internal/mutes.js"
 import { now } from "./internal/workflowRecords.js"
 import { MonitorStore } from "./ports/MonitorStore.js"
 import { RunStore } from "./ports/RunStore.js"
@@ -141,12 +143,13 @@ export const OrganizationHealth = Schema.Struct({
 })
 export type OrganizationHealth = typeof OrganizationHealth.Type
 
-/** The health state of a monitor; see the module comment for the order of the rules. */
+/** The health state of a monitor at `at`; see the module comment for the order of the rules. */
 export const monitorState = (
-  monitor: Pick<Monitor, "state" | "muted" | "lastOutcome">
+  monitor: Pick<Monitor, "state" | "muted" | "mutedUntil" | "lastOutcome">,
+  at: Date
 ): MonitorHealthState => {
   if (monitor.state === "paused") return "paused"
-  if (monitor.muted) return "muted"
+  if (isMuted(monitor, at)) return "muted"
   switch (monitor.lastOutcome) {
     case null:
       return "pending"
@@ -161,8 +164,11 @@ export const monitorState = (
   }
 }
 
-/** Monitor counts by state, and the monitors someone should look at. */
-export const monitorSummary = (monitors: ReadonlyArray<Monitor>): OrganizationHealth["monitors"] => {
+/** Monitor counts by state at `at`, and the monitors someone should look at. */
+export const monitorSummary = (
+  monitors: ReadonlyArray<Monitor>,
+  at: Date
+): OrganizationHealth["monitors"] => {
   const counts = {
     total: monitors.length,
     healthy: 0,
@@ -175,7 +181,7 @@ export const monitorSummary = (monitors: ReadonlyArray<Monitor>): OrganizationHe
   }
   const attention: Array<typeof MonitorAttention.Type> = []
   for (const monitor of monitors) {
-    const state = monitorState(monitor)
+    const state = monitorState(monitor, at)
     counts[state]++
     if (state === "degraded" || state === "failing" || state === "erroring") {
       attention.push({
@@ -323,7 +329,7 @@ export const get = (
       passRate: Grading.passRate(total),
       workflows: workflowHealth,
       failingWorkflows: failing,
-      monitors: monitorSummary([...monitors].sort(byName)),
+      monitors: monitorSummary([...monitors].sort(byName), generatedAt),
       serversWithDrift: perServer.flatMap((s) => (s.drift === null ? [] : [s.drift])),
       coverage: perServer.map((s) => s.coverage)
     }

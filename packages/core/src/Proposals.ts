@@ -25,6 +25,7 @@ import { editorOf, loadLiveWorkflow, newWorkflow, nextVersion, now } from "./int
 import * as Plans from "./Plans.js"
 import { Ids } from "./ports/Ids.js"
 import type { LanguageModels } from "./ports/LanguageModels.js"
+import { ProposalNotices } from "./ports/ProposalNotices.js"
 import { ProposalStore } from "./ports/ProposalStore.js"
 import { RunStore } from "./ports/RunStore.js"
 import type { ServerStore } from "./ports/ServerStore.js"
@@ -109,6 +110,7 @@ const store = (
       appliedVersionId: null
     }
     yield* Effect.flatMap(ProposalStore, (proposals) => proposals.insertProposal(proposal))
+    yield* Effect.flatMap(ProposalNotices, (notices) => notices.staged(proposal))
     return {
       proposalId: proposal.id,
       diff: proposal.diff,

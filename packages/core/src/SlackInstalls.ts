@@ -140,6 +140,7 @@ export const completeInstall = (
         const at = yield* now
         const link = Option.getOrNull(yield* store.consumeLink(linkId, at))
         if (link === null) return yield* linkError("This install link was already used or has expired")
+        const earlier = Option.getOrNull(yield* store.get(link.orgId))
         const installation: SlackInstallation = {
           orgId: link.orgId,
           teamId: grant.teamId,
@@ -148,7 +149,9 @@ export const completeInstall = (
           scopes: [...grant.scopes],
           installedAt: at,
           installedBy: link.createdBy,
-          slackUserId: grant.slackUserId
+          slackUserId: grant.slackUserId,
+          // A re-install is the same organization's Slack: where proposals go stays as it was set.
+          proposalsChannel: earlier?.proposalsChannel ?? null
         }
         yield* store.save(installation, grant.botToken)
         yield* audit(link.orgId, link.createdBy, "slack.installation.create", grant.teamId)
@@ -166,6 +169,53 @@ export const getInstallation = (
     Effect.flatMap(SlackInstallations, (s) => s.get(caller.orgId))
   )
 
+/** What `setProposalsChannel` accepts: a channel id (`C…`, or `G…` for a private one), or null to stop posting. */
+export const ProposalsChannelInput = Schema.Struct({
+  channel: Schema.NullOr(
+    Schema.String.pipe(
+      Schema.pattern(/^[CG][A-Z0-9]{2,}$/, {
+        message: () =>
+          "must be a Slack channel id such as C0123ABCDEF (in Slack: `/armature config proposals #channel`), or null"
+      })
+    )
+  )
+})
+
+const notConnected = (orgId: string) =>
+  new NotFound({
+    message: "Slack is not connected to this organization",
+    entity: "slack_installation",
+    id: orgId
+  })
+
+/**
+ * Sets the channel where agents' staged workflow changes are posted with Approve and Dismiss
+ * buttons (null stops posting); `not_found` while Slack is not connected. Admin and up.
+ */
+export const setProposalsChannel = (
+  caller: Caller,
+  input: unknown
+): Effect.Effect<
+  SlackInstallation,
+  ForbiddenRole | ValidationFailed | NotFound | StoreError,
+  SlackInstallations | AuditLog | Ids | Transactor
+> =>
+  Effect.gen(function* () {
+    yield* Roles.authorize(caller.actor, "slack.write")
+    const { channel } = yield* decode(ProposalsChannelInput)(input)
+    return yield* Effect.flatMap(Transactor, (tx) =>
+      tx.withTransaction(
+        Effect.gen(function* () {
+          const store = yield* SlackInstallations
+          if (!(yield* store.setProposalsChannel(caller.orgId, channel)))
+            return yield* notConnected(caller.orgId)
+          yield* audit(caller.orgId, caller.actor, "slack.proposals_channel.set", channel)
+          return Option.getOrThrow(yield* store.get(caller.orgId))
+        })
+      )
+    )
+  })
+
 /** Disconnects Slack: removes the installation and deletes its token; `not_found` without one. */
 export const removeInstallation = (
   caller: Caller
@@ -182,11 +232,7 @@ export const removeInstallation = (
           const store = yield* SlackInstallations
           const existing = Option.getOrNull(yield* store.get(caller.orgId))
           if (existing === null || !(yield* store.remove(caller.orgId))) {
-            return yield* new NotFound({
-              message: "Slack is not connected to this organization",
-              entity: "slack_installation",
-              id: caller.orgId
-            })
+            return yield* notConnected(caller.orgId)
           }
           yield* audit(caller.orgId, caller.actor, "slack.installation.delete", existing.teamId)
         })

@@ -225,6 +225,7 @@ describe("Alerting.status", () => {
     state: "enabled",
     firingSince: null,
     lastFiredAt: null,
+    mutedUntil: null,
     createdAt: new Date(0)
   }
   it("reads exactly as the SPEC words it", () => {
@@ -249,6 +250,7 @@ describe("Alerting.onOutcome", () => {
         expect(fired.map((m) => m.message)).toEqual([
           {
             kind: "firing",
+            ruleId: r.id,
             ruleName: "On call",
             subject: "[Armature] On call: weather fail",
             objectName: "weather",

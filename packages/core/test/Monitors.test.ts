@@ -528,4 +528,88 @@ describe("Monitors.recordCheck", () => {
       })
     )
   )
+  it.effect(
+    "muted for 60 minutes: checks are recorded and alert nobody; after the mute they alert again",
+    () =>
+      run(
+        Effect.gen(function* () {
+          const t0 = Date.parse("2026-03-01T12:00:00Z")
+          const minute = 60_000
+          yield* TestClock.setTime(t0)
+          const server = yield* registered
+          const monitor = yield* Monitors.create(editor, weatherMonitor(server.id))
+          yield* Alerting.createRule(editor, {
+            name: "Weather",
+            target: { type: "monitor", id: monitor.id },
+            destination: { type: "slack", channel: "C123" }
+          })
+          const muted = yield* Monitors.muteFor(editor, monitor.id, 60)
+          expect(muted.mutedUntil).toEqual(new Date(t0 + 60 * minute))
+          expect(muted.muted).toBe(false)
+          expect((yield* Monitors.get(editor, monitor.id)).mutedUntil).toEqual(new Date(t0 + 60 * minute))
+
+          const outbox = Effect.flatMap(AlertStore, (s) => s.listOutbox(orgId))
+          yield* TestClock.setTime(t0 + 30 * minute)
+          expect(yield* Monitors.recordCheck(checkOf(monitor, 1, "fail", t0 + 30 * minute))).toEqual({
+            recorded: true,
+            alerts: 0
+          })
+          expect(yield* outbox).toHaveLength(0)
+          expect((yield* Monitors.get(editor, monitor.id)).lastOutcome).toBe("fail")
+
+          // The mute ended by itself: nothing cleared it, and the next failing check alerts.
+          yield* TestClock.setTime(t0 + 61 * minute)
+          expect(yield* Monitors.recordCheck(checkOf(monitor, 2, "fail", t0 + 61 * minute))).toEqual({
+            recorded: true,
+            alerts: 1
+          })
+          expect((yield* outbox).map((m) => m.message.kind)).toEqual(["firing"])
+          expect((yield* Monitors.checks(editor, monitor.id)).length).toBe(2)
+        })
+      )
+  )
+
+  it.effect("unmuting ends a mute for a while; muting again moves its end", () =>
+    run(
+      Effect.gen(function* () {
+        yield* TestClock.setTime(1_000_000)
+        const server = yield* registered
+        const monitor = yield* Monitors.create(editor, weatherMonitor(server.id))
+        expect((yield* Monitors.muteFor(editor, monitor.id, 60)).mutedUntil).toEqual(
+          new Date(1_000_000 + 3_600_000)
+        )
+        expect((yield* Monitors.muteFor(editor, monitor.id, 5)).mutedUntil).toEqual(
+          new Date(1_000_000 + 300_000)
+        )
+        // Muting until unmuted keeps the end; unmuting clears both.
+        expect((yield* Monitors.setMuted(editor, monitor.id, true)).mutedUntil).toEqual(
+          new Date(1_000_000 + 300_000)
+        )
+        const unmuted = yield* Monitors.setMuted(editor, monitor.id, false)
+        expect([unmuted.muted, unmuted.mutedUntil]).toEqual([false, null])
+        expect((yield* Monitors.get(editor, monitor.id)).mutedUntil).toBeNull()
+      })
+    )
+  )
+
+  it.effect("muteFor needs an editor and 1 to 10080 whole minutes, and writes nothing otherwise", () =>
+    run(
+      Effect.gen(function* () {
+        const server = yield* registered
+        const monitor = yield* Monitors.create(editor, weatherMonitor(server.id))
+        const viewer = yield* Effect.exit(Monitors.muteFor(callerOf("viewer"), monitor.id, 60))
+        expect(failureOf(viewer)._tag).toBe("ForbiddenRole")
+        for (const minutes of [0, -5, 99_999, 1.5, Number.NaN]) {
+          const refused = yield* Effect.exit(Monitors.muteFor(editor, monitor.id, minutes))
+          expect(fieldErrors(refused)).toEqual([
+            { field: "minutes", message: expect.stringContaining("10080") }
+          ])
+        }
+        expect(yield* Monitors.get(editor, monitor.id)).toEqual(monitor)
+        const missing = failureOf(yield* Effect.exit(Monitors.muteFor(editor, "no-such-monitor", 60)))
+        expect([missing._tag, missing.entity]).toEqual(["NotFound", "monitor"])
+        expect((yield* Monitors.muteFor(editor, monitor.id, 10_080)).mutedUntil).not.toBeNull()
+      })
+    )
+  )
 })

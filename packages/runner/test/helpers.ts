@@ -117,6 +117,7 @@ export const monitor = (over: Partial<Monitor> = {}): Monitor => ({
   nextCheckAt: epoch,
   lastOutcome: null,
   lastCheckedAt: null,
+  mutedUntil: null,
   createdAt: epoch,
   updatedAt: epoch,
   ...over

@@ -23,6 +23,8 @@ import archivedWorkflows from "./migrations/0015_archived_workflows.js"
 import subscriptionCustomer from "./migrations/0016_subscription_customer.js"
 import archivedMonitors from "./migrations/0017_archived_monitors.js"
 import slackInstallationsByTeam from "./migrations/0018_slack_installations_by_team.js"
+import slackProposalsChannel from "./migrations/0019_slack_proposals_channel.js"
+import mutedUntil from "./migrations/0020_muted_until.js"
 
 /** The table recording applied migrations. */
 export const table = "armature_migrations"
@@ -45,7 +47,9 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0015_archived_workflows": archivedWorkflows,
   "0016_subscription_customer": subscriptionCustomer,
   "0017_archived_monitors": archivedMonitors,
-  "0018_slack_installations_by_team": slackInstallationsByTeam
+  "0018_slack_installations_by_team": slackInstallationsByTeam,
+  "0019_slack_proposals_channel": slackProposalsChannel,
+  "0020_muted_until": mutedUntil
 }
 
 // Any constant works; it only has to be the same for every replica.

@@ -208,7 +208,25 @@ describe("Migrations", () => {
             )
             yield* Migrator.make({})({ loader: Migrator.fromRecord(before), table: Migrations.table })
             yield* (yield* OrgStore).createOrganization(org)
-            for (const r of rules) yield* (yield* AlertStore).insertRule(r)
+            // The alert_rules table as 0009 left it (later migrations add columns the store writes).
+            const sql = yield* SqlClient.SqlClient
+            for (const r of rules) {
+              yield* sql`INSERT INTO alert_rules ${sql.insert({
+                id: r.id,
+                org_id: r.orgId,
+                name: r.name,
+                target_type: r.target.type,
+                target_id: r.target.id,
+                destination: JSON.stringify(r.destination),
+                fire_on: JSON.stringify(r.on),
+                notify_recovery: r.notifyRecovery,
+                reminder_minutes: r.reminderMinutes,
+                state: r.state,
+                firing_since: r.firingSince,
+                last_fired_at: r.lastFiredAt,
+                created_at: r.createdAt
+              })}`
+            }
           }),
           store.pipe(Layer.orDie)
         )

@@ -92,6 +92,11 @@ export const AlertRule = Schema.Struct({
   state: Schema.Literal("enabled", "paused"),
   firingSince: Schema.NullOr(Timestamp),
   lastFiredAt: Schema.NullOr(Timestamp),
+  /**
+   * Muted for a while (`Alerting.muteRuleFor`): the rule keeps its firing state but sends nothing
+   * until this instant. A mute in the past has no effect, so nothing needs to clear it.
+   */
+  mutedUntil: Schema.optionalWith(Schema.NullOr(Timestamp), { default: () => null }),
   createdAt: Timestamp
 })
 export type AlertRule = typeof AlertRule.Type
@@ -99,6 +104,8 @@ export type AlertRule = typeof AlertRule.Type
 /** What a sink delivers: rendered by the alerts package per destination. */
 export const AlertMessage = Schema.Struct({
   kind: Schema.Literal("firing", "recovery", "reminder", "incident"),
+  /** The rule that sent it (the first rule of a grouped incident), so a reply can act on it (mute). */
+  ruleId: Schema.optional(Id),
   ruleName: Schema.String,
   subject: Schema.String,
   objectName: Schema.String,

@@ -75,6 +75,11 @@ export const Monitor = Schema.Struct({
   nextCheckAt: Timestamp,
   lastOutcome: Schema.NullOr(CheckOutcome),
   lastCheckedAt: Schema.NullOr(Timestamp),
+  /**
+   * Muted for a while (`Monitors.muteFor`): checks run but alert nobody until this instant. A
+   * mute in the past has no effect, so nothing needs to clear it; `muted` mutes until unmuted.
+   */
+  mutedUntil: Schema.optionalWith(Schema.NullOr(Timestamp), { default: () => null }),
   createdAt: Timestamp,
   updatedAt: Timestamp
 })

@@ -19,7 +19,9 @@ export const SlackInstallation = Schema.Struct({
   /** Who created the install link the installation came through. */
   installedBy: Actor,
   /** The Slack user who approved the installation, when Slack said. */
-  slackUserId: Schema.NullOr(Schema.String)
+  slackUserId: Schema.NullOr(Schema.String),
+  /** Where agents' staged workflow changes are posted for a person to approve (`C…`); none: not posted. */
+  proposalsChannel: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null })
 })
 export type SlackInstallation = typeof SlackInstallation.Type
 

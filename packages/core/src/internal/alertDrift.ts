@@ -2,14 +2,15 @@
  * Catalog drift as alert state (SPEC §2, §7): a server's drift incident, opened by a breaking or
  * suspicious (tool-poisoning) drift and ended by a restore, by the table of `alertIncidents.ts`.
  */
-import { Effect } from "effect"
-import type { OutboxMessage } from "../domain/Alert.js"
+import { Clock, Effect } from "effect"
+import type { AlertRule, OutboxMessage } from "../domain/Alert.js"
 import type { StoreError } from "../Errors.js"
 import type { AlertStore } from "../ports/AlertStore.js"
 import { Ids } from "../ports/Ids.js"
 import * as Incidents from "./alertIncidents.js"
 import { AlertingConfig, engineStore, enqueue, resolveLink } from "./alertMessages.js"
 import * as Rules from "./alertRules.js"
+import { isMuted } from "./mutes.js"
 
 /**
  * A catalog event of a server: a breaking drift, a suspicious one (new tool-poisoning findings),
@@ -48,6 +49,9 @@ export const onEvent = (
     const link = resolveLink(config.dashboardUrl, input.link)
     const server = { id: input.target.id, name: input.target.name }
     const target = { type: "mcp_server" as const, ...server }
+    const now = new Date(yield* Clock.currentTimeMillis)
+    // A muted rule's state moves as usual; only its messages are left out.
+    const muted = (rule: AlertRule) => isMuted(rule, now)
     yield* store.lockServer(input.orgId, server.id)
     const open = yield* store.listIncidents(input.orgId, { serverId: server.id, open: true })
     const current = open.find((i) => i.kind === "drift") ?? null
@@ -64,7 +68,7 @@ export const onEvent = (
       for (const rule of yield* store.listRules(input.orgId, { ids: current!.ruleIds, forUpdate: true })) {
         if (rule.firingSince === null) continue
         if (!held.has(rule.id)) yield* store.updateRule({ ...rule, firingSince: null })
-        if (rule.state !== "enabled" || !rule.notifyRecovery) continue
+        if (rule.state !== "enabled" || !rule.notifyRecovery || muted(rule)) continue
         const message = Rules.message("recovery", rule, {
           objectName: server.name,
           outcome: "restored",
@@ -86,6 +90,7 @@ export const onEvent = (
     )
     for (const rule of rules) {
       yield* store.updateRule({ ...rule, firingSince: rule.firingSince ?? input.at, lastFiredAt: input.at })
+      if (muted(rule)) continue
       const message = Rules.message("firing", rule, {
         objectName: server.name,
         outcome: input.event,

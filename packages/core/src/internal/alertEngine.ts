@@ -22,8 +22,11 @@
  *   `drift_breaking` (and fires them again on a further breaking drift: that is news), a restore
  *   ends it with one recovery per rule that fired.
  * - Reminders also go out on a timer (alertReminders.ts), not only on the next failing outcome.
+ * - A muted monitor (`muted`, or `mutedUntil` ahead) reaches no rule. A muted rule (`mutedUntil`
+ *   ahead) moves through its states as if it sent its messages, but enqueues none: when the mute
+ *   ends it carries on from there (its next reminder, not a second firing).
  */
-import { Effect } from "effect"
+import { Clock, Effect } from "effect"
 import type { AlertRule, OutboxMessage } from "../domain/Alert.js"
 import type { StoreError } from "../Errors.js"
 import type { AlertIncident, AlertStore } from "../ports/AlertStore.js"
@@ -41,6 +44,7 @@ import {
 } from "./alertMessages.js"
 import * as Rules from "./alertRules.js"
 import { type Scope, serverSide } from "./alertServerIncident.js"
+import { isMuted } from "./mutes.js"
 
 export { type EventInput, onEvent } from "./alertDrift.js"
 export { AlertingConfig, enqueue, type OutcomeInput, resolveLink } from "./alertMessages.js"
@@ -55,6 +59,7 @@ const ownRules = (
 ) =>
   Effect.gen(function* () {
     const config = yield* AlertingConfig
+    const now = new Date(yield* Clock.currentTimeMillis)
     const covered = new Set(incident?.ruleIds ?? [])
     const out: OutboxMessage[] = []
     const rules = yield* store.listRules(input.orgId, {
@@ -72,6 +77,8 @@ const ownRules = (
         if (withdrawn.length > 0) continue
       }
       if (t.kind === "recovery" && !rule.notifyRecovery) continue
+      // A muted rule's state moved above as if the message went out; only the message is left out.
+      if (isMuted(rule, now)) continue
       const held = t.kind === "firing" && input.outcome === "error" && server !== null
       const message = Rules.message(t.kind, rule, {
         objectName: input.target.name,
@@ -141,8 +148,9 @@ const everyMonitorErroring = (input: OutcomeInput) =>
     const monitors = yield* MonitorStore
     const serverId = input.server?.id
     if (serverId === undefined) return false
+    const now = new Date(yield* Clock.currentTimeMillis)
     const watched = (yield* monitors.listMonitors(input.orgId, { mcpServerId: serverId })).filter(
-      (m) => m.state === "active" && !m.muted
+      (m) => m.state === "active" && !isMuted(m, now)
     )
     return (
       watched.length > 0 &&

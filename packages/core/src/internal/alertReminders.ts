@@ -6,17 +6,22 @@
  * Any number of replicas may call `sendReminders` at once: each reminder is a compare-and-set of
  * the rule's `lastFiredAt` (`AlertStore.markReminded`) in the transaction that enqueues it, so
  * exactly one replica wins a due reminder and the others enqueue nothing.
+ *
+ * A muted rule's due reminder is won and recorded like any other but enqueues nothing: it stays
+ * on schedule for after the mute, and does not stay due, to be listed again on every call.
  */
 import { Clock, Effect, Option } from "effect"
 import type { AlertRule, OutboxMessage } from "../domain/Alert.js"
 import type { StoreError } from "../Errors.js"
 import type { AlertIncident, AlertStore } from "../ports/AlertStore.js"
 import type { Ids } from "../ports/Ids.js"
+import { MonitorStore } from "../ports/MonitorStore.js"
 import { Transactor } from "../ports/Transactor.js"
 import { incidentsOf } from "./alertEngine.js"
 import * as Incidents from "./alertIncidents.js"
 import { AlertingConfig, engineStore, enqueue, resolveLink } from "./alertMessages.js"
 import * as Rules from "./alertRules.js"
+import { isMuted } from "./mutes.js"
 
 export interface ReminderOptions {
   /** Defaults to the Clock's time. */
@@ -49,7 +54,9 @@ const remindIncident = (rule: AlertRule, incident: AlertIncident, at: Date) =>
       (r) => Incidents.destinationKey(r.destination) === key && isDue(r, at)
     )
     const won: AlertRule[] = []
-    for (const r of group) if (yield* store.markReminded(r.orgId, r.id, r.lastFiredAt, at)) won.push(r)
+    for (const r of group) {
+      if ((yield* store.markReminded(r.orgId, r.id, r.lastFiredAt, at)) && !isMuted(r, at)) won.push(r)
+    }
     if (won.length === 0) return []
     const message = Incidents.incidentReminder({
       ruleNames: won.map((r) => r.name),
@@ -68,6 +75,12 @@ const remindRule = (rule: AlertRule, drift: AlertIncident | undefined, at: Date)
     const store = yield* engineStore
     const config = yield* AlertingConfig
     if (!(yield* store.markReminded(rule.orgId, rule.id, rule.lastFiredAt, at))) return []
+    if (isMuted(rule, at)) return []
+    // A muted monitor alerts nobody, its reminders included ("Mute 1 h" on a monitor's alert).
+    if (rule.target.type === "monitor") {
+      const monitor = yield* Effect.flatMap(MonitorStore, (s) => s.getMonitor(rule.orgId, rule.target.id))
+      if (Option.isSome(monitor) && isMuted(monitor.value, at)) return []
+    }
     if (drift !== undefined) {
       const server = { id: drift.serverId, name: drift.serverName }
       // A drift incident is opened by a breaking or a suspicious drift: remind of the one that fired.
@@ -108,7 +121,7 @@ const remindRule = (rule: AlertRule, drift: AlertIncident | undefined, at: Date)
  */
 export const sendReminders = (
   options: ReminderOptions = {}
-): Effect.Effect<ReadonlyArray<OutboxMessage>, StoreError, AlertStore | Ids | Transactor> =>
+): Effect.Effect<ReadonlyArray<OutboxMessage>, StoreError, AlertStore | MonitorStore | Ids | Transactor> =>
   Effect.gen(function* () {
     const store = yield* engineStore
     const tx = yield* Transactor

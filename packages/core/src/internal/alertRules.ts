@@ -150,6 +150,7 @@ export const message = (
   }
 ): AlertMessage => ({
   kind,
+  ruleId: rule.id,
   ruleName: rule.name,
   subject: subject(rule.name, input.objectName, kind === "recovery" ? "recovered" : input.outcome),
   objectName: input.objectName,

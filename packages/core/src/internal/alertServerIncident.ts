@@ -3,7 +3,7 @@
  * `alertIncidents.ts`, opening an incident (taking in held alerts), letting more rules join,
  * ending it with one recovery per destination. `alertEngine.ts` calls `serverSide`.
  */
-import { Effect } from "effect"
+import { Clock, Effect } from "effect"
 import type { AlertRule, OutboxMessage } from "../domain/Alert.js"
 import type { StoreError } from "../Errors.js"
 import type { AlertIncident } from "../ports/AlertStore.js"
@@ -11,8 +11,12 @@ import { Ids } from "../ports/Ids.js"
 import * as Incidents from "./alertIncidents.js"
 import { enqueue, heldSince, type OutcomeInput, type Server, type Store } from "./alertMessages.js"
 import * as Rules from "./alertRules.js"
+import { isMuted } from "./mutes.js"
 
 const watchesError = (rule: AlertRule) => rule.state === "enabled" && rule.on.includes("error")
+
+/** The Clock's time: a rule muted until later moves through its states but sends nothing. */
+const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
 /** Everything the incident steps of one outcome share. */
 export interface Scope {
@@ -77,7 +81,8 @@ const candidates = (scope: Scope, incident: AlertIncident | null, withdrawn: Rea
 
 /**
  * Marks the members firing and sends the incident's firing message to each destination that has
- * not had it yet. Returns the enqueued rows and the destinations notified so far.
+ * not had it yet. Muted members fire silently: a destination only they are bound for is not
+ * notified (nor told of the recovery). Returns the enqueued rows and the destinations notified so far.
  */
 const admit = (
   scope: Scope,
@@ -92,7 +97,9 @@ const admit = (
     for (const { rule } of members) {
       yield* store.updateRule({ ...rule, firingSince: rule.firingSince ?? input.at, lastFiredAt: input.at })
     }
-    for (const group of Incidents.byDestination(members, (m) => m.rule.destination)) {
+    const at = yield* now
+    const audible = members.filter((m) => !isMuted(m.rule, at))
+    for (const group of Incidents.byDestination(audible, (m) => m.rule.destination)) {
       if (known.has(Incidents.destinationKey(group.destination))) continue
       const message = Incidents.incidentFiring({
         ruleNames: group.items.map((m) => m.rule.name),
@@ -174,7 +181,8 @@ const resolveIncident = (
     }
     const notified = new Set(incident.notified.map(Incidents.destinationKey))
     const out: OutboxMessage[] = []
-    const enabled = firing.filter((r) => r.state === "enabled")
+    const at = yield* now
+    const enabled = firing.filter((r) => r.state === "enabled" && !isMuted(r, at))
     for (const group of Incidents.byDestination(enabled, (r) => r.destination)) {
       if (!notified.has(Incidents.destinationKey(group.destination))) continue
       if (!group.items.some((r) => r.notifyRecovery)) continue
@@ -206,9 +214,10 @@ const releaseStrays = (scope: Scope, open: ReadonlyArray<AlertIncident>) =>
       target: { type: "mcp_server", id: server.id },
       forUpdate: true
     })
+    const at = yield* now
     for (const rule of rules.filter((r) => r.firingSince !== null && !held.has(r.id))) {
       yield* store.updateRule({ ...rule, firingSince: null })
-      if (rule.state !== "enabled" || !rule.notifyRecovery) continue
+      if (rule.state !== "enabled" || !rule.notifyRecovery || isMuted(rule, at)) continue
       const message = Rules.message("recovery", rule, {
         objectName: server.name,
         outcome: input.outcome,

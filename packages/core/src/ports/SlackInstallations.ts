@@ -23,6 +23,11 @@ export class SlackInstallations extends Context.Tag("@armature/core/SlackInstall
     readonly listByTeam: (teamId: string) => Effect.Effect<ReadonlyArray<SlackInstallation>, StoreError>
     /** The bot token of the organization's installation; none without an installation. */
     readonly botToken: (orgId: string) => Effect.Effect<Option.Option<Redacted.Redacted<string>>, StoreError>
+    /** Sets (or with null clears) the installation's proposals channel; false without an installation. */
+    readonly setProposalsChannel: (
+      orgId: string,
+      channel: string | null
+    ) => Effect.Effect<boolean, StoreError>
     /** Removes the installation and deletes its token; returns whether there was one. */
     readonly remove: (orgId: string) => Effect.Effect<boolean, StoreError>
 

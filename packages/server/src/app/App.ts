@@ -1,5 +1,12 @@
 import { createServer } from "node:http"
-import { AlertSinks, ResendEmail, SlackInstall, SlackSink, type TypedSink } from "@armature/alerts"
+import {
+  AlertSinks,
+  ResendEmail,
+  SlackInstall,
+  SlackProposals,
+  SlackSink,
+  type TypedSink
+} from "@armature/alerts"
 import { type ConfigFile, IdsLayer, LanguageModels, RateLimits, Servers } from "@armature/core"
 import { AddressGuard, McpConnector, Models, SessionPool, Worker } from "@armature/runner"
 import { Retention } from "@armature/store-postgres"
@@ -124,6 +131,22 @@ const alertSinks = (plugins: ReadonlyArray<TypedSink>) =>
     })
   )
 
+/**
+ * Agents' proposals posted to the organization's Slack proposals channel, where the bot answers
+ * their Approve and Dismiss buttons: only where the bot runs (`SLACK_SIGNING_SECRET`).
+ */
+const proposalNotices = Layer.unwrapEffect(
+  Effect.gen(function* () {
+    const config = yield* ServerConfigTag
+    if (Option.isNone(config.slackSigningSecret ?? Option.none())) return Layer.empty
+    const a = config.alerts
+    return SlackProposals.layer({
+      botToken: yield* SlackInstall.botToken(a === undefined ? Option.none() : a.slackBotToken),
+      slackApiUrl: a === undefined ? undefined : Option.getOrUndefined(a.slackApiUrl)
+    })
+  })
+)
+
 /** Core's `EmailSender` (invitations) through Resend when it is configured; none otherwise. */
 const emailSender = Layer.unwrapEffect(
   Effect.map(ServerConfigTag, ({ alerts: a }) =>
@@ -149,6 +172,7 @@ export const servicesWith = <E, R>(store: Layer.Layer<Store.StoreServices, E, R>
     serverPolicy,
     alertSinks(options.alertSinks ?? []),
     emailSender,
+    proposalNotices,
     // Plans and billing (`ARMATURE_BILLING`); nothing, and so no limits, when unset.
     BillingLayer.layer
   ).pipe(

@@ -305,6 +305,11 @@ const slack = HttpApiGroup.make("slack")
       .addSuccess(S.SlackInstallLinkCreated, { status: 201 })
   )
   .add(HttpApiEndpoint.get("getInstallation", "/slack/installation").addSuccess(S.SlackConnection))
+  .add(
+    HttpApiEndpoint.put("setProposalsChannel", "/slack/proposals-channel")
+      .setPayload(body(S.ProposalsChannelBody, "SlackProposalsChannelInput"))
+      .addSuccess(S.SlackConnection)
+  )
   // No success schema: 204 No Content.
   .add(HttpApiEndpoint.del("deleteInstallation", "/slack/installation"))
   .middleware(Authentication)

@@ -310,10 +310,15 @@ export const SlackConnection = Schema.Struct({
       teamName: Schema.String,
       botUserId: Schema.String,
       scopes: Schema.Array(Schema.String),
-      installedAt: Schema.Date
+      installedAt: Schema.Date,
+      /** Where agents' staged workflow changes are posted for approval; null: not posted. */
+      proposalsChannel: Schema.NullOr(Schema.String)
     })
   )
 })
+
+/** The body of `PUT /slack/proposals-channel`: a channel id (`C…`), or null to stop posting proposals. */
+export const ProposalsChannelBody = Schema.Struct({ channel: Schema.Unknown })
 
 /** `POST /api-keys`: a name, and a role up to the caller's own (default: the caller's). */
 export const KeyInput = Schema.Struct({ name: Schema.String, role: Schema.optional(Role) })

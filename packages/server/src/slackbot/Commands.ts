@@ -12,6 +12,7 @@ export const help = [
   "• `/armature runs [workflow]` — the latest runs",
   "• `/armature run <workflow>` — run a workflow now (editor); the message shows the verdict when it ends",
   "• `/armature coverage <server>` — which tools the workflows and monitors cover",
+  "• `/armature config proposals #channel` — post agents' proposed workflow changes there (admin)",
   "• `/armature link` — act here as your Armature member",
   "• `/armature help` — this list"
 ].join("\n")

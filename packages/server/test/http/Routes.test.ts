@@ -461,6 +461,12 @@ const routes: Record<string, Route> = {
     call: () => (c) => c.slack.createInstallLink({ payload: {} })
   },
   "slack.getInstallation": { role: "viewer", call: () => (c) => c.slack.getInstallation() },
+  "slack.setProposalsChannel": {
+    role: "admin",
+    outcome: "not_found",
+    call: () => (c) => c.slack.setProposalsChannel({ payload: { channel: "C0PROPOSALS" } }),
+    bad: { field: "channel", call: (c) => c.slack.setProposalsChannel({ payload: { channel: "#general" } }) }
+  },
   "slack.deleteInstallation": {
     role: "admin",
     outcome: "not_found",

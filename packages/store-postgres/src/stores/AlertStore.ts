@@ -32,6 +32,7 @@ const toRule = (r: Row): AlertRule => ({
   state: r.state,
   firingSince: dateOrNull(r.firing_since),
   lastFiredAt: dateOrNull(r.last_fired_at),
+  mutedUntil: dateOrNull(r.muted_until),
   createdAt: date(r.created_at)
 })
 
@@ -47,7 +48,8 @@ const ruleColumns = (rule: AlertRule) => ({
   reminder_minutes: rule.reminderMinutes,
   state: rule.state,
   firing_since: rule.firingSince,
-  last_fired_at: rule.lastFiredAt
+  last_fired_at: rule.lastFiredAt,
+  muted_until: rule.mutedUntil
 })
 
 // The message carries an instant (`at`), which JSON holds as a string.

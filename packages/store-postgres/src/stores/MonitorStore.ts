@@ -39,6 +39,7 @@ const toMonitor = (r: Row): Monitor => ({
   nextCheckAt: date(r.next_check_at),
   lastOutcome: r.last_outcome,
   lastCheckedAt: dateOrNull(r.last_checked_at),
+  mutedUntil: dateOrNull(r.muted_until),
   createdAt: date(r.created_at),
   updatedAt: date(r.updated_at)
 })
@@ -62,6 +63,7 @@ const monitorColumns = (m: Monitor) => ({
   next_check_at: m.nextCheckAt,
   last_outcome: m.lastOutcome,
   last_checked_at: m.lastCheckedAt,
+  muted_until: m.mutedUntil,
   updated_at: m.updatedAt
 })
 

@@ -19,7 +19,8 @@ const toInstallation = (r: Row): SlackInstallation => ({
   scopes: fromJson(r.scopes),
   installedAt: date(r.installed_at),
   installedBy: fromJson(r.installed_by),
-  slackUserId: r.slack_user_id
+  slackUserId: r.slack_user_id,
+  proposalsChannel: r.proposals_channel
 })
 
 const toLink = (r: Row): SlackInstallLink => ({
@@ -67,7 +68,8 @@ export const make = Effect.gen(function* () {
               secret_ref: secretRef,
               installed_at: installation.installedAt,
               installed_by: json(installation.installedBy),
-              slack_user_id: installation.slackUserId
+              slack_user_id: installation.slackUserId,
+              proposals_channel: installation.proposalsChannel
             }
             yield* sql`INSERT INTO slack_installations ${sql.insert(row)}
               ON CONFLICT (org_id) DO UPDATE SET
@@ -78,7 +80,8 @@ export const make = Effect.gen(function* () {
                 secret_ref = EXCLUDED.secret_ref,
                 installed_at = EXCLUDED.installed_at,
                 installed_by = EXCLUDED.installed_by,
-                slack_user_id = EXCLUDED.slack_user_id`
+                slack_user_id = EXCLUDED.slack_user_id,
+                proposals_channel = EXCLUDED.proposals_channel`
             if (Option.isSome(previous)) yield* secrets.delete(orgId, previous.value)
           })
         )
@@ -108,6 +111,11 @@ export const make = Effect.gen(function* () {
             )
         )
       }).pipe(orStoreError("SlackInstallations.botToken")),
+    setProposalsChannel: (orgId, channel) =>
+      sql`UPDATE slack_installations SET proposals_channel = ${channel} WHERE org_id = ${orgId} RETURNING org_id`.pipe(
+        Effect.map((rows) => rows.length > 0),
+        orStoreError("SlackInstallations.setProposalsChannel")
+      ),
     remove: (orgId) =>
       sql
         .withTransaction(

@@ -179,6 +179,7 @@ export const monitor = (orgId: string, mcpServerId: string, o: Partial<Monitor> 
   nextCheckAt: t0,
   lastOutcome: null,
   lastCheckedAt: null,
+  mutedUntil: null,
   createdAt: t0,
   updatedAt: t0,
   ...o

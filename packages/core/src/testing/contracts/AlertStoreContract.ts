@@ -25,9 +25,13 @@ export const alertStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void => 
         expect(yield* store.listRules(orgA)).toHaveLength(2)
         expect(yield* store.listRules(orgB)).toEqual([])
 
-        const firing = { ...rule, firingSince: at(30), lastFiredAt: at(30) }
+        const firing = { ...rule, firingSince: at(30), lastFiredAt: at(30), mutedUntil: at(3630) }
         yield* store.updateRule(firing)
         expect(Option.getOrThrow(yield* store.getRule(orgA, rule.id))).toEqual(firing)
+        expect((yield* store.listRules(orgA, { target })).map((r) => r.mutedUntil)).toEqual([at(3630)])
+        const unmuted = { ...firing, mutedUntil: null }
+        yield* store.updateRule(unmuted)
+        expect(Option.getOrThrow(yield* store.getRule(orgA, rule.id))).toEqual(unmuted)
 
         expect(yield* store.deleteRule(orgB, rule.id)).toBe(false)
         expect(yield* store.deleteRule(orgA, rule.id)).toBe(true)

@@ -23,6 +23,11 @@ export const monitorStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void =
         expect(yield* store.listMonitors(orgA)).toHaveLength(2)
         expect(yield* store.listMonitors(orgB)).toEqual([])
 
+        const mutedForAWhile: Monitor = { ...m, mutedUntil: at(3600), updatedAt: at(2) }
+        yield* store.updateMonitor(mutedForAWhile)
+        expect(Option.getOrThrow(yield* store.getMonitor(orgA, m.id))).toEqual(mutedForAWhile)
+        expect((yield* store.listMonitors(orgA, { mcpServerId: serverId }))[0]?.mutedUntil).toEqual(at(3600))
+
         const paused: Monitor = { ...m, state: "paused", updatedAt: at(5) }
         yield* store.updateMonitor(paused)
         expect(Option.getOrThrow(yield* store.getMonitor(orgA, m.id))).toEqual(paused)

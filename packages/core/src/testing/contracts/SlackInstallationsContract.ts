@@ -61,6 +61,22 @@ export const slackInstallationsSuite = (it: Vitest.MethodsNonLive<StorePorts>): 
       })
     )
 
+    it.effect("the proposals channel is set and cleared on the installation, and kept by a re-install", () =>
+      Effect.gen(function* () {
+        const store = yield* SlackInstallations
+        const orgId = yield* newOrg
+        expect(yield* store.setProposalsChannel(orgId, "C0PROPOSALS")).toBe(false)
+        const installation = slackInstallation(orgId)
+        yield* store.save(installation, token())
+        expect(yield* store.setProposalsChannel(orgId, "C0PROPOSALS")).toBe(true)
+        expect(Option.getOrThrow(yield* store.get(orgId)).proposalsChannel).toBe("C0PROPOSALS")
+        yield* store.save({ ...installation, proposalsChannel: "C0PROPOSALS", teamName: "Renamed" }, token())
+        expect(Option.getOrThrow(yield* store.get(orgId)).proposalsChannel).toBe("C0PROPOSALS")
+        expect(yield* store.setProposalsChannel(orgId, null)).toBe(true)
+        expect(Option.getOrThrow(yield* store.get(orgId)).proposalsChannel).toBeNull()
+      })
+    )
+
     it.effect("remove deletes the installation and its token; a second remove finds nothing", () =>
       Effect.gen(function* () {
         const store = yield* SlackInstallations

@@ -265,6 +265,7 @@ export const monitor = (orgId: string, overrides: Partial<Monitor> = {}): Monito
   nextCheckAt: at(),
   lastOutcome: null,
   lastCheckedAt: null,
+  mutedUntil: null,
   createdAt: at(),
   updatedAt: at(),
   ...overrides
@@ -303,6 +304,7 @@ export const alertRule = (orgId: string, overrides: Partial<AlertRule> = {}): Al
     state: "enabled",
     firingSince: null,
     lastFiredAt: null,
+    mutedUntil: null,
     createdAt: at(),
     ...overrides
   }
@@ -391,6 +393,7 @@ export const slackInstallation = (
   installedAt: at(),
   installedBy: { keyId: "k1", memberId: null, role: "admin" },
   slackUserId: "U0ADMIN",
+  proposalsChannel: null,
   ...overrides
 })
 

@@ -46,6 +46,16 @@ export const makeSlackInstallations = (
               )
             )
       ),
+    setProposalsChannel: (orgId, channel) =>
+      db.run((t) => {
+        const row = t.slackInstallations.get(orgId)
+        if (row === undefined) return false
+        t.slackInstallations.set(orgId, {
+          ...row,
+          installation: { ...row.installation, proposalsChannel: channel }
+        })
+        return true
+      }),
     remove: (orgId) =>
       db.transaction(
         Effect.gen(function* () {

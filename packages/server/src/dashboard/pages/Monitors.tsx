@@ -4,7 +4,7 @@
  * the outcome strip, recent errors, and pause / resume / mute / unmute for editors. Both live.
  */
 import { type Monitor, Monitors, OrganizationHealth, Roles } from "@armature/core"
-import { Effect } from "effect"
+import { Clock, Effect } from "effect"
 import { LatencyChart, Sparkline } from "../ui/charts.js"
 import { duration, percent, Status, When } from "../ui/format.js"
 import { Head, Layout, Pager, PostButton, Table, type View } from "../ui/Layout.js"
@@ -23,9 +23,10 @@ export const list = (view: View, cursor: string | undefined) =>
       page.items.map((m) => m.id),
       strip
     )
+    const at = new Date(yield* Clock.currentTimeMillis)
     const rows = page.items.map((monitor) => ({
       monitor,
-      state: OrganizationHealth.monitorState(monitor),
+      state: OrganizationHealth.monitorState(monitor, at),
       checks: [...(recent.get(monitor.id) ?? [])].reverse()
     }))
     rows.sort((a, b) => urgency[a.state] - urgency[b.state] || a.monitor.name.localeCompare(b.monitor.name))
@@ -70,7 +71,7 @@ const windows: ReadonlyArray<Monitors.Window> = ["1h", "24h", "7d"]
 /** The chart's window from `?window=`: 24 h unless one of the others is named. */
 export const windowOf = (value: string | null): Monitors.Window => windows.find((w) => w === value) ?? "24h"
 
-const Actions = ({ view, monitor }: { view: View; monitor: Monitor }) => {
+const Actions = ({ view, monitor, muted }: { view: View; monitor: Monitor; muted: boolean }) => {
   if (!Roles.can(view.caller.actor.role, "monitors.write") || monitor.state === "archived") return null
   const base = `/monitors/${encodeURIComponent(monitor.id)}`
   return (
@@ -84,7 +85,7 @@ const Actions = ({ view, monitor }: { view: View; monitor: Monitor }) => {
           Pause
         </PostButton>
       )}
-      {monitor.muted ? (
+      {muted ? (
         <PostButton view={view} action={`${base}/unmute`}>
           Unmute
         </PostButton>
@@ -103,12 +104,22 @@ export const detail = (view: View, id: string, window: Monitors.Window) =>
     const { monitor, stats, series, checks } = yield* Monitors.report(view.caller, id, window)
     const errors = checks.filter((c) => c.outcome === "fail" || c.outcome === "error").slice(0, 10)
     const base = `/monitors/${encodeURIComponent(monitor.id)}`
+    const at = new Date(yield* Clock.currentTimeMillis)
+    // Muted for a while (`mutedUntil` ahead) reads like muted, with its end; unmuting ends either.
+    const muted = Monitors.isMuted(monitor, at)
+    const mutedFor = !monitor.muted && muted ? monitor.mutedUntil : null
     return (
       <Layout view={view} title={monitor.name} live>
         <dl class="facts">
           <dt>State</dt>
           <dd>
-            <Status value={OrganizationHealth.monitorState(monitor)} />
+            <Status value={OrganizationHealth.monitorState(monitor, at)} />
+            {mutedFor === null ? null : (
+              <>
+                {" until "}
+                <When at={mutedFor} />
+              </>
+            )}
           </dd>
           <dt>Tool</dt>
           <dd>{monitor.toolName}</dd>
@@ -119,7 +130,7 @@ export const detail = (view: View, id: string, window: Monitors.Window) =>
             <When at={monitor.lastCheckedAt} />
           </dd>
         </dl>
-        <Actions view={view} monitor={monitor} />
+        <Actions view={view} monitor={monitor} muted={muted} />
 
         <h2>Success rate and latency</h2>
         <Table label="Success rate and latency by window">
