@@ -49,10 +49,6 @@ export const layerFromClient: Layer.Layer<Stores, never, SqlClient.SqlClient> = 
   UsageStoreLive.layer
 )
 
-/** Where the `SecretStore` keys come from: given, or `ARMATURE_SECRET_KEY` configuration. */
-const secretsLayer = (keys: ReadonlyArray<PgSecretStore.Key> | undefined) =>
-  keys === undefined ? PgSecretStore.layerConfig : PgSecretStore.layer({ keys })
-
 const withClient = <C, E, R, E2>(
   client: Layer.Layer<C | SqlClient.SqlClient, E, R>,
   migrate: boolean,
@@ -75,8 +71,8 @@ export interface Options {
   /** Apply pending migrations when the layer starts (default true). */
   readonly migrate?: boolean
   readonly applicationName?: string
-  /** Keys of the `SecretStore` (first encrypts); default: `ARMATURE_SECRET_KEY[S_PREVIOUS]`. */
-  readonly secretKeys?: ReadonlyArray<PgSecretStore.Key>
+  /** Keys of the `SecretStore`: the first encrypts, all decrypt (`PgSecretStore.parseKey`, `keysFrom`). */
+  readonly secretKeys: ReadonlyArray<PgSecretStore.Key>
 }
 
 /** The stores on PostgreSQL; also provides the `SqlClient` (health checks, bulk import). */
@@ -90,25 +86,25 @@ export const layer = (
       applicationName: options.applicationName ?? "armature"
     }),
     options.migrate ?? true,
-    secretsLayer(options.secretKeys)
+    PgSecretStore.layer({ keys: options.secretKeys })
   )
 
 /**
- * `layer` with its connection from configuration, e.g.
- * `PgStore.layerConfig({ url: Config.redacted("DATABASE_URL") })`: a `Config.Wrap` of `url` and
- * `maxConnections`, under the names the application chooses.
+ * `layer` from configuration, under the names the application chooses, e.g.
+ * `PgStore.layerConfig({ url: Config.redacted("DATABASE_URL"), secretKeys: PgSecretStore.keysFrom(Config.redacted("SECRET_KEY")) })`:
+ * a `Config.Wrap` of `url`, `maxConnections` and `secretKeys`.
  */
 export const layerConfig = (
-  config: Config.Config.Wrap<Pick<Options, "url" | "maxConnections">>,
-  options: Pick<Options, "migrate" | "secretKeys" | "applicationName"> = {}
+  config: Config.Config.Wrap<Pick<Options, "url" | "maxConnections" | "secretKeys">>,
+  options: Pick<Options, "migrate" | "applicationName"> = {}
 ): Layer.Layer<StorePorts | SqlClient.SqlClient | PgClient.PgClient, LayerError> =>
   Layer.unwrapEffect(Effect.map(Config.unwrap(config), (connection) => layer({ ...connection, ...options })))
 
 /** Options of the embedded layer. */
 export interface PgliteOptions extends PgliteClient.PgliteClientOptions {
   /**
-   * Keys of the `SecretStore`. Default: `ARMATURE_SECRET_KEY` configuration with a `dataDir`;
-   * in memory, a random key that lives as long as the (equally short-lived) database.
+   * Keys of the `SecretStore`; required with a `dataDir` or `db` (what they encrypt outlives the
+   * process). In memory, a random key by default, as short-lived as the database.
    */
   readonly secretKeys?: ReadonlyArray<PgSecretStore.Key>
 }
@@ -121,11 +117,16 @@ export const layerPglite = (
   options: PgliteOptions = {}
 ): Layer.Layer<StorePorts | SqlClient.SqlClient | PgliteClient.PgliteClient, LayerError> => {
   const { secretKeys, ...client } = options
-  const ephemeral =
-    secretKeys === undefined && client.dataDir === undefined && client.db === undefined
-      ? [Either.getOrThrow(PgSecretStore.parseKey(randomBytes(32).toString("base64")))]
-      : secretKeys
-  return withClient(PgliteClient.layer(client), true, secretsLayer(ephemeral))
+  const inMemory = client.dataDir === undefined && client.db === undefined
+  if (secretKeys === undefined && !inMemory) {
+    return Layer.fail(
+      new PgSecretStore.InvalidSecretKey({
+        message: "secretKeys is required for a PGlite database that outlives the process (dataDir or db)"
+      })
+    )
+  }
+  const keys = secretKeys ?? [Either.getOrThrow(PgSecretStore.parseKey(randomBytes(32).toString("base64")))]
+  return withClient(PgliteClient.layer(client), true, PgSecretStore.layer({ keys }))
 }
 
 /** Bulk import of runs with multi-row inserts (see `RunStore` for the one-run path). */

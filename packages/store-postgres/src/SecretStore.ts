@@ -115,30 +115,27 @@ export const make = (options: Options) =>
 export const layer = (options: Options): Layer.Layer<SecretStore, InvalidSecretKey, SqlClient.SqlClient> =>
   Layer.effect(SecretStore, make(options))
 
-const keyList = (name: string) =>
-  Config.redacted(name).pipe(
+/**
+ * Keys read by `config`, under whatever name the application gives it: one key, or several
+ * comma-separated (older keys kept to decrypt during a rotation), each as `parseKey` reads it.
+ */
+export const keysFrom = (config: Config.Config<Redacted.Redacted>): Config.Config<ReadonlyArray<Key>> =>
+  config.pipe(
     Config.mapOrFail((redacted) =>
       Either.all(
         Redacted.value(redacted)
           .split(",")
           .filter((part) => part.trim() !== "")
-          .map((part) => Either.mapLeft(parseKey(part), (e) => ConfigError.InvalidData([name], e.message)))
+          .map((part) => Either.mapLeft(parseKey(part), (e) => ConfigError.InvalidData([], e.message)))
       )
     )
   )
 
 /**
- * The keys from configuration: `ARMATURE_SECRET_KEY` (encrypts and decrypts) and optionally
- * `ARMATURE_SECRET_KEYS_PREVIOUS` (comma-separated, decrypt only, for rotation).
+ * `layer` with its keys from configuration, e.g. the reference server's
+ * `{ keys: PgSecretStore.keysFrom(Config.redacted("ARMATURE_SECRET_KEY")) }`.
  */
-export const config: Config.Config<Options> = Config.all({
-  current: keyList("ARMATURE_SECRET_KEY"),
-  previous: Config.withDefault(keyList("ARMATURE_SECRET_KEYS_PREVIOUS"), [])
-}).pipe(Config.map(({ current, previous }) => ({ keys: [...current.slice(0, 1), ...previous] })))
-
-/** `layer` configured from `ARMATURE_SECRET_KEY` / `ARMATURE_SECRET_KEYS_PREVIOUS`. */
-export const layerConfig: Layer.Layer<
-  SecretStore,
-  InvalidSecretKey | ConfigError.ConfigError,
-  SqlClient.SqlClient
-> = Layer.unwrapEffect(Effect.map(config, layer))
+export const layerConfig = (
+  config: Config.Config.Wrap<Options>
+): Layer.Layer<SecretStore, InvalidSecretKey | ConfigError.ConfigError, SqlClient.SqlClient> =>
+  Layer.unwrapEffect(Effect.map(Config.unwrap(config), layer))

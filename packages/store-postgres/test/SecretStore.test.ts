@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto"
 import { OrgStore, SecretStore } from "@armature/core"
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it, layer } from "@effect/vitest"
-import { ConfigProvider, Effect, Either, Layer, Redacted } from "effect"
+import { Config, ConfigProvider, Effect, Either, Layer, Redacted } from "effect"
 import { PgSecretStore } from "../src/index.js"
 import { pgliteLayer, postgresAvailable, postgresLayer } from "./support/databases.js"
 import * as F from "./support/fixtures.js"
@@ -86,36 +86,33 @@ describe.each([
       })
     )
 
-    it.effect("layerConfig reads ARMATURE_SECRET_KEY and ARMATURE_SECRET_KEYS_PREVIOUS", () =>
+    it.effect("layerConfig takes its keys from configuration under the application's names", () =>
       Effect.gen(function* () {
         const org = yield* newOrg
         const [old, current] = [keyText(), keyText()]
         const ref = yield* Effect.flatMap(storeWith([key(old)]), (s) => s.put(org, Redacted.make("v")))
-        const configured = yield* Effect.provide(
-          SecretStore,
-          PgSecretStore.layerConfig.pipe(
-            Layer.provide(
-              Layer.setConfigProvider(
-                ConfigProvider.fromMap(
-                  new Map([
-                    ["ARMATURE_SECRET_KEY", current],
-                    ["ARMATURE_SECRET_KEYS_PREVIOUS", `${keyText()},${old}`]
-                  ])
-                )
-              )
-            ),
-            Layer.orDie
+        // The first key encrypts; older ones, comma-separated under another name, only decrypt.
+        const configured = PgSecretStore.layerConfig({
+          keys: Config.map(
+            Config.all([
+              PgSecretStore.keysFrom(Config.redacted("APP_SECRET_KEY")),
+              Config.withDefault(PgSecretStore.keysFrom(Config.redacted("APP_OLD_KEYS")), [])
+            ]),
+            ([first, older]) => [...first, ...older]
           )
+        })
+        const withSettings = (settings: ReadonlyArray<[string, string]>) =>
+          configured.pipe(Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(settings)))))
+        const store = yield* Effect.provide(
+          SecretStore,
+          withSettings([
+            ["APP_SECRET_KEY", current],
+            ["APP_OLD_KEYS", `${keyText()},${old}`]
+          ]).pipe(Layer.orDie)
         )
-        expect(Redacted.value(yield* configured.get(org, ref))).toBe("v")
+        expect(Redacted.value(yield* store.get(org, ref))).toBe("v")
         const missing = yield* Effect.flip(
-          Layer.build(
-            PgSecretStore.layerConfig.pipe(
-              Layer.provide(
-                Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["ARMATURE_SECRET_KEY", "short"]])))
-              )
-            )
-          ).pipe(Effect.scoped)
+          Layer.build(withSettings([["APP_SECRET_KEY", "short"]])).pipe(Effect.scoped)
         )
         expect(String(missing)).toContain("32 bytes")
       })
