@@ -239,6 +239,9 @@ export const verifiedTokensLayer = (capacity = 10_000): Layer.Layer<VerifiedToke
 
 const tokenDigest = (token: string) => createHash("sha256").update(token).digest("base64")
 
+/** How fresh `lastUsedAt` is kept: a key's use is written at most once in this long. */
+export const LAST_USED_RESOLUTION_MS = 60_000
+
 /** A hash no secret matches, verified against when the key id is unknown so both paths cost the same. */
 let dummyHash: string | undefined
 
@@ -283,10 +286,14 @@ export const authenticate = (
       role = Roles.lower(role, member.value.role)
     }
     const now = new Date(yield* Clock.currentTimeMillis)
-    yield* store.touchApiKey(key.id, now)
+    // Recorded to the minute: a busy key would otherwise write its row on every request, and
+    // every request of that key would queue on the row's lock.
+    const stale =
+      key.lastUsedAt === null || now.getTime() - key.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS
+    if (stale) yield* store.touchApiKey(key.id, now)
     return {
       orgId: key.orgId,
-      key: { ...key, lastUsedAt: now },
+      key: { ...key, lastUsedAt: stale ? now : key.lastUsedAt },
       actor: { keyId: key.id, memberId: key.createdBy, role },
       // Whether the workspace's subscription lapsed; the interfaces refuse writes by it (`Caller.readOnly`).
       readOnly: yield* Plans.isReadOnly(key.orgId)

@@ -153,6 +153,18 @@ describe("use cases", () => {
         expect(auth.key.lastUsedAt).toEqual(new Date("2026-05-02T08:00:00Z"))
         const listed = (yield* ApiKeys.list(caller("admin"))).items
         expect(listed.find((k) => k.id === key.id)?.lastUsedAt).toEqual(new Date("2026-05-02T08:00:00Z"))
+
+        // Written to the minute: uses within it leave the row alone, the next minute's is written.
+        const lastUsed = Effect.map(
+          Effect.flatMap(OrgStore, (s) => s.getApiKey(key.id)),
+          (k) => Option.getOrThrow(k).lastUsedAt
+        )
+        yield* TestClock.adjust("59 seconds")
+        expect((yield* ApiKeys.authenticate(token)).key.lastUsedAt).toEqual(new Date("2026-05-02T08:00:00Z"))
+        expect(yield* lastUsed).toEqual(new Date("2026-05-02T08:00:00Z"))
+        yield* TestClock.adjust("1 second")
+        yield* ApiKeys.authenticate(token)
+        expect(yield* lastUsed).toEqual(new Date("2026-05-02T08:01:00Z"))
       })
     )
 
