@@ -2,12 +2,14 @@
  * The buttons of Armature's Slack messages through the whole server on PostgreSQL
  * (`support/bot.ts`): the proposals channel set from Slack and REST; an agent's proposal, staged
  * over the MCP API, posted there; Approve applying it (and a second click saying so), a change
- * made meanwhile answered in the thread, Dismiss, a viewer's Run now refused; and the alert
+ * made meanwhile and an expired proposal answered in the thread, Dismiss, a viewer's Run now refused; and the alert
  * buttons Mute 1 h (monitor, rule) and Run again. Clicks are signed `block_actions` payloads, as
  * Slack posts them.
  */
 import { SlackActions } from "@armature/alerts"
+import { SqlClient } from "@effect/sql"
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { postgresAvailable } from "../../../store-postgres/test/support/databases.js"
 import { connect } from "../mcp/support/mcpClient.js"
@@ -183,6 +185,20 @@ describe.runIf(postgres)("the Slack bot's buttons", () => {
     expect(conflict.text).toContain("could not apply it")
     expect(conflict.text).toContain("stage the change again")
 
+    // Proposals are applicable for 24 hours; one staged longer ago is answered in the thread.
+    const late = await stage("A rewrite left for too long, with get_order.")
+    await postedProposal(late)
+    await bot.server.run(
+      Effect.flatMap(
+        SqlClient.SqlClient,
+        (sql) => sql`UPDATE proposals SET expires_at = now() - interval '1 minute' WHERE id = ${late}`
+      )
+    )
+    await bot.click("U0EDITOR", actionIds.approveProposal, late, "1700000350.000100")
+    const expired = await newest("chat.postMessage", (c) => c.thread_ts === "1700000350.000100")
+    expect(expired.text).toContain("could not apply it")
+    expect(expired.text).toContain("expired")
+
     const unwanted = await stage("A rewrite nobody wants, with get_order.")
     await postedProposal(unwanted)
     await bot.click("U0EDITOR", actionIds.dismissProposal, unwanted, "1700000400.000100")
@@ -248,6 +264,7 @@ describe.runIf(postgres)("the Slack bot's buttons", () => {
         "slack.proposal.approve:forbidden_role",
         "slack.proposal.approve:proposal_already_applied",
         "slack.proposal.approve:version_conflict",
+        "slack.proposal.approve:proposal_expired",
         "slack.proposal.dismiss:ok",
         "slack.monitor.mute:ok",
         "slack.monitor.mute:forbidden_role",
