@@ -7,7 +7,7 @@
  * messages they send — lives in `internal/alertEngine.ts` (semantics in its module comment and
  * in `internal/alertIncidents.ts`); this module re-exports its public part.
  */
-import { Clock, Effect, Either, Option, Redacted } from "effect"
+import { Effect, Either, Option, Redacted } from "effect"
 import {
   type AlertMessage,
   type AlertRule,
@@ -53,6 +53,9 @@ export {
   onEvent,
   onOutcome
 } from "./internal/alertEngine.js"
+
+import { now } from "./internal/clock.js"
+
 export { type ReminderOptions, sendReminders } from "./internal/alertReminders.js"
 export { DestinationInput, defaultOn, RuleInput, status, subject, transition } from "./internal/alertRules.js"
 
@@ -63,8 +66,6 @@ const view = (rule: AlertRule): RuleView => ({ ...rule, status: Rules.status(rul
 
 const ruleNotFound = (id: string) =>
   new NotFound({ message: `Alert rule ${id} not found`, entity: "alert_rule", id: String(id) })
-
-const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
 /**
  * The target's name, its MCP server (itself for a server) and whether it is archived (deleted),

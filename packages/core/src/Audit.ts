@@ -7,11 +7,11 @@
  */
 import { Clock, Effect, Schema } from "effect"
 import { type Actor, AuditEntry, type Caller } from "./domain/Audit.js"
-import { type ForbiddenRole, type StoreError, type ValidationFailed, validationFailed } from "./Errors.js"
+import type { ForbiddenRole, StoreError, ValidationFailed } from "./Errors.js"
 import * as Pages from "./Pages.js"
 import { AuditLog } from "./ports/AuditLog.js"
 import { Ids } from "./ports/Ids.js"
-import { decodeRunCursor, encodeRunCursor } from "./ports/RunStore.js"
+import { encodeRunCursor } from "./ports/RunStore.js"
 import { SecretStore } from "./ports/SecretStore.js"
 import * as Redaction from "./Redaction.js"
 import * as Roles from "./Roles.js"

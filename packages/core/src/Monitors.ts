@@ -5,7 +5,7 @@
  * alert outbox rows in one transaction. `outcomeOf` is the one classification of a check.
  */
 
-import { Clock, Effect, Option } from "effect"
+import { Effect, Option } from "effect"
 import type { Caller } from "./domain/Audit.js"
 import { profilesInOrder } from "./domain/McpServer.js"
 import {
@@ -54,9 +54,8 @@ export {
   type ResultFailure
 } from "./internal/resultChecks.js"
 
+import { now } from "./internal/clock.js"
 import * as Pages from "./Pages.js"
-
-const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
 /** What a check produced, as the worker observed it. */
 export interface CheckObservation {

@@ -18,10 +18,11 @@ import {
   VersionConflict,
   validationFailed
 } from "./Errors.js"
+import { now } from "./internal/clock.js"
 import { applyChanges, changeWarnings, diffSpecs, mapOntoChanges } from "./internal/proposalChanges.js"
 import { defaultName, regressionSpec } from "./internal/regressionDraft.js"
 import { checkSpec } from "./internal/workflowChecks.js"
-import { editorOf, loadLiveWorkflow, newWorkflow, nextVersion, now } from "./internal/workflowRecords.js"
+import { editorOf, loadLiveWorkflow, newWorkflow, nextVersion } from "./internal/workflowRecords.js"
 import * as Plans from "./Plans.js"
 import { Ids } from "./ports/Ids.js"
 import type { LanguageModels } from "./ports/LanguageModels.js"

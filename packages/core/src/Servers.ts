@@ -4,7 +4,7 @@
  * Nothing returned here contains a secret value: profiles are returned as views, and stdio
  * environment values are stored as `secret:<ref>` references.
  */
-import { Clock, Effect, Option, Redacted, Schema } from "effect"
+import { Effect, Option, Redacted, Schema } from "effect"
 import * as Drift from "./Drift.js"
 import type { Caller } from "./domain/Audit.js"
 import { type CatalogDiff, type CatalogVersion, ToolChange } from "./domain/Catalog.js"
@@ -22,6 +22,7 @@ import {
   type UsedBy,
   type ValidationFailed
 } from "./Errors.js"
+import { now } from "./internal/clock.js"
 import { archiveMonitors, deleteRulesOf } from "./internal/monitorRecords.js"
 import {
   type AuthProfileInput,
@@ -96,8 +97,6 @@ export const SyncResult = Schema.Struct({
 export type SyncResult = typeof SyncResult.Type
 
 type Env = ServerStore | SecretStore | McpConnector | Ids | Transactor | AlertStore
-
-const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
 const summaryOf = (c: CatalogVersion): CatalogSummary => ({
   version: c.version,

@@ -6,7 +6,7 @@
  * (`@armature/alerts`); these use cases hold the rules.
  */
 import { createHash } from "node:crypto"
-import { Clock, Effect, Option, type Redacted, Schema } from "effect"
+import { Effect, Option, type Redacted, Schema } from "effect"
 import * as Audit from "./Audit.js"
 import type { Actor, Caller } from "./domain/Audit.js"
 import type { SlackInstallation, SlackInstallLink } from "./domain/Slack.js"
@@ -17,6 +17,7 @@ import {
   type ValidationFailed,
   validationFailed
 } from "./Errors.js"
+import { now } from "./internal/clock.js"
 import * as Plans from "./Plans.js"
 import type { AuditLog } from "./ports/AuditLog.js"
 import { Ids } from "./ports/Ids.js"
@@ -25,8 +26,6 @@ import { SlackInstallations } from "./ports/SlackInstallations.js"
 import { Transactor } from "./ports/Transactor.js"
 import * as Roles from "./Roles.js"
 import { decode } from "./Validation.js"
-
-const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
 /** sha256 (hex) of a link's secret: what the store keeps. The secret is 32 random bytes, so no salt or slow hash is needed. */
 export const hashLinkSecret = (secret: string): string =>

@@ -5,7 +5,7 @@
  * neither demoted nor removed.
  */
 import { createHash } from "node:crypto"
-import { Clock, Effect, Option, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import { type ApiKeyView, mintForBootstrap } from "./ApiKeys.js"
 import type { Caller } from "./domain/Audit.js"
 import type { Invitation, Member, Organization } from "./domain/Organization.js"
@@ -18,6 +18,7 @@ import {
   type ValidationFailed,
   validationFailed
 } from "./Errors.js"
+import { now } from "./internal/clock.js"
 import { candidate, maxSlugLength, slugify, slugPattern } from "./internal/teamSlug.js"
 import * as Pages from "./Pages.js"
 import * as Plans from "./Plans.js"
@@ -30,7 +31,6 @@ import { decode } from "./Validation.js"
 
 export { slugify } from "./internal/teamSlug.js"
 
-const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 const Email = Schema.Trim.pipe(
   Schema.pattern(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: () => "must be an email address" })
 )

@@ -18,6 +18,7 @@ import {
   VersionConflict,
   validationFailed
 } from "./Errors.js"
+import { now } from "./internal/clock.js"
 import { diffSpecs } from "./internal/proposalChanges.js"
 import { checkSpec, splitByTouched, withCriterionIds } from "./internal/workflowChecks.js"
 import {
@@ -25,8 +26,7 @@ import {
   loadLiveWorkflow,
   loadWorkflow,
   newWorkflow,
-  nextVersion,
-  now
+  nextVersion
 } from "./internal/workflowRecords.js"
 import * as Pages from "./Pages.js"
 import * as Plans from "./Plans.js"

@@ -7,6 +7,7 @@ import type { AlertMessage, AlertRule, AlertTarget, OutboxMessage } from "../dom
 import type { StoreError } from "../Errors.js"
 import { AlertStore } from "../ports/AlertStore.js"
 import { Ids } from "../ports/Ids.js"
+import { now } from "./clock.js"
 
 /**
  * Where alert links point and how long an `error` alert is held back so a server incident can
@@ -56,8 +57,6 @@ export type Server = { readonly id: string; readonly name: string }
 /** A dashboard path made absolute under `base`; absolute URLs and null stay as they are. */
 export const resolveLink = (base: string, link: string | null): string | null =>
   link?.startsWith("/") ? `${base.replace(/\/+$/, "")}${link}` : link
-
-const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
 /** Writes one outbox row for a rule (a group's message goes out under its first rule); `delayMs` holds it back. */
 export const enqueue = (

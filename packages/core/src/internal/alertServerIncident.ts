@@ -3,7 +3,7 @@
  * `alertIncidents.ts`, opening an incident (taking in held alerts), letting more rules join,
  * ending it with one recovery per destination. `alertEngine.ts` calls `serverSide`.
  */
-import { Clock, Effect } from "effect"
+import { Effect } from "effect"
 import type { AlertRule, OutboxMessage } from "../domain/Alert.js"
 import type { StoreError } from "../Errors.js"
 import type { AlertIncident } from "../ports/AlertStore.js"
@@ -11,12 +11,10 @@ import { Ids } from "../ports/Ids.js"
 import * as Incidents from "./alertIncidents.js"
 import { enqueue, heldSince, type OutcomeInput, type Server, type Store } from "./alertMessages.js"
 import * as Rules from "./alertRules.js"
+import { now } from "./clock.js"
 import { isMuted } from "./mutes.js"
 
 const watchesError = (rule: AlertRule) => rule.state === "enabled" && rule.on.includes("error")
-
-/** The Clock's time: a rule muted until later moves through its states but sends nothing. */
-const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
 /** Everything the incident steps of one outcome share. */
 export interface Scope {

@@ -4,7 +4,7 @@
  * suspicious drift, or a restore), written together. Every new catalog version, the first one
  * included, is scanned for tool poisoning against the organization's other servers.
  */
-import { Clock, Context, Effect, Option } from "effect"
+import { Context, Effect, Option } from "effect"
 import * as Catalogs from "../Catalogs.js"
 import * as Drift from "../Drift.js"
 import type { CatalogDiff, CatalogVersion } from "../domain/Catalog.js"
@@ -13,9 +13,8 @@ import { Ids } from "../ports/Ids.js"
 import { ServerStore } from "../ports/ServerStore.js"
 import { Transactor } from "../ports/Transactor.js"
 import * as AlertEngine from "./alertEngine.js"
+import { now } from "./clock.js"
 import { describeFailure, type ProbeResult, probe as probeLive } from "./serverProbe.js"
-
-const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
 /**
  * Deployment policy for outbound server connections. `allowInsecureHttp` permits plain `http://`

@@ -1,13 +1,10 @@
 /** Building and storing workflow records, shared by `Workflows` and `Proposals.apply`. */
-import { Clock, Effect, Option } from "effect"
+import { Effect, Option } from "effect"
 import type { Actor } from "../domain/Audit.js"
 import type { Workflow, WorkflowSpec, WorkflowVersion } from "../domain/Workflow.js"
 import { NotFound } from "../Errors.js"
 import { Ids } from "../ports/Ids.js"
 import { WorkflowStore } from "../ports/WorkflowStore.js"
-
-/** The current time from Effect's `Clock` (TestClock in tests). */
-export const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
 /** Who an edit is attributed to: the API key, else the member; `null` for the system. */
 export const editorOf = (actor: Actor): string | null => actor.keyId ?? actor.memberId

@@ -15,7 +15,6 @@ const postgres = await postgresApi("packages/server/test/http/Pagination.test.ts
 
 let team: Team
 let demo: Awaited<ReturnType<typeof startDemoServer>>
-let serverId = ""
 
 beforeAll(async () => {
   if (!postgres.available) return
@@ -26,7 +25,6 @@ beforeAll(async () => {
     const { server } = ok(
       await api.call(editor, (c) => c.servers.create({ payload: { name: `server ${n}`, baseUrl: demo.url } }))
     )
-    serverId ||= server.id
     ok(
       await api.call(editor, (c) =>
         c.monitors.create({
