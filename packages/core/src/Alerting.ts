@@ -26,6 +26,7 @@ import {
   validationFailed
 } from "./Errors.js"
 import * as Rules from "./internal/alertRules.js"
+import { now } from "./internal/clock.js"
 import { mutedUntil, muteMinutes } from "./internal/mutes.js"
 import { AlertSink } from "./ports/AlertSink.js"
 import { AlertStore } from "./ports/AlertStore.js"
@@ -53,8 +54,6 @@ export {
   onEvent,
   onOutcome
 } from "./internal/alertEngine.js"
-
-import { now } from "./internal/clock.js"
 
 export { type ReminderOptions, sendReminders } from "./internal/alertReminders.js"
 export { DestinationInput, defaultOn, RuleInput, status, subject, transition } from "./internal/alertRules.js"

@@ -4,7 +4,7 @@
  * secret is shown once, at creation.
  */
 import { createHash, randomBytes, scrypt, timingSafeEqual } from "node:crypto"
-import { Clock, Context, Effect, Layer, Option, Schema } from "effect"
+import { Context, Effect, Layer, Option, Schema } from "effect"
 import type { Actor, Caller } from "./domain/Audit.js"
 import { Id, Timestamp } from "./domain/Common.js"
 import { type ApiKey, Role } from "./domain/Organization.js"
@@ -17,6 +17,7 @@ import {
   type ValidationFailed,
   validationFailed
 } from "./Errors.js"
+import { now } from "./internal/clock.js"
 import * as Pages from "./Pages.js"
 import * as Plans from "./Plans.js"
 import { Ids } from "./ports/Ids.js"
@@ -123,7 +124,7 @@ const mint = (orgId: string, name: string, role: Role, createdBy: string | null)
       role,
       createdBy,
       secretHash: yield* hashSecret(secret),
-      createdAt: new Date(yield* Clock.currentTimeMillis),
+      createdAt: yield* now,
       lastUsedAt: null
     }
     yield* store.createApiKey(key)
@@ -285,15 +286,15 @@ export const authenticate = (
       if (Option.isNone(member)) return yield* Effect.fail(invalid)
       role = Roles.lower(role, member.value.role)
     }
-    const now = new Date(yield* Clock.currentTimeMillis)
+    const at = yield* now
     // Recorded to the minute: a busy key would otherwise write its row on every request, and
     // every request of that key would queue on the row's lock.
     const stale =
-      key.lastUsedAt === null || now.getTime() - key.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS
-    if (stale) yield* store.touchApiKey(key.id, now)
+      key.lastUsedAt === null || at.getTime() - key.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS
+    if (stale) yield* store.touchApiKey(key.id, at)
     return {
       orgId: key.orgId,
-      key: { ...key, lastUsedAt: stale ? now : key.lastUsedAt },
+      key: { ...key, lastUsedAt: stale ? at : key.lastUsedAt },
       actor: { keyId: key.id, memberId: key.createdBy, role },
       // Whether the workspace's subscription lapsed; the interfaces refuse writes by it (`Caller.readOnly`).
       readOnly: yield* Plans.isReadOnly(key.orgId)

@@ -5,9 +5,10 @@
  * credential-looking value and every value equal to a stored secret redacted, and long values
  * cut, so the log never becomes where secrets or bulk data end up.
  */
-import { Clock, Effect, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { type Actor, AuditEntry, type Caller } from "./domain/Audit.js"
 import type { ForbiddenRole, StoreError, ValidationFailed } from "./Errors.js"
+import { now } from "./internal/clock.js"
 import * as Pages from "./Pages.js"
 import { AuditLog } from "./ports/AuditLog.js"
 import { Ids } from "./ports/Ids.js"
@@ -36,7 +37,7 @@ export const record = (
 ): Effect.Effect<void, StoreError, AuditLog | Ids> =>
   Effect.gen(function* () {
     const id = yield* Effect.flatMap(Ids, (ids) => ids.uuid)
-    const at = new Date(yield* Clock.currentTimeMillis)
+    const at = yield* now
     const entry: AuditEntry = {
       id,
       orgId,

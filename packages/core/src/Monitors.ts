@@ -28,6 +28,7 @@ import {
   validationFailed
 } from "./Errors.js"
 import * as AlertEngine from "./internal/alertEngine.js"
+import { now } from "./internal/clock.js"
 import { exampleObject, validateArguments } from "./internal/monitorArgs.js"
 import { archiveMonitors, type LiveMonitor, loadLiveMonitor, loadMonitor } from "./internal/monitorRecords.js"
 import { type Bucket, bucketed, statsOf, widestMs, windows } from "./internal/monitorStats.js"
@@ -54,7 +55,6 @@ export {
   type ResultFailure
 } from "./internal/resultChecks.js"
 
-import { now } from "./internal/clock.js"
 import * as Pages from "./Pages.js"
 
 /** What a check produced, as the worker observed it. */

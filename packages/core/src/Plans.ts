@@ -20,6 +20,7 @@ import {
   ReadOnlyWorkspace,
   type StoreError
 } from "./Errors.js"
+import { now } from "./internal/clock.js"
 import { Billing } from "./ports/Billing.js"
 import { OrgStore } from "./ports/OrgStore.js"
 import { type Usage, UsageStore } from "./ports/UsageStore.js"
@@ -156,7 +157,7 @@ export const make = Effect.gen(function* () {
     workspace: (orgId) =>
       Effect.gen(function* () {
         const subscription = Option.getOrNull(yield* orgs.getSubscription(orgId))
-        return workspaceOf(subscription, new Date(yield* Clock.currentTimeMillis))
+        return workspaceOf(subscription, yield* now)
       }),
     usage: (orgId) =>
       Effect.flatMap(Clock.currentTimeMillis, (ms) => usage.usage(orgId, monthStart(new Date(ms))))
@@ -275,7 +276,7 @@ export const overview = (
     yield* Roles.authorize(caller.actor, "billing.read")
     const billing = yield* Effect.serviceOption(Billing)
     const ws = yield* workspace(caller.orgId)
-    const at = new Date(yield* Clock.currentTimeMillis)
+    const at = yield* now
     const usage = yield* Effect.flatMap(UsageStore, (s) => s.usage(caller.orgId, monthStart(at)))
     return {
       provider: Option.isSome(billing) ? billing.value.provider : null,
@@ -377,5 +378,5 @@ export const setPlan = (orgId: string, input: unknown) =>
       currentPeriodEnd: spec.currentPeriodEnd
     }
     yield* applySubscription(subscription)
-    return workspaceOf(subscription, new Date(yield* Clock.currentTimeMillis))
+    return workspaceOf(subscription, yield* now)
   })

@@ -2,7 +2,7 @@
  * Catalog drift as alert state (SPEC §2, §7): a server's drift incident, opened by a breaking or
  * suspicious (tool-poisoning) drift and ended by a restore, by the table of `alertIncidents.ts`.
  */
-import { Clock, Effect } from "effect"
+import { Effect } from "effect"
 import type { AlertRule, OutboxMessage } from "../domain/Alert.js"
 import type { StoreError } from "../Errors.js"
 import type { AlertStore } from "../ports/AlertStore.js"
@@ -10,6 +10,7 @@ import { Ids } from "../ports/Ids.js"
 import * as Incidents from "./alertIncidents.js"
 import { AlertingConfig, engineStore, enqueue, resolveLink } from "./alertMessages.js"
 import * as Rules from "./alertRules.js"
+import { now } from "./clock.js"
 import { isMuted } from "./mutes.js"
 
 /**
@@ -49,9 +50,9 @@ export const onEvent = (
     const link = resolveLink(config.dashboardUrl, input.link)
     const server = { id: input.target.id, name: input.target.name }
     const target = { type: "mcp_server" as const, ...server }
-    const now = new Date(yield* Clock.currentTimeMillis)
+    const at = yield* now
     // A muted rule's state moves as usual; only its messages are left out.
-    const muted = (rule: AlertRule) => isMuted(rule, now)
+    const muted = (rule: AlertRule) => isMuted(rule, at)
     yield* store.lockServer(input.orgId, server.id)
     const open = yield* store.listIncidents(input.orgId, { serverId: server.id, open: true })
     const current = open.find((i) => i.kind === "drift") ?? null

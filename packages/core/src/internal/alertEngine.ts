@@ -26,7 +26,7 @@
  *   ahead) moves through its states as if it sent its messages, but enqueues none: when the mute
  *   ends it carries on from there (its next reminder, not a second firing).
  */
-import { Clock, Effect } from "effect"
+import { Effect } from "effect"
 import type { AlertRule, OutboxMessage } from "../domain/Alert.js"
 import type { StoreError } from "../Errors.js"
 import type { AlertIncident, AlertStore } from "../ports/AlertStore.js"
@@ -44,6 +44,7 @@ import {
 } from "./alertMessages.js"
 import * as Rules from "./alertRules.js"
 import { type Scope, serverSide } from "./alertServerIncident.js"
+import { now } from "./clock.js"
 import { isMuted } from "./mutes.js"
 
 export { type EventInput, onEvent } from "./alertDrift.js"
@@ -59,7 +60,7 @@ const ownRules = (
 ) =>
   Effect.gen(function* () {
     const config = yield* AlertingConfig
-    const now = new Date(yield* Clock.currentTimeMillis)
+    const at = yield* now
     const covered = new Set(incident?.ruleIds ?? [])
     const out: OutboxMessage[] = []
     const rules = yield* store.listRules(input.orgId, {
@@ -78,7 +79,7 @@ const ownRules = (
       }
       if (t.kind === "recovery" && !rule.notifyRecovery) continue
       // A muted rule's state moved above as if the message went out; only the message is left out.
-      if (isMuted(rule, now)) continue
+      if (isMuted(rule, at)) continue
       const held = t.kind === "firing" && input.outcome === "error" && server !== null
       const message = Rules.message(t.kind, rule, {
         objectName: input.target.name,
@@ -148,9 +149,9 @@ const everyMonitorErroring = (input: OutcomeInput) =>
     const monitors = yield* MonitorStore
     const serverId = input.server?.id
     if (serverId === undefined) return false
-    const now = new Date(yield* Clock.currentTimeMillis)
+    const at = yield* now
     const watched = (yield* monitors.listMonitors(input.orgId, { mcpServerId: serverId })).filter(
-      (m) => m.state === "active" && !isMuted(m, now)
+      (m) => m.state === "active" && !isMuted(m, at)
     )
     return (
       watched.length > 0 &&

@@ -10,7 +10,7 @@
  * A muted rule's due reminder is won and recorded like any other but enqueues nothing: it stays
  * on schedule for after the mute, and does not stay due, to be listed again on every call.
  */
-import { Clock, Effect, Option } from "effect"
+import { Effect, Option } from "effect"
 import type { AlertRule, OutboxMessage } from "../domain/Alert.js"
 import type { StoreError } from "../Errors.js"
 import type { AlertIncident, AlertStore } from "../ports/AlertStore.js"
@@ -21,6 +21,7 @@ import { incidentsOf } from "./alertEngine.js"
 import * as Incidents from "./alertIncidents.js"
 import { AlertingConfig, engineStore, enqueue, resolveLink } from "./alertMessages.js"
 import * as Rules from "./alertRules.js"
+import { now } from "./clock.js"
 import { isMuted } from "./mutes.js"
 
 export interface ReminderOptions {
@@ -125,7 +126,7 @@ export const sendReminders = (
   Effect.gen(function* () {
     const store = yield* engineStore
     const tx = yield* Transactor
-    const at = options.now ?? new Date(yield* Clock.currentTimeMillis)
+    const at = options.now ?? (yield* now)
     const out: OutboxMessage[] = []
     for (const rule of yield* store.listDueReminders(at, options.limit ?? 100)) {
       const sent = yield* tx.withTransaction(
