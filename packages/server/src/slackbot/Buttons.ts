@@ -5,7 +5,7 @@
  * outcome the channel should know (applied already, expired, changed since) in the message's thread.
  */
 import { SlackActions, SlackProposalMessage } from "@armature/alerts"
-import { Alerting, type Caller, Monitors, Proposals, Roles } from "@armature/core"
+import { Alerting, type Caller, Monitors, type Proposal, Proposals, Roles } from "@armature/core"
 import type { App, BlockAction, ButtonAction, webApi } from "@slack/bolt"
 import { Effect, Either, Option } from "effect"
 import { type Kit, notLinked, reportRun, type Services, startRun, unavailable, whisper } from "./Kit.js"
@@ -33,6 +33,34 @@ const clickOf = (body: BlockAction, action: ButtonAction): Click | null => {
 const until = (date: Date | null) => (date === null ? "" : ` (until ${date.toISOString().slice(11, 16)} UTC)`)
 
 export const register = (app: App, kit: Kit) => {
+  /** Says `text` to the clicking user alone. */
+  const toClicker = (client: webApi.WebClient, click: Click, text: string) =>
+    whisper(client, click.channel, click.userId, text)
+
+  /** Answers in the clicked message's thread, for the channel to see, naming the clicking user. */
+  const inThread = (client: webApi.WebClient, click: Click, text: string) =>
+    client.chat.postMessage({
+      channel: click.channel,
+      thread_ts: click.messageTs,
+      text: `<@${click.userId}> ${text}`
+    })
+
+  /** Redraws the clicked proposal message as the proposal now stands. */
+  const redraw = (
+    client: webApi.WebClient,
+    click: Click,
+    proposal: Proposal,
+    state: SlackProposalMessage.State
+  ) => {
+    const rendered = SlackProposalMessage.render(proposal, state)
+    return client.chat.update({
+      channel: click.channel,
+      ts: click.messageTs,
+      text: rendered.text,
+      blocks: [...rendered.blocks]
+    })
+  }
+
   /**
    * Registers a button: acknowledges at once (Slack wants it within 3 s), finds the clicking
    * user's member, and hands both to `handle`; unlinked users are told, and nothing runs.
@@ -46,16 +74,9 @@ export const register = (app: App, kit: Kit) => {
       const click = clickOf(body, action)
       if (click === null) return
       const found = await kit.callerOf(click.teamId, click.userId)
-      if (found === "unavailable") await whisper(client, click.channel, click.userId, unavailable)
-      else if (Option.isNone(found)) await whisper(client, click.channel, click.userId, notLinked)
+      if (found === "unavailable") await toClicker(client, click, unavailable)
+      else if (Option.isNone(found)) await toClicker(client, click, notLinked)
       else await handle(click, found.value, client)
-    })
-
-  const inThread = (client: webApi.WebClient, click: Click, text: string) =>
-    client.chat.postMessage({
-      channel: click.channel,
-      thread_ts: click.messageTs,
-      text: `<@${click.userId}> ${text}`
     })
 
   // A link opens in the browser; the click still comes here and wants its acknowledgement.
@@ -72,24 +93,18 @@ export const register = (app: App, kit: Kit) => {
       const proposal = await kit.run(Proposals.get(caller, click.value))
       if (Either.isLeft(proposal))
         return inThread(client, click, `applied it as version ${applied.value.version}.`)
-      const rendered = SlackProposalMessage.render(proposal.right, {
+      return redraw(client, click, proposal.right, {
         _tag: "applied",
         by: click.userId,
         workflowId: applied.value.workflowId,
         version: applied.value.version
-      })
-      return client.chat.update({
-        channel: click.channel,
-        ts: click.messageTs,
-        text: rendered.text,
-        blocks: [...rendered.blocks]
       })
     }
     if (applied.code === "proposal_already_applied")
       return inThread(client, click, "this proposal was applied already; nothing changed.")
     if (applied.code === "proposal_expired" || applied.code === "version_conflict")
       return inThread(client, click, `could not apply it: ${applied.message}`)
-    return whisper(client, click.channel, click.userId, applied.message)
+    return toClicker(client, click, applied.message)
   })
 
   button(actionIds.dismissProposal, async (click, caller, client) => {
@@ -100,21 +115,15 @@ export const register = (app: App, kit: Kit) => {
       { proposalId: click.value },
       Effect.zipRight(Roles.authorize(caller.actor, "proposals.apply"), Proposals.get(caller, click.value))
     )
-    if (!dismissed.ok) return whisper(client, click.channel, click.userId, dismissed.message)
+    if (!dismissed.ok) return toClicker(client, click, dismissed.message)
     if (dismissed.value.appliedAt !== null)
       return inThread(client, click, "this proposal was applied already; dismissing it changes nothing.")
-    const rendered = SlackProposalMessage.render(dismissed.value, { _tag: "dismissed", by: click.userId })
-    return client.chat.update({
-      channel: click.channel,
-      ts: click.messageTs,
-      text: rendered.text,
-      blocks: [...rendered.blocks]
-    })
+    return redraw(client, click, dismissed.value, { _tag: "dismissed", by: click.userId })
   })
 
   button(actionIds.runWorkflow, async (click, caller, client) => {
     const started = await startRun(kit, caller, click.value)
-    if (!started.ok) return whisper(client, click.channel, click.userId, started.message)
+    if (!started.ok) return toClicker(client, click, started.message)
     return reportRun(kit, client, caller, started.value, {
       channel: click.channel,
       threadTs: click.messageTs,
@@ -144,7 +153,7 @@ export const register = (app: App, kit: Kit) => {
         { id: click.value, minutes: muteMinutes },
         mute(caller, click.value, muteMinutes)
       )
-      if (!muted.ok) return whisper(client, click.channel, click.userId, muted.message)
+      if (!muted.ok) return toClicker(client, click, muted.message)
       return inThread(
         client,
         click,
