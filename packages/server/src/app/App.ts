@@ -35,6 +35,7 @@ import * as SchedulerLoop from "./SchedulerLoop.js"
 import * as SlackApp from "./SlackApp.js"
 import * as SlackRoutes from "./SlackRoutes.js"
 import * as Store from "./Store.js"
+import * as Tracing from "./Tracing.js"
 
 /** What an embedding program may add to the server. */
 export interface Options {
@@ -181,6 +182,9 @@ export const servicesWith = <E, R>(store: Layer.Layer<Store.StoreServices, E, R>
     Layer.provideMerge(Layer.merge(store, Metrics.layer))
   )
 
+/** What `servicesWith` provides. */
+export type Services = Layer.Layer.Success<ReturnType<typeof servicesWith>>
+
 /** `servicesWith` the store the configuration names. */
 export const services = (options: Options = {}) => servicesWith(Store.layer, options)
 
@@ -197,7 +201,7 @@ const worker = Layer.unwrapEffect(
 )
 
 /** Work that runs in the background for the life of the server. */
-const background = Layer.mergeAll(
+export const background = Layer.mergeAll(
   worker,
   SchedulerLoop.layer(),
   AlertDispatchLoop.layer,
@@ -207,27 +211,28 @@ const background = Layer.mergeAll(
   )
 )
 
-/** The HTTP server: REST API, OpenAPI document, MCP API, health and metrics, the Slack app's install pages. */
-const http = Layer.unwrapEffect(
+/**
+ * Every route of the server on `HttpApiBuilder`'s router: REST API, OpenAPI document, MCP API,
+ * dashboard, invitations, Slack, billing, health and metrics. `http` serves them on a port;
+ * `Armature`'s web handler answers them inside another application's server.
+ */
+export const routes = Layer.unwrapEffect(
   Effect.map(ServerConfigTag, (config) =>
-    HttpApiBuilder.serve(AccessLog.middleware).pipe(
-      Layer.provide(Health.routes({ metricsRequireKey: config.metricsRequireKey ?? false })),
-      Layer.provide(SlackRoutes.routes),
-      Layer.provide(BillingRoutes.routes),
+    Layer.mergeAll(
+      Health.routes({ metricsRequireKey: config.metricsRequireKey ?? false }),
+      SlackRoutes.routes,
+      BillingRoutes.routes,
       // The dashboard, the invitation pages and the Slack bot: one session key, one link key.
-      Layer.provide(
-        Layer.mergeAll(InvitationRoutes.routes, Dashboard.layer, SlackBot.routes).pipe(
-          Layer.provide(Layer.merge(Session.layer, LinkTokens.layer))
-        )
+      Layer.mergeAll(InvitationRoutes.routes, Dashboard.layer, SlackBot.routes).pipe(
+        Layer.provide(Layer.merge(Session.layer, LinkTokens.layer))
       ),
-      Layer.provide(McpRoutes.routes({ allowedOrigins: config.mcpAllowedOrigins ?? [config.publicUrl] })),
-      Layer.provide(
-        ApiLive.layer({
-          publicUrl: config.publicUrl,
-          ...(config.maxBodyBytes === undefined ? {} : { maxBodyBytes: config.maxBodyBytes }),
-          ...(config.maxJsonDepth === undefined ? {} : { maxJsonDepth: config.maxJsonDepth })
-        })
-      ),
+      McpRoutes.routes({ allowedOrigins: config.mcpAllowedOrigins ?? [config.publicUrl] }),
+      ApiLive.layer({
+        publicUrl: config.publicUrl,
+        ...(config.maxBodyBytes === undefined ? {} : { maxBodyBytes: config.maxBodyBytes }),
+        ...(config.maxJsonDepth === undefined ? {} : { maxJsonDepth: config.maxJsonDepth })
+      })
+    ).pipe(
       // One limiter for the API, `/metrics` and Slack install links: failures from an address
       // count once, wherever.
       Layer.provide(
@@ -241,7 +246,16 @@ const http = Layer.unwrapEffect(
         RateLimits.layerMemory({ limit: config.rateLimitPerMinute ?? RateLimits.defaults.limit })
       ),
       // One app for the install pages and the API's install links.
-      Layer.provide(SlackApp.layer),
+      Layer.provide(SlackApp.layer)
+    )
+  )
+)
+
+/** The HTTP server: `routes` with the access log, on the configured host and port. */
+const http = Layer.unwrapEffect(
+  Effect.map(ServerConfigTag, (config) =>
+    HttpApiBuilder.serve(AccessLog.middleware).pipe(
+      Layer.provide(routes),
       HttpServer.withLogAddress,
       // Kept in the output: embedders and tests read the bound address (PORT=0 picks a free one).
       Layer.provideMerge(NodeHttpServer.layer(createServer, { host: config.host, port: config.port }))
@@ -290,10 +304,13 @@ const modelNotice = Layer.effectDiscard(
 
 /**
  * The whole server: bootstrap first, then HTTP and background work; released in reverse, so
- * on shutdown the HTTP server stops, the worker drains, and the store closes last.
+ * on shutdown the HTTP server stops, the worker drains, and the store closes last. Tracing, when
+ * configured, is built before all of it and closed after it, so the spans of a stopping server
+ * are sent too.
  */
 export const make = (options: Options = {}) =>
   Layer.mergeAll(http, background).pipe(
     Layer.provide(Layer.merge(startup(options.apply), modelNotice)),
-    Layer.provideMerge(services(options))
+    Layer.provideMerge(services(options)),
+    Layer.provide(Tracing.fromConfig)
   )

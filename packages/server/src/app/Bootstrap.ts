@@ -2,19 +2,36 @@ import { type Caller, OrgStore, StoreError, Team } from "@armature/core"
 import { Config, Effect } from "effect"
 import { inTurn } from "./advisoryLock.js"
 
+/** The organization and owner a new deployment starts with. */
+export interface Owner {
+  readonly orgName: string
+  readonly ownerEmail: string
+  readonly ownerName: string
+}
+
+/** The organization and owner of a deployment that names none. */
+export const defaultOwner: Owner = {
+  orgName: "Armature",
+  ownerEmail: "owner@example.com",
+  ownerName: "Owner"
+}
+
 /**
  * The first start of a deployment creates its organization and owner and returns the owner's
  * API key (shown once, never stored in clear). Later starts find the organization. Replicas
  * starting together on one empty database take turns on an advisory lock, so exactly one of
  * them creates the organization.
  */
+export const bootstrapWith = (owner: Owner) => Team.bootstrap(owner).pipe(inTurn("armature:bootstrap"))
+
+/** `bootstrapWith` the owner of `ARMATURE_ORG_NAME`, `ARMATURE_OWNER_EMAIL` and `ARMATURE_OWNER_NAME`. */
 export const bootstrap = Effect.gen(function* () {
   const owner = yield* Config.all({
-    orgName: Config.string("ARMATURE_ORG_NAME").pipe(Config.withDefault("Armature")),
-    ownerEmail: Config.string("ARMATURE_OWNER_EMAIL").pipe(Config.withDefault("owner@example.com")),
-    ownerName: Config.string("ARMATURE_OWNER_NAME").pipe(Config.withDefault("Owner"))
+    orgName: Config.string("ARMATURE_ORG_NAME").pipe(Config.withDefault(defaultOwner.orgName)),
+    ownerEmail: Config.string("ARMATURE_OWNER_EMAIL").pipe(Config.withDefault(defaultOwner.ownerEmail)),
+    ownerName: Config.string("ARMATURE_OWNER_NAME").pipe(Config.withDefault(defaultOwner.ownerName))
   })
-  return yield* Team.bootstrap(owner).pipe(inTurn("armature:bootstrap"))
+  return yield* bootstrapWith(owner)
 })
 
 /**

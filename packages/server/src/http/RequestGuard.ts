@@ -119,10 +119,25 @@ const withBody = (
   text: string
 ): HttpServerRequest.HttpServerRequest => {
   const bytes = new Uint8Array(body)
+  const source = request.source
   return Object.create(request, {
     text: { value: Effect.succeed(text) },
     arrayBuffer: { value: Effect.sync(() => bytes.slice().buffer) },
-    stream: { value: Stream.succeed(bytes) }
+    stream: { value: Stream.succeed(bytes) },
+    // A Web request (an embedder's `fetch` handler) is handed on as it is by `toWeb`, the MCP
+    // API's way in, and its body is read already: hand on one with the same body instead.
+    ...(source instanceof Request
+      ? {
+          source: {
+            value: new Request(source.url, {
+              method: source.method,
+              headers: source.headers,
+              body: bytes,
+              signal: source.signal
+            })
+          }
+        }
+      : {})
   })
 }
 
