@@ -6,6 +6,8 @@
 export type { StorePorts } from "../ports/StorePorts.js"
 export * as AlertSinkContract from "./contracts/AlertSinkContract.js"
 export * as Fixtures from "./contracts/fixtures.js"
+export * as LanguageModelsContract from "./contracts/LanguageModelsContract.js"
+export * as SecretStoreContract from "./contracts/SecretStoreContract.js"
 export * as StoreContract from "./contracts/StoreContract.js"
 export * as MemoryStore from "./MemoryStore.js"
 export * as RecordingAlertSink from "./RecordingAlertSink.js"
