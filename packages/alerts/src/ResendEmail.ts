@@ -4,7 +4,7 @@
  * attempt can succeed (429, 5xx, network, timeout) and not when Resend refused the email itself.
  */
 import { DeliveryFailed, EmailSender } from "@armature/core"
-import { Duration, Effect, Layer, Redacted } from "effect"
+import { Config, ConfigError, Duration, Effect, Layer, Redacted } from "effect"
 import { type ErrorResponse, Resend } from "resend"
 import { networkReason } from "./internal/network.js"
 
@@ -101,3 +101,17 @@ export const make = (options: Options): Effect.Effect<EmailSender["Type"]> =>
 
 /** Core's `EmailSender` through Resend. */
 export const layer = (options: Options): Layer.Layer<EmailSender> => Layer.effect(EmailSender, make(options))
+
+/**
+ * `layer` with its options from configuration (a `Config.Wrap` of `Options`, under the
+ * application's names); when that configuration is missing, nothing (invitations go unsent).
+ */
+export const layerConfig = (
+  config: Config.Config.Wrap<Options>
+): Layer.Layer<never, ConfigError.ConfigError> =>
+  Layer.unwrapEffect(
+    Config.unwrap(config).pipe(
+      Effect.map((options): Layer.Layer<never> => layer(options) as Layer.Layer<never>),
+      Effect.catchIf(ConfigError.isMissingDataOnly, () => Effect.succeed(Layer.empty))
+    )
+  )

@@ -18,7 +18,18 @@ import {
 } from "@armature/core"
 import type { CodedError, ErrorCode, Installation, Logger, LogLevel } from "@slack/oauth"
 import { WebAPIPlatformError } from "@slack/web-api"
-import { Cause, Context, Effect, Exit, Layer, Option, Redacted, Runtime } from "effect"
+import {
+  Cause,
+  Config,
+  type ConfigError,
+  Context,
+  Effect,
+  Exit,
+  Layer,
+  Option,
+  Redacted,
+  Runtime
+} from "effect"
 import { type BrowserRequest, type BrowserResponse, exchange } from "./internal/browserExchange.js"
 import * as Pages from "./internal/installPages.js"
 import type * as SlackSink from "./SlackSink.js"
@@ -266,6 +277,12 @@ export const make = (options: Options): Effect.Effect<SlackInstall["Type"], neve
 /** The install flow as a layer. */
 export const layer = (options: Options): Layer.Layer<SlackInstall, never, Requirements> =>
   Layer.effect(SlackInstall, make(options))
+
+/** `layer` with its options from configuration (a `Config.Wrap` of `Options`). */
+export const layerConfig = (
+  config: Config.Config.Wrap<Options>
+): Layer.Layer<SlackInstall, ConfigError.ConfigError, Requirements> =>
+  Layer.unwrapEffect(Effect.map(Config.unwrap(config), layer))
 
 /**
  * `SlackSink`'s `botToken` for the installable app: the token of the organization's installation,

@@ -10,7 +10,7 @@
  */
 // The module itself, not the package index, which would load its platform-bound modules too.
 import * as RateLimiter from "@effect/experimental/RateLimiter"
-import { Context, Duration, Effect, Layer } from "effect"
+import { Config, type ConfigError, Context, Duration, Effect, Layer } from "effect"
 import type { Caller } from "./domain/Audit.js"
 import { RateLimited } from "./Errors.js"
 
@@ -86,3 +86,9 @@ export const layer = (options: Options): Layer.Layer<KeyRateLimit, never, RateLi
 /** The limit counted in this process: each replica keeps its own buckets. */
 export const layerMemory = (options: Options): Layer.Layer<KeyRateLimit> =>
   layer(options).pipe(Layer.provide(RateLimiter.layer), Layer.provide(RateLimiter.layerStoreMemory))
+
+/** `layerMemory` with its options from configuration (a `Config.Wrap` of `Options`). */
+export const layerMemoryConfig = (
+  config: Config.Config.Wrap<Options>
+): Layer.Layer<KeyRateLimit, ConfigError.ConfigError> =>
+  Layer.unwrapEffect(Effect.map(Config.unwrap(config), layerMemory))

@@ -5,7 +5,7 @@
  * allowed.
  */
 import { AddressGuard, ServerUnreachable } from "@armature/core"
-import { Effect, Layer } from "effect"
+import { Config, type ConfigError, Effect, Layer } from "effect"
 import * as Ssrf from "./internal/ssrf.js"
 
 export { AddressGuard } from "@armature/core"
@@ -33,3 +33,9 @@ export const make = (options: Options = {}): AddressGuard["Type"] => {
 
 export const layer = (options: Options = {}): Layer.Layer<AddressGuard> =>
   Layer.succeed(AddressGuard, make(options))
+
+/** `layer` with its options from configuration (a `Config.Wrap` of `Options`). */
+export const layerConfig = (
+  config: Config.Config.Wrap<Options>
+): Layer.Layer<AddressGuard, ConfigError.ConfigError> =>
+  Layer.unwrapEffect(Effect.map(Config.unwrap(config), layer))
