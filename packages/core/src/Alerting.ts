@@ -178,7 +178,7 @@ export const createRule = (
     }
     yield* Effect.flatMap(AlertStore, (s) => s.insertRule(rule))
     return view(rule)
-  })
+  }).pipe(Effect.withSpan("Alerting.createRule", { attributes: { "armature.org_id": caller.orgId } }))
 
 /**
  * Changes some fields of a rule. Pausing a rule or moving it to another target clears its firing
@@ -226,7 +226,11 @@ export const updateRule = (
     }
     yield* store.updateRule(rule)
     return view(rule)
-  })
+  }).pipe(
+    Effect.withSpan("Alerting.updateRule", {
+      attributes: { "armature.org_id": caller.orgId, "armature.alert_rule_id": ruleId }
+    })
+  )
 
 /**
  * Mutes a rule for `minutes` (1 to 10080, a week) from now. It keeps following its target —
@@ -258,7 +262,11 @@ export const muteRuleFor = (
         return view(rule)
       })
     )
-  })
+  }).pipe(
+    Effect.withSpan("Alerting.muteRuleFor", {
+      attributes: { "armature.org_id": caller.orgId, "armature.alert_rule_id": ruleId }
+    })
+  )
 
 /** Rules of the caller's organization, optionally of one target, with their status lines. */
 export const listRules = (
@@ -269,7 +277,7 @@ export const listRules = (
     yield* Roles.authorize(caller.actor, "alerts.read")
     const rules = yield* Effect.flatMap(AlertStore, (s) => s.listRules(caller.orgId, filter))
     return rules.map(view)
-  })
+  }).pipe(Effect.withSpan("Alerting.listRules", { attributes: { "armature.org_id": caller.orgId } }))
 
 /** One rule with its status line. */
 export const getRule = (
@@ -280,7 +288,11 @@ export const getRule = (
     yield* Roles.authorize(caller.actor, "alerts.read")
     const rule = Option.getOrNull(yield* Effect.flatMap(AlertStore, (s) => s.getRule(caller.orgId, ruleId)))
     return rule === null ? yield* ruleNotFound(ruleId) : view(rule)
-  })
+  }).pipe(
+    Effect.withSpan("Alerting.getRule", {
+      attributes: { "armature.org_id": caller.orgId, "armature.alert_rule_id": ruleId }
+    })
+  )
 
 /** Deletes a rule; queued messages of it are still delivered. */
 export const deleteRule = (
@@ -291,7 +303,11 @@ export const deleteRule = (
     yield* Roles.authorize(caller.actor, "alerts.write")
     const deleted = yield* Effect.flatMap(AlertStore, (s) => s.deleteRule(caller.orgId, ruleId))
     if (!deleted) return yield* ruleNotFound(ruleId)
-  })
+  }).pipe(
+    Effect.withSpan("Alerting.deleteRule", {
+      attributes: { "armature.org_id": caller.orgId, "armature.alert_rule_id": ruleId }
+    })
+  )
 
 /** What a destination did with a test message. A refusal is a result to show, not an error. */
 export type TestResult =
@@ -339,7 +355,11 @@ export const testRule = (
         Effect.succeed<TestResult>({ delivered: false, error: e.message, retryable: e.retryable })
       )
     )
-  })
+  }).pipe(
+    Effect.withSpan("Alerting.testRule", {
+      attributes: { "armature.org_id": caller.orgId, "armature.alert_rule_id": ruleId }
+    })
+  )
 
 /**
  * Queued and past messages of the organization as stored, oldest first (the stores' order).
@@ -352,4 +372,4 @@ export const outbox = (
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "alerts.read")
     return yield* Effect.flatMap(AlertStore, (s) => s.listOutbox(caller.orgId, filter))
-  })
+  }).pipe(Effect.withSpan("Alerting.outbox", { attributes: { "armature.org_id": caller.orgId } }))

@@ -168,7 +168,7 @@ export const create = (
       )
     }
     return yield* mint(caller.orgId, name, role, caller.actor.memberId)
-  })
+  }).pipe(Effect.withSpan("ApiKeys.create", { attributes: { "armature.org_id": caller.orgId } }))
 
 /** The keys of the caller's organization, without their hashes. */
 export const list = (
@@ -183,7 +183,7 @@ export const list = (
       (query) => store.listApiKeys(caller.orgId, query),
       (keys) => keys.map(toView)
     )
-  })
+  }).pipe(Effect.withSpan("ApiKeys.list", { attributes: { "armature.org_id": caller.orgId } }))
 
 /** Deletes a key of the caller's organization; it stops working on the next request. */
 export const revoke = (
@@ -199,7 +199,11 @@ export const revoke = (
         new NotFound({ message: `API key ${keyId} not found`, entity: "api_key", id: String(keyId) })
       )
     }
-  })
+  }).pipe(
+    Effect.withSpan("ApiKeys.revoke", {
+      attributes: { "armature.org_id": caller.orgId, "armature.api_key_id": keyId }
+    })
+  )
 
 /**
  * Tokens already verified, so a client's every request does not pay scrypt again (~40 ms of CPU
@@ -299,7 +303,7 @@ export const authenticate = (
       // Whether the workspace's subscription lapsed; the interfaces refuse writes by it (`Caller.readOnly`).
       readOnly: yield* Plans.isReadOnly(key.orgId)
     }
-  })
+  }).pipe(Effect.withSpan("ApiKeys.authenticate"))
 
 /** Mints a key without a role check, for the server's first start when no key exists yet. */
 export const mintForBootstrap = (
@@ -308,4 +312,6 @@ export const mintForBootstrap = (
   role: Role,
   createdBy: string | null
 ): Effect.Effect<{ key: ApiKeyView; token: string }, StoreError, OrgStore | Ids> =>
-  mint(orgId, name, role, createdBy)
+  mint(orgId, name, role, createdBy).pipe(
+    Effect.withSpan("ApiKeys.mintForBootstrap", { attributes: { "armature.org_id": orgId } })
+  )

@@ -346,4 +346,8 @@ export const report = (
       calls,
       monitors
     })
-  })
+  }).pipe(
+    Effect.withSpan("Coverage.report", {
+      attributes: { "armature.org_id": caller.orgId, "armature.mcp_server_id": mcpServerId }
+    })
+  )

@@ -124,7 +124,7 @@ export const create = (
     }
     yield* Effect.flatMap(MonitorStore, (s) => s.insertMonitor(monitor))
     return monitor
-  })
+  }).pipe(Effect.withSpan("Monitors.create", { attributes: { "armature.org_id": caller.orgId } }))
 
 /** A (not archived) monitor's spec, as `create` takes it: the base `update` merges a patch into. */
 export const specOf = (m: LiveMonitor): typeof MonitorSpec.Encoded => ({
@@ -176,14 +176,22 @@ export const update = (
     }
     yield* Effect.flatMap(MonitorStore, (s) => s.updateMonitor(monitor))
     return monitor
-  })
+  }).pipe(
+    Effect.withSpan("Monitors.update", {
+      attributes: { "armature.org_id": caller.orgId, "armature.monitor_id": monitorId }
+    })
+  )
 
 /** One monitor, archived (deleted) ones too. */
 export const get = (
   caller: Caller,
   monitorId: string
 ): Effect.Effect<Monitor, ForbiddenRole | NotFound | StoreError, MonitorStore> =>
-  Effect.zipRight(Roles.authorize(caller.actor, "monitors.read"), loadMonitor(caller.orgId, monitorId))
+  Effect.zipRight(Roles.authorize(caller.actor, "monitors.read"), loadMonitor(caller.orgId, monitorId)).pipe(
+    Effect.withSpan("Monitors.get", {
+      attributes: { "armature.org_id": caller.orgId, "armature.monitor_id": monitorId }
+    })
+  )
 
 /** Filter of `list`. */
 export interface ListFilter {
@@ -212,7 +220,7 @@ export const list = (
         (monitors) => monitors
       )
     )
-  )
+  ).pipe(Effect.withSpan("Monitors.list", { attributes: { "armature.org_id": caller.orgId } }))
 
 /** Changes a (not archived) monitor; `check` validates the change once the caller may make it. */
 const patchFields = <E = never>(
@@ -240,14 +248,18 @@ export const setState = (
   ForbiddenRole | NotFound | ValidationFailed | Conflict | StoreError,
   MonitorStore
 > =>
-  state !== "active" && state !== "paused"
-    ? Effect.fail(validationFailed([{ field: "state", message: "Expected active or paused" }]))
-    : patchFields(caller, monitorId, (m, at) => ({
-        ...m,
-        state,
-        nextCheckAt: m.state === "paused" && state === "active" ? at : m.nextCheckAt,
-        updatedAt: at
-      }))
+  Effect.withSpan(
+    state !== "active" && state !== "paused"
+      ? Effect.fail(validationFailed([{ field: "state", message: "Expected active or paused" }]))
+      : patchFields(caller, monitorId, (m, at) => ({
+          ...m,
+          state,
+          nextCheckAt: m.state === "paused" && state === "active" ? at : m.nextCheckAt,
+          updatedAt: at
+        })),
+    "Monitors.setState",
+    { attributes: { "armature.org_id": caller.orgId, "armature.monitor_id": monitorId } }
+  )
 
 /**
  * Mutes or unmutes a monitor: muted checks still run and are recorded, but alert nobody.
@@ -263,7 +275,11 @@ export const setMuted = (
     muted: muted === true,
     mutedUntil: muted === true ? m.mutedUntil : null,
     updatedAt: at
-  }))
+  })).pipe(
+    Effect.withSpan("Monitors.setMuted", {
+      attributes: { "armature.org_id": caller.orgId, "armature.monitor_id": monitorId }
+    })
+  )
 
 /**
  * Mutes a monitor for `minutes` (1 to 10080, a week) from now, like `setMuted` but ending by
@@ -285,6 +301,10 @@ export const muteFor = (
     monitorId,
     (m, at) => ({ ...m, mutedUntil: mutedUntil(at, minutes), updatedAt: at }),
     muteMinutes(minutes)
+  ).pipe(
+    Effect.withSpan("Monitors.muteFor", {
+      attributes: { "armature.org_id": caller.orgId, "armature.monitor_id": monitorId }
+    })
   )
 
 /**
@@ -306,7 +326,11 @@ export const remove = (
         yield* archiveMonitors(caller.orgId, [{ id: monitorId }], yield* now)
       })
     )
-  })
+  }).pipe(
+    Effect.withSpan("Monitors.remove", {
+      attributes: { "armature.org_id": caller.orgId, "armature.monitor_id": monitorId }
+    })
+  )
 
 /** Check history of a monitor, newest first (`limit` 1–1000, default 100). */
 export const checks = (
@@ -324,7 +348,11 @@ export const checks = (
         ...(options.since === undefined ? {} : { since: options.since })
       })
     )
-  })
+  }).pipe(
+    Effect.withSpan("Monitors.checks", {
+      attributes: { "armature.org_id": caller.orgId, "armature.monitor_id": monitorId }
+    })
+  )
 
 /**
  * Success rate (pass + degraded over all checks) and latency percentiles over 1 h, 24 h and 7 d.
@@ -344,7 +372,11 @@ export const stats = (
       s.checkSamples(caller.orgId, monitorId, new Date(at - widestMs))
     )
     return statsOf(samples, at)
-  })
+  }).pipe(
+    Effect.withSpan("Monitors.stats", {
+      attributes: { "armature.org_id": caller.orgId, "armature.monitor_id": monitorId }
+    })
+  )
 
 /**
  * The newest `perMonitor` checks (1–100) of each of `monitorIds`, newest first, in one read: a
@@ -366,7 +398,7 @@ export const recentChecks = (
       byMonitor.set(check.monitorId, list)
     }
     return byMonitor
-  })
+  }).pipe(Effect.withSpan("Monitors.recentChecks", { attributes: { "armature.org_id": caller.orgId } }))
 
 /** A stats window of `series`. */
 export type Window = (typeof windows)[number]["window"]
@@ -390,7 +422,11 @@ export const series = (
       s.checkSamples(caller.orgId, monitorId, new Date(from))
     )
     return bucketed(samples, from, to, buckets)
-  })
+  }).pipe(
+    Effect.withSpan("Monitors.series", {
+      attributes: { "armature.org_id": caller.orgId, "armature.monitor_id": monitorId }
+    })
+  )
 
 /** What a monitor's page shows (`report`). */
 export interface Report {
@@ -432,7 +468,11 @@ export const report = (
       series: bucketed(samples, from, at, options.buckets ?? 60),
       checks
     }
-  })
+  }).pipe(
+    Effect.withSpan("Monitors.report", {
+      attributes: { "armature.org_id": caller.orgId, "armature.monitor_id": monitorId }
+    })
+  )
 
 /** A proposed monitor: ready to pass to `create`. */
 export interface Suggestion {
@@ -493,7 +533,11 @@ export const suggestions = (
       })
     }
     return out
-  })
+  }).pipe(
+    Effect.withSpan("Monitors.suggestions", {
+      attributes: { "armature.org_id": caller.orgId, "armature.mcp_server_id": serverId }
+    })
+  )
 
 const summaryOf = (check: MonitorCheck, monitor: Monitor): string => {
   if (check.error !== null) return check.error
@@ -553,4 +597,8 @@ export const recordCheck = (
         return { recorded: true, alerts: messages.length }
       })
     )
+  ).pipe(
+    Effect.withSpan("Monitors.recordCheck", {
+      attributes: { "armature.org_id": check.orgId, "armature.monitor_id": check.monitorId }
+    })
   )

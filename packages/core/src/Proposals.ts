@@ -156,7 +156,7 @@ export const propose = (
       evidence: args.evidence ?? [],
       warnings: [...changeWarnings(base.value.spec, applied.spec), ...check.warnings]
     })
-  })
+  }).pipe(Effect.withSpan("Proposals.propose", { attributes: { "armature.org_id": caller.orgId } }))
 
 /**
  * Stages a proposal that creates a manual-only workflow reproducing a run
@@ -215,7 +215,9 @@ export const draftRegressionFromRun = (
       evidence: [run.id],
       warnings: [...draft.warnings, ...check.warnings]
     })
-  })
+  }).pipe(
+    Effect.withSpan("Proposals.draftRegressionFromRun", { attributes: { "armature.org_id": caller.orgId } })
+  )
 
 const loadProposal = (orgId: string, id: string) =>
   Effect.flatMap(ProposalStore, (proposals) => proposals.getProposal(orgId, id)).pipe(
@@ -235,7 +237,11 @@ export const get = (
   caller: Caller,
   id: string
 ): Effect.Effect<Proposal, ForbiddenRole | NotFound | StoreError, ProposalStore> =>
-  Effect.zipRight(Roles.authorize(caller.actor, "proposals.read"), loadProposal(caller.orgId, id))
+  Effect.zipRight(Roles.authorize(caller.actor, "proposals.read"), loadProposal(caller.orgId, id)).pipe(
+    Effect.withSpan("Proposals.get", {
+      attributes: { "armature.org_id": caller.orgId, "armature.proposal_id": id }
+    })
+  )
 
 /**
  * Applies a proposal (`apply_workflow_change`): appends the version (or creates the workflow)
@@ -308,7 +314,11 @@ export const apply = (
         return { workflowId: workflow.id, versionId, version: next.version.version } satisfies Applied
       })
     )
-  })
+  }).pipe(
+    Effect.withSpan("Proposals.apply", {
+      attributes: { "armature.org_id": caller.orgId, "armature.proposal_id": proposalId }
+    })
+  )
 
 /** Deletes unapplied proposals older than `RETENTION_DAYS` (the daily cleanup); returns how many. */
 export const cleanup = (now: Date): Effect.Effect<number, StoreError, ProposalStore> =>

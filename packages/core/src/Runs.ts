@@ -24,10 +24,11 @@ import {
 } from "./Errors.js"
 import * as Grading from "./Grading.js"
 import { now } from "./internal/clock.js"
+import { complete as completeRun } from "./internal/runCompletion.js"
 import { insertAndEnqueue, pendingRun } from "./internal/runRecords.js"
 import { loadLiveWorkflow } from "./internal/workflowRecords.js"
 
-export { type Completion, complete, failureSummary } from "./internal/runCompletion.js"
+export { type Completion, failureSummary } from "./internal/runCompletion.js"
 export { JOB_KIND, MAX_ATTEMPTS } from "./internal/runRecords.js"
 
 import { loadRun } from "./internal/runLookup.js"
@@ -48,6 +49,21 @@ import { decode } from "./Validation.js"
 
 /** Services the run use cases need. */
 export type Env = WorkflowStore | RunStore | JobQueue | Transactor | Ids
+
+/**
+ * Stores a terminal run and the alert outbox rows it causes in one transaction; a run already
+ * terminal is left alone and alerts nobody (a retried job cannot alert twice).
+ */
+export const complete = (run: Run): ReturnType<typeof completeRun> =>
+  completeRun(run).pipe(
+    Effect.withSpan("Runs.complete", {
+      attributes: {
+        "armature.org_id": run.orgId,
+        "armature.run_id": run.id,
+        "armature.run_status": run.status
+      }
+    })
+  )
 
 /** Interval at which `waitForTerminal` looks at the run again. */
 export const POLL_INTERVAL = Duration.seconds(1)
@@ -183,7 +199,7 @@ export const dispatch = (
       runs: results.map((r) => r.run),
       sampleGroupId: firstGroupId
     }
-  })
+  }).pipe(Effect.withSpan("Runs.dispatch", { attributes: { "armature.org_id": caller.orgId } }))
 
 const sampleSuffix = (i: number, n: number) => `\u0000sample:${i}/${n}`
 
@@ -249,14 +265,20 @@ export const scheduledFire = (
     const offset = Schedules.modelOffset(workflow.spec.testerModels.indexOf(model))
     const result = yield* insertAndEnqueue(run, fireAt, new Date(fireAt.getTime() + offset), at)
     return { skipped: false, ...result } as const
-  })
+  }).pipe(
+    Effect.withSpan("Runs.scheduledFire", {
+      attributes: { "armature.org_id": workflow.orgId, "armature.workflow_id": workflow.id }
+    })
+  )
 
 /** One run with its trace, verdicts and usage (`inspect_run`). */
 export const get = (
   caller: Caller,
   id: string
 ): Effect.Effect<Run, ForbiddenRole | NotFound | StoreError, RunStore> =>
-  Effect.zipRight(Roles.authorize(caller.actor, "runs.read"), loadRun(caller.orgId, id))
+  Effect.zipRight(Roles.authorize(caller.actor, "runs.read"), loadRun(caller.orgId, id)).pipe(
+    Effect.withSpan("Runs.get", { attributes: { "armature.org_id": caller.orgId, "armature.run_id": id } })
+  )
 
 const isoPattern = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/
 const IsoDate = Schema.String.pipe(
@@ -320,7 +342,7 @@ export const search = (
       })
     )
     return { runs: page.items, nextCursor: page.nextCursor }
-  })
+  }).pipe(Effect.withSpan("Runs.search", { attributes: { "armature.org_id": caller.orgId } }))
 
 /** How long `waitForTerminal` may wait, in seconds: more than 0, at most 600. */
 export const WaitSeconds = Schema.Number.pipe(Schema.positive(), Schema.lessThanOrEqualTo(600))
@@ -353,7 +375,11 @@ export const waitForTerminal = (
       }
       yield* Effect.sleep(Duration.min(POLL_INTERVAL, Duration.millis(remaining)))
     }
-  })
+  }).pipe(
+    Effect.withSpan("Runs.waitForTerminal", {
+      attributes: { "armature.org_id": caller.orgId, "armature.run_id": runId }
+    })
+  )
 
 /** Pass rate, flaky criteria and overall status of the runs of one multi-sample dispatch. */
 export const sampleResult = (
@@ -364,7 +390,7 @@ export const sampleResult = (
     yield* Roles.authorize(caller.actor, "runs.read")
     const runs = yield* Effect.forEach(runIds, (id) => loadRun(caller.orgId, id))
     return Grading.samples(runs)
-  })
+  }).pipe(Effect.withSpan("Runs.sampleResult", { attributes: { "armature.org_id": caller.orgId } }))
 
 /** A run's sample group: its runs (in sample order) and their pass rate, flaky criteria and status. */
 export interface SampleGroup {
@@ -423,7 +449,11 @@ export const sampleGroup = (
     )
     const found = runs.flatMap((r) => (Option.isSome(r) ? [r.value] : []))
     return { sampleGroupId: run.sampleGroupId, runs: found, result: Grading.samples(found) }
-  })
+  }).pipe(
+    Effect.withSpan("Runs.sampleGroup", {
+      attributes: { "armature.org_id": caller.orgId, "armature.run_id": runId }
+    })
+  )
 
 /** What a replay needs: the terminal run, its server, and the auth profile its version names. */
 export interface ReplayTarget {
@@ -486,7 +516,11 @@ export const replayTarget = (
       )
     }
     return { run, server, profile }
-  })
+  }).pipe(
+    Effect.withSpan("Runs.replayTarget", {
+      attributes: { "armature.org_id": caller.orgId, "armature.run_id": runId }
+    })
+  )
 
 /** Pass rate of one workflow in a window: `error` runs excluded, `null` when no run completed. */
 export interface PassRate extends Grading.PassCounts {
@@ -505,7 +539,7 @@ export const passRates = (
     yield* Roles.authorize(caller.actor, "runs.read")
     const counts = yield* Effect.flatMap(RunStore, (runs) => runs.passCounts(caller.orgId, since))
     return counts.map((c) => ({ ...c, passRate: Grading.passRate(c) }))
-  })
+  }).pipe(Effect.withSpan("Runs.passRates", { attributes: { "armature.org_id": caller.orgId } }))
 
 /** A day's graded runs of every workflow (`dailyPassRates`). */
 export interface DayPassRate extends Grading.PassCounts {
@@ -538,4 +572,4 @@ export const dailyPassRates = (
       const { pass, partial, fail, error } = counts
       return { day, pass, partial, fail, error, passRate: Grading.passRate(counts) }
     })
-  })
+  }).pipe(Effect.withSpan("Runs.dailyPassRates", { attributes: { "armature.org_id": caller.orgId } }))

@@ -121,7 +121,7 @@ export const createOrganization = (
         return { organization, owner, key, token }
       })
     )
-  })
+  }).pipe(Effect.withSpan("Team.createOrganization"))
 
 /**
  * First start: creates the first organization with its owner and an owner key when there is no
@@ -148,7 +148,7 @@ export const bootstrap = (input: {
       ownerName: input.ownerName
     })
     return { ...created, created: true as const }
-  })
+  }).pipe(Effect.withSpan("Team.bootstrap"))
 
 const memberNotFound = (id: string) =>
   new NotFound({ message: `Member ${id} not found`, entity: "member", id: String(id) })
@@ -172,7 +172,7 @@ export const listMembers = (
         (members) => members
       )
     )
-  )
+  ).pipe(Effect.withSpan("Team.listMembers", { attributes: { "armature.org_id": caller.orgId } }))
 
 /** Changes a member's role to viewer, editor or admin; the owner's role never changes. */
 export const changeRole = (
@@ -197,7 +197,11 @@ export const changeRole = (
     const updated: Member = { ...member, role: newRole }
     yield* Effect.flatMap(OrgStore, (s) => s.updateMember(updated))
     return updated
-  })
+  }).pipe(
+    Effect.withSpan("Team.changeRole", {
+      attributes: { "armature.org_id": caller.orgId, "armature.member_id": memberId }
+    })
+  )
 
 /**
  * Hands the organization to another member (the owner only, SPEC §11): they become its owner
@@ -244,7 +248,11 @@ export const transferOwnership = (
         return { owner, previousOwner }
       })
     )
-  })
+  }).pipe(
+    Effect.withSpan("Team.transferOwnership", {
+      attributes: { "armature.org_id": caller.orgId, "armature.member_id": memberId }
+    })
+  )
 
 /** Removes a member (never the owner) and revokes the API keys they created, which act in their name. */
 export const removeMember = (
@@ -269,7 +277,11 @@ export const removeMember = (
         yield* store.removeMember(caller.orgId, member.id)
       })
     )
-  })
+  }).pipe(
+    Effect.withSpan("Team.removeMember", {
+      attributes: { "armature.org_id": caller.orgId, "armature.member_id": memberId }
+    })
+  )
 
 /** An invitation as lists show it: never the token hash. */
 export type InvitationView = Omit<Invitation, "tokenHash">
@@ -318,7 +330,7 @@ export const invite = (
     }
     yield* Effect.flatMap(OrgStore, (s) => s.createInvitation(invitation))
     return { invitation: invitationView(invitation), token }
-  })
+  }).pipe(Effect.withSpan("Team.invite", { attributes: { "armature.org_id": caller.orgId } }))
 
 /** What `inviteAndNotify` did besides storing the invitation: whether its email went out. */
 export interface InvitationSent {
@@ -391,9 +403,10 @@ export const inviteAndNotify = (
       invitation,
       token,
       link,
-      email: sent._tag === "Right" ? { sent: true } : { sent: false, error: sent.left.message }
+      email:
+        sent._tag === "Right" ? { sent: true as const } : { sent: false as const, error: sent.left.message }
     }
-  })
+  }).pipe(Effect.withSpan("Team.inviteAndNotify", { attributes: { "armature.org_id": caller.orgId } }))
 
 /** Pending invitations: not accepted, not revoked, not expired. */
 export const listInvitations = (
@@ -409,7 +422,7 @@ export const listInvitations = (
       (query) => store.listInvitations(caller.orgId, query, { pendingAt: at }),
       (invitations) => invitations.map(invitationView)
     )
-  })
+  }).pipe(Effect.withSpan("Team.listInvitations", { attributes: { "armature.org_id": caller.orgId } }))
 
 /** Revokes a pending invitation; its link stops working at once. */
 export const revokeInvitation = (
@@ -436,7 +449,11 @@ export const revokeInvitation = (
     const revoked: Invitation = { ...found, revokedAt: yield* now }
     yield* store.updateInvitation(revoked)
     return invitationView(revoked)
-  })
+  }).pipe(
+    Effect.withSpan("Team.revokeInvitation", {
+      attributes: { "armature.org_id": caller.orgId, "armature.invitation_id": invitationId }
+    })
+  )
 
 /**
  * Accepts an invitation: creates the member with the invited role and returns their personal
@@ -488,4 +505,4 @@ export const acceptInvitation = (
         return { organizationId: found.orgId, member, key: minted.key, token: minted.token }
       })
     )
-  })
+  }).pipe(Effect.withSpan("Team.acceptInvitation"))

@@ -73,7 +73,7 @@ export const validateSpec = (
     check.fieldErrors.length > 0
       ? Effect.fail(validationFailed(check.fieldErrors, check.warnings))
       : Effect.succeed({ spec, warnings: check.warnings })
-  )
+  ).pipe(Effect.withSpan("Workflows.validateSpec", { attributes: { "armature.org_id": orgId } }))
 
 /** Creates a workflow with version 1 from user input (SPEC §1 Workflow). */
 export const create = (
@@ -93,7 +93,7 @@ export const create = (
     const { workflow, version } = yield* newWorkflow(caller.orgId, spec, editorOf(caller.actor), yield* now)
     yield* Effect.flatMap(WorkflowStore, (store) => store.insertWorkflow(workflow, version))
     return { workflow, version, warnings }
-  })
+  }).pipe(Effect.withSpan("Workflows.create", { attributes: { "armature.org_id": caller.orgId } }))
 
 const isRecord = (u: unknown): u is Record<string, unknown> =>
   typeof u === "object" && u !== null && !Array.isArray(u)
@@ -163,14 +163,22 @@ export const update = (
     const next = yield* nextVersion(current, edit.spec, editorOf(caller.actor), at)
     yield* Effect.flatMap(WorkflowStore, (store) => store.appendVersion(next.version, expected, at))
     return { ...next, warnings: check.warnings }
-  })
+  }).pipe(
+    Effect.withSpan("Workflows.update", {
+      attributes: { "armature.org_id": caller.orgId, "armature.workflow_id": workflowId }
+    })
+  )
 
 /** One workflow with its current spec. */
 export const get = (
   caller: Caller,
   id: string
 ): Effect.Effect<Workflow, ForbiddenRole | NotFound | StoreError, WorkflowStore> =>
-  Effect.zipRight(Roles.authorize(caller.actor, "workflows.read"), loadWorkflow(caller.orgId, id))
+  Effect.zipRight(Roles.authorize(caller.actor, "workflows.read"), loadWorkflow(caller.orgId, id)).pipe(
+    Effect.withSpan("Workflows.get", {
+      attributes: { "armature.org_id": caller.orgId, "armature.workflow_id": id }
+    })
+  )
 
 /** Filter of `list`. */
 export interface ListFilter {
@@ -198,7 +206,7 @@ export const list = (
         }),
       (workflows) => workflows
     )
-  })
+  }).pipe(Effect.withSpan("Workflows.list", { attributes: { "armature.org_id": caller.orgId } }))
 
 /** Every version of a workflow, newest first. */
 export const versions = (
@@ -209,7 +217,11 @@ export const versions = (
     yield* Roles.authorize(caller.actor, "workflows.read")
     yield* loadWorkflow(caller.orgId, id)
     return yield* Effect.flatMap(WorkflowStore, (store) => store.listVersions(caller.orgId, id))
-  })
+  }).pipe(
+    Effect.withSpan("Workflows.versions", {
+      attributes: { "armature.org_id": caller.orgId, "armature.workflow_id": id }
+    })
+  )
 
 /** One version of a workflow; a version of another workflow counts as not found. */
 export const getVersion = (
@@ -230,7 +242,15 @@ export const getVersion = (
       )
     }
     return found.value
-  })
+  }).pipe(
+    Effect.withSpan("Workflows.getVersion", {
+      attributes: {
+        "armature.org_id": caller.orgId,
+        "armature.workflow_id": workflowId,
+        "armature.workflow_version_id": versionId
+      }
+    })
+  )
 
 /**
  * What changed from one version of a workflow to another, field by field (criteria matched by
@@ -245,6 +265,10 @@ export const diffVersions = (
   Effect.map(
     Effect.all([getVersion(caller, workflowId, fromVersionId), getVersion(caller, workflowId, toVersionId)]),
     ([from, to]) => diffSpecs(from.spec, to.spec)
+  ).pipe(
+    Effect.withSpan("Workflows.diffVersions", {
+      attributes: { "armature.org_id": caller.orgId, "armature.workflow_id": workflowId }
+    })
   )
 
 /**
@@ -264,7 +288,11 @@ export const setState = (
     const at = yield* now
     yield* Effect.flatMap(WorkflowStore, (store) => store.setState(caller.orgId, id, valid, at))
     return { ...workflow, state: valid, updatedAt: at }
-  })
+  }).pipe(
+    Effect.withSpan("Workflows.setState", {
+      attributes: { "armature.org_id": caller.orgId, "armature.workflow_id": id }
+    })
+  )
 
 /**
  * Deletes a workflow by archiving it: it fires nothing and takes no edit or run, lists leave it
@@ -280,7 +308,11 @@ export const archive = (
     yield* loadLiveWorkflow(caller.orgId, id)
     const at = yield* now
     yield* Effect.flatMap(WorkflowStore, (store) => store.setState(caller.orgId, id, "archived", at))
-  })
+  }).pipe(
+    Effect.withSpan("Workflows.archive", {
+      attributes: { "armature.org_id": caller.orgId, "armature.workflow_id": id }
+    })
+  )
 
 /**
  * The models workflows may name (`testerModels`, `judgeModel`), with their prices: what a spec's
@@ -292,4 +324,4 @@ export const models = (
   Effect.zipRight(
     Roles.authorize(caller.actor, "workflows.read"),
     Effect.flatMap(LanguageModels, (m) => m.catalog)
-  )
+  ).pipe(Effect.withSpan("Workflows.models", { attributes: { "armature.org_id": caller.orgId } }))

@@ -62,6 +62,24 @@ const lazyValidator = (): jsonSchemaValidator => {
   }
 }
 
+/**
+ * The session with a span around each `tools/list` and `tools/call` (the Promise form the agent
+ * uses stays as it is: it has no fiber to trace in). Only names go into attributes, never
+ * arguments or results.
+ */
+const traced = (server: McpServer, session: LiveSession): LiveSession => {
+  const attributes = { "armature.org_id": server.orgId, "armature.mcp_server_id": server.id }
+  return {
+    ...session,
+    listTools: Effect.withSpan(session.listTools, "McpSession.listTools", { kind: "client", attributes }),
+    callTool: (name, args, callOptions) =>
+      Effect.withSpan(session.callTool(name, args, callOptions), "McpSession.callTool", {
+        kind: "client",
+        attributes: { ...attributes, "armature.tool_name": name }
+      })
+  }
+}
+
 /** Builds the connector; secrets are read from the `SecretStore` at each connect. */
 export const make = (options: Options = {}) =>
   Effect.gen(function* () {
@@ -175,9 +193,22 @@ export const make = (options: Options = {}) =>
           server,
           profile,
           connectOptions?.connectTimeoutMs ?? options.connectTimeoutMs ?? defaultConnectTimeoutMs
+        ).pipe(
+          Effect.tap(({ session }) =>
+            Effect.annotateCurrentSpan("armature.mcp_protocol_version", session.protocolVersion)
+          ),
+          Effect.withSpan("McpConnector.connect", {
+            kind: "client",
+            attributes: {
+              "armature.org_id": server.orgId,
+              "armature.mcp_server_id": server.id,
+              "armature.mcp_transport": server.transport,
+              "armature.auth_kind": profile?.kind ?? "none"
+            }
+          })
         ),
         ({ client }) => close(client)
-      ).pipe(Effect.map(({ session }) => session))
+      ).pipe(Effect.map(({ session }) => traced(server, session)))
 
     const guard = AddressGuard.make(policy)
     const checkAddress = (url: string): Effect.Effect<void, ServerUnreachable> =>

@@ -129,6 +129,7 @@ export const execute = (target: CheckTarget): Effect.Effect<MonitorCheck, never,
     )
     const secrets = last.secrets
     const stepNote = steps.length > 1 ? `step ${failedStep}: ` : ""
+    yield* Effect.annotateCurrentSpan({ "armature.check_outcome": outcome, "armature.attempts": attempts })
     return {
       id: yield* ids.uuid,
       orgId: monitor.orgId,
@@ -151,7 +152,16 @@ export const execute = (target: CheckTarget): Effect.Effect<MonitorCheck, never,
         last.result === undefined ? null : clip(Redaction.redactText(excerptOf(last.result), secrets)),
       attempts: Math.max(1, attempts)
     }
-  })
+  }).pipe(
+    Effect.withSpan("MonitorCheck.execute", {
+      attributes: {
+        "armature.org_id": target.monitor.orgId,
+        "armature.monitor_id": target.monitor.id,
+        "armature.mcp_server_id": target.server.id,
+        "armature.tool_name": target.monitor.toolName
+      }
+    })
+  )
 
 /** The output-schema check of the step's tool, then the step's assertions; the first failure. */
 const checkResult = (

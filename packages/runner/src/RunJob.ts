@@ -77,7 +77,11 @@ export const abandon = (
     const stored = Option.getOrNull(yield* Effect.flatMap(RunStore, (s) => s.getRun(orgId, runId)))
     if (stored === null || isTerminal(stored.status)) return false
     return yield* persist(terminalError(stored, code, message, new Date(yield* Clock.currentTimeMillis)))
-  })
+  }).pipe(
+    Effect.withSpan("RunJob.abandon", {
+      attributes: { "armature.org_id": orgId, "armature.run_id": runId, "armature.run_error": code }
+    })
+  )
 
 /** The run a `workflow_run` job executes. */
 export const runIdOf = (job: { readonly payload: unknown; readonly targetId: string }): string => {
@@ -163,4 +167,15 @@ export const executeRun = (
     yield* runs.updateRun(running)
     const ended = yield* RunExecutor.execute({ run: running, spec: version.spec, ...pinned })
     return yield* finish(ended)
-  })
+  }).pipe(
+    Effect.tap(({ outcome, run }) =>
+      Effect.annotateCurrentSpan({
+        "armature.job_outcome": outcome,
+        "armature.run_status": run?.status ?? "gone"
+      })
+    ),
+    // One span per claimed job, around the run's own `RunExecutor.execute`.
+    Effect.withSpan("RunJob.executeRun", {
+      attributes: { "armature.org_id": orgId, "armature.run_id": runId, "armature.job_attempt": attempt }
+    })
+  )

@@ -16,7 +16,20 @@ import {
   ServerUnreachable,
   type ToolCallResult
 } from "@armature/core"
-import { Clock, Context, Deferred, Duration, Effect, Either, Exit, Layer, Schedule, Scope } from "effect"
+import {
+  Clock,
+  Config,
+  type ConfigError,
+  Context,
+  Deferred,
+  Duration,
+  Effect,
+  Either,
+  Exit,
+  Layer,
+  Schedule,
+  Scope
+} from "effect"
 import { isOpenOf, secretsOf } from "./internal/session.js"
 
 /** A pooled session. */
@@ -131,6 +144,7 @@ export const make = (options: Options = {}) =>
         const key = keyOf(server, profile)
         const now = yield* Clock.currentTimeMillis
         let entry = entries.get(key)
+        yield* Effect.annotateCurrentSpan("armature.session_reused", entry !== undefined)
         if (entry) entry.lastUsed = now
         else {
           // Registered before connecting, so concurrent checks of one server share one connect.
@@ -190,9 +204,19 @@ export const make = (options: Options = {}) =>
           if (Either.isRight(outcome)) return { result: outcome.right, secrets: secretsOf(pooled.session) }
           if (!isDeadSession(outcome.left, pooled.session)) return yield* outcome.left
           yield* invalidate(server, profile, pooled)
+          yield* Effect.annotateCurrentSpan("armature.session_replaced", true)
           return mayReconnect ? yield* attempt(false) : yield* outcome.left
         })
-      return attempt(true)
+      // The connect (when there is no session yet) and the call, as one span.
+      return attempt(true).pipe(
+        Effect.withSpan("SessionPool.call", {
+          attributes: {
+            "armature.org_id": server.orgId,
+            "armature.mcp_server_id": server.id,
+            "armature.tool_name": name
+          }
+        })
+      )
     }
 
     const invalidate = (server: McpServer, profile: AuthProfile | null, pooled: Pooled) =>
@@ -226,3 +250,9 @@ export const make = (options: Options = {}) =>
 /** The pool as a scoped layer. */
 export const layer = (options: Options = {}): Layer.Layer<SessionPool, never, McpConnector> =>
   Layer.scoped(SessionPool, make(options))
+
+/** `layer` with its options from configuration (a `Config.Wrap` of `Options`). */
+export const layerConfig = (
+  config: Config.Config.Wrap<Options>
+): Layer.Layer<SessionPool, ConfigError.ConfigError, McpConnector> =>
+  Layer.unwrapEffect(Effect.map(Config.unwrap(config), layer))

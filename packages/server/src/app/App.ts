@@ -7,7 +7,14 @@ import {
   SlackSink,
   type TypedSink
 } from "@armature/alerts"
-import { type ConfigFile, IdsLayer, LanguageModels, RateLimits, Servers } from "@armature/core"
+import {
+  type ConfigFile,
+  IdsLayer,
+  LanguageModels,
+  RateLimits,
+  type SecretStore,
+  Servers
+} from "@armature/core"
 import { AddressGuard, McpConnector, Models, SessionPool, Worker } from "@armature/runner"
 import { Retention } from "@armature/store-postgres"
 import { HttpApiBuilder, HttpServer } from "@effect/platform"
@@ -45,6 +52,13 @@ export interface Options {
   readonly apply?: ConfigFile.ConfigFile
   /** Alert sinks of plugin destination types (PagerDuty, Teams…), beside Slack, email and webhook. */
   readonly alertSinks?: ReadonlyArray<TypedSink>
+  /** A `LanguageModels` of the embedder's own, instead of the OpenAI endpoint and `models`. */
+  readonly languageModels?: Layer.Layer<LanguageModels>
+  /**
+   * A `SecretStore` of the embedder's own (a vault) for the credentials of auth profiles,
+   * instead of the store's encrypted table. Slack bot tokens stay in the store's own.
+   */
+  readonly secretStore?: Layer.Layer<SecretStore>
 }
 
 const serverPolicy = Layer.effect(
@@ -169,7 +183,7 @@ const emailSender = Layer.unwrapEffect(
 export const servicesWith = <E, R>(store: Layer.Layer<Store.StoreServices, E, R>, options: Options = {}) =>
   Layer.mergeAll(
     IdsLayer.layer,
-    models(options.models ?? []),
+    options.languageModels ?? models(options.models ?? []),
     serverPolicy,
     alertSinks(options.alertSinks ?? []),
     emailSender,
@@ -179,7 +193,13 @@ export const servicesWith = <E, R>(store: Layer.Layer<Store.StoreServices, E, R>
   ).pipe(
     Layer.provideMerge(SessionPool.layer().pipe(Layer.provideMerge(connector))),
     Layer.provideMerge(instrumentStores),
-    Layer.provideMerge(Layer.merge(store, Metrics.layer))
+    Layer.provideMerge(
+      Layer.mergeAll(
+        store,
+        Metrics.layer,
+        ...(options.secretStore === undefined ? [] : [options.secretStore])
+      )
+    )
   )
 
 /** What `servicesWith` provides. */

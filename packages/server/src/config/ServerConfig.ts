@@ -75,6 +75,18 @@ export interface ServerConfig {
    * self-hosted deployment): no plan limits, no read-only workspaces, no billing routes.
    */
   readonly billing?: Option.Option<BillingSettings>
+  /** OpenTelemetry export of the server's spans (`OTEL_EXPORTER_OTLP_ENDPOINT`); `None`: no tracing. */
+  readonly tracing?: Option.Option<TracingSettings>
+}
+
+/** Where and as what the server sends its spans (OTLP over HTTP, JSON). */
+export interface TracingSettings {
+  /** The collector's base URL, without a trailing slash: spans go to `<endpoint>/v1/traces`. */
+  readonly endpoint: string
+  /** The `service.name` resource attribute (default `armature`). */
+  readonly serviceName: string
+  /** Headers of every export request (a collector's API key, say). */
+  readonly headers: Readonly<Record<string, Redacted.Redacted<string>>>
 }
 
 /** Plans enforced, with the operator setting them (`manual`) or Stripe. */
@@ -203,6 +215,72 @@ const billing: Config.Config<Option.Option<BillingSettings>> = Config.all({
           prices: { team: Option.getOrThrow(c.team), business: Option.getOrThrow(c.business) },
           apiBase: c.apiBase
         }
+      })
+    )
+  })
+)
+
+/** An HTTP header name (RFC 9110 token). */
+const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
+/**
+ * `OTEL_EXPORTER_OTLP_HEADERS`, the OpenTelemetry format: `name=value` pairs separated by commas,
+ * values percent-encoded. The error names the variable and the entry, never a value.
+ */
+const otlpHeaders = (
+  raw: Option.Option<Redacted.Redacted<string>>
+): Either.Either<Record<string, Redacted.Redacted<string>>, ConfigError.ConfigError> => {
+  const headers: Record<string, Redacted.Redacted<string>> = {}
+  if (Option.isNone(raw)) return Either.right(headers)
+  const entries = Redacted.value(raw.value).split(",")
+  for (const [index, entry] of entries.entries()) {
+    if (entry.trim() === "") continue
+    const eq = entry.indexOf("=")
+    const name = eq < 0 ? "" : entry.slice(0, eq).trim()
+    let value: string | null = null
+    try {
+      value = decodeURIComponent(entry.slice(eq + 1).trim())
+    } catch {
+      // Reported below, without the value.
+    }
+    if (!headerName.test(name) || value === null) {
+      return Either.left(
+        ConfigError.InvalidData(
+          ["OTEL_EXPORTER_OTLP_HEADERS"],
+          `Expected comma-separated name=value pairs with percent-encoded values; entry ${index + 1} is not one`
+        )
+      )
+    }
+    headers[name.toLowerCase()] = Redacted.make(value)
+  }
+  return Either.right(headers)
+}
+
+/**
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` (an http(s) base URL; unset: no tracing), `OTEL_SERVICE_NAME`
+ * (default `armature`) and `OTEL_EXPORTER_OTLP_HEADERS`, the standard OpenTelemetry variables.
+ */
+const tracing: Config.Config<Option.Option<TracingSettings>> = Config.all({
+  endpoint: optionalString("OTEL_EXPORTER_OTLP_ENDPOINT"),
+  serviceName: optionalString("OTEL_SERVICE_NAME"),
+  headers: optionalSecret("OTEL_EXPORTER_OTLP_HEADERS")
+}).pipe(
+  Config.mapOrFail(({ endpoint, serviceName, headers }) => {
+    if (Option.isNone(endpoint)) return Either.right(Option.none())
+    const url = URL.canParse(endpoint.value) ? new URL(endpoint.value) : null
+    if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
+      return Either.left(
+        ConfigError.InvalidData(
+          ["OTEL_EXPORTER_OTLP_ENDPOINT"],
+          "Expected the http(s) base URL of an OTLP collector, such as http://127.0.0.1:4318"
+        )
+      )
+    }
+    return Either.map(otlpHeaders(headers), (parsed) =>
+      Option.some({
+        endpoint: endpoint.value.replace(/\/+$/, ""),
+        serviceName: Option.getOrElse(serviceName, () => "armature"),
+        headers: parsed
       })
     )
   })
@@ -376,7 +454,8 @@ export const config: Config.Config<ServerConfig> = Config.all({
     }),
     Config.withDefault([])
   ),
-  billing
+  billing,
+  tracing
 }).pipe(
   Config.map((c) => {
     const publicUrl = c.publicUrl || `http://${c.host}:${c.port}`
