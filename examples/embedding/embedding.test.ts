@@ -9,6 +9,7 @@ import { Effect, Exit, Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { freshDatabaseUrl, postgresAvailable } from "../../packages/store-postgres/test/support/databases.js"
 import { startDemoServer } from "../demo-mcp-server/server.js"
+import { main as effectMain } from "./effect-program.js"
 import { startExpressApp } from "./express.js"
 import { startFastifyApp } from "./fastify.js"
 import { startHonoApp } from "./hono.js"
@@ -26,6 +27,13 @@ describe("the Promise-facade script", () => {
     expect(check.outcome).toBe("pass")
     expect(check.error).toBeNull()
     expect(demo.state.calls.get_order).toBeGreaterThanOrEqual(1)
+  }, 90_000)
+})
+
+describe("the Effect program", () => {
+  it("gets the first check through Armature.layer and Armature.background", async () => {
+    const check = await effectMain(demo.url)
+    expect(check.outcome).toBe("pass")
   }, 90_000)
 })
 

@@ -100,7 +100,9 @@ const options = (over: Partial<VaultSecretStore.Options> = {}): VaultSecretStore
   ...over
 })
 
+// #region contract
 SecretStoreContract.secretStoreContract("VaultSecretStore", VaultSecretStore.layer(options()))
+// #endregion contract
 
 /** Runs `body` with a store built from `over`. */
 const withStore = <A, E>(

@@ -175,9 +175,11 @@ const build = (options: Options): SecretStore["Type"] => {
   })
 }
 
+// #region layer
 /** Provides core's `SecretStore` from explicit options. */
 export const layer = (options: Options): Layer.Layer<SecretStore, InvalidVaultOptions> =>
   Layer.effect(SecretStore, make(options))
+// #endregion layer
 
 /** `layer` with its options from configuration, under names the application chooses. */
 export const layerConfig = (

@@ -22,6 +22,7 @@ import { applyConfig } from "../app/ApplyConfig.js"
 import * as Bootstrap from "../app/Bootstrap.js"
 import type { DataDirLocked } from "../app/DataDirLock.js"
 import * as Store from "../app/Store.js"
+import * as Tracing from "../app/Tracing.js"
 import { ServerConfigTag } from "../config/ServerConfig.js"
 import * as AccessLog from "../http/AccessLog.js"
 import { checkOptions } from "./checkOptions.js"
@@ -56,16 +57,19 @@ const storeOf = (
  */
 export const layer = (options: Options): Layer.Layer<Services, LayerError> =>
   Layer.unwrapEffect(
-    Effect.map(checkOptions(options), () =>
-      App.servicesWith(storeOf(options), {
+    Effect.map(checkOptions(options), () => {
+      const config = toServerConfig(options)
+      return App.servicesWith(storeOf(options), {
         ...(options.models === undefined ? {} : { models: options.models }),
-        ...(options.alertSinks === undefined ? {} : { alertSinks: options.alertSinks })
+        ...(options.alertSinks === undefined ? {} : { alertSinks: options.alertSinks }),
+        ...(options.languageModels === undefined ? {} : { languageModels: options.languageModels }),
+        ...(options.secretStore === undefined ? {} : { secretStore: options.secretStore })
       }).pipe(
-        Layer.provideMerge(
-          Layer.merge(Layer.succeed(ServerConfigTag, toServerConfig(options)), NodeHttpServer.layerContext)
-        )
+        Layer.provideMerge(Layer.merge(Layer.succeed(ServerConfigTag, config), NodeHttpServer.layerContext)),
+        // Outermost, so that everything built and run under the layer is traced.
+        Layer.provide(Tracing.fromConfig.pipe(Layer.provide(Layer.succeed(ServerConfigTag, config))))
       )
-    )
+    })
   )
 
 /** `layer` with its options from configuration (a `Config.Wrap` of `Options`), under the application's own names. */
@@ -92,7 +96,7 @@ export const bootstrap = (owner: Partial<Bootstrap.Owner> = {}) =>
 export const apply = applyConfig
 
 /** The scheduler, the worker (runs and monitor checks), alert delivery, catalog sync and retention. */
-export const background: typeof App.background = App.background
+export const background: Layer.Layer<never, ConfigError.ConfigError, Services> = App.background
 
 /** The routes' services: the reference server's routes on `HttpApiBuilder`'s router. */
 export const routes: Layer.Layer<

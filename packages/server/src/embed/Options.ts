@@ -1,7 +1,7 @@
 import type { TypedSink } from "@armature/alerts"
-import type { ConfigFile } from "@armature/core"
+import type { ConfigFile, LanguageModels, SecretStore } from "@armature/core"
 import { Models } from "@armature/runner"
-import { ConfigProvider, Effect, Option, Redacted } from "effect"
+import { ConfigProvider, Effect, type Layer, Option, Redacted } from "effect"
 import type { Owner } from "../app/Bootstrap.js"
 import * as ServerConfig from "../config/ServerConfig.js"
 
@@ -51,6 +51,10 @@ export interface Options {
   readonly models?: ReadonlyArray<Models.Registration>
   /** Alert sinks of plugin destination types (PagerDuty, Teams…), beside Slack, email and webhook. */
   readonly alertSinks?: ReadonlyArray<TypedSink>
+  /** A `LanguageModels` of your own (one layer), instead of `openai` and `models`. */
+  readonly languageModels?: Layer.Layer<LanguageModels>
+  /** A `SecretStore` of your own (a vault) for servers' credentials, instead of the database's encrypted table. */
+  readonly secretStore?: Layer.Layer<SecretStore>
   /** Slack and email delivery of alerts; none configured, those destinations fail to deliver. */
   readonly alerts?: {
     readonly slackBotToken?: Secret
@@ -82,6 +86,14 @@ export interface Options {
   }
   /** Requests per API key and minute through the handler, REST and MCP together (default 600; 0: none). */
   readonly rateLimitPerMinute?: number
+  /** OpenTelemetry export of Armature's spans (OTLP over HTTP, JSON): a collector's base URL. */
+  readonly tracing?: {
+    readonly endpoint: string
+    /** The `service.name` resource attribute (default `armature`). */
+    readonly serviceName?: string
+    /** Headers of every export request (a collector's API key, say). */
+    readonly headers?: Readonly<Record<string, Secret>>
+  }
   /** A monitoring-as-code file to apply once the organization exists. */
   readonly apply?: ConfigFile.ConfigFile
 }
@@ -140,6 +152,15 @@ export const toServerConfig = (options: Options): ServerConfig.ServerConfig => {
       emailFrom: optional(alerts.emailFrom),
       resendBaseUrl: optional(alerts.resendBaseUrl)
     },
-    ...(options.rateLimitPerMinute === undefined ? {} : { rateLimitPerMinute: options.rateLimitPerMinute })
+    ...(options.rateLimitPerMinute === undefined ? {} : { rateLimitPerMinute: options.rateLimitPerMinute }),
+    tracing: optional(options.tracing).pipe(
+      Option.map((t) => ({
+        endpoint: t.endpoint.replace(/\/+$/, ""),
+        serviceName: t.serviceName ?? "armature",
+        headers: Object.fromEntries(
+          Object.entries(t.headers ?? {}).map(([name, value]) => [name, redacted(value)])
+        )
+      }))
+    )
   }
 }

@@ -59,6 +59,8 @@ export const checkOptions = (options: Options) => {
   const timeout = options.network?.connectTimeoutMs
   if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 100))
     fail("network.connectTimeoutMs", "must be at least 100 (milliseconds)")
+  if (options.tracing !== undefined && !isUrl(options.tracing.endpoint, ["http:", "https:"]))
+    fail("tracing.endpoint", "must be an http(s) URL, the collector's base (spans go to /v1/traces)")
   const limit = options.rateLimitPerMinute
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0))
     fail("rateLimitPerMinute", "must be a whole number, 0 (no limit) or more")

@@ -3,10 +3,15 @@
  * refusal of a call rejected as an `ArmatureError` with the API's code, and a workflow run
  * through the scripted tester and judge on the real `ai` SDK path, on the embedded database.
  */
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
+import { LanguageModels, SecretNotFound, SecretStore } from "@armature/core"
+import { ScriptedModel } from "@armature/core/testing"
+import { Effect, Layer, Option, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startDemoServer } from "../../../../examples/demo-mcp-server/server.js"
 import { ArmatureError, type ArmatureInstance, createArmature } from "../../src/index.js"
-import { scriptedModels } from "../support/scriptedModels.js"
+import { scriptedModels, tester } from "../support/scriptedModels.js"
 
 const rejection = (promise: Promise<unknown>) =>
   promise.then(
@@ -104,4 +109,78 @@ describe("the facade on the embedded database", () => {
     await armature.stop()
     await armature.stop() // stopping twice is harmless
   }, 90_000)
+})
+
+describe("adapters of the embedder's own", () => {
+  it("replace the language models and the secret store", async () => {
+    const stored = new Map<string, string>()
+    const secrets = Layer.succeed(SecretStore, {
+      put: (orgId, value) =>
+        Effect.sync(() => {
+          const ref = `vault:${orgId}:${stored.size + 1}`
+          stored.set(ref, Redacted.value(value))
+          return ref
+        }),
+      get: (_orgId, ref) =>
+        Option.match(Option.fromNullable(stored.get(ref)), {
+          onNone: () => Effect.fail(new SecretNotFound({ message: `No secret ${ref}`, ref })),
+          onSome: (value) => Effect.succeed(Redacted.make(value))
+        }),
+      delete: (_orgId, ref) => Effect.sync(() => void stored.delete(ref)),
+      matching: (_orgId, candidates) =>
+        Effect.sync(() => new Set(candidates.filter((c) => [...stored.values()].includes(c))))
+    })
+    const demo = await startDemoServer({ port: 0 })
+    // #region adapters
+    const armature = await createArmature({
+      database: "memory",
+      network: { allowLoopback: true },
+      languageModels: ScriptedModel.layer({ "scripted:tester": tester }),
+      secretStore: secrets
+    })
+    // #endregion adapters
+    try {
+      const catalog = await armature.runtime.runPromise(Effect.flatMap(LanguageModels, (m) => m.catalog))
+      expect(catalog.map((m) => m.id)).toEqual(["scripted:tester"])
+      await armature.registerServer({
+        name: "demo-shop",
+        transport: "streamable_http",
+        baseUrl: demo.url,
+        authProfiles: [{ name: "default", kind: "bearer", token: "demo-token-123" }]
+      })
+      expect([...stored.values()]).toEqual(["demo-token-123"])
+    } finally {
+      await armature.dispose()
+      await demo.close()
+    }
+  }, 60_000)
+})
+
+describe("tracing", () => {
+  it("exports the spans of the facade's calls to the collector, flushed on dispose", async () => {
+    const bodies: string[] = []
+    const collector = createServer((req, res) => {
+      let body = ""
+      req.on("data", (chunk) => {
+        body += chunk
+      })
+      req.on("end", () => {
+        if (req.url === "/v1/traces") bodies.push(body)
+        res.writeHead(200, { "content-type": "application/json" }).end("{}")
+      })
+    })
+    await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", resolve))
+    const { port } = collector.address() as AddressInfo
+    const armature = await createArmature({
+      database: "memory",
+      tracing: { endpoint: `http://127.0.0.1:${port}/`, serviceName: "shop-backend" }
+    })
+    const error = await rejection(armature.createWorkflow({ name: "" }))
+    expect(error.code).toBe("validation_failed")
+    await armature.dispose()
+    await new Promise<void>((resolve) => collector.close(() => resolve()))
+    const received = bodies.join("\n")
+    expect(received).toContain('"Workflows.create"')
+    expect(received).toContain("shop-backend")
+  }, 60_000)
 })
