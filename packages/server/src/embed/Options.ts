@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto"
 import type { TypedSink } from "@armature/alerts"
 import type { ConfigFile, LanguageModels, SecretStore } from "@armature/core"
 import { Models } from "@armature/runner"
@@ -121,7 +122,11 @@ export const toServerConfig = (options: Options): ServerConfig.ServerConfig => {
       ? { databasePoolMax: db.maxConnections }
       : {}),
     dataDir: typeof db === "object" && "dataDir" in db ? db.dataDir : base.dataDir,
-    secretKey: typeof db === "object" ? optional(db.secretKey).pipe(Option.map(redacted)) : Option.none(),
+    // In memory, a key of this process alone: nothing outlives it, so nothing is written to disk.
+    secretKey:
+      typeof db === "object"
+        ? optional(db.secretKey).pipe(Option.map(redacted))
+        : Option.some(Redacted.make(randomBytes(32).toString("base64"))),
     secretKeysPrevious:
       typeof db === "object" && "url" in db && db.previousSecretKeys !== undefined
         ? Option.some(Redacted.make(db.previousSecretKeys.map((k) => Redacted.value(redacted(k))).join(",")))
