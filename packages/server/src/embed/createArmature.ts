@@ -14,6 +14,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http"
 import {
   ApiKeys,
+  codes,
+  type ErrorCode,
   type ErrorDetails,
   Monitors,
   Runs,
@@ -30,18 +32,21 @@ import type { Options } from "./Options.js"
 /** A refusal or failure of an Armature call, as the REST API would answer it. */
 export class ArmatureError extends Error {
   override readonly name = "ArmatureError"
-  /** The API error code: `validation_failed`, `forbidden`, `not_found`, `conflict`, `internal_error`… */
-  readonly code: string
+  /** The API error code: `validation_failed`, `forbidden_role`, `run_not_found`, `conflict`, `internal_error`… */
+  readonly code: ErrorCode
+  /** `fieldErrors` of a `validation_failed`, `retryAfterSeconds` of a `rate_limited`, … */
   readonly details: ErrorDetails | undefined
   constructor(
     body: { code: string; message: string; details?: ErrorDetails },
     options?: { cause?: unknown }
   ) {
     super(body.message, options)
-    this.code = body.code
+    this.code = isErrorCode(body.code) ? body.code : "internal_error"
     this.details = body.details
   }
 }
+
+const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(codes, code)
 
 /** The expected failure of `cause` as an `ArmatureError`; a defect as `internal_error`. */
 const toError = (cause: Cause.Cause<unknown>): ArmatureError =>
