@@ -20,17 +20,19 @@ import type { Caller } from "./domain/Audit.js"
 import {
   type Conflict,
   type ForbiddenRole,
-  NotFound,
+  type NotFound,
   type StoreError,
   type ValidationFailed,
   validationFailed
 } from "./Errors.js"
 import * as Rules from "./internal/alertRules.js"
 import { now } from "./internal/clock.js"
+import { newId } from "./internal/ids.js"
 import { mutedUntil, muteMinutes } from "./internal/mutes.js"
+import { notFound, orNotFound } from "./internal/notFound.js"
 import { AlertSink } from "./ports/AlertSink.js"
 import { AlertStore } from "./ports/AlertStore.js"
-import { Ids } from "./ports/Ids.js"
+import type { Ids } from "./ports/Ids.js"
 import { MonitorStore } from "./ports/MonitorStore.js"
 import { SecretStore } from "./ports/SecretStore.js"
 import { ServerStore } from "./ports/ServerStore.js"
@@ -63,8 +65,8 @@ export type RuleView = AlertRule & { readonly status: string }
 
 const view = (rule: AlertRule): RuleView => ({ ...rule, status: Rules.status(rule) })
 
-const ruleNotFound = (id: string) =>
-  new NotFound({ message: `Alert rule ${id} not found`, entity: "alert_rule", id: String(id) })
+const loadRule = (orgId: string, id: string) =>
+  Effect.flatMap(AlertStore, (s) => s.getRule(orgId, id)).pipe(orNotFound("alert_rule", id))
 
 /**
  * The target's name, its MCP server (itself for a server) and whether it is archived (deleted),
@@ -162,7 +164,7 @@ export const createRule = (
     const spec = yield* decode(Rules.RuleInput)(input)
     const { destination, on } = yield* prepare(caller.orgId, spec)
     const rule: AlertRule = {
-      id: yield* Effect.flatMap(Ids, (ids) => ids.uuid),
+      id: yield* newId,
       orgId: caller.orgId,
       name: spec.name.trim(),
       target: spec.target,
@@ -192,8 +194,7 @@ export const updateRule = (
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "alerts.write")
     const store = yield* AlertStore
-    const existing = Option.getOrNull(yield* store.getRule(caller.orgId, ruleId))
-    if (existing === null) return yield* ruleNotFound(ruleId)
+    const existing = yield* loadRule(caller.orgId, ruleId)
     if (typeof patch !== "object" || patch === null || Array.isArray(patch)) {
       return yield* Effect.fail(
         validationFailed([{ field: "(root)", message: "Expected an object of fields to change" }])
@@ -256,7 +257,7 @@ export const muteRuleFor = (
     return yield* tx.withTransaction(
       Effect.gen(function* () {
         const [existing] = yield* store.listRules(caller.orgId, { ids: [ruleId], forUpdate: true })
-        if (existing === undefined) return yield* ruleNotFound(ruleId)
+        if (existing === undefined) return yield* notFound("alert_rule", ruleId)
         const rule: AlertRule = { ...existing, mutedUntil: mutedUntil(yield* now, minutes) }
         yield* store.updateRule(rule)
         return view(rule)
@@ -286,8 +287,7 @@ export const getRule = (
 ): Effect.Effect<RuleView, ForbiddenRole | NotFound | StoreError, AlertStore> =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "alerts.read")
-    const rule = Option.getOrNull(yield* Effect.flatMap(AlertStore, (s) => s.getRule(caller.orgId, ruleId)))
-    return rule === null ? yield* ruleNotFound(ruleId) : view(rule)
+    return view(yield* loadRule(caller.orgId, ruleId))
   }).pipe(
     Effect.withSpan("Alerting.getRule", {
       attributes: { "armature.org_id": caller.orgId, "armature.alert_rule_id": ruleId }
@@ -302,7 +302,7 @@ export const deleteRule = (
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "alerts.write")
     const deleted = yield* Effect.flatMap(AlertStore, (s) => s.deleteRule(caller.orgId, ruleId))
-    if (!deleted) return yield* ruleNotFound(ruleId)
+    if (!deleted) return yield* notFound("alert_rule", ruleId)
   }).pipe(
     Effect.withSpan("Alerting.deleteRule", {
       attributes: { "armature.org_id": caller.orgId, "armature.alert_rule_id": ruleId }
@@ -330,8 +330,7 @@ export const testRule = (
 > =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "alerts.write")
-    const rule = Option.getOrNull(yield* Effect.flatMap(AlertStore, (s) => s.getRule(caller.orgId, ruleId)))
-    if (rule === null) return yield* ruleNotFound(ruleId)
+    const rule = yield* loadRule(caller.orgId, ruleId)
     const found = yield* lookupTarget(caller.orgId, rule.target)
     // A rule may outlive its target; the test still proves the destination works.
     const objectName = found?.name ?? `${rule.target.type} ${rule.target.id}`
@@ -347,7 +346,7 @@ export const testRule = (
       target: { type: rule.target.type, id: rule.target.id, name: objectName },
       ...(found?.server === undefined ? {} : { server: found.server })
     }
-    const id = yield* Effect.flatMap(Ids, (ids) => ids.uuid)
+    const id = yield* newId
     const sink = yield* AlertSink
     return yield* sink.deliver({ id, orgId: caller.orgId, message, destination: rule.destination }).pipe(
       Effect.as<TestResult>({ delivered: true }),

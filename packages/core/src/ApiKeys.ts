@@ -11,13 +11,14 @@ import { type ApiKey, Role } from "./domain/Organization.js"
 import {
   type FieldError,
   ForbiddenRole,
-  NotFound,
+  type NotFound,
   type StoreError,
   Unauthenticated,
   type ValidationFailed,
   validationFailed
 } from "./Errors.js"
 import { now } from "./internal/clock.js"
+import { notFound } from "./internal/notFound.js"
 import * as Pages from "./Pages.js"
 import * as Plans from "./Plans.js"
 import { Ids } from "./ports/Ids.js"
@@ -195,9 +196,7 @@ export const revoke = (
     const store = yield* OrgStore
     const existed = yield* store.deleteApiKey(caller.orgId, keyId)
     if (!existed) {
-      return yield* Effect.fail(
-        new NotFound({ message: `API key ${keyId} not found`, entity: "api_key", id: String(keyId) })
-      )
+      return yield* notFound("api_key", keyId)
     }
   }).pipe(
     Effect.withSpan("ApiKeys.revoke", {

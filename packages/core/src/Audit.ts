@@ -9,9 +9,10 @@ import { Effect, Schema } from "effect"
 import { type Actor, AuditEntry, type Caller } from "./domain/Audit.js"
 import type { ForbiddenRole, StoreError, ValidationFailed } from "./Errors.js"
 import { now } from "./internal/clock.js"
+import { newId } from "./internal/ids.js"
 import * as Pages from "./Pages.js"
 import { AuditLog } from "./ports/AuditLog.js"
-import { Ids } from "./ports/Ids.js"
+import type { Ids } from "./ports/Ids.js"
 import { encodeRunCursor } from "./ports/RunStore.js"
 import { SecretStore } from "./ports/SecretStore.js"
 import * as Redaction from "./Redaction.js"
@@ -36,7 +37,7 @@ export const record = (
   action: Action
 ): Effect.Effect<void, StoreError, AuditLog | Ids> =>
   Effect.gen(function* () {
-    const id = yield* Effect.flatMap(Ids, (ids) => ids.uuid)
+    const id = yield* newId
     const at = yield* now
     const entry: AuditEntry = {
       id,

@@ -22,7 +22,8 @@ import { Timestamp } from "./domain/Common.js"
 import type { Monitor } from "./domain/Monitor.js"
 import type { ToolCall } from "./domain/Run.js"
 import type { Workflow } from "./domain/Workflow.js"
-import { type ForbiddenRole, NotFound, type StoreError } from "./Errors.js"
+import type { ForbiddenRole, NotFound, StoreError } from "./Errors.js"
+import { orNotFound } from "./internal/notFound.js"
 import { MonitorStore } from "./ports/MonitorStore.js"
 import { RunStore, type ToolCallRecord } from "./ports/RunStore.js"
 import { ServerStore } from "./ports/ServerStore.js"
@@ -322,14 +323,7 @@ export const report = (
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "servers.read")
     const servers = yield* ServerStore
-    const server = yield* servers.getServer(caller.orgId, mcpServerId)
-    if (Option.isNone(server)) {
-      return yield* new NotFound({
-        message: `MCP server ${mcpServerId} not found`,
-        entity: "mcp_server",
-        id: String(mcpServerId)
-      })
-    }
+    yield* servers.getServer(caller.orgId, mcpServerId).pipe(orNotFound("mcp_server", mcpServerId))
     const [workflowStore, runStore, monitorStore] = yield* Effect.all([WorkflowStore, RunStore, MonitorStore])
     const { catalog, workflows, calls, monitors } = yield* Effect.all(
       {

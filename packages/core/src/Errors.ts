@@ -68,7 +68,9 @@ const base = { message: Schema.String }
 const fieldErrors = { fieldErrors: Schema.optionalWith(Schema.Array(FieldError), { default: () => [] }) }
 
 /** Arguments failed validation; every offending field is named. */
-export class ValidationFailed extends Schema.TaggedError<ValidationFailed>()("ValidationFailed", {
+export class ValidationFailed extends Schema.TaggedError<ValidationFailed>(
+  "@armature/core/ApiError/ValidationFailed"
+)("ValidationFailed", {
   ...base,
   ...fieldErrors,
   warnings: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] })
@@ -77,22 +79,29 @@ export class ValidationFailed extends Schema.TaggedError<ValidationFailed>()("Va
 }
 
 /** An argument looks like a credential (`amt_` token, bearer token, private key). */
-export class SecretInArguments extends Schema.TaggedError<SecretInArguments>()("SecretInArguments", {
+export class SecretInArguments extends Schema.TaggedError<SecretInArguments>(
+  "@armature/core/ApiError/SecretInArguments"
+)("SecretInArguments", {
   ...base,
   ...fieldErrors
 }) {
   readonly code = "secret_in_arguments" as const
 }
 
-export class Unauthenticated extends Schema.TaggedError<Unauthenticated>()("Unauthenticated", base) {
+export class Unauthenticated extends Schema.TaggedError<Unauthenticated>(
+  "@armature/core/ApiError/Unauthenticated"
+)("Unauthenticated", base) {
   readonly code = "unauthenticated" as const
 }
 
-export class ForbiddenRole extends Schema.TaggedError<ForbiddenRole>()("ForbiddenRole", {
-  ...base,
-  required: Schema.String,
-  actual: Schema.String
-}) {
+export class ForbiddenRole extends Schema.TaggedError<ForbiddenRole>("@armature/core/ApiError/ForbiddenRole")(
+  "ForbiddenRole",
+  {
+    ...base,
+    required: Schema.String,
+    actual: Schema.String
+  }
+) {
   readonly code = "forbidden_role" as const
 }
 
@@ -100,12 +109,14 @@ export class ForbiddenRole extends Schema.TaggedError<ForbiddenRole>()("Forbidde
  * A stdio server starts a process on the host, so only the deployment's operator may create or
  * change one — unless the operator opted in, and then only owners, for allow-listed commands.
  */
-export class StdioNotAllowed extends Schema.TaggedError<StdioNotAllowed>()("StdioNotAllowed", base) {
+export class StdioNotAllowed extends Schema.TaggedError<StdioNotAllowed>(
+  "@armature/core/ApiError/StdioNotAllowed"
+)("StdioNotAllowed", base) {
   readonly code = "stdio_not_allowed" as const
 }
 
 /** An unknown id, or an id of another organization (indistinguishable on purpose). */
-export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
+export class NotFound extends Schema.TaggedError<NotFound>("@armature/core/ApiError/NotFound")("NotFound", {
   ...base,
   entity: Schema.Literal(
     "run",
@@ -148,14 +159,15 @@ export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
   }
 }
 
-export class ProposalExpired extends Schema.TaggedError<ProposalExpired>()("ProposalExpired", base) {
+export class ProposalExpired extends Schema.TaggedError<ProposalExpired>(
+  "@armature/core/ApiError/ProposalExpired"
+)("ProposalExpired", base) {
   readonly code = "proposal_expired" as const
 }
 
-export class ProposalAlreadyApplied extends Schema.TaggedError<ProposalAlreadyApplied>()(
-  "ProposalAlreadyApplied",
-  base
-) {
+export class ProposalAlreadyApplied extends Schema.TaggedError<ProposalAlreadyApplied>(
+  "@armature/core/ApiError/ProposalAlreadyApplied"
+)("ProposalAlreadyApplied", base) {
   readonly code = "proposal_already_applied" as const
 }
 
@@ -163,12 +175,16 @@ export class ProposalAlreadyApplied extends Schema.TaggedError<ProposalAlreadyAp
  * The deployment has no Slack app to install (its operator set no client id and secret), so
  * there is nothing an install link could start.
  */
-export class SlackNotConfigured extends Schema.TaggedError<SlackNotConfigured>()("SlackNotConfigured", base) {
+export class SlackNotConfigured extends Schema.TaggedError<SlackNotConfigured>(
+  "@armature/core/ApiError/SlackNotConfigured"
+)("SlackNotConfigured", base) {
   readonly code = "slack_not_configured" as const
 }
 
 /** The workflow changed after the base version a change was staged against. */
-export class VersionConflict extends Schema.TaggedError<VersionConflict>()("VersionConflict", {
+export class VersionConflict extends Schema.TaggedError<VersionConflict>(
+  "@armature/core/ApiError/VersionConflict"
+)("VersionConflict", {
   ...base,
   expectedVersionId: Schema.String,
   currentVersionId: Schema.String
@@ -177,7 +193,7 @@ export class VersionConflict extends Schema.TaggedError<VersionConflict>()("Vers
 }
 
 /** A uniqueness rule was violated (a duplicate slug, name or key). */
-export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", {
+export class Conflict extends Schema.TaggedError<Conflict>("@armature/core/ApiError/Conflict")("Conflict", {
   ...base,
   ...fieldErrors,
   /** For a refused delete: what still uses the target. */
@@ -186,7 +202,9 @@ export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", {
   readonly code = "conflict" as const
 }
 
-export class RunWaitTimeout extends Schema.TaggedError<RunWaitTimeout>()("RunWaitTimeout", {
+export class RunWaitTimeout extends Schema.TaggedError<RunWaitTimeout>(
+  "@armature/core/ApiError/RunWaitTimeout"
+)("RunWaitTimeout", {
   ...base,
   runId: Schema.String
 }) {
@@ -194,7 +212,9 @@ export class RunWaitTimeout extends Schema.TaggedError<RunWaitTimeout>()("RunWai
 }
 
 /** A probe or sync could not reach the MCP server; `reason` says why (SPEC §2). */
-export class ServerUnreachable extends Schema.TaggedError<ServerUnreachable>()("ServerUnreachable", {
+export class ServerUnreachable extends Schema.TaggedError<ServerUnreachable>(
+  "@armature/core/ApiError/ServerUnreachable"
+)("ServerUnreachable", {
   ...base,
   reason: Schema.Literal(
     "connection_refused",
@@ -213,21 +233,29 @@ export class ServerUnreachable extends Schema.TaggedError<ServerUnreachable>()("
   readonly code = "server_unreachable" as const
 }
 
-export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
-  ...base,
-  retryAfterSeconds: Schema.Number
-}) {
+export class RateLimited extends Schema.TaggedError<RateLimited>("@armature/core/ApiError/RateLimited")(
+  "RateLimited",
+  {
+    ...base,
+    retryAfterSeconds: Schema.Number
+  }
+) {
   readonly code = "rate_limited" as const
 }
 
-export class ReadOnlyWorkspace extends Schema.TaggedError<ReadOnlyWorkspace>()("ReadOnlyWorkspace", base) {
+export class ReadOnlyWorkspace extends Schema.TaggedError<ReadOnlyWorkspace>(
+  "@armature/core/ApiError/ReadOnlyWorkspace"
+)("ReadOnlyWorkspace", base) {
   readonly code = "read_only_workspace" as const
 }
 
-export class QuotaExceeded extends Schema.TaggedError<QuotaExceeded>()("QuotaExceeded", {
-  ...base,
-  limit: Schema.String
-}) {
+export class QuotaExceeded extends Schema.TaggedError<QuotaExceeded>("@armature/core/ApiError/QuotaExceeded")(
+  "QuotaExceeded",
+  {
+    ...base,
+    limit: Schema.String
+  }
+) {
   readonly code = "quota_exceeded" as const
   /** The limit named as a field, so clients that show field errors show it too. */
   get fieldErrors(): ReadonlyArray<FieldError> {
@@ -239,45 +267,60 @@ export class QuotaExceeded extends Schema.TaggedError<QuotaExceeded>()("QuotaExc
  * The deployment's payment provider has no page for this (plans set by the operator), or could
  * not be reached.
  */
-export class BillingUnavailable extends Schema.TaggedError<BillingUnavailable>()("BillingUnavailable", base) {
+export class BillingUnavailable extends Schema.TaggedError<BillingUnavailable>(
+  "@armature/core/ApiError/BillingUnavailable"
+)("BillingUnavailable", base) {
   readonly code = "billing_unavailable" as const
 }
 
 /** Anything unexpected. The message is safe to show: never a stack trace or a secret. */
-export class InternalError extends Schema.TaggedError<InternalError>()("InternalError", {
-  ...base,
-  cause: Schema.optional(Schema.Unknown)
-}) {
+export class InternalError extends Schema.TaggedError<InternalError>("@armature/core/ApiError/InternalError")(
+  "InternalError",
+  {
+    ...base,
+    cause: Schema.optional(Schema.Unknown)
+  }
+) {
   readonly code = "internal_error" as const
 }
 
-/** Every error the use cases return to an interface. */
-export type ApiError =
-  | ValidationFailed
-  | SecretInArguments
-  | Unauthenticated
-  | ForbiddenRole
-  | StdioNotAllowed
-  | NotFound
-  | ProposalExpired
-  | ProposalAlreadyApplied
-  | SlackNotConfigured
-  | VersionConflict
-  | Conflict
-  | RunWaitTimeout
-  | ServerUnreachable
-  | RateLimited
-  | ReadOnlyWorkspace
-  | QuotaExceeded
-  | BillingUnavailable
-  | InternalError
+/**
+ * Every error the use cases return to an interface, as one schema (the `AiError` pattern of
+ * `@effect/ai`). Each member's schema identifier is namespaced (`@armature/core/ApiError/NotFound`)
+ * while its `_tag` stays short, so `catchTag("NotFound", …)` reads as before and `isApiError`
+ * still recognises an error made by another copy of this package.
+ */
+export const ApiError = Schema.Union(
+  ValidationFailed,
+  SecretInArguments,
+  Unauthenticated,
+  ForbiddenRole,
+  StdioNotAllowed,
+  NotFound,
+  ProposalExpired,
+  ProposalAlreadyApplied,
+  SlackNotConfigured,
+  VersionConflict,
+  Conflict,
+  RunWaitTimeout,
+  ServerUnreachable,
+  RateLimited,
+  ReadOnlyWorkspace,
+  QuotaExceeded,
+  BillingUnavailable,
+  InternalError
+)
+export type ApiError = typeof ApiError.Type
+
+/** Whether an unknown failure is one of the `ApiError`s. */
+export const isApiError: (u: unknown) => u is ApiError = Schema.is(ApiError)
 
 /**
  * Storage failed. `unavailable` marks a failure to reach the database at all (refused, reset,
  * timed out): a client may retry, so it is reported as `store_unavailable` (503); anything else
  * (a constraint the core did not expect, a row that does not decode) is an `internal_error`.
  */
-export class StoreError extends Schema.TaggedError<StoreError>()("StoreError", {
+export class StoreError extends Schema.TaggedError<StoreError>("@armature/core/StoreError")("StoreError", {
   ...base,
   cause: Schema.optional(Schema.Unknown),
   unavailable: Schema.optionalWith(Schema.Boolean, { default: () => false })
@@ -287,44 +330,72 @@ export class StoreError extends Schema.TaggedError<StoreError>()("StoreError", {
   }
 }
 
-/** The wire body of any error; unexpected errors become a generic `internal_error`. */
-export const toApiErrorBody = (error: unknown): ApiErrorBody => {
-  const e = error as { code?: unknown; message?: unknown; _tag?: unknown }
-  // The store's own message may name hosts or statements: say only what the client can act on.
-  if (e?._tag === "StoreError" && e.code === "store_unavailable") {
-    return { code: "store_unavailable", message: "The database is unavailable; try again shortly." }
+/** Whether an unknown failure is a `StoreError`. */
+export const isStoreError: (u: unknown) => u is StoreError = Schema.is(StoreError)
+
+const unexpectedBody = (): ApiErrorBody => ({
+  code: "internal_error",
+  message: "An unexpected error occurred."
+})
+
+// Empty lists are left out of the details, so a body carries only what the client can act on.
+const fieldErrorsOf = (fieldErrors: ReadonlyArray<FieldError>) =>
+  fieldErrors.length > 0 ? { fieldErrors } : {}
+const warningsOf = (warnings: ReadonlyArray<string>) => (warnings.length > 0 ? { warnings } : {})
+const usedByOf = (usedBy: ReadonlyArray<UsedBy> | undefined) =>
+  usedBy !== undefined && usedBy.length > 0 ? { usedBy } : {}
+
+/** What an error adds to its code and message; every tag is listed, so a new error must say. */
+const detailsOf = (error: ApiError): ErrorDetails => {
+  switch (error._tag) {
+    case "ValidationFailed":
+      return { ...fieldErrorsOf(error.fieldErrors), ...warningsOf(error.warnings) }
+    case "SecretInArguments":
+    case "QuotaExceeded":
+      return fieldErrorsOf(error.fieldErrors)
+    case "Conflict":
+      return { ...fieldErrorsOf(error.fieldErrors), ...usedByOf(error.usedBy) }
+    case "RateLimited":
+      return { retryAfterSeconds: error.retryAfterSeconds }
+    case "ServerUnreachable":
+      return { reason: error.reason }
+    case "Unauthenticated":
+    case "ForbiddenRole":
+    case "StdioNotAllowed":
+    case "NotFound":
+    case "ProposalExpired":
+    case "ProposalAlreadyApplied":
+    case "SlackNotConfigured":
+    case "VersionConflict":
+    case "RunWaitTimeout":
+    case "ReadOnlyWorkspace":
+    case "BillingUnavailable":
+    case "InternalError":
+      return {}
   }
-  if (
-    typeof e?.code === "string" &&
-    e.code in codes &&
-    e._tag !== "StoreError" &&
-    e._tag !== "InternalError"
-  ) {
-    const body: { code: string; message: string; details?: ErrorDetails } = {
-      code: e.code,
-      message: String(e.message ?? e.code)
-    }
-    const x = error as {
-      fieldErrors?: ReadonlyArray<FieldError>
-      warnings?: ReadonlyArray<string>
-      retryAfterSeconds?: number
-      reason?: string
-      usedBy?: ReadonlyArray<UsedBy>
-    }
-    const details: { -readonly [K in keyof ErrorDetails]: ErrorDetails[K] } = {}
-    if (x.fieldErrors && x.fieldErrors.length > 0) details.fieldErrors = x.fieldErrors
-    if (x.warnings && x.warnings.length > 0) details.warnings = x.warnings
-    if (typeof x.retryAfterSeconds === "number") details.retryAfterSeconds = x.retryAfterSeconds
-    if (typeof x.reason === "string") details.reason = x.reason
-    if (x.usedBy && x.usedBy.length > 0) details.usedBy = x.usedBy
-    if (Object.keys(details).length > 0) body.details = details
-    return body
-  }
-  return { code: "internal_error", message: "An unexpected error occurred." }
 }
 
+/** The wire body of any error; unexpected errors become a generic `internal_error`. */
+export const toApiErrorBody = (error: unknown): ApiErrorBody => {
+  // The store's own message may name hosts or statements: say only what the client can act on.
+  if (isStoreError(error)) {
+    return error.unavailable
+      ? { code: "store_unavailable", message: "The database is unavailable; try again shortly." }
+      : unexpectedBody()
+  }
+  // Every unexpected failure, an InternalError included, gets the same body: nothing to act on.
+  if (!isApiError(error) || error._tag === "InternalError") return unexpectedBody()
+  const details = detailsOf(error)
+  return Object.keys(details).length > 0
+    ? { code: error.code, message: error.message, details }
+    : { code: error.code, message: error.message }
+}
+
+const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(codes, code)
+
 /** HTTP status and JSON-RPC code of an error body. */
-export const statusOf = (body: ApiErrorBody) => codes[body.code as ErrorCode] ?? codes.internal_error
+export const statusOf = (body: ApiErrorBody) =>
+  isErrorCode(body.code) ? codes[body.code] : codes.internal_error
 
 /** Builds a `ValidationFailed` naming fields, with a message that repeats them in words. */
 export const validationFailed = (

@@ -20,7 +20,7 @@ import {
 import {
   type Conflict,
   type ForbiddenRole,
-  NotFound,
+  type NotFound,
   type QuotaExceeded,
   type SecretInArguments,
   type StoreError,
@@ -29,14 +29,16 @@ import {
 } from "./Errors.js"
 import * as AlertEngine from "./internal/alertEngine.js"
 import { now } from "./internal/clock.js"
+import { newId } from "./internal/ids.js"
 import { exampleObject, validateArguments } from "./internal/monitorArgs.js"
 import { archiveMonitors, type LiveMonitor, loadLiveMonitor, loadMonitor } from "./internal/monitorRecords.js"
 import { type Bucket, bucketed, statsOf, widestMs, windows } from "./internal/monitorStats.js"
 import { checkSecrets, validate } from "./internal/monitorValidation.js"
 import { isMuted, mutedUntil, muteMinutes } from "./internal/mutes.js"
+import { orNotFound } from "./internal/notFound.js"
 import * as Plans from "./Plans.js"
 import type { AlertStore } from "./ports/AlertStore.js"
-import { Ids } from "./ports/Ids.js"
+import type { Ids } from "./ports/Ids.js"
 import type { McpConnector } from "./ports/McpConnector.js"
 import { MonitorStore, type RecentCheck } from "./ports/MonitorStore.js"
 import type { SecretStore } from "./ports/SecretStore.js"
@@ -111,7 +113,7 @@ export const create = (
     const spec = yield* validate(caller.orgId, decoded)
     const at = yield* now
     const monitor: Monitor = {
-      id: yield* Effect.flatMap(Ids, (ids) => ids.uuid),
+      id: yield* newId,
       orgId: caller.orgId,
       ...spec,
       name: spec.name,
@@ -501,14 +503,7 @@ export const suggestions = (
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "monitors.read")
     const servers = yield* ServerStore
-    const server = Option.getOrNull(yield* servers.getServer(caller.orgId, serverId))
-    if (server === null) {
-      return yield* new NotFound({
-        message: `MCP server ${serverId} not found`,
-        entity: "mcp_server",
-        id: String(serverId)
-      })
-    }
+    yield* servers.getServer(caller.orgId, serverId).pipe(orNotFound("mcp_server", serverId))
     const catalog = Option.getOrNull(yield* servers.latestCatalog(caller.orgId, serverId))
     if (catalog === null) return []
     const monitors = yield* Effect.flatMap(MonitorStore, (s) =>

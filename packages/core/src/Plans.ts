@@ -15,12 +15,12 @@ import { type Organization, type Plan, Plan as PlanSchema, type Subscription } f
 import {
   BillingUnavailable,
   type ForbiddenRole,
-  NotFound,
   QuotaExceeded,
   ReadOnlyWorkspace,
   type StoreError
 } from "./Errors.js"
 import { now } from "./internal/clock.js"
+import { orNotFound } from "./internal/notFound.js"
 import { Billing } from "./ports/Billing.js"
 import { OrgStore } from "./ports/OrgStore.js"
 import { type Usage, UsageStore } from "./ports/UsageStore.js"
@@ -295,17 +295,7 @@ export const CheckoutInput = Schema.Struct({ plan: Schema.Literal("team", "busin
 })
 
 const loadOrganization = (orgId: string) =>
-  Effect.flatMap(
-    Effect.flatMap(OrgStore, (s) => s.getOrganization(orgId)),
-    (found) =>
-      Option.match(found, {
-        onNone: () =>
-          Effect.fail(
-            new NotFound({ message: `Organization ${orgId} not found`, entity: "organization", id: orgId })
-          ),
-        onSome: Effect.succeed
-      })
-  )
+  Effect.flatMap(OrgStore, (s) => s.getOrganization(orgId)).pipe(orNotFound("organization", orgId))
 
 const requireBilling = Effect.flatMap(Effect.serviceOption(Billing), (billing) =>
   Option.match(billing, {

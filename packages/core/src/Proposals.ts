@@ -9,7 +9,7 @@ import { FieldDiff, type Proposal, WorkflowChanges } from "./domain/Proposal.js"
 import {
   type Conflict,
   type ForbiddenRole,
-  NotFound,
+  type NotFound,
   ProposalAlreadyApplied,
   ProposalExpired,
   type QuotaExceeded,
@@ -19,16 +19,19 @@ import {
   validationFailed
 } from "./Errors.js"
 import { now } from "./internal/clock.js"
+import { newId } from "./internal/ids.js"
+import { orNotFound } from "./internal/notFound.js"
 import { applyChanges, changeWarnings, diffSpecs, mapOntoChanges } from "./internal/proposalChanges.js"
 import { defaultName, regressionSpec } from "./internal/regressionDraft.js"
+import { loadRun } from "./internal/runLookup.js"
 import { checkSpec } from "./internal/workflowChecks.js"
 import { editorOf, loadLiveWorkflow, newWorkflow, nextVersion } from "./internal/workflowRecords.js"
 import * as Plans from "./Plans.js"
-import { Ids } from "./ports/Ids.js"
+import type { Ids } from "./ports/Ids.js"
 import type { LanguageModels } from "./ports/LanguageModels.js"
 import { ProposalNotices } from "./ports/ProposalNotices.js"
 import { ProposalStore } from "./ports/ProposalStore.js"
-import { RunStore } from "./ports/RunStore.js"
+import type { RunStore } from "./ports/RunStore.js"
 import type { ServerStore } from "./ports/ServerStore.js"
 import { Transactor } from "./ports/Transactor.js"
 import { WorkflowStore } from "./ports/WorkflowStore.js"
@@ -102,7 +105,7 @@ const store = (
     const at = yield* now
     const proposal: Proposal = {
       ...fields,
-      id: yield* Effect.flatMap(Ids, (ids) => ids.uuid),
+      id: yield* newId,
       orgId: caller.orgId,
       createdBy: editorOf(caller.actor),
       createdAt: at,
@@ -169,30 +172,19 @@ export const draftRegressionFromRun = (
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "proposals.create")
     const args = yield* decode(DraftInput)(input)
-    const run = yield* Effect.flatMap(RunStore, (runs) => runs.getRun(caller.orgId, args.runId)).pipe(
-      Effect.flatMap(
-        Option.match({
-          onNone: () =>
-            Effect.fail(
-              new NotFound({ message: `Run ${args.runId} not found`, entity: "run", id: String(args.runId) })
-            ),
-          onSome: Effect.succeed
-        })
-      )
-    )
+    const run = yield* loadRun(caller.orgId, args.runId)
     const workflows = yield* WorkflowStore
-    const version = yield* workflows.getVersion(caller.orgId, run.workflowVersionId)
-    if (Option.isNone(version)) {
-      return yield* Effect.fail(
-        new NotFound({
-          message: `Version ${run.workflowVersionId} of run ${run.id} no longer exists`,
-          entity: "workflow_version",
-          id: String(run.workflowVersionId)
-        })
+    const version = yield* workflows
+      .getVersion(caller.orgId, run.workflowVersionId)
+      .pipe(
+        orNotFound(
+          "workflow_version",
+          run.workflowVersionId,
+          `Version ${run.workflowVersionId} of run ${run.id} no longer exists`
+        )
       )
-    }
     const name = args.name?.trim() || defaultName(run)
-    const draft = regressionSpec(run, version.value.spec, name)
+    const draft = regressionSpec(run, version.spec, name)
     const check = yield* checkSpec(caller.orgId, draft.spec)
     // Only the name comes from the caller; anything else wrong comes from the run and is named on `runId`.
     const fieldErrors = check.fieldErrors.map((e) =>
@@ -221,15 +213,7 @@ export const draftRegressionFromRun = (
 
 const loadProposal = (orgId: string, id: string) =>
   Effect.flatMap(ProposalStore, (proposals) => proposals.getProposal(orgId, id)).pipe(
-    Effect.flatMap(
-      Option.match({
-        onNone: () =>
-          Effect.fail(
-            new NotFound({ message: `Proposal ${id} not found`, entity: "proposal", id: String(id) })
-          ),
-        onSome: Effect.succeed
-      })
-    )
+    orNotFound("proposal", id)
   )
 
 /** One proposal with its spec, diff, rationale, evidence and state. */
@@ -299,7 +283,7 @@ export const apply = (
       return { workflowId: created.workflow.id, versionId: created.version.id, version: 1 }
     }
     const { workflowId, baseVersionId } = proposal
-    const versionId = yield* Effect.flatMap(Ids, (ids) => ids.uuid)
+    const versionId = yield* newId
     return yield* tx.withTransaction(
       Effect.gen(function* () {
         // Marking first means a concurrent apply of the same proposal waits on the mark and

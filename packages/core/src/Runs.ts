@@ -14,7 +14,7 @@ import {
   Conflict,
   type FieldError,
   type ForbiddenRole,
-  NotFound,
+  type NotFound,
   type QuotaExceeded,
   RunWaitTimeout,
   type SecretInArguments,
@@ -24,6 +24,8 @@ import {
 } from "./Errors.js"
 import * as Grading from "./Grading.js"
 import { now } from "./internal/clock.js"
+import { newId } from "./internal/ids.js"
+import { orNotFound } from "./internal/notFound.js"
 import { complete as completeRun } from "./internal/runCompletion.js"
 import { insertAndEnqueue, pendingRun } from "./internal/runRecords.js"
 import { loadLiveWorkflow } from "./internal/workflowRecords.js"
@@ -34,7 +36,7 @@ export { JOB_KIND, MAX_ATTEMPTS } from "./internal/runRecords.js"
 import { loadRun } from "./internal/runLookup.js"
 import * as Pages from "./Pages.js"
 import * as Plans from "./Plans.js"
-import { Ids } from "./ports/Ids.js"
+import type { Ids } from "./ports/Ids.js"
 import type { JobQueue } from "./ports/JobQueue.js"
 import { RunStore } from "./ports/RunStore.js"
 import type { SecretStore } from "./ports/SecretStore.js"
@@ -144,7 +146,7 @@ export const dispatch = (
     const reason = args.reason ?? null
     const idempotencyKey = args.idempotencyKey ?? null
     const key = args.forceNewRun
-      ? `${idempotencyKey ?? ""}\u0000force:${yield* Effect.flatMap(Ids, (ids) => ids.uuid)}`
+      ? `${idempotencyKey ?? ""}\u0000force:${yield* newId}`
       : (idempotencyKey ?? "")
     const n = args.samples
     // Every run this dispatch may create counts toward the month's runs (a repeat creates none,
@@ -487,16 +489,11 @@ export const replayTarget = (
       )
     }
     const servers = yield* ServerStore
-    const server = Option.getOrNull(yield* servers.getServer(caller.orgId, run.mcpServerId))
-    if (server === null) {
-      return yield* Effect.fail(
-        new NotFound({
-          message: `MCP server ${run.mcpServerId} of run ${run.id} not found`,
-          entity: "mcp_server",
-          id: run.mcpServerId
-        })
+    const server = yield* servers
+      .getServer(caller.orgId, run.mcpServerId)
+      .pipe(
+        orNotFound("mcp_server", run.mcpServerId, `MCP server ${run.mcpServerId} of run ${run.id} not found`)
       )
-    }
     const version = Option.getOrNull(
       yield* Effect.flatMap(WorkflowStore, (s) => s.getVersion(caller.orgId, run.workflowVersionId))
     )
@@ -505,16 +502,9 @@ export const replayTarget = (
       const profiles = profilesInOrder(yield* servers.listAuthProfiles(caller.orgId, server.id))
       return { run, server, profile: profiles[0] ?? null }
     }
-    const profile = Option.getOrNull(yield* servers.getAuthProfile(caller.orgId, profileId))
-    if (profile === null) {
-      return yield* Effect.fail(
-        new NotFound({
-          message: `Auth profile ${profileId} of run ${run.id} not found`,
-          entity: "auth_profile",
-          id: profileId
-        })
-      )
-    }
+    const profile = yield* servers
+      .getAuthProfile(caller.orgId, profileId)
+      .pipe(orNotFound("auth_profile", profileId, `Auth profile ${profileId} of run ${run.id} not found`))
     return { run, server, profile }
   }).pipe(
     Effect.withSpan("Runs.replayTarget", {

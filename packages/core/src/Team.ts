@@ -12,13 +12,15 @@ import type { Invitation, Member, Organization } from "./domain/Organization.js"
 import {
   Conflict,
   ForbiddenRole,
-  NotFound,
+  type NotFound,
   type QuotaExceeded,
   type StoreError,
   type ValidationFailed,
   validationFailed
 } from "./Errors.js"
 import { now } from "./internal/clock.js"
+import { newId } from "./internal/ids.js"
+import { notFound, orNotFound } from "./internal/notFound.js"
 import { candidate, maxSlugLength, slugify, slugPattern } from "./internal/teamSlug.js"
 import * as Pages from "./Pages.js"
 import * as Plans from "./Plans.js"
@@ -70,7 +72,7 @@ type OrgEnv = OrgStore | Ids | Transactor
 const insertOrganization = (name: string, slug: string, chosen: boolean) =>
   Effect.gen(function* () {
     const store = yield* OrgStore
-    const id = yield* Effect.flatMap(Ids, (ids) => ids.uuid)
+    const id = yield* newId
     const createdAt = yield* now
     for (let n = 1; ; n++) {
       const organization: Organization = { id, name, slug: candidate(slug, n), createdAt }
@@ -103,7 +105,7 @@ export const createOrganization = (
           spec.slug !== undefined
         )
         const owner: Member = {
-          id: yield* Effect.flatMap(Ids, (ids) => ids.uuid),
+          id: yield* newId,
           orgId: organization.id,
           email: spec.ownerEmail.toLowerCase(),
           name: spec.ownerName,
@@ -150,13 +152,8 @@ export const bootstrap = (input: {
     return { ...created, created: true as const }
   }).pipe(Effect.withSpan("Team.bootstrap"))
 
-const memberNotFound = (id: string) =>
-  new NotFound({ message: `Member ${id} not found`, entity: "member", id: String(id) })
-
 const loadMember = (orgId: string, id: string) =>
-  Effect.flatMap(OrgStore, (s) => s.getMember(orgId, id)).pipe(
-    Effect.flatMap(Option.match({ onNone: () => Effect.fail(memberNotFound(id)), onSome: Effect.succeed }))
-  )
+  Effect.flatMap(OrgStore, (s) => s.getMember(orgId, id)).pipe(orNotFound("member", id))
 
 /** Members of the caller's organization. */
 export const listMembers = (
@@ -434,11 +431,7 @@ export const revokeInvitation = (
     const store = yield* OrgStore
     const found = (yield* store.listInvitations(caller.orgId)).find((i) => i.id === invitationId)
     if (found === undefined) {
-      return yield* new NotFound({
-        message: `Invitation ${invitationId} not found`,
-        entity: "invitation",
-        id: String(invitationId)
-      })
+      return yield* notFound("invitation", invitationId)
     }
     if (found.acceptedAt !== null) {
       return yield* Effect.fail(
@@ -491,7 +484,7 @@ export const acceptInvitation = (
     return yield* tx.withTransaction(
       Effect.gen(function* () {
         const member: Member = {
-          id: yield* Effect.flatMap(Ids, (ids) => ids.uuid),
+          id: yield* newId,
           orgId: found.orgId,
           email,
           name: spec.name,

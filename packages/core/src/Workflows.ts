@@ -10,7 +10,7 @@ import { type Workflow, WorkflowSpec, type WorkflowState, type WorkflowVersion }
 import {
   type Conflict,
   type ForbiddenRole,
-  NotFound,
+  type NotFound,
   type QuotaExceeded,
   type SecretInArguments,
   type StoreError,
@@ -19,6 +19,7 @@ import {
   validationFailed
 } from "./Errors.js"
 import { now } from "./internal/clock.js"
+import { orNotFound } from "./internal/notFound.js"
 import { diffSpecs } from "./internal/proposalChanges.js"
 import { checkSpec, splitByTouched, withCriterionIds } from "./internal/workflowChecks.js"
 import {
@@ -231,17 +232,10 @@ export const getVersion = (
 ): Effect.Effect<WorkflowVersion, ForbiddenRole | NotFound | StoreError, WorkflowStore> =>
   Effect.gen(function* () {
     yield* Roles.authorize(caller.actor, "workflows.read")
-    const found = yield* Effect.flatMap(WorkflowStore, (store) => store.getVersion(caller.orgId, versionId))
-    if (Option.isNone(found) || found.value.workflowId !== workflowId) {
-      return yield* Effect.fail(
-        new NotFound({
-          message: `Version ${versionId} of workflow ${workflowId} not found`,
-          entity: "workflow_version",
-          id: String(versionId)
-        })
-      )
-    }
-    return found.value
+    return yield* Effect.flatMap(WorkflowStore, (store) => store.getVersion(caller.orgId, versionId)).pipe(
+      Effect.map(Option.filter((v) => v.workflowId === workflowId)),
+      orNotFound("workflow_version", versionId, `Version ${versionId} of workflow ${workflowId} not found`)
+    )
   }).pipe(
     Effect.withSpan("Workflows.getVersion", {
       attributes: {

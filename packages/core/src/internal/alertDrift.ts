@@ -6,11 +6,12 @@ import { Effect } from "effect"
 import type { AlertRule, OutboxMessage } from "../domain/Alert.js"
 import type { StoreError } from "../Errors.js"
 import type { AlertStore } from "../ports/AlertStore.js"
-import { Ids } from "../ports/Ids.js"
+import type { Ids } from "../ports/Ids.js"
 import * as Incidents from "./alertIncidents.js"
 import { AlertingConfig, engineStore, enqueue, resolveLink } from "./alertMessages.js"
 import * as Rules from "./alertRules.js"
 import { now } from "./clock.js"
+import { newId } from "./ids.js"
 import { isMuted } from "./mutes.js"
 
 /**
@@ -109,7 +110,7 @@ export const onEvent = (
       yield* store.updateIncident({ ...current, summary: input.summary, ruleIds, notified })
     } else {
       yield* store.insertIncident({
-        id: yield* Effect.flatMap(Ids, (ids) => ids.uuid),
+        id: yield* newId,
         orgId: input.orgId,
         serverId: server.id,
         serverName: server.name,

@@ -6,8 +6,9 @@ import { Clock, Context, Effect } from "effect"
 import type { AlertMessage, AlertRule, AlertTarget, OutboxMessage } from "../domain/Alert.js"
 import type { StoreError } from "../Errors.js"
 import { AlertStore } from "../ports/AlertStore.js"
-import { Ids } from "../ports/Ids.js"
+import type { Ids } from "../ports/Ids.js"
 import { now } from "./clock.js"
+import { newId } from "./ids.js"
 
 /**
  * Where alert links point and how long an `error` alert is held back so a server incident can
@@ -67,7 +68,7 @@ export const enqueue = (
   Effect.gen(function* () {
     const at = yield* now
     const row: OutboxMessage = {
-      id: yield* Effect.flatMap(Ids, (ids) => ids.uuid),
+      id: yield* newId,
       orgId: rule.orgId,
       ruleId: rule.id,
       destination: rule.destination,

@@ -7,11 +7,11 @@ import { Effect } from "effect"
 import type { AlertRule, OutboxMessage } from "../domain/Alert.js"
 import type { StoreError } from "../Errors.js"
 import type { AlertIncident } from "../ports/AlertStore.js"
-import { Ids } from "../ports/Ids.js"
 import * as Incidents from "./alertIncidents.js"
 import { enqueue, heldSince, type OutcomeInput, type Server, type Store } from "./alertMessages.js"
 import * as Rules from "./alertRules.js"
 import { now } from "./clock.js"
+import { newId } from "./ids.js"
 import { isMuted } from "./mutes.js"
 
 const watchesError = (rule: AlertRule) => rule.state === "enabled" && rule.on.includes("error")
@@ -126,7 +126,7 @@ const openIncident = (scope: Scope, monitorsDown: boolean) =>
     const draft = { openedAt: input.at, summary, notified: [] }
     const { out, notified } = yield* admit(scope, draft, members)
     const incident: AlertIncident = {
-      id: yield* Effect.flatMap(Ids, (ids) => ids.uuid),
+      id: yield* newId,
       orgId: input.orgId,
       serverId: server.id,
       serverName: server.name,

@@ -2,21 +2,17 @@
  * Loading monitors for reads and writes, and archiving them (deleting a monitor), shared by
  * `Monitors` and `Servers.remove` — the same design as workflows (`workflowRecords.ts`).
  */
-import { Effect, Option } from "effect"
+import { Effect } from "effect"
 import type { AlertRule, AlertTarget } from "../domain/Alert.js"
 import type { Monitor } from "../domain/Monitor.js"
-import { NotFound, type StoreError } from "../Errors.js"
+import type { StoreError } from "../Errors.js"
 import { AlertStore } from "../ports/AlertStore.js"
 import { MonitorStore } from "../ports/MonitorStore.js"
-
-export const monitorNotFound = (id: string) =>
-  new NotFound({ message: `Monitor ${id} not found`, entity: "monitor", id: String(id) })
+import { notFound, orNotFound } from "./notFound.js"
 
 /** Loads a monitor of the organization, archived ones too, or fails with `monitor_not_found`. */
 export const loadMonitor = (orgId: string, id: string) =>
-  Effect.flatMap(MonitorStore, (s) => s.getMonitor(orgId, id)).pipe(
-    Effect.flatMap(Option.match({ onNone: () => Effect.fail(monitorNotFound(id)), onSome: Effect.succeed }))
-  )
+  Effect.flatMap(MonitorStore, (s) => s.getMonitor(orgId, id)).pipe(orNotFound("monitor", id))
 
 /** A monitor that is not archived: the state its spec can have. */
 export type LiveMonitor = Monitor & { readonly state: "active" | "paused" }
@@ -29,15 +25,12 @@ export const isLiveMonitor = (m: Monitor): m is LiveMonitor => m.state !== "arch
  * `monitor_not_found` for writes, while reads by id still show it with its checks.
  */
 export const loadLiveMonitor = (orgId: string, id: string) =>
-  Effect.filterOrFail(
-    loadMonitor(orgId, id),
-    isLiveMonitor,
-    () =>
-      new NotFound({
-        message: `Monitor ${id} is archived (deleted): it takes no edit or check; its checks stay readable`,
-        entity: "monitor",
-        id: String(id)
-      })
+  Effect.filterOrFail(loadMonitor(orgId, id), isLiveMonitor, () =>
+    notFound(
+      "monitor",
+      id,
+      `Monitor ${id} is archived (deleted): it takes no edit or check; its checks stay readable`
+    )
   )
 
 /** Deletes the alert rules that target exactly these objects, which could never fire again; returns them. */

@@ -9,11 +9,11 @@ import * as Catalogs from "../Catalogs.js"
 import * as Drift from "../Drift.js"
 import type { CatalogDiff, CatalogVersion } from "../domain/Catalog.js"
 import type { AuthProfile, McpServer } from "../domain/McpServer.js"
-import { Ids } from "../ports/Ids.js"
 import { ServerStore } from "../ports/ServerStore.js"
 import { Transactor } from "../ports/Transactor.js"
 import * as AlertEngine from "./alertEngine.js"
 import { now } from "./clock.js"
+import { newId } from "./ids.js"
 import { describeFailure, type ProbeResult, probe as probeLive } from "./serverProbe.js"
 
 /**
@@ -154,7 +154,7 @@ export const storeCatalog = (server: McpServer, probed: ProbeResult, at: Date) =
     const hash = Catalogs.canonicalHash(probed.tools)
     if (latest !== null && latest.hash === hash) return { before: latest, catalog: latest, created: false }
     const version: CatalogVersion = {
-      id: yield* Effect.flatMap(Ids, (ids) => ids.uuid),
+      id: yield* newId,
       orgId: server.orgId,
       serverId: server.id,
       version: (latest?.version ?? 0) + 1,

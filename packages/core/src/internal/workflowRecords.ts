@@ -1,22 +1,18 @@
 /** Building and storing workflow records, shared by `Workflows` and `Proposals.apply`. */
-import { Effect, Option } from "effect"
+import { Effect } from "effect"
 import type { Actor } from "../domain/Audit.js"
 import type { Workflow, WorkflowSpec, WorkflowVersion } from "../domain/Workflow.js"
-import { NotFound } from "../Errors.js"
 import { Ids } from "../ports/Ids.js"
 import { WorkflowStore } from "../ports/WorkflowStore.js"
+import { newId } from "./ids.js"
+import { notFound, orNotFound } from "./notFound.js"
 
 /** Who an edit is attributed to: the API key, else the member; `null` for the system. */
 export const editorOf = (actor: Actor): string | null => actor.keyId ?? actor.memberId
 
-export const workflowNotFound = (id: string) =>
-  new NotFound({ message: `Workflow ${id} not found`, entity: "workflow", id: String(id) })
-
 /** Loads a workflow of the organization or fails with `workflow_not_found`. */
 export const loadWorkflow = (orgId: string, id: string) =>
-  Effect.flatMap(WorkflowStore, (store) => store.getWorkflow(orgId, id)).pipe(
-    Effect.flatMap(Option.match({ onNone: () => Effect.fail(workflowNotFound(id)), onSome: Effect.succeed }))
-  )
+  Effect.flatMap(WorkflowStore, (store) => store.getWorkflow(orgId, id)).pipe(orNotFound("workflow", id))
 
 /**
  * Loads a workflow that can still change or run: an archived (deleted) one is
@@ -27,11 +23,11 @@ export const loadLiveWorkflow = (orgId: string, id: string) =>
     loadWorkflow(orgId, id),
     (w) => w.state !== "archived",
     () =>
-      new NotFound({
-        message: `Workflow ${id} is archived (deleted): it takes no edit or run; its runs stay readable`,
-        entity: "workflow",
-        id: String(id)
-      })
+      notFound(
+        "workflow",
+        id,
+        `Workflow ${id} is archived (deleted): it takes no edit or run; its runs stay readable`
+      )
   )
 
 /** A new workflow and its version 1 (not stored yet). */
@@ -71,7 +67,7 @@ export const nextVersion = (
 ) =>
   Effect.gen(function* () {
     const version: WorkflowVersion = {
-      id: id ?? (yield* Effect.flatMap(Ids, (ids) => ids.uuid)),
+      id: id ?? (yield* newId),
       orgId: workflow.orgId,
       workflowId: workflow.id,
       version: workflow.version + 1,

@@ -2,10 +2,11 @@
  * Reading a server's records for the use cases: the server and its auth profiles (not found is
  * `not_found`), the profile a probe uses, and the summaries callers get back.
  */
-import { Effect, Option } from "effect"
+import { Effect } from "effect"
 import type { CatalogVersion } from "../domain/Catalog.js"
 import { profilesInOrder } from "../domain/McpServer.js"
-import { NotFound, type ServerUnreachable } from "../Errors.js"
+import type { ServerUnreachable } from "../Errors.js"
+import { notFound, orNotFound } from "../internal/notFound.js"
 import { ServerStore } from "../ports/ServerStore.js"
 
 /** Outcome of a live probe as returned to callers: the reason is one of `ServerUnreachable`'s. */
@@ -38,18 +39,12 @@ export const summaryOf = (c: CatalogVersion): CatalogSummary => ({
 export const probeOutcome = (error: ServerUnreachable | null): ProbeOutcome =>
   error === null ? { ok: true } : { ok: false, error: { reason: error.reason, message: error.message } }
 
-const serverNotFound = (id: string) =>
-  new NotFound({ message: `MCP server ${id} not found`, entity: "mcp_server", id: String(id) })
-
 /** The `not_found` of an auth profile that does not exist (or is another server's). */
-export const profileNotFound = (id: string) =>
-  new NotFound({ message: `Auth profile ${id} not found`, entity: "auth_profile", id: String(id) })
+export const profileNotFound = (id: string) => notFound("auth_profile", id)
 
 /** A server of the organization, or `not_found`. */
 export const loadServer = (orgId: string, id: string) =>
-  Effect.flatMap(ServerStore, (store) => store.getServer(orgId, id)).pipe(
-    Effect.flatMap(Option.match({ onNone: () => Effect.fail(serverNotFound(id)), onSome: Effect.succeed }))
-  )
+  Effect.flatMap(ServerStore, (store) => store.getServer(orgId, id)).pipe(orNotFound("mcp_server", id))
 
 /** Profiles of a server, oldest first: the first one is the server's default for probes. */
 export const profilesOf = (orgId: string, serverId: string) =>
