@@ -1,11 +1,64 @@
-import { type Run, type RunSummary, type ToolCall, TraceEvent } from "@armature/core"
+import { Run, type RunSummary, type ToolCall, TraceEvent } from "@armature/core"
 import { Schema } from "effect"
+import * as Column from "./columns.js"
 import { date, dateOrNull, decodeJson, fromJson, json, jsonNullable } from "./sql.js"
 
-type Row = Record<string, any>
+/** A row of `runs` as the drivers return it (shared by `RunStore` and the mappers here). */
+export const RunRow = Schema.Struct({
+  id: Column.text,
+  org_id: Column.text,
+  workflow_id: Column.text,
+  workflow_version_id: Column.text,
+  workflow_version: Column.integer,
+  workflow_name: Column.text,
+  mcp_server_id: Column.text,
+  tester_model: Column.text,
+  judge_model: Column.text,
+  trigger: Run.fields.trigger,
+  reason: Column.nullable(Column.text),
+  idempotency_key: Column.nullable(Column.text),
+  baseline_run_id: Column.nullable(Column.text),
+  sample_group_id: Column.nullable(Column.text),
+  fire_at: Column.nullable(Column.timestamptz),
+  attempt: Column.integer,
+  status: Run.fields.status,
+  created_at: Column.timestamptz,
+  started_at: Column.nullable(Column.timestamptz),
+  finished_at: Column.nullable(Column.timestamptz),
+  sort_at: Column.timestamptz,
+  search_text: Column.text,
+  duration_ms: Column.nullable(Column.double),
+  final_answer: Column.nullable(Column.text),
+  trace: Column.json,
+  criteria: Column.json,
+  assertions: Column.json,
+  usage: Column.json,
+  cost_usd: Column.double,
+  server_info: Column.json,
+  catalog_hash: Column.nullable(Column.text),
+  error: Column.json
+})
+export type RunRow = typeof RunRow.Type
+
+/** A row of `run_tool_calls`: one run's tool calls as one JSON array (migration 0003). */
+export const RunToolCallsRow = Schema.Struct({
+  run_id: Column.text,
+  org_id: Column.text,
+  calls: Column.json
+})
+export type RunToolCallsRow = typeof RunToolCallsRow.Type
+
+/** A run joined with its tool calls' row (`LEFT JOIN`: `calls` is NULL without one). */
+export type RunWithCallsRow = RunRow & Pick<RunToolCallsRow, "calls">
+
+/** A tool call as stored in `run_tool_calls.calls`: its JSON form, the instant a string. */
+type StoredToolCall = typeof ToolCall.Encoded
+
+/** Columns PostgreSQL computes (`GENERATED ALWAYS`): never written. */
+type GeneratedColumns = "sort_at" | "search_text"
 
 /** A run without its tool calls, keyed by column: nested documents stay values. */
-const runRecord = (run: Run) => ({
+const runRecord = (run: Run): Omit<RunRow, GeneratedColumns> => ({
   id: run.id,
   org_id: run.orgId,
   workflow_id: run.workflowId,
@@ -96,7 +149,7 @@ export const callsParameter = (run: Run): string | null => {
 }
 
 /** A stored tool call; an absent (or, from before 0003, null) `structuredContent` stays absent. */
-export const toToolCall = (o: Row): ToolCall => {
+export const toToolCall = (o: StoredToolCall): ToolCall => {
   const call: ToolCall = {
     id: o.id,
     phase: o.phase,
@@ -119,12 +172,15 @@ export const toToolCall = (o: Row): ToolCall => {
 export const toToolCalls = (value: unknown): ReadonlyArray<ToolCall> =>
   value === null || value === undefined
     ? []
-    : (typeof value === "string" ? (JSON.parse(value) as Array<Row>) : (value as Array<Row>)).map(toToolCall)
+    : (typeof value === "string"
+        ? (JSON.parse(value) as Array<StoredToolCall>)
+        : (value as Array<StoredToolCall>)
+      ).map(toToolCall)
 
 const decodeTrace = decodeJson(Schema.Array(TraceEvent))
 
 /** A stored run with its tool calls. */
-export const toRun = (r: Row, toolCalls: ReadonlyArray<ToolCall>): Run => ({
+export const toRun = (r: RunRow, toolCalls: ReadonlyArray<ToolCall>): Run => ({
   id: r.id,
   orgId: r.org_id,
   workflowId: r.workflow_id,
@@ -159,8 +215,24 @@ export const toRun = (r: Row, toolCalls: ReadonlyArray<ToolCall>): Run => ({
   error: fromJson(r.error)
 })
 
+/** The columns a run list reads: never the JSON documents. */
+const summaryKeys = [
+  "id",
+  "workflow_id",
+  "workflow_name",
+  "status",
+  "trigger",
+  "tester_model",
+  "started_at",
+  "finished_at",
+  "sort_at"
+] as const satisfies ReadonlyArray<keyof RunRow>
+
+/** A run list's row: `summaryColumns` of `runs`. */
+export type SummaryRow = Pick<RunRow, (typeof summaryKeys)[number]>
+
 /** The list view of a run. */
-export const toSummary = (r: Row): RunSummary => ({
+export const toSummary = (r: SummaryRow): RunSummary => ({
   runId: r.id,
   workflowId: r.workflow_id,
   workflowName: r.workflow_name,
@@ -171,9 +243,8 @@ export const toSummary = (r: Row): RunSummary => ({
   finishedAt: dateOrNull(r.finished_at)
 })
 
-/** The columns a run list reads: never the JSON documents. */
-export const summaryColumns =
-  "id, workflow_id, workflow_name, status, trigger, tester_model, started_at, finished_at, sort_at"
+/** `summaryKeys` as a SELECT list. */
+export const summaryColumns = summaryKeys.join(", ")
 
 /** `LIKE` pattern for a substring search (lower-cased in SQL, like `search_text`). */
 export const containsPattern = (text: string): string => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`

@@ -1,12 +1,14 @@
 import {
   type AlertIncident,
   AlertMessage,
-  type AlertRule,
+  AlertRule,
   AlertStore,
-  type OutboxMessage
+  AlertTarget,
+  OutboxMessage
 } from "@armature/core"
 import { SqlClient } from "@effect/sql"
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer, Option, Schema } from "effect"
+import * as Column from "../internal/columns.js"
 import {
   date,
   dateOrNull,
@@ -18,9 +20,59 @@ import {
   orStoreError
 } from "../internal/sql.js"
 
-type Row = Record<string, any>
+/** A row of `alert_rules` as the drivers return it. */
+const RuleRow = Schema.Struct({
+  id: Column.text,
+  org_id: Column.text,
+  name: Column.text,
+  target_type: AlertTarget.fields.type,
+  target_id: Column.text,
+  destination: Column.json,
+  fire_on: Column.json,
+  notify_recovery: Column.boolean,
+  reminder_minutes: Column.nullable(Column.integer),
+  state: AlertRule.fields.state,
+  firing_since: Column.nullable(Column.timestamptz),
+  last_fired_at: Column.nullable(Column.timestamptz),
+  muted_until: Column.nullable(Column.timestamptz),
+  created_at: Column.timestamptz
+})
+type RuleRow = typeof RuleRow.Type
 
-const toRule = (r: Row): AlertRule => ({
+/** A row of `alert_outbox` as the drivers return it. */
+const OutboxRow = Schema.Struct({
+  id: Column.text,
+  org_id: Column.text,
+  rule_id: Column.nullable(Column.text),
+  destination: Column.json,
+  message: Column.json,
+  status: OutboxMessage.fields.status,
+  attempts: Column.integer,
+  next_attempt_at: Column.timestamptz,
+  last_error: Column.nullable(Column.text),
+  created_at: Column.timestamptz,
+  delivered_at: Column.nullable(Column.timestamptz)
+})
+type OutboxRow = typeof OutboxRow.Type
+
+/** A row of `alert_incidents` as the drivers return it. */
+const IncidentRow = Schema.Struct({
+  id: Column.text,
+  org_id: Column.text,
+  server_id: Column.text,
+  server_name: Column.text,
+  kind: Schema.Literal("server", "drift"),
+  opened_at: Column.timestamptz,
+  resolved_at: Column.nullable(Column.timestamptz),
+  summary: Column.text,
+  monitors_down: Column.boolean,
+  baseline_version: Column.nullable(Column.integer),
+  rule_ids: Column.json,
+  notified: Column.json
+})
+type IncidentRow = typeof IncidentRow.Type
+
+const toRule = (r: RuleRow): AlertRule => ({
   id: r.id,
   orgId: r.org_id,
   name: r.name,
@@ -38,7 +90,7 @@ const toRule = (r: Row): AlertRule => ({
 
 const ruleConflicts = { alert_rules_org_name_key: "name", alert_rules_pkey: "id" }
 
-const ruleColumns = (rule: AlertRule) => ({
+const ruleColumns = (rule: AlertRule): Omit<RuleRow, "id" | "org_id" | "created_at"> => ({
   name: rule.name,
   target_type: rule.target.type,
   target_id: rule.target.id,
@@ -55,7 +107,7 @@ const ruleColumns = (rule: AlertRule) => ({
 // The message carries an instant (`at`), which JSON holds as a string.
 const decodeMessage = decodeJson(AlertMessage)
 
-const toOutbox = (r: Row): OutboxMessage => ({
+const toOutbox = (r: OutboxRow): OutboxMessage => ({
   id: r.id,
   orgId: r.org_id,
   ruleId: r.rule_id,
@@ -69,7 +121,7 @@ const toOutbox = (r: Row): OutboxMessage => ({
   deliveredAt: dateOrNull(r.delivered_at)
 })
 
-const toIncident = (r: Row): AlertIncident => ({
+const toIncident = (r: IncidentRow): AlertIncident => ({
   id: r.id,
   orgId: r.org_id,
   serverId: r.server_id,
@@ -84,7 +136,12 @@ const toIncident = (r: Row): AlertIncident => ({
   notified: fromJson(r.notified)
 })
 
-const incidentColumns = (i: AlertIncident) => ({
+const incidentColumns = (
+  i: AlertIncident
+): Pick<
+  IncidentRow,
+  "server_name" | "resolved_at" | "summary" | "monitors_down" | "baseline_version" | "rule_ids" | "notified"
+> => ({
   server_name: i.serverName,
   resolved_at: i.resolvedAt,
   summary: i.summary,
@@ -101,11 +158,14 @@ const incidentColumns = (i: AlertIncident) => ({
  */
 const serverLockClass = 0x414c5254
 
-const byCreation = (a: Row, b: Row) =>
+const byCreation = (a: OutboxRow, b: OutboxRow) =>
   date(a.created_at).getTime() - date(b.created_at).getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
+/** A claimed message with the time it was due (`claimOutbox`). */
+type DueOutboxRow = OutboxRow & { readonly due_at: Date }
+
 // Claimed messages come back in the order they were due.
-const byDueTime = (a: Row, b: Row) =>
+const byDueTime = (a: DueOutboxRow, b: DueOutboxRow) =>
   date(a.due_at).getTime() - date(b.due_at).getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
 /** `AlertStore` over any PostgreSQL `SqlClient`. */
@@ -122,7 +182,7 @@ export const make = Effect.gen(function* () {
         org_id: rule.orgId,
         ...ruleColumns(rule),
         created_at: rule.createdAt
-      })}`.pipe(atomic, Effect.asVoid, orConflict("insertRule", ruleConflicts)),
+      } satisfies RuleRow)}`.pipe(atomic, Effect.asVoid, orConflict("insertRule", ruleConflicts)),
     updateRule: (rule) =>
       sql`UPDATE alert_rules SET ${sql.update(ruleColumns(rule))}
           WHERE org_id = ${rule.orgId} AND id = ${rule.id}`.pipe(
@@ -131,13 +191,13 @@ export const make = Effect.gen(function* () {
         orConflict("updateRule", ruleConflicts)
       ),
     getRule: (orgId, id) =>
-      sql`SELECT * FROM alert_rules WHERE org_id = ${orgId} AND id = ${id}`.pipe(
+      sql<RuleRow>`SELECT * FROM alert_rules WHERE org_id = ${orgId} AND id = ${id}`.pipe(
         Effect.flatMap(mapRows(toRule)),
         Effect.map((rows) => Option.fromNullable(rows[0])),
         orStoreError("getRule")
       ),
     listRules: (orgId, filter) =>
-      sql`SELECT * FROM alert_rules WHERE org_id = ${orgId}
+      sql<RuleRow>`SELECT * FROM alert_rules WHERE org_id = ${orgId}
           ${
             filter?.target === undefined
               ? sql``
@@ -155,7 +215,7 @@ export const make = Effect.gen(function* () {
         orStoreError("deleteRule")
       ),
     listDueReminders: (now, limit) =>
-      sql`SELECT * FROM alert_rules
+      sql<RuleRow>`SELECT * FROM alert_rules
           WHERE state = 'enabled' AND firing_since IS NOT NULL AND reminder_minutes IS NOT NULL
             AND COALESCE(last_fired_at, firing_since) + reminder_minutes * interval '1 minute' <= ${now}::timestamptz
           ORDER BY COALESCE(last_fired_at, firing_since) + reminder_minutes * interval '1 minute', id
@@ -177,7 +237,7 @@ export const make = Effect.gen(function* () {
         orStoreError("lockServer")
       ),
     listIncidents: (orgId, filter) =>
-      sql`SELECT * FROM alert_incidents WHERE org_id = ${orgId}
+      sql<IncidentRow>`SELECT * FROM alert_incidents WHERE org_id = ${orgId}
           ${filter?.serverId === undefined ? sql`` : sql`AND server_id = ${filter.serverId}`}
           ${filter?.ruleId === undefined ? sql`` : sql`AND rule_ids @> ${json([filter.ruleId])}::jsonb`}
           ${
@@ -196,7 +256,7 @@ export const make = Effect.gen(function* () {
         kind: incident.kind,
         opened_at: incident.openedAt,
         ...incidentColumns(incident)
-      })}`.pipe(Effect.asVoid, orStoreError("insertIncident")),
+      } satisfies IncidentRow)}`.pipe(Effect.asVoid, orStoreError("insertIncident")),
     updateIncident: (incident) =>
       sql`UPDATE alert_incidents SET ${sql.update(incidentColumns(incident))}
           WHERE org_id = ${incident.orgId} AND id = ${incident.id}`.pipe(
@@ -217,10 +277,10 @@ export const make = Effect.gen(function* () {
         last_error: m.lastError,
         created_at: m.createdAt,
         delivered_at: m.deliveredAt
-      })}`.pipe(Effect.asVoid, orStoreError("enqueue")),
+      } satisfies OutboxRow)}`.pipe(Effect.asVoid, orStoreError("enqueue")),
     // Held messages are not due yet, so no dispatcher has claimed them: deleting them races with nothing.
     withdrawHeld: (orgId, filter, heldSince) =>
-      sql`DELETE FROM alert_outbox
+      sql<OutboxRow>`DELETE FROM alert_outbox
           WHERE org_id = ${orgId} AND status = 'pending' AND attempts = 0
             AND message->>'kind' = 'firing' AND message->>'outcome' = 'error'
             AND created_at > ${heldSince}::timestamptz
@@ -232,7 +292,7 @@ export const make = Effect.gen(function* () {
         orStoreError("withdrawHeld")
       ),
     lastFiring: (orgId, ruleId) =>
-      sql`SELECT * FROM alert_outbox
+      sql<OutboxRow>`SELECT * FROM alert_outbox
           WHERE org_id = ${orgId} AND rule_id = ${ruleId} AND message->>'kind' IN ('firing', 'reminder')
           ORDER BY created_at DESC, id DESC LIMIT 1`.pipe(
         Effect.flatMap(mapRows(toOutbox)),
@@ -242,7 +302,7 @@ export const make = Effect.gen(function* () {
     // Dispatchers of every organization share the outbox; pushing `next_attempt_at` to the
     // lease end is the claim, and SKIP LOCKED keeps concurrent claimers apart.
     claimOutbox: (now, leaseUntil, limit) =>
-      sql`WITH due AS (
+      sql<DueOutboxRow>`WITH due AS (
             SELECT id, next_attempt_at FROM alert_outbox
             WHERE status = 'pending' AND next_attempt_at <= ${now}::timestamptz
             ORDER BY next_attempt_at, id LIMIT ${limit}
@@ -266,7 +326,7 @@ export const make = Effect.gen(function* () {
               WHERE id = ${id} AND status = 'pending'`
       ).pipe(Effect.asVoid, orStoreError("markFailed")),
     listOutbox: (orgId, filter) =>
-      sql`SELECT * FROM alert_outbox WHERE org_id = ${orgId}
+      sql<OutboxRow>`SELECT * FROM alert_outbox WHERE org_id = ${orgId}
           ${filter?.status === undefined ? sql`` : sql`AND status = ${filter.status}`}
           ORDER BY created_at, id`.pipe(Effect.flatMap(mapRows(toOutbox)), orStoreError("listOutbox")),
 
@@ -293,7 +353,7 @@ export const make = Effect.gen(function* () {
           ? []
           : [sql`(created_at, id) < (${query.after.createdAt}::timestamptz, ${query.after.id})`])
       ]
-      return sql`SELECT * FROM alert_outbox WHERE ${sql.and(conditions)}
+      return sql<OutboxRow>`SELECT * FROM alert_outbox WHERE ${sql.and(conditions)}
           ORDER BY created_at DESC, id DESC LIMIT ${Math.max(0, Math.floor(query.limit))}`.pipe(
         Effect.flatMap(mapRows(toOutbox)),
         orStoreError("pageOutbox")

@@ -1,11 +1,27 @@
-import { type AuditEntry, AuditLog } from "@armature/core"
+import { type AuditEntry, AuditLog, Role } from "@armature/core"
 import { SqlClient } from "@effect/sql"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Schema } from "effect"
+import * as Column from "../internal/columns.js"
 import { date, fromJson, jsonNullable, mapRows, orStoreError } from "../internal/sql.js"
 
-type Row = Record<string, any>
+/** A row of `audit_log` as the drivers return it (`arguments` and `duration_ms` are NULL before 0011). */
+const EntryRow = Schema.Struct({
+  id: Column.text,
+  org_id: Column.text,
+  at: Column.timestamptz,
+  key_id: Column.nullable(Column.text),
+  member_id: Column.nullable(Column.text),
+  role: Role,
+  action: Column.text,
+  target_id: Column.nullable(Column.text),
+  intent: Column.nullable(Column.text),
+  outcome: Column.text,
+  arguments: Column.json,
+  duration_ms: Column.nullable(Column.integer)
+})
+type EntryRow = typeof EntryRow.Type
 
-const toEntry = (r: Row): AuditEntry => ({
+const toEntry = (r: EntryRow): AuditEntry => ({
   id: r.id,
   orgId: r.org_id,
   at: date(r.at),
@@ -37,7 +53,7 @@ export const make = Effect.gen(function* () {
         outcome: e.outcome,
         arguments: jsonNullable(e.arguments),
         duration_ms: e.durationMs === null ? null : Math.round(e.durationMs)
-      })}`.pipe(Effect.asVoid, orStoreError("record")),
+      } satisfies EntryRow)}`.pipe(Effect.asVoid, orStoreError("record")),
     prune: (before, limit) =>
       sql<{ n: number }>`WITH gone AS (
             DELETE FROM audit_log WHERE id = ANY (ARRAY(
@@ -57,7 +73,7 @@ export const make = Effect.gen(function* () {
           ? []
           : [sql`(at, id) < (${query.after.at}::timestamptz, ${query.after.id})`])
       ]
-      return sql`SELECT * FROM audit_log WHERE ${sql.and(conditions)}
+      return sql<EntryRow>`SELECT * FROM audit_log WHERE ${sql.and(conditions)}
           ORDER BY at DESC, id DESC LIMIT ${Math.max(0, Math.floor(query.limit))}`.pipe(
         Effect.flatMap(mapRows(toEntry)),
         orStoreError("list")

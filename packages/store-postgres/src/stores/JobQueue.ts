@@ -1,11 +1,34 @@
 import { type Job, JobQueue } from "@armature/core"
 import { SqlClient } from "@effect/sql"
-import { Clock, Effect, Layer } from "effect"
+import { Clock, Effect, Layer, Schema } from "effect"
+import * as Column from "../internal/columns.js"
 import { date, dateOrNull, json, mapRows, orStoreError } from "../internal/sql.js"
 
-type Row = Record<string, any>
+/** A row of `jobs` as the drivers return it. */
+const JobRow = Schema.Struct({
+  id: Column.text,
+  org_id: Column.text,
+  kind: Column.text,
+  target_id: Column.text,
+  model: Column.nullable(Column.text),
+  fire_at: Column.timestamptz,
+  run_after: Column.timestamptz,
+  payload: Column.json,
+  max_attempts: Column.integer,
+  state: Schema.Literal("queued", "running", "done", "skipped", "dead"),
+  attempts: Column.integer,
+  lease_owner: Column.nullable(Column.text),
+  lease_expires_at: Column.nullable(Column.timestamptz),
+  last_error: Column.nullable(Column.text),
+  created_at: Column.timestamptz,
+  ended_at: Column.nullable(Column.timestamptz)
+})
+type JobRow = typeof JobRow.Type
 
-const toJob = (r: Row): Job => ({
+/** A recovered job with the instant its lease had expired (`recoverExpired`). */
+type ExpiredJobRow = JobRow & { readonly expired_at: Date }
+
+const toJob = (r: JobRow): Job => ({
   id: r.id,
   orgId: r.org_id,
   kind: r.kind,
@@ -31,7 +54,7 @@ const byRunAfter = (a: Job, b: Job) =>
   compareIds(a.id, b.id)
 
 // Recovered jobs come back in the order their leases expired.
-const byOldLease = (a: Row, b: Row) =>
+const byOldLease = (a: ExpiredJobRow, b: ExpiredJobRow) =>
   date(a.expired_at).getTime() - date(b.expired_at).getTime() || compareIds(a.id, b.id)
 
 /**
@@ -44,7 +67,7 @@ export const make = Effect.gen(function* () {
 
   return JobQueue.of({
     enqueue: (request, now) =>
-      sql`INSERT INTO jobs ${sql.insert({
+      sql<JobRow>`INSERT INTO jobs ${sql.insert({
         org_id: request.orgId,
         kind: request.kind,
         target_id: request.targetId,
@@ -55,7 +78,7 @@ export const make = Effect.gen(function* () {
         max_attempts: request.maxAttempts,
         state: "queued",
         created_at: now
-      })} ON CONFLICT DO NOTHING RETURNING *`.pipe(
+      } satisfies Partial<JobRow>)} ON CONFLICT DO NOTHING RETURNING *`.pipe(
         Effect.flatMap(mapRows(toJob)),
         Effect.map((rows) => rows[0] ?? null),
         orStoreError("enqueue")
@@ -64,7 +87,7 @@ export const make = Effect.gen(function* () {
     claim: ({ kinds, leaseMs, limit, now, owner }) =>
       kinds.length === 0 || limit <= 0
         ? Effect.succeed([])
-        : sql`WITH picked AS (
+        : sql<JobRow>`WITH picked AS (
                 SELECT id FROM jobs
                 WHERE state = 'queued' AND kind IN ${sql.in(kinds)} AND run_after <= ${now}::timestamptz
                 ORDER BY run_after, created_at, id LIMIT ${limit}
@@ -81,7 +104,7 @@ export const make = Effect.gen(function* () {
     heartbeat: (owner, jobIds, leaseUntil) =>
       jobIds.length === 0
         ? Effect.succeed([])
-        : sql<{ id: string }>`UPDATE jobs SET lease_expires_at = ${leaseUntil}
+        : sql<Pick<JobRow, "id">>`UPDATE jobs SET lease_expires_at = ${leaseUntil}
             WHERE id IN ${sql.in(jobIds)} AND lease_owner = ${owner} AND state = 'running'
             RETURNING id`.pipe(
             Effect.map((rows) => rows.map((r) => r.id)),
@@ -115,7 +138,7 @@ export const make = Effect.gen(function* () {
       ),
 
     recoverExpired: (now, limit) =>
-      sql`WITH expired AS (
+      sql<ExpiredJobRow>`WITH expired AS (
             SELECT id, lease_expires_at FROM jobs
             WHERE state = 'running' AND lease_expires_at < ${now}::timestamptz
             ORDER BY lease_expires_at LIMIT ${limit}
@@ -132,7 +155,7 @@ export const make = Effect.gen(function* () {
       ),
 
     get: (jobId) =>
-      sql`SELECT * FROM jobs WHERE id = ${jobId}`.pipe(
+      sql<JobRow>`SELECT * FROM jobs WHERE id = ${jobId}`.pipe(
         Effect.flatMap(mapRows(toJob)),
         Effect.map((rows) => rows[0] ?? null),
         orStoreError("get")

@@ -1,6 +1,13 @@
-import { type Monitor, type MonitorCheck, MonitorStore } from "@armature/core"
+import {
+  CheckOutcome,
+  type Monitor,
+  type MonitorCheck,
+  MonitorStore,
+  StoredMonitorState
+} from "@armature/core"
 import { SqlClient } from "@effect/sql"
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer, Option, Schema } from "effect"
+import * as Column from "../internal/columns.js"
 import {
   date,
   dateOrNull,
@@ -12,9 +19,53 @@ import {
   pageOf
 } from "../internal/sql.js"
 
-type Row = Record<string, any>
+/** A row of `monitors` as the drivers return it. */
+const MonitorRow = Schema.Struct({
+  id: Column.text,
+  org_id: Column.text,
+  name: Column.text,
+  mcp_server_id: Column.text,
+  auth_profile_id: Column.nullable(Column.text),
+  tool_name: Column.text,
+  arguments: Column.json,
+  assertions: Column.json,
+  next_steps: Column.json,
+  interval_seconds: Column.integer,
+  timeout_ms: Column.integer,
+  degraded_above_ms: Column.nullable(Column.integer),
+  fail_above_ms: Column.nullable(Column.integer),
+  retries: Column.integer,
+  state: StoredMonitorState,
+  muted: Column.boolean,
+  allow_destructive: Column.boolean,
+  next_check_at: Column.timestamptz,
+  last_outcome: Column.nullable(CheckOutcome),
+  last_checked_at: Column.nullable(Column.timestamptz),
+  muted_until: Column.nullable(Column.timestamptz),
+  created_at: Column.timestamptz,
+  updated_at: Column.timestamptz
+})
+type MonitorRow = typeof MonitorRow.Type
 
-const toMonitor = (r: Row): Monitor => ({
+/** A row of `monitor_checks` as the drivers return it. */
+const CheckRow = Schema.Struct({
+  id: Column.text,
+  org_id: Column.text,
+  monitor_id: Column.text,
+  scheduled_at: Column.timestamptz,
+  started_at: Column.timestamptz,
+  outcome: CheckOutcome,
+  latency_ms: Column.double,
+  error: Column.nullable(Column.text),
+  result_excerpt: Column.nullable(Column.text),
+  attempts: Column.integer
+})
+type CheckRow = typeof CheckRow.Type
+
+/** What the monitor lists read of a check (`recentChecks` adds its monitor). */
+type SampleRow = Pick<CheckRow, "outcome" | "latency_ms" | "started_at">
+
+const toMonitor = (r: MonitorRow): Monitor => ({
   id: r.id,
   orgId: r.org_id,
   name: r.name,
@@ -44,7 +95,7 @@ const toMonitor = (r: Row): Monitor => ({
   updatedAt: date(r.updated_at)
 })
 
-const monitorColumns = (m: Monitor) => ({
+const monitorColumns = (m: Monitor): Omit<MonitorRow, "id" | "org_id" | "created_at"> => ({
   name: m.name,
   mcp_server_id: m.mcpServerId,
   auth_profile_id: m.authProfileId,
@@ -67,7 +118,7 @@ const monitorColumns = (m: Monitor) => ({
   updated_at: m.updatedAt
 })
 
-const toCheck = (r: Row): MonitorCheck => ({
+const toCheck = (r: CheckRow): MonitorCheck => ({
   id: r.id,
   orgId: r.org_id,
   monitorId: r.monitor_id,
@@ -97,7 +148,7 @@ export const make = Effect.gen(function* () {
           org_id: m.orgId,
           ...monitorColumns(m),
           created_at: m.createdAt
-        })}`
+        } satisfies MonitorRow)}`
       ).pipe(Effect.asVoid, orConflict("insertMonitor", monitorConflicts)),
     // An archived monitor changes no more: a write that read it before it was archived is lost.
     updateMonitor: (m) =>
@@ -107,14 +158,14 @@ export const make = Effect.gen(function* () {
         orConflict("updateMonitor", monitorConflicts)
       ),
     getMonitor: (orgId, id) =>
-      sql`SELECT * FROM monitors WHERE org_id = ${orgId} AND id = ${id}`.pipe(
+      sql<MonitorRow>`SELECT * FROM monitors WHERE org_id = ${orgId} AND id = ${id}`.pipe(
         Effect.flatMap(mapRows(toMonitor)),
         Effect.map((rows) => Option.fromNullable(rows[0])),
         orStoreError("getMonitor")
       ),
     listMonitors: (orgId, filter) => {
       const page = pageOf(sql, filter?.page)
-      return sql`SELECT * FROM monitors WHERE org_id = ${orgId}
+      return sql<MonitorRow>`SELECT * FROM monitors WHERE org_id = ${orgId}
           ${filter?.mcpServerId === undefined ? sql`` : sql`AND mcp_server_id = ${filter.mcpServerId}`}
           ${filter?.includeArchived === true ? sql`` : sql`AND state <> 'archived'`}
           ${filter?.state === undefined ? sql`` : sql`AND state = ${filter.state}`}
@@ -133,7 +184,7 @@ export const make = Effect.gen(function* () {
     // One statement claims and reschedules: rows locked by another scheduler are skipped, and
     // the next check moves to the first slot after `now` (late fires are not backfilled).
     claimDue: (now, limit) =>
-      sql`WITH due AS (
+      sql<MonitorRow & { readonly due_at: Date }>`WITH due AS (
             SELECT id, next_check_at FROM monitors
             WHERE state = 'active' AND next_check_at <= ${now}::timestamptz
             ORDER BY next_check_at, id LIMIT ${limit}
@@ -143,7 +194,7 @@ export const make = Effect.gen(function* () {
             * (floor(extract(epoch FROM (${now}::timestamptz - due.next_check_at)) / m.interval_seconds) + 1))
           FROM due WHERE m.id = due.id
           RETURNING m.*, due.next_check_at AS due_at`.pipe(
-        Effect.flatMap(mapRows((r: Row) => ({ monitor: toMonitor(r), dueAt: date(r.due_at) }))),
+        Effect.flatMap(mapRows((r) => ({ monitor: toMonitor(r), dueAt: date(r.due_at) }))),
         Effect.map((claims) =>
           [...claims].sort(
             (a, b) =>
@@ -169,7 +220,7 @@ export const make = Effect.gen(function* () {
               error: c.error,
               result_excerpt: c.resultExcerpt,
               attempts: c.attempts
-            })} ON CONFLICT DO NOTHING RETURNING monitor_id`
+            } satisfies CheckRow)} ON CONFLICT DO NOTHING RETURNING monitor_id`
             if (inserted.length === 0) return false
             // A late writer of an older check must not overwrite a newer outcome.
             yield* sql`UPDATE monitors SET last_outcome = ${c.outcome}, last_checked_at = ${c.startedAt}
@@ -181,7 +232,7 @@ export const make = Effect.gen(function* () {
         .pipe(orStoreError("insertCheck")),
 
     listChecks: (orgId, monitorId, options) =>
-      sql`SELECT * FROM monitor_checks WHERE org_id = ${orgId} AND monitor_id = ${monitorId}
+      sql<CheckRow>`SELECT * FROM monitor_checks WHERE org_id = ${orgId} AND monitor_id = ${monitorId}
           ${options.since === undefined ? sql`` : sql`AND started_at >= ${options.since}::timestamptz`}
           ORDER BY started_at DESC, id DESC LIMIT ${Math.max(0, options.limit)}`.pipe(
         Effect.flatMap(mapRows(toCheck)),
@@ -191,7 +242,9 @@ export const make = Effect.gen(function* () {
     recentChecks: (orgId, monitorIds, perMonitor) =>
       monitorIds.length === 0 || perMonitor <= 0
         ? Effect.succeed([])
-        : sql`SELECT m.id AS monitor_id, c.outcome, c.latency_ms, c.started_at
+        : sql<
+            SampleRow & Pick<CheckRow, "monitor_id">
+          >`SELECT m.id AS monitor_id, c.outcome, c.latency_ms, c.started_at
               FROM monitors m CROSS JOIN LATERAL (
                 SELECT outcome, latency_ms, started_at FROM monitor_checks
                 WHERE monitor_id = m.id AND org_id = m.org_id
@@ -199,7 +252,7 @@ export const make = Effect.gen(function* () {
               WHERE m.org_id = ${orgId} AND m.id IN ${sql.in(monitorIds)}
               ORDER BY m.id, c.started_at DESC`.pipe(
             Effect.flatMap(
-              mapRows((r: Row) => ({
+              mapRows((r) => ({
                 monitorId: r.monitor_id,
                 outcome: r.outcome,
                 latencyMs: r.latency_ms,
@@ -209,11 +262,11 @@ export const make = Effect.gen(function* () {
             orStoreError("recentChecks")
           ),
     checkSamples: (orgId, monitorId, since) =>
-      sql`SELECT outcome, latency_ms, started_at FROM monitor_checks
+      sql<SampleRow>`SELECT outcome, latency_ms, started_at FROM monitor_checks
           WHERE org_id = ${orgId} AND monitor_id = ${monitorId} AND started_at >= ${since}::timestamptz
           ORDER BY started_at DESC, id DESC`.pipe(
         Effect.flatMap(
-          mapRows((r: Row) => ({
+          mapRows((r) => ({
             outcome: r.outcome,
             latencyMs: r.latency_ms,
             startedAt: date(r.started_at)

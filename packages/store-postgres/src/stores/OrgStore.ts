@@ -1,25 +1,85 @@
 import {
   type ApiKey,
   type Invitation,
+  InvitationRole,
   type Member,
   type Organization,
   OrgStore,
-  type Subscription
+  Role,
+  Subscription
 } from "@armature/core"
 import { SqlClient } from "@effect/sql"
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer, Option, Schema } from "effect"
+import * as Column from "../internal/columns.js"
 import { date, dateOrNull, mapRows, orConflict, orStoreError, pageOf } from "../internal/sql.js"
 
-type Row = Record<string, any>
+/** A row of `organizations` as the drivers return it. */
+const OrganizationRow = Schema.Struct({
+  id: Column.text,
+  name: Column.text,
+  slug: Column.text,
+  created_at: Column.timestamptz
+})
+type OrganizationRow = typeof OrganizationRow.Type
 
-const toOrganization = (r: Row): Organization => ({
+/** A row of `members` as the drivers return it. */
+const MemberRow = Schema.Struct({
+  id: Column.text,
+  org_id: Column.text,
+  email: Column.text,
+  name: Column.text,
+  role: Role,
+  slack_user_id: Column.nullable(Column.text),
+  created_at: Column.timestamptz
+})
+type MemberRow = typeof MemberRow.Type
+
+/** A row of `api_keys` as the drivers return it. */
+const ApiKeyRow = Schema.Struct({
+  id: Column.text,
+  org_id: Column.text,
+  name: Column.text,
+  role: Role,
+  created_by: Column.nullable(Column.text),
+  secret_hash: Column.text,
+  created_at: Column.timestamptz,
+  last_used_at: Column.nullable(Column.timestamptz)
+})
+type ApiKeyRow = typeof ApiKeyRow.Type
+
+/** A row of `invitations` as the drivers return it. */
+const InvitationRow = Schema.Struct({
+  id: Column.text,
+  org_id: Column.text,
+  email: Column.nullable(Column.text),
+  role: InvitationRole,
+  token_hash: Column.text,
+  invited_by: Column.nullable(Column.text),
+  created_at: Column.timestamptz,
+  expires_at: Column.timestamptz,
+  accepted_at: Column.nullable(Column.timestamptz),
+  revoked_at: Column.nullable(Column.timestamptz)
+})
+type InvitationRow = typeof InvitationRow.Type
+
+/** A row of `subscriptions` as the drivers return it (`customer_id` since 0016). */
+const SubscriptionRow = Schema.Struct({
+  org_id: Column.text,
+  plan_id: Column.text,
+  status: Subscription.fields.status,
+  current_period_end: Column.nullable(Column.timestamptz),
+  customer_id: Column.nullable(Column.text)
+})
+type SubscriptionRow = typeof SubscriptionRow.Type
+
+const toOrganization = (r: OrganizationRow): Organization => ({
   id: r.id,
   name: r.name,
   slug: r.slug,
   createdAt: date(r.created_at)
 })
 
-const toMember = (r: Row): Member => ({
+const toMember = (r: MemberRow): Member => ({
   id: r.id,
   orgId: r.org_id,
   email: r.email,
@@ -29,7 +89,7 @@ const toMember = (r: Row): Member => ({
   createdAt: date(r.created_at)
 })
 
-const toApiKey = (r: Row): ApiKey => ({
+const toApiKey = (r: ApiKeyRow): ApiKey => ({
   id: r.id,
   orgId: r.org_id,
   name: r.name,
@@ -40,7 +100,7 @@ const toApiKey = (r: Row): ApiKey => ({
   lastUsedAt: dateOrNull(r.last_used_at)
 })
 
-const toInvitation = (r: Row): Invitation => ({
+const toInvitation = (r: InvitationRow): Invitation => ({
   id: r.id,
   orgId: r.org_id,
   email: r.email,
@@ -53,7 +113,7 @@ const toInvitation = (r: Row): Invitation => ({
   revokedAt: dateOrNull(r.revoked_at)
 })
 
-const toSubscription = (r: Row): Subscription => ({
+const toSubscription = (r: SubscriptionRow): Subscription => ({
   orgId: r.org_id,
   planId: r.plan_id,
   status: r.status,
@@ -61,7 +121,7 @@ const toSubscription = (r: Row): Subscription => ({
   ...(r.customer_id === null || r.customer_id === undefined ? {} : { customerId: r.customer_id })
 })
 
-const invitationRow = (i: Invitation) => ({
+const invitationRow = (i: Invitation): InvitationRow => ({
   id: i.id,
   org_id: i.orgId,
   email: i.email,
@@ -90,24 +150,24 @@ export const make = Effect.gen(function* () {
           name: org.name,
           slug: org.slug,
           created_at: org.createdAt
-        })}`
+        } satisfies OrganizationRow)}`
       ).pipe(
         Effect.asVoid,
         orConflict("createOrganization", { organizations_slug_key: "slug", organizations_pkey: "id" })
       ),
     getOrganization: (id) =>
-      sql`SELECT * FROM organizations WHERE id = ${id}`.pipe(
+      sql<OrganizationRow>`SELECT * FROM organizations WHERE id = ${id}`.pipe(
         Effect.flatMap(mapRows(toOrganization)),
         Effect.map(one),
         orStoreError("getOrganization")
       ),
     getOrganizationBySlug: (slug) =>
-      sql`SELECT * FROM organizations WHERE slug = ${slug}`.pipe(
+      sql<OrganizationRow>`SELECT * FROM organizations WHERE slug = ${slug}`.pipe(
         Effect.flatMap(mapRows(toOrganization)),
         Effect.map(one),
         orStoreError("getOrganizationBySlug")
       ),
-    listOrganizations: sql`SELECT * FROM organizations ORDER BY created_at, id`.pipe(
+    listOrganizations: sql<OrganizationRow>`SELECT * FROM organizations ORDER BY created_at, id`.pipe(
       Effect.flatMap(mapRows(toOrganization)),
       orStoreError("listOrganizations")
     ),
@@ -122,16 +182,16 @@ export const make = Effect.gen(function* () {
           role: m.role,
           slack_user_id: m.slackUserId,
           created_at: m.createdAt
-        })}`
+        } satisfies MemberRow)}`
       ).pipe(Effect.asVoid, orConflict("addMember", { members_org_email_key: "email", members_pkey: "id" })),
     getMember: (orgId, id) =>
-      sql`SELECT * FROM members WHERE org_id = ${orgId} AND id = ${id}`.pipe(
+      sql<MemberRow>`SELECT * FROM members WHERE org_id = ${orgId} AND id = ${id}`.pipe(
         Effect.flatMap(mapRows(toMember)),
         Effect.map(one),
         orStoreError("getMember")
       ),
     getMemberBySlackUser: (orgId, slackUserId) =>
-      sql`SELECT * FROM members WHERE org_id = ${orgId} AND slack_user_id = ${slackUserId}
+      sql<MemberRow>`SELECT * FROM members WHERE org_id = ${orgId} AND slack_user_id = ${slackUserId}
           ORDER BY created_at LIMIT 1`.pipe(
         Effect.flatMap(mapRows(toMember)),
         Effect.map(one),
@@ -139,7 +199,7 @@ export const make = Effect.gen(function* () {
       ),
     listMembers: (orgId, query) => {
       const page = pageOf(sql, query)
-      return sql`SELECT * FROM members WHERE org_id = ${orgId} ${page.after}
+      return sql<MemberRow>`SELECT * FROM members WHERE org_id = ${orgId} ${page.after}
           ORDER BY created_at, id ${page.limit}`.pipe(
         Effect.flatMap(mapRows(toMember)),
         orStoreError("listMembers")
@@ -165,17 +225,17 @@ export const make = Effect.gen(function* () {
         secret_hash: k.secretHash,
         created_at: k.createdAt,
         last_used_at: k.lastUsedAt
-      })}`.pipe(Effect.asVoid, orStoreError("createApiKey")),
+      } satisfies ApiKeyRow)}`.pipe(Effect.asVoid, orStoreError("createApiKey")),
     // Authentication looks keys up before the organization is known (documented by the port).
     getApiKey: (keyId) =>
-      sql`SELECT * FROM api_keys WHERE id = ${keyId}`.pipe(
+      sql<ApiKeyRow>`SELECT * FROM api_keys WHERE id = ${keyId}`.pipe(
         Effect.flatMap(mapRows(toApiKey)),
         Effect.map(one),
         orStoreError("getApiKey")
       ),
     listApiKeys: (orgId, query) => {
       const page = pageOf(sql, query)
-      return sql`SELECT * FROM api_keys WHERE org_id = ${orgId} ${page.after}
+      return sql<ApiKeyRow>`SELECT * FROM api_keys WHERE org_id = ${orgId} ${page.after}
           ORDER BY created_at, id ${page.limit}`.pipe(
         Effect.flatMap(mapRows(toApiKey)),
         orStoreError("listApiKeys")
@@ -199,7 +259,7 @@ export const make = Effect.gen(function* () {
       ),
     // Accepting an invitation starts from its token, before the organization is known.
     getInvitationByTokenHash: (tokenHash) =>
-      sql`SELECT * FROM invitations WHERE token_hash = ${tokenHash}`.pipe(
+      sql<InvitationRow>`SELECT * FROM invitations WHERE token_hash = ${tokenHash}`.pipe(
         Effect.flatMap(mapRows(toInvitation)),
         Effect.map(one),
         orStoreError("getInvitationByTokenHash")
@@ -210,7 +270,7 @@ export const make = Effect.gen(function* () {
         filter?.pendingAt === undefined
           ? sql``
           : sql`AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ${filter.pendingAt}`
-      return sql`SELECT * FROM invitations WHERE org_id = ${orgId} ${pending} ${page.after}
+      return sql<InvitationRow>`SELECT * FROM invitations WHERE org_id = ${orgId} ${pending} ${page.after}
           ORDER BY created_at, id ${page.limit}`.pipe(
         Effect.flatMap(mapRows(toInvitation)),
         orStoreError("listInvitations")
@@ -222,7 +282,7 @@ export const make = Effect.gen(function* () {
           WHERE org_id = ${i.orgId} AND id = ${i.id}`.pipe(Effect.asVoid, orStoreError("updateInvitation")),
 
     getSubscription: (orgId) =>
-      sql`SELECT * FROM subscriptions WHERE org_id = ${orgId}`.pipe(
+      sql<SubscriptionRow>`SELECT * FROM subscriptions WHERE org_id = ${orgId}`.pipe(
         Effect.flatMap(mapRows(toSubscription)),
         Effect.map(one),
         orStoreError("getSubscription")
@@ -234,7 +294,7 @@ export const make = Effect.gen(function* () {
         status: s.status,
         current_period_end: s.currentPeriodEnd,
         customer_id: s.customerId ?? null
-      })}
+      } satisfies SubscriptionRow)}
           ON CONFLICT (org_id) DO UPDATE SET plan_id = EXCLUDED.plan_id, status = EXCLUDED.status,
             current_period_end = EXCLUDED.current_period_end, customer_id = EXCLUDED.customer_id`.pipe(
         Effect.asVoid,

@@ -1,11 +1,30 @@
-import { type Proposal, ProposalStore } from "@armature/core"
+import { Proposal, ProposalStore } from "@armature/core"
 import { SqlClient } from "@effect/sql"
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer, Option, Schema } from "effect"
+import * as Column from "../internal/columns.js"
 import { date, dateOrNull, fromJson, json, mapRows, orStoreError } from "../internal/sql.js"
 
-type Row = Record<string, any>
+/** A row of `proposals` as the drivers return it. */
+const ProposalRow = Schema.Struct({
+  id: Column.text,
+  org_id: Column.text,
+  kind: Proposal.fields.kind,
+  workflow_id: Column.nullable(Column.text),
+  base_version_id: Column.nullable(Column.text),
+  spec: Column.json,
+  diff: Column.json,
+  rationale: Column.text,
+  evidence: Column.json,
+  warnings: Column.json,
+  created_by: Column.nullable(Column.text),
+  created_at: Column.timestamptz,
+  expires_at: Column.timestamptz,
+  applied_at: Column.nullable(Column.timestamptz),
+  applied_version_id: Column.nullable(Column.text)
+})
+type ProposalRow = typeof ProposalRow.Type
 
-const toProposal = (r: Row): Proposal => ({
+const toProposal = (r: ProposalRow): Proposal => ({
   id: r.id,
   orgId: r.org_id,
   kind: r.kind,
@@ -45,9 +64,9 @@ export const make = Effect.gen(function* () {
         expires_at: p.expiresAt,
         applied_at: p.appliedAt,
         applied_version_id: p.appliedVersionId
-      })}`.pipe(Effect.asVoid, orStoreError("insertProposal")),
+      } satisfies ProposalRow)}`.pipe(Effect.asVoid, orStoreError("insertProposal")),
     getProposal: (orgId, id) =>
-      sql`SELECT * FROM proposals WHERE org_id = ${orgId} AND id = ${id}`.pipe(
+      sql<ProposalRow>`SELECT * FROM proposals WHERE org_id = ${orgId} AND id = ${id}`.pipe(
         Effect.flatMap(mapRows(toProposal)),
         Effect.map((rows) => Option.fromNullable(rows[0])),
         orStoreError("getProposal")

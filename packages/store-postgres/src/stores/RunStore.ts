@@ -12,8 +12,12 @@ import { Effect, Layer, Option } from "effect"
 import {
   callsParameter,
   containsPattern,
+  type RunRow,
+  type RunToolCallsRow,
+  type RunWithCallsRow,
   runRecords,
   runRow,
+  type SummaryRow,
   summaryColumns,
   toRun,
   toSummary,
@@ -21,7 +25,24 @@ import {
 } from "../internal/runRows.js"
 import { date, dateOrNull, mapRows, orStoreError } from "../internal/sql.js"
 
-type Row = Record<string, any>
+/** A coverage input: a terminal run's identity and its tool calls (`recentToolCalls`). */
+type RecentCallsRow = Pick<RunRow, "id" | "workflow_id" | "started_at"> & Pick<RunToolCallsRow, "calls">
+
+/** One day of terminal runs by status (`dailyPassCounts`). */
+interface DailyCountsRow {
+  readonly day: Date
+  readonly pass: number
+  readonly partial: number
+  readonly fail: number
+  readonly error: number
+}
+
+/** One workflow's terminal runs by status, with its newest (`passCounts`). */
+interface PassCountsRow extends Omit<DailyCountsRow, "day"> {
+  readonly workflow_id: string
+  readonly last_run_at: Date | null
+  readonly last_status: PassCounts["lastStatus"]
+}
 
 const terminal = ["pass", "fail", "partial", "error"] as const
 const active = ["pending", "running"] as const
@@ -39,11 +60,11 @@ const statements = (sql: SqlClient.SqlClient) => {
       (rows) => rows.map((r) => r.id)
     )
 
-  const toRuns = mapRows((r: Row) => toRun(r, toToolCalls(r.calls)))
+  const toRuns = mapRows((r: RunWithCallsRow) => toRun(r, toToolCalls(r.calls)))
 
   // The calls' row is looked up by primary key; the organization condition repeats the run's.
   const load = (orgId: string, id: string) =>
-    sql`SELECT r.*, c.calls FROM runs r
+    sql<RunWithCallsRow>`SELECT r.*, c.calls FROM runs r
         LEFT JOIN run_tool_calls c ON c.run_id = r.id AND c.org_id = r.org_id
         WHERE r.org_id = ${orgId} AND r.id = ${id}`.pipe(
       Effect.flatMap(toRuns),
@@ -116,7 +137,7 @@ export const make = Effect.gen(function* () {
             : [sql`search_text LIKE lower(${containsPattern(filter.search)})`])
         ]
         const rows =
-          yield* sql<Row>`SELECT ${sql.literal(summaryColumns)} FROM runs WHERE ${sql.and(conditions)}
+          yield* sql<SummaryRow>`SELECT ${sql.literal(summaryColumns)} FROM runs WHERE ${sql.and(conditions)}
           ORDER BY sort_at DESC, id DESC LIMIT ${limit + 1}`
         const page = rows.slice(0, limit)
         const last = page.at(-1)
@@ -128,7 +149,7 @@ export const make = Effect.gen(function* () {
       }).pipe(orStoreError("searchRuns")),
 
     findActiveRun: (orgId, workflowId, testerModel) =>
-      sql`SELECT ${sql.literal(summaryColumns)} FROM runs
+      sql<SummaryRow>`SELECT ${sql.literal(summaryColumns)} FROM runs
           WHERE org_id = ${orgId} AND workflow_id = ${workflowId} AND tester_model = ${testerModel}
             AND status IN ${sql.in(active)}
           ORDER BY sort_at DESC LIMIT 1`.pipe(
@@ -140,18 +161,18 @@ export const make = Effect.gen(function* () {
     // The newest terminal runs come from the (org, server, sort_at) index, their calls (one
     // stored JSON array per run) by primary key.
     recentToolCalls: (orgId, mcpServerId, limit) =>
-      sql`SELECT r.id, r.workflow_id, r.started_at, c.calls
+      sql<RecentCallsRow>`SELECT r.id, r.workflow_id, r.started_at, c.calls
           FROM (SELECT id, workflow_id, started_at, sort_at FROM runs
                 WHERE org_id = ${orgId} AND mcp_server_id = ${mcpServerId} AND status IN ${sql.in(terminal)}
                 ORDER BY sort_at DESC, id DESC LIMIT ${limit}) r
           JOIN run_tool_calls c ON c.run_id = r.id AND c.org_id = ${orgId}
           ORDER BY r.sort_at DESC, r.id DESC`.pipe(
         Effect.flatMap(
-          mapRows((r: Row) => {
+          mapRows((r: RecentCallsRow) => {
             const runStartedAt = dateOrNull(r.started_at)
             return toToolCalls(r.calls).map((call) => ({
-              runId: r.id as string,
-              workflowId: r.workflow_id as string,
+              runId: r.id,
+              workflowId: r.workflow_id,
               runStartedAt,
               call
             }))
@@ -162,7 +183,7 @@ export const make = Effect.gen(function* () {
       ),
 
     dailyPassCounts: (orgId, since) =>
-      sql`SELECT date_trunc('day', sort_at, 'UTC') AS day,
+      sql<DailyCountsRow>`SELECT date_trunc('day', sort_at, 'UTC') AS day,
             count(*) FILTER (WHERE status = 'pass')::int AS pass,
             count(*) FILTER (WHERE status = 'partial')::int AS partial,
             count(*) FILTER (WHERE status = 'fail')::int AS fail,
@@ -171,7 +192,7 @@ export const make = Effect.gen(function* () {
           WHERE org_id = ${orgId} AND sort_at >= ${since}::timestamptz AND status IN ${sql.in(terminal)}
           GROUP BY 1 ORDER BY 1`.pipe(
         Effect.flatMap(
-          mapRows((r: Row) => ({
+          mapRows((r: DailyCountsRow) => ({
             day: date(r.day),
             pass: r.pass,
             partial: r.partial,
@@ -182,7 +203,7 @@ export const make = Effect.gen(function* () {
         orStoreError("dailyPassCounts")
       ),
     passCounts: (orgId, since) =>
-      sql`SELECT workflow_id,
+      sql<PassCountsRow>`SELECT workflow_id,
             count(*) FILTER (WHERE status = 'pass')::int AS pass,
             count(*) FILTER (WHERE status = 'partial')::int AS partial,
             count(*) FILTER (WHERE status = 'fail')::int AS fail,
@@ -195,7 +216,7 @@ export const make = Effect.gen(function* () {
           ORDER BY workflow_id`.pipe(
         Effect.flatMap(
           mapRows(
-            (r: Row): PassCounts => ({
+            (r: PassCountsRow): PassCounts => ({
               workflowId: r.workflow_id,
               pass: r.pass,
               partial: r.partial,
@@ -211,7 +232,7 @@ export const make = Effect.gen(function* () {
 
     // Recovery scans every organization (documented by the port).
     listStale: (before, limit) =>
-      sql`SELECT r.*, c.calls FROM runs r
+      sql<RunWithCallsRow>`SELECT r.*, c.calls FROM runs r
           LEFT JOIN run_tool_calls c ON c.run_id = r.id AND c.org_id = r.org_id
           WHERE r.status IN ${sql.in(active)} AND r.sort_at < ${before}::timestamptz
           ORDER BY r.sort_at, r.id LIMIT ${limit}`.pipe(Effect.flatMap(toRuns), orStoreError("listStale")),

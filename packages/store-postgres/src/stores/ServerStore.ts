@@ -1,6 +1,15 @@
-import { type AuthProfile, type CatalogVersion, type McpServer, ServerStore } from "@armature/core"
+import {
+  AuthKind,
+  type AuthProfile,
+  type CatalogVersion,
+  type McpServer,
+  ServerState,
+  ServerStore,
+  Transport
+} from "@armature/core"
 import { SqlClient } from "@effect/sql"
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer, Option, Schema } from "effect"
+import * as Column from "../internal/columns.js"
 import {
   date,
   dateOrNull,
@@ -12,9 +21,58 @@ import {
   pageOf
 } from "../internal/sql.js"
 
-type Row = Record<string, any>
+/** A row of `mcp_servers` as the drivers return it. */
+const ServerRow = Schema.Struct({
+  id: Column.text,
+  org_id: Column.text,
+  name: Column.text,
+  transport: Transport,
+  base_url: Column.nullable(Column.text),
+  command: Column.nullable(Column.text),
+  args: Column.json,
+  env: Column.json,
+  extra_headers: Column.json,
+  launch_approved: Column.boolean,
+  state: ServerState,
+  last_probe_error: Column.nullable(Column.text),
+  last_probed_at: Column.nullable(Column.timestamptz),
+  created_at: Column.timestamptz,
+  updated_at: Column.timestamptz
+})
+type ServerRow = typeof ServerRow.Type
 
-const toServer = (r: Row): McpServer => ({
+/** A row of `auth_profiles` as the drivers return it. */
+const ProfileRow = Schema.Struct({
+  id: Column.text,
+  org_id: Column.text,
+  server_id: Column.text,
+  name: Column.text,
+  kind: AuthKind,
+  header_name: Column.nullable(Column.text),
+  token_url: Column.nullable(Column.text),
+  client_id: Column.nullable(Column.text),
+  scopes: Column.json,
+  secret_ref: Column.nullable(Column.text),
+  created_at: Column.timestamptz
+})
+type ProfileRow = typeof ProfileRow.Type
+
+/** A row of `catalog_versions` as the drivers return it. */
+const CatalogRow = Schema.Struct({
+  id: Column.text,
+  org_id: Column.text,
+  server_id: Column.text,
+  version: Column.integer,
+  hash: Column.text,
+  server_info: Column.json,
+  protocol_version: Column.text,
+  capabilities: Column.json,
+  tools: Column.json,
+  created_at: Column.timestamptz
+})
+type CatalogRow = typeof CatalogRow.Type
+
+const toServer = (r: ServerRow): McpServer => ({
   id: r.id,
   orgId: r.org_id,
   name: r.name,
@@ -32,7 +90,7 @@ const toServer = (r: Row): McpServer => ({
   updatedAt: date(r.updated_at)
 })
 
-const serverRow = (s: McpServer) => ({
+const serverRow = (s: McpServer): ServerRow => ({
   id: s.id,
   org_id: s.orgId,
   name: s.name,
@@ -50,7 +108,7 @@ const serverRow = (s: McpServer) => ({
   updated_at: s.updatedAt
 })
 
-const toProfile = (r: Row): AuthProfile => ({
+const toProfile = (r: ProfileRow): AuthProfile => ({
   id: r.id,
   orgId: r.org_id,
   serverId: r.server_id,
@@ -64,7 +122,7 @@ const toProfile = (r: Row): AuthProfile => ({
   createdAt: date(r.created_at)
 })
 
-const toCatalog = (r: Row): CatalogVersion => ({
+const toCatalog = (r: CatalogRow): CatalogVersion => ({
   id: r.id,
   orgId: r.org_id,
   serverId: r.server_id,
@@ -104,14 +162,14 @@ export const make = Effect.gen(function* () {
         orConflict("updateServer", serverConflicts)
       ),
     getServer: (orgId, id) =>
-      sql`SELECT * FROM mcp_servers WHERE org_id = ${orgId} AND id = ${id}`.pipe(
+      sql<ServerRow>`SELECT * FROM mcp_servers WHERE org_id = ${orgId} AND id = ${id}`.pipe(
         Effect.flatMap(mapRows(toServer)),
         Effect.map((rows) => Option.fromNullable(rows[0])),
         orStoreError("getServer")
       ),
     listServers: (orgId, query) => {
       const page = pageOf(sql, query)
-      return sql`SELECT * FROM mcp_servers WHERE org_id = ${orgId} ${page.after}
+      return sql<ServerRow>`SELECT * FROM mcp_servers WHERE org_id = ${orgId} ${page.after}
           ORDER BY created_at, id ${page.limit}`.pipe(
         Effect.flatMap(mapRows(toServer)),
         orStoreError("listServers")
@@ -138,19 +196,19 @@ export const make = Effect.gen(function* () {
           scopes: json(p.scopes),
           secret_ref: p.secretRef,
           created_at: p.createdAt
-        })}`
+        } satisfies ProfileRow)}`
       ).pipe(
         Effect.asVoid,
         orConflict("insertAuthProfile", { auth_profiles_server_name_key: "name", auth_profiles_pkey: "id" })
       ),
     getAuthProfile: (orgId, id) =>
-      sql`SELECT * FROM auth_profiles WHERE org_id = ${orgId} AND id = ${id}`.pipe(
+      sql<ProfileRow>`SELECT * FROM auth_profiles WHERE org_id = ${orgId} AND id = ${id}`.pipe(
         Effect.flatMap(mapRows(toProfile)),
         Effect.map((rows) => Option.fromNullable(rows[0])),
         orStoreError("getAuthProfile")
       ),
     listAuthProfiles: (orgId, serverId) =>
-      sql`SELECT * FROM auth_profiles WHERE org_id = ${orgId} AND server_id = ${serverId}
+      sql<ProfileRow>`SELECT * FROM auth_profiles WHERE org_id = ${orgId} AND server_id = ${serverId}
           ORDER BY created_at, id`.pipe(Effect.flatMap(mapRows(toProfile)), orStoreError("listAuthProfiles")),
     deleteAuthProfile: (orgId, id) =>
       sql`DELETE FROM auth_profiles WHERE org_id = ${orgId} AND id = ${id} RETURNING id`.pipe(
@@ -176,7 +234,7 @@ export const make = Effect.gen(function* () {
           capabilities: json(v.capabilities),
           tools: json(v.tools),
           created_at: v.createdAt
-        })}`
+        } satisfies CatalogRow)}`
       ).pipe(
         Effect.asVoid,
         orConflict("insertCatalogVersion", {
@@ -185,14 +243,14 @@ export const make = Effect.gen(function* () {
         })
       ),
     latestCatalog: (orgId, serverId) =>
-      sql`SELECT * FROM catalog_versions WHERE org_id = ${orgId} AND server_id = ${serverId}
+      sql<CatalogRow>`SELECT * FROM catalog_versions WHERE org_id = ${orgId} AND server_id = ${serverId}
           ORDER BY version DESC LIMIT 1`.pipe(
         Effect.flatMap(mapRows(toCatalog)),
         Effect.map((rows) => Option.fromNullable(rows[0])),
         orStoreError("latestCatalog")
       ),
     listCatalogVersions: (orgId, serverId, limit) =>
-      sql`SELECT * FROM catalog_versions WHERE org_id = ${orgId} AND server_id = ${serverId}
+      sql<CatalogRow>`SELECT * FROM catalog_versions WHERE org_id = ${orgId} AND server_id = ${serverId}
           ORDER BY version DESC LIMIT ${limit}`.pipe(
         Effect.flatMap(mapRows(toCatalog)),
         orStoreError("listCatalogVersions")

@@ -6,12 +6,38 @@ import {
   StoreError
 } from "@armature/core"
 import { SqlClient } from "@effect/sql"
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer, Option, Schema } from "effect"
+import * as Column from "../internal/columns.js"
 import { date, dateOrNull, fromJson, json, mapRows, orStoreError } from "../internal/sql.js"
 
-type Row = Record<string, any>
+/** A row of `slack_installations` as the drivers return it (`proposals_channel` since 0019). */
+const InstallationRow = Schema.Struct({
+  org_id: Column.text,
+  team_id: Column.text,
+  team_name: Column.text,
+  bot_user_id: Column.text,
+  scopes: Column.json,
+  secret_ref: Column.text,
+  installed_at: Column.timestamptz,
+  installed_by: Column.json,
+  slack_user_id: Column.nullable(Column.text),
+  proposals_channel: Column.nullable(Column.text)
+})
+type InstallationRow = typeof InstallationRow.Type
 
-const toInstallation = (r: Row): SlackInstallation => ({
+/** A row of `slack_install_links` as the drivers return it. */
+const LinkRow = Schema.Struct({
+  id: Column.text,
+  org_id: Column.text,
+  secret_hash: Column.text,
+  created_by: Column.json,
+  created_at: Column.timestamptz,
+  expires_at: Column.timestamptz,
+  used_at: Column.nullable(Column.timestamptz)
+})
+type LinkRow = typeof LinkRow.Type
+
+const toInstallation = (r: InstallationRow): SlackInstallation => ({
   orgId: r.org_id,
   teamId: r.team_id,
   teamName: r.team_name,
@@ -23,7 +49,7 @@ const toInstallation = (r: Row): SlackInstallation => ({
   proposalsChannel: r.proposals_channel
 })
 
-const toLink = (r: Row): SlackInstallLink => ({
+const toLink = (r: LinkRow): SlackInstallLink => ({
   id: r.id,
   orgId: r.org_id,
   secretHash: r.secret_hash,
@@ -44,7 +70,9 @@ export const make = Effect.gen(function* () {
   const secrets = yield* SecretStore
 
   const secretRefOf = (orgId: string) =>
-    sql<{ secret_ref: string }>`SELECT secret_ref FROM slack_installations WHERE org_id = ${orgId}`.pipe(
+    sql<
+      Pick<InstallationRow, "secret_ref">
+    >`SELECT secret_ref FROM slack_installations WHERE org_id = ${orgId}`.pipe(
       Effect.map((rows) => Option.map(first(rows), (r) => r.secret_ref))
     )
 
@@ -70,7 +98,7 @@ export const make = Effect.gen(function* () {
               installed_by: json(installation.installedBy),
               slack_user_id: installation.slackUserId,
               proposals_channel: installation.proposalsChannel
-            }
+            } satisfies InstallationRow
             yield* sql`INSERT INTO slack_installations ${sql.insert(row)}
               ON CONFLICT (org_id) DO UPDATE SET
                 team_id = EXCLUDED.team_id,
@@ -87,13 +115,13 @@ export const make = Effect.gen(function* () {
         )
         .pipe(orStoreError("SlackInstallations.save")),
     get: (orgId) =>
-      sql`SELECT * FROM slack_installations WHERE org_id = ${orgId}`.pipe(
+      sql<InstallationRow>`SELECT * FROM slack_installations WHERE org_id = ${orgId}`.pipe(
         Effect.flatMap(mapRows(toInstallation)),
         Effect.map(first),
         orStoreError("SlackInstallations.get")
       ),
     listByTeam: (teamId) =>
-      sql`SELECT * FROM slack_installations WHERE team_id = ${teamId} ORDER BY org_id`.pipe(
+      sql<InstallationRow>`SELECT * FROM slack_installations WHERE team_id = ${teamId} ORDER BY org_id`.pipe(
         Effect.flatMap(mapRows(toInstallation)),
         orStoreError("SlackInstallations.listByTeam")
       ),
@@ -120,7 +148,7 @@ export const make = Effect.gen(function* () {
       sql
         .withTransaction(
           Effect.gen(function* () {
-            const rows = yield* sql<{ secret_ref: string }>`DELETE FROM slack_installations
+            const rows = yield* sql<Pick<InstallationRow, "secret_ref">>`DELETE FROM slack_installations
               WHERE org_id = ${orgId} RETURNING secret_ref`
             for (const row of rows) yield* secrets.delete(orgId, row.secret_ref)
             return rows.length > 0
@@ -137,17 +165,17 @@ export const make = Effect.gen(function* () {
         created_at: link.createdAt,
         expires_at: link.expiresAt,
         used_at: link.usedAt
-      })}`.pipe(Effect.asVoid, orStoreError("SlackInstallations.createLink")),
+      } satisfies LinkRow)}`.pipe(Effect.asVoid, orStoreError("SlackInstallations.createLink")),
     // A browser brings only the link's secret: the organization is known once the link is found.
     getLinkBySecretHash: (secretHash) =>
-      sql`SELECT * FROM slack_install_links WHERE secret_hash = ${secretHash}`.pipe(
+      sql<LinkRow>`SELECT * FROM slack_install_links WHERE secret_hash = ${secretHash}`.pipe(
         Effect.flatMap(mapRows(toLink)),
         Effect.map(first),
         orStoreError("SlackInstallations.getLinkBySecretHash")
       ),
     // One statement: of two concurrent callers, the second finds `used_at` set and updates nothing.
     consumeLink: (id, at) =>
-      sql`UPDATE slack_install_links SET used_at = ${at}
+      sql<LinkRow>`UPDATE slack_install_links SET used_at = ${at}
           WHERE id = ${id} AND used_at IS NULL AND expires_at > ${at}
           RETURNING *`.pipe(
         Effect.flatMap(mapRows(toLink)),

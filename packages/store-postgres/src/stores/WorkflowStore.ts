@@ -2,16 +2,44 @@ import {
   StoreError,
   VersionConflict,
   type Workflow,
+  WorkflowState,
   WorkflowStore,
   type WorkflowVersion
 } from "@armature/core"
 import { SqlClient } from "@effect/sql"
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer, Option, Schema } from "effect"
+import * as Column from "../internal/columns.js"
 import { date, fromJson, json, mapRows, orConflict, orStoreError, pageOf } from "../internal/sql.js"
 
-type Row = Record<string, any>
+/** A row of `workflows` as the drivers return it: the current spec, with its indexed parts as columns. */
+const WorkflowRow = Schema.Struct({
+  id: Column.text,
+  org_id: Column.text,
+  name: Column.text,
+  mcp_server_id: Column.text,
+  current_version_id: Column.text,
+  version: Column.integer,
+  state: WorkflowState,
+  scheduled: Column.boolean,
+  spec: Column.json,
+  created_at: Column.timestamptz,
+  updated_at: Column.timestamptz
+})
+type WorkflowRow = typeof WorkflowRow.Type
 
-const toWorkflow = (r: Row): Workflow => ({
+/** A row of `workflow_versions` as the drivers return it. */
+const VersionRow = Schema.Struct({
+  id: Column.text,
+  org_id: Column.text,
+  workflow_id: Column.text,
+  version: Column.integer,
+  spec: Column.json,
+  created_by: Column.nullable(Column.text),
+  created_at: Column.timestamptz
+})
+type VersionRow = typeof VersionRow.Type
+
+const toWorkflow = (r: WorkflowRow): Workflow => ({
   id: r.id,
   orgId: r.org_id,
   currentVersionId: r.current_version_id,
@@ -22,7 +50,7 @@ const toWorkflow = (r: Row): Workflow => ({
   updatedAt: date(r.updated_at)
 })
 
-const toVersion = (r: Row): WorkflowVersion => ({
+const toVersion = (r: VersionRow): WorkflowVersion => ({
   id: r.id,
   orgId: r.org_id,
   workflowId: r.workflow_id,
@@ -32,7 +60,7 @@ const toVersion = (r: Row): WorkflowVersion => ({
   createdAt: date(r.created_at)
 })
 
-const versionRow = (v: WorkflowVersion) => ({
+const versionRow = (v: WorkflowVersion): VersionRow => ({
   id: v.id,
   org_id: v.orgId,
   workflow_id: v.workflowId,
@@ -70,7 +98,7 @@ export const make = Effect.gen(function* () {
               spec: json(w.spec),
               created_at: w.createdAt,
               updated_at: w.updatedAt
-            })}`,
+            } satisfies WorkflowRow)}`,
             sql`INSERT INTO workflow_versions ${sql.insert(versionRow(v))}`
           )
         )
@@ -90,7 +118,7 @@ export const make = Effect.gen(function* () {
                 AND current_version_id = ${expectedCurrentVersionId}
               RETURNING id`
             if (updated.length === 0) {
-              const current = yield* sql<{ current_version_id: string }>`SELECT current_version_id
+              const current = yield* sql<Pick<WorkflowRow, "current_version_id">>`SELECT current_version_id
                 FROM workflows WHERE org_id = ${v.orgId} AND id = ${v.workflowId}`
               const currentVersionId = current[0]?.current_version_id
               if (currentVersionId === undefined) {
@@ -111,14 +139,14 @@ export const make = Effect.gen(function* () {
       sql`UPDATE workflows SET state = ${state}, updated_at = ${at}
           WHERE org_id = ${orgId} AND id = ${id}`.pipe(Effect.asVoid, orStoreError("setState")),
     getWorkflow: (orgId, id) =>
-      sql`SELECT * FROM workflows WHERE org_id = ${orgId} AND id = ${id}`.pipe(
+      sql<WorkflowRow>`SELECT * FROM workflows WHERE org_id = ${orgId} AND id = ${id}`.pipe(
         Effect.flatMap(mapRows(toWorkflow)),
         Effect.map((rows) => Option.fromNullable(rows[0])),
         orStoreError("getWorkflow")
       ),
     listWorkflows: (orgId, filter) => {
       const page = pageOf(sql, filter?.page)
-      return sql`SELECT * FROM workflows WHERE org_id = ${orgId}
+      return sql<WorkflowRow>`SELECT * FROM workflows WHERE org_id = ${orgId}
           ${filter?.mcpServerId === undefined ? sql`` : sql`AND mcp_server_id = ${filter.mcpServerId}`}
           ${filter?.includeArchived === true ? sql`` : sql`AND state <> 'archived'`}
           ${filter?.state === undefined ? sql`` : sql`AND state = ${filter.state}`}
@@ -128,16 +156,16 @@ export const make = Effect.gen(function* () {
       )
     },
     getVersion: (orgId, versionId) =>
-      sql`SELECT * FROM workflow_versions WHERE org_id = ${orgId} AND id = ${versionId}`.pipe(
+      sql<VersionRow>`SELECT * FROM workflow_versions WHERE org_id = ${orgId} AND id = ${versionId}`.pipe(
         Effect.flatMap(mapRows(toVersion)),
         Effect.map((rows) => Option.fromNullable(rows[0])),
         orStoreError("getVersion")
       ),
     listVersions: (orgId, workflowId) =>
-      sql`SELECT * FROM workflow_versions WHERE org_id = ${orgId} AND workflow_id = ${workflowId}
+      sql<VersionRow>`SELECT * FROM workflow_versions WHERE org_id = ${orgId} AND workflow_id = ${workflowId}
           ORDER BY version DESC`.pipe(Effect.flatMap(mapRows(toVersion)), orStoreError("listVersions")),
     // The scheduler reads every organization's schedules (documented by the port).
-    listScheduled: sql`SELECT * FROM workflows WHERE scheduled AND state = 'active'
+    listScheduled: sql<WorkflowRow>`SELECT * FROM workflows WHERE scheduled AND state = 'active'
         ORDER BY created_at, id`.pipe(Effect.flatMap(mapRows(toWorkflow)), orStoreError("listScheduled"))
   })
 })
