@@ -4,7 +4,9 @@ import * as Alerting from "../src/Alerting.js"
 import type { CheckOutcome, Monitor } from "../src/domain/Monitor.js"
 import { driftStep, type ServerSignal, serverStep } from "../src/internal/alertIncidents.js"
 import * as Monitors from "../src/Monitors.js"
+import type { AlertSink } from "../src/ports/AlertSink.js"
 import { AlertStore } from "../src/ports/AlertStore.js"
+import type { McpConnector } from "../src/ports/McpConnector.js"
 import * as Servers from "../src/Servers.js"
 import { Fixtures } from "../src/testing/index.js"
 import {
@@ -17,16 +19,18 @@ import {
   type SinkState,
   sinkLayer,
   sinkState,
+  type TestServices,
   testLayer
 } from "./useCaseSupport.js"
 
 const editor = callerOf("editor")
 const t0 = Date.parse("2026-03-01T12:00:00Z")
 
-const run = <A, E>(effect: Effect.Effect<A, E, any>, sink: SinkState, server: FakeServer = fakeServer()) =>
-  effect.pipe(
-    Effect.provide(testLayer(Layer.merge(connectorLayer(server), sinkLayer(sink))))
-  ) as Effect.Effect<A, E>
+const run = <A, E>(
+  effect: Effect.Effect<A, E, TestServices<McpConnector | AlertSink>>,
+  sink: SinkState,
+  server: FakeServer = fakeServer()
+) => effect.pipe(Effect.provide(testLayer(Layer.merge(connectorLayer(server), sinkLayer(sink)))))
 
 /** Server "Shop" with three 10-second monitors, the TestClock at t0. */
 const setup = Effect.gen(function* () {

@@ -3,7 +3,9 @@ import { Duration, Effect, Layer, TestClock } from "effect"
 import * as Alerting from "../src/Alerting.js"
 import type { CheckOutcome, Monitor } from "../src/domain/Monitor.js"
 import * as Monitors from "../src/Monitors.js"
+import type { AlertSink } from "../src/ports/AlertSink.js"
 import { AlertStore } from "../src/ports/AlertStore.js"
+import type { McpConnector } from "../src/ports/McpConnector.js"
 import * as Servers from "../src/Servers.js"
 import {
   callerOf,
@@ -13,6 +15,7 @@ import {
   orgId,
   sinkLayer,
   sinkState,
+  type TestServices,
   testLayer,
   weather
 } from "./useCaseSupport.js"
@@ -22,10 +25,10 @@ const admin = callerOf("admin")
 const t0 = Date.parse("2026-03-01T12:00:00Z")
 const minutes = (n: number) => TestClock.adjust(Duration.minutes(n))
 
-const run = <A, E>(effect: Effect.Effect<A, E, any>, server = fakeServer()) =>
-  effect.pipe(
-    Effect.provide(testLayer(Layer.merge(connectorLayer(server), sinkLayer(sinkState()))))
-  ) as Effect.Effect<A, E>
+const run = <A, E>(
+  effect: Effect.Effect<A, E, TestServices<McpConnector | AlertSink>>,
+  server = fakeServer()
+) => effect.pipe(Effect.provide(testLayer(Layer.merge(connectorLayer(server), sinkLayer(sinkState())))))
 
 const setup = Effect.gen(function* () {
   yield* TestClock.setTime(t0)

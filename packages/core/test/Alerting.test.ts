@@ -6,6 +6,7 @@ import type { ValidationFailed } from "../src/Errors.js"
 import * as Monitors from "../src/Monitors.js"
 import { AlertSink } from "../src/ports/AlertSink.js"
 import { AlertStore } from "../src/ports/AlertStore.js"
+import type { McpConnector } from "../src/ports/McpConnector.js"
 import * as Servers from "../src/Servers.js"
 import {
   callerOf,
@@ -16,15 +17,16 @@ import {
   type SinkState,
   sinkLayer,
   sinkState,
+  type TestServices,
   testLayer
 } from "./useCaseSupport.js"
 
 const editor = callerOf("editor")
 
-const run = <A, E>(effect: Effect.Effect<A, E, any>, sink: SinkState = sinkState()) =>
-  effect.pipe(
-    Effect.provide(testLayer(Layer.merge(connectorLayer(fakeServer()), sinkLayer(sink))))
-  ) as Effect.Effect<A, E>
+const run = <A, E>(
+  effect: Effect.Effect<A, E, TestServices<McpConnector | AlertSink>>,
+  sink: SinkState = sinkState()
+) => effect.pipe(Effect.provide(testLayer(Layer.merge(connectorLayer(fakeServer()), sinkLayer(sink)))))
 
 const failureOf = <A>(exit: Exit.Exit<A, unknown>): any => {
   if (Exit.isSuccess(exit) || exit.cause._tag !== "Fail") throw new Error("expected a failure")

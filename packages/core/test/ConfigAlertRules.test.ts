@@ -9,8 +9,18 @@ import * as ConfigApply from "../src/ConfigApply.js"
 import * as ConfigFile from "../src/ConfigFile.js"
 import { AlertSink } from "../src/ports/AlertSink.js"
 import { AlertStore } from "../src/ports/AlertStore.js"
+import type { LanguageModels } from "../src/ports/LanguageModels.js"
+import type { McpConnector } from "../src/ports/McpConnector.js"
 import { SecretStore } from "../src/ports/SecretStore.js"
-import { callerOf, connectorLayer, fakeServer, orgId, testLayer } from "./useCaseSupport.js"
+import {
+  callerOf,
+  connectorLayer,
+  fakeServer,
+  orgId,
+  type TestServices,
+  testLayer
+} from "./useCaseSupport.js"
+import { modelsLayer } from "./workflowFixtures.js"
 
 const operator = { ...callerOf("owner"), operator: true }
 const hookSecret = "whsec-rotate-me-0123456789"
@@ -27,13 +37,13 @@ const sink = Layer.succeed(AlertSink, {
 })
 
 const run = <A, E>(
-  body: Effect.Effect<A, E, any>,
+  body: Effect.Effect<A, E, TestServices<McpConnector | AlertSink | LanguageModels>>,
   env: Record<string, string> = { HOOK_SECRET: hookSecret }
 ) =>
   body.pipe(
     Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))),
-    Effect.provide(testLayer(Layer.merge(connectorLayer(fakeServer()), sink)))
-  ) as Effect.Effect<A, E>
+    Effect.provide(testLayer(Layer.mergeAll(connectorLayer(fakeServer()), sink, modelsLayer())))
+  )
 
 const fileInput = (rules: ConfigFile.Input["alertRules"] = defaultRules): ConfigFile.Input => ({
   servers: [{ name: "Weather", baseUrl: "https://weather.example.com/mcp" }],

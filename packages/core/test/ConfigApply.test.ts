@@ -4,13 +4,26 @@ import * as ConfigApply from "../src/ConfigApply.js"
 import * as ConfigFile from "../src/ConfigFile.js"
 import type { ValidationFailed } from "../src/Errors.js"
 import * as Monitors from "../src/Monitors.js"
+import type { AlertSink } from "../src/ports/AlertSink.js"
+import type { LanguageModels } from "../src/ports/LanguageModels.js"
+import type { McpConnector } from "../src/ports/McpConnector.js"
 import { MonitorStore } from "../src/ports/MonitorStore.js"
 import { SecretStore } from "../src/ports/SecretStore.js"
 import { ServerStore } from "../src/ports/ServerStore.js"
 import { WorkflowStore } from "../src/ports/WorkflowStore.js"
 import * as Servers from "../src/Servers.js"
 import * as Workflows from "../src/Workflows.js"
-import { callerOf, connectorLayer, type FakeServer, fakeServer, orgId, testLayer } from "./useCaseSupport.js"
+import {
+  callerOf,
+  connectorLayer,
+  type FakeServer,
+  fakeServer,
+  orgId,
+  sinkLayer,
+  sinkState,
+  type TestServices,
+  testLayer
+} from "./useCaseSupport.js"
 import { modelsLayer } from "./workflowFixtures.js"
 
 const editor = callerOf("editor")
@@ -39,15 +52,17 @@ interface Ctx {
 
 /** Runs a test against a fresh in-memory store, with `env` as the process environment. */
 const run = <A, E>(
-  body: (ctx: Ctx) => Effect.Effect<A, E, any>,
+  body: (ctx: Ctx) => Effect.Effect<A, E, TestServices<McpConnector | LanguageModels | AlertSink>>,
   env: Record<string, string> = defaultEnv
 ) => {
   const ctx: Ctx = { server: fakeServer(), puts: [] }
   return body(ctx).pipe(
     Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))),
     Effect.provide(recordingSecrets(ctx.puts)),
-    Effect.provide(testLayer(Layer.merge(connectorLayer(ctx.server), modelsLayer())))
-  ) as Effect.Effect<A, E>
+    Effect.provide(
+      testLayer(Layer.mergeAll(connectorLayer(ctx.server), modelsLayer(), sinkLayer(sinkState())))
+    )
+  )
 }
 
 /**

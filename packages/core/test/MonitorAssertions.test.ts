@@ -10,9 +10,19 @@ import {
 } from "../src/domain/MonitorAssertion.js"
 import type { ValidationFailed } from "../src/Errors.js"
 import * as Monitors from "../src/Monitors.js"
+import type { AlertSink } from "../src/ports/AlertSink.js"
+import type { McpConnector } from "../src/ports/McpConnector.js"
 import * as Servers from "../src/Servers.js"
 import { decode } from "../src/Validation.js"
-import { callerOf, connectorLayer, fakeServer, sinkLayer, sinkState, testLayer } from "./useCaseSupport.js"
+import {
+  callerOf,
+  connectorLayer,
+  fakeServer,
+  sinkLayer,
+  sinkState,
+  type TestServices,
+  testLayer
+} from "./useCaseSupport.js"
 
 const editor = callerOf("editor")
 
@@ -330,10 +340,8 @@ describe("user patterns run in linear time (RE2)", () => {
 })
 
 describe("Monitors.create and update with assertions", () => {
-  const run = <A, E>(effect: Effect.Effect<A, E, any>) =>
-    effect.pipe(
-      Effect.provide(testLayer(Layer.merge(connectorLayer(fakeServer()), sinkLayer(sinkState()))))
-    ) as Effect.Effect<A, E>
+  const run = <A, E>(effect: Effect.Effect<A, E, TestServices<McpConnector | AlertSink>>) =>
+    effect.pipe(Effect.provide(testLayer(Layer.merge(connectorLayer(fakeServer()), sinkLayer(sinkState())))))
   const registered = Effect.map(
     Servers.register(editor, { name: "Weather", baseUrl: "https://weather.example.com/mcp" }),
     (r) => r.server

@@ -4,7 +4,9 @@ import * as Alerting from "../src/Alerting.js"
 import type { CheckOutcome, Monitor, MonitorCheck } from "../src/domain/Monitor.js"
 import type { ValidationFailed } from "../src/Errors.js"
 import * as Monitors from "../src/Monitors.js"
+import type { AlertSink } from "../src/ports/AlertSink.js"
 import { AlertStore } from "../src/ports/AlertStore.js"
+import type { McpConnector } from "../src/ports/McpConnector.js"
 import * as Servers from "../src/Servers.js"
 import {
   callerOf,
@@ -13,15 +15,14 @@ import {
   orgId,
   sinkLayer,
   sinkState,
+  type TestServices,
   testLayer
 } from "./useCaseSupport.js"
 
 const editor = callerOf("editor")
 
-const run = <A, E>(effect: Effect.Effect<A, E, any>) =>
-  effect.pipe(
-    Effect.provide(testLayer(Layer.merge(connectorLayer(fakeServer()), sinkLayer(sinkState()))))
-  ) as Effect.Effect<A, E>
+const run = <A, E>(effect: Effect.Effect<A, E, TestServices<McpConnector | AlertSink>>) =>
+  effect.pipe(Effect.provide(testLayer(Layer.merge(connectorLayer(fakeServer()), sinkLayer(sinkState())))))
 
 const failureOf = <A>(exit: Exit.Exit<A, unknown>): any => {
   if (Exit.isSuccess(exit) || exit.cause._tag !== "Fail")

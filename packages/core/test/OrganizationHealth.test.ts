@@ -12,6 +12,7 @@ import {
   bareServerId,
   callerOf,
   editor,
+  type FixtureServices,
   orgId,
   otherOrgId,
   seed,
@@ -22,10 +23,10 @@ import {
   viewer
 } from "./workflowFixtures.js"
 
-const run = <A, E>(effect: Effect.Effect<A, E, any>) =>
+const run = <A, E>(effect: Effect.Effect<A, E, FixtureServices>) =>
   Effect.zipRight(Effect.zipRight(TestClock.setTime(now.getTime()), seed), effect).pipe(
     Effect.provide(testLayer())
-  ) as Effect.Effect<A, E>
+  )
 
 const hour = 3_600_000
 const create = (name: string) =>

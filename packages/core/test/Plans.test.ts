@@ -5,6 +5,7 @@ import type { Caller } from "../src/domain/Audit.js"
 import type { Subscription } from "../src/domain/Organization.js"
 import { toApiErrorBody } from "../src/Errors.js"
 import * as Plans from "../src/Plans.js"
+import type { McpConnector } from "../src/ports/McpConnector.js"
 import { OrgStore } from "../src/ports/OrgStore.js"
 import { RunStore } from "../src/ports/RunStore.js"
 import * as Roles from "../src/Roles.js"
@@ -14,20 +15,18 @@ import * as Servers from "../src/Servers.js"
 import * as Team from "../src/Team.js"
 import { run as storedRun } from "../src/testing/contracts/fixtures.js"
 import * as Workflows from "../src/Workflows.js"
-import { connectorLayer, fakeServer, testLayer } from "./useCaseSupport.js"
+import { connectorLayer, fakeServer, type TestServices, testLayer } from "./useCaseSupport.js"
 import * as Fixtures from "./workflowFixtures.js"
 
 const connector = connectorLayer(fakeServer())
 
 /** The in-memory store without plan enforcement: a self-hosted deployment. */
-const selfHosted = <A, E>(effect: Effect.Effect<A, E, any>) =>
-  effect.pipe(Effect.provide(testLayer(connector))) as Effect.Effect<A, E>
+const selfHosted = <A, E>(effect: Effect.Effect<A, E, TestServices<McpConnector>>) =>
+  effect.pipe(Effect.provide(testLayer(connector)))
 
 /** The in-memory store with plans enforced: a hosted deployment. */
-const hosted = <A, E>(effect: Effect.Effect<A, E, any>) =>
-  effect.pipe(
-    Effect.provide(Layer.provideMerge(Plans.layer, testLayer(connector)) as Layer.Layer<any, never, never>)
-  ) as Effect.Effect<A, E>
+const hosted = <A, E>(effect: Effect.Effect<A, E, TestServices<McpConnector> | Plans.Enforcement>) =>
+  effect.pipe(Effect.provide(Layer.provideMerge(Plans.layer, testLayer(connector))))
 
 const failureOf = <A>(exit: Exit.Exit<A, unknown>): any => {
   if (Exit.isSuccess(exit) || exit.cause._tag !== "Fail")
@@ -248,10 +247,10 @@ describe("Plans.setPlan (manual billing)", () => {
 })
 
 describe("schedules of a read-only workspace pause", () => {
-  const runWorkflows = <A, E>(effect: Effect.Effect<A, E, any>) =>
+  const runWorkflows = <A, E>(effect: Effect.Effect<A, E, Fixtures.FixtureServices | Plans.Enforcement>) =>
     Effect.zipRight(Fixtures.seed, effect).pipe(
-      Effect.provide(Layer.provideMerge(Plans.layer, Fixtures.testLayer()) as Layer.Layer<any, never, never>)
-    ) as Effect.Effect<A, E>
+      Effect.provide(Layer.provideMerge(Plans.layer, Fixtures.testLayer()))
+    )
 
   it.effect("a lapsed organization's due fire is skipped, and fires again once it is active", () =>
     runWorkflows(

@@ -15,14 +15,13 @@ import {
   modelsLayer,
   orgId,
   otherOrgId,
-  seed,
+  runSeeded,
   specInput,
   testLayer,
   viewer
 } from "./workflowFixtures.js"
 
-const run = <A, E>(effect: Effect.Effect<A, E, any>, layer = testLayer()) =>
-  Effect.zipRight(seed, effect).pipe(Effect.provide(layer)) as Effect.Effect<A, E>
+const run = runSeeded
 
 /** A workflow (criteria c1 required, c2 required, c3 optional) and its current version id. */
 const workflow = Effect.map(Workflows.create(editor, specInput()), ({ workflow }) => ({

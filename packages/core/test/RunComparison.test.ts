@@ -3,19 +3,9 @@ import { Effect, Schema } from "effect"
 import * as RunComparison from "../src/RunComparison.js"
 import * as Workflows from "../src/Workflows.js"
 import { bareRun, call, insertRuns, recorded, verdict } from "./runFixtures.js"
-import {
-  callerOf,
-  editor,
-  fieldsOf,
-  otherOrgId,
-  seed,
-  specInput,
-  testLayer,
-  viewer
-} from "./workflowFixtures.js"
+import { callerOf, editor, fieldsOf, otherOrgId, runSeeded, specInput, viewer } from "./workflowFixtures.js"
 
-const run = <A, E>(effect: Effect.Effect<A, E, any>) =>
-  Effect.zipRight(seed, effect).pipe(Effect.provide(testLayer())) as Effect.Effect<A, E>
+const run = runSeeded
 
 /** The failing run a repair started from, and the verification run after it. */
 const base = bareRun("run-base", {

@@ -8,10 +8,9 @@ import * as Runs from "../src/Runs.js"
 import * as Scheduler from "../src/Scheduler.js"
 import { Fixtures } from "../src/testing/index.js"
 import * as Workflows from "../src/Workflows.js"
-import { editor, orgId, seed, serverId, specInput, testLayer } from "./workflowFixtures.js"
+import { editor, orgId, runSeeded, serverId, specInput } from "./workflowFixtures.js"
 
-const run = <A, E>(effect: Effect.Effect<A, E, any>) =>
-  Effect.zipRight(seed, effect).pipe(Effect.provide(testLayer())) as Effect.Effect<A, E>
+const run = runSeeded
 
 /** A dispatched run of a workflow that has an alert rule, and a failed end of that run. */
 const dispatched = Effect.gen(function* () {

@@ -17,19 +17,9 @@ import {
   recorded,
   verdict
 } from "./runFixtures.js"
-import {
-  callerOf,
-  editor,
-  fieldsOf,
-  otherOrgId,
-  seed,
-  specInput,
-  testLayer,
-  viewer
-} from "./workflowFixtures.js"
+import { callerOf, editor, fieldsOf, otherOrgId, runSeeded, specInput, viewer } from "./workflowFixtures.js"
 
-const run = <A, E>(effect: Effect.Effect<A, E, any>) =>
-  Effect.zipRight(seed, effect).pipe(Effect.provide(testLayer())) as Effect.Effect<A, E>
+const run = runSeeded
 
 const feb = (d: number) => new Date(Date.UTC(2026, 1, d))
 const mar = (d: number) => new Date(Date.UTC(2026, 2, d))

@@ -13,14 +13,12 @@ import {
   orgId,
   otherOrgId,
   profileId,
-  seed,
+  runSeeded,
   specInput,
-  testLayer,
   viewer
 } from "./workflowFixtures.js"
 
-const run = <A, E>(effect: Effect.Effect<A, E, any>) =>
-  Effect.zipRight(seed, effect).pipe(Effect.provide(testLayer())) as Effect.Effect<A, E>
+const run = runSeeded
 
 const workflow = Effect.map(Workflows.create(editor, specInput()), (saved) => saved.workflow)
 

@@ -4,13 +4,12 @@ import type { Workflow } from "../src/domain/Workflow.js"
 import { RunStore } from "../src/ports/RunStore.js"
 import * as Scheduler from "../src/Scheduler.js"
 import * as Workflows from "../src/Workflows.js"
-import { editor, orgId, seed, specInput, testLayer } from "./workflowFixtures.js"
+import { editor, orgId, runSeeded, specInput } from "./workflowFixtures.js"
 
 const at = (iso: string) => new Date(iso)
 const hourly = { cron: "0 * * * *", timezone: "UTC" }
 
-const run = <A, E>(effect: Effect.Effect<A, E, any>) =>
-  Effect.zipRight(seed, effect).pipe(Effect.provide(testLayer())) as Effect.Effect<A, E>
+const run = runSeeded
 
 /** Creates an hourly workflow with the TestClock at `createdAt`. */
 const createdAt = (iso: string, testerModels = ["openai:gpt-5-mini"]) =>

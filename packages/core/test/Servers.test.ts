@@ -3,7 +3,9 @@ import { Effect, Exit, Layer, Option, Redacted, TestClock } from "effect"
 import * as Alerting from "../src/Alerting.js"
 import type { ValidationFailed } from "../src/Errors.js"
 import * as Monitors from "../src/Monitors.js"
+import type { AlertSink } from "../src/ports/AlertSink.js"
 import { AlertStore } from "../src/ports/AlertStore.js"
+import type { McpConnector } from "../src/ports/McpConnector.js"
 import { SecretStore } from "../src/ports/SecretStore.js"
 import { ServerStore } from "../src/ports/ServerStore.js"
 import * as Servers from "../src/Servers.js"
@@ -18,6 +20,7 @@ import {
   refused,
   sinkLayer,
   sinkState,
+  type TestServices,
   testLayer,
   weather
 } from "./useCaseSupport.js"
@@ -29,14 +32,14 @@ const operator = { ...callerOf("owner"), operator: true }
 
 const run = <A, E>(
   server: FakeServer,
-  effect: Effect.Effect<A, E, any>,
+  effect: Effect.Effect<A, E, TestServices<McpConnector | AlertSink>>,
   policy?: Layer.Layer<Servers.ServerPolicy>
 ) =>
   effect.pipe(
     Effect.provide(
       testLayer(Layer.mergeAll(connectorLayer(server), sinkLayer(sinkState()), policy ?? Layer.empty))
     )
-  ) as Effect.Effect<A, E>
+  )
 
 const fieldErrors = <A>(exit: Exit.Exit<A, unknown>) => {
   if (Exit.isSuccess(exit)) throw new Error("expected a failure")

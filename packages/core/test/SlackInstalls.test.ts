@@ -6,10 +6,10 @@ import { OrgStore } from "../src/ports/OrgStore.js"
 import { SlackInstallations } from "../src/ports/SlackInstallations.js"
 import * as SlackInstalls from "../src/SlackInstalls.js"
 import { Fixtures } from "../src/testing/index.js"
-import { testLayer } from "./useCaseSupport.js"
+import { type TestServices, testLayer } from "./useCaseSupport.js"
 
-const run = <A, E>(effect: Effect.Effect<A, E, any>) =>
-  effect.pipe(Effect.provide(testLayer(Layer.empty))) as Effect.Effect<A, E>
+const run = <A, E>(effect: Effect.Effect<A, E, TestServices<never>>) =>
+  effect.pipe(Effect.provide(testLayer(Layer.empty)))
 
 /** A fresh organization and callers of each role in it. */
 const org = Effect.gen(function* () {

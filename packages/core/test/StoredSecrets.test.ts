@@ -4,23 +4,35 @@
  * and a run's reason — everything that is stored and shown in plain text.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Redacted } from "effect"
+import { Effect, Exit, Layer, Redacted } from "effect"
 import * as Monitors from "../src/Monitors.js"
+import type { McpConnector } from "../src/ports/McpConnector.js"
 import { SecretStore } from "../src/ports/SecretStore.js"
 import * as Runs from "../src/Runs.js"
 import * as Workflows from "../src/Workflows.js"
-import { editor, orgId, otherOrgId, seed, serverId, specInput, testLayer } from "./workflowFixtures.js"
+import { connectorLayer, fakeServer } from "./useCaseSupport.js"
+import {
+  editor,
+  type FixtureServices,
+  orgId,
+  otherOrgId,
+  seed,
+  serverId,
+  specInput,
+  testLayer
+} from "./workflowFixtures.js"
 
 const stored = "orders-api-key-7f3a9c"
 
-const run = <A, E>(effect: Effect.Effect<A, E, any>) =>
+/** Monitors need a connector to reprobe; the refusals under test come before any connection. */
+const run = <A, E>(effect: Effect.Effect<A, E, FixtureServices | McpConnector>) =>
   Effect.zipRight(
     Effect.zipRight(
       seed,
       Effect.flatMap(SecretStore, (s) => s.put(orgId, Redacted.make(stored)))
     ),
     effect
-  ).pipe(Effect.provide(testLayer())) as Effect.Effect<A, E>
+  ).pipe(Effect.provide(Layer.merge(testLayer(), connectorLayer(fakeServer()))))
 
 const refusal = <A>(exit: Exit.Exit<A, unknown>) => {
   const error = Exit.isFailure(exit) && exit.cause._tag === "Fail" ? (exit.cause.error as any) : null

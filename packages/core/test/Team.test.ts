@@ -4,10 +4,10 @@ import * as ApiKeys from "../src/ApiKeys.js"
 import type { Caller } from "../src/domain/Audit.js"
 import type { ValidationFailed } from "../src/Errors.js"
 import * as Team from "../src/Team.js"
-import { callerOf, testLayer } from "./useCaseSupport.js"
+import { callerOf, type TestServices, testLayer } from "./useCaseSupport.js"
 
-const run = <A, E>(effect: Effect.Effect<A, E, any>) =>
-  effect.pipe(Effect.provide(testLayer(Layer.empty))) as Effect.Effect<A, E>
+const run = <A, E>(effect: Effect.Effect<A, E, TestServices<never>>) =>
+  effect.pipe(Effect.provide(testLayer(Layer.empty)))
 
 const failureOf = <A>(exit: Exit.Exit<A, unknown>): any => {
   if (Exit.isSuccess(exit) || exit.cause._tag !== "Fail") throw new Error("expected a failure")

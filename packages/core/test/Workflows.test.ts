@@ -11,14 +11,13 @@ import {
   modelsLayer,
   orgId,
   otherOrgId,
-  seed,
+  runSeeded,
   specInput,
   testLayer,
   viewer
 } from "./workflowFixtures.js"
 
-const run = <A, E>(effect: Effect.Effect<A, E, any>, layer = testLayer()) =>
-  Effect.zipRight(seed, effect).pipe(Effect.provide(layer)) as Effect.Effect<A, E>
+const run = runSeeded
 
 const stored = Effect.flatMap(WorkflowStore, (s) => s.listWorkflows(orgId))
 

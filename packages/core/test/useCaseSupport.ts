@@ -117,3 +117,9 @@ export const deliveryFailed = (retryable: boolean) =>
 /** The in-memory store with sequential ids, plus the given extra layers. */
 export const testLayer = <ROut>(extra: Layer.Layer<ROut>) =>
   Layer.mergeAll(MemoryStore.layer, extra).pipe(Layer.provideMerge(IdsLayer.layerSequential))
+
+/**
+ * What `testLayer(extra)` provides. Test helpers type their effect with it, so a test that needs a
+ * service its layer lacks fails to compile instead of failing at run time.
+ */
+export type TestServices<ROut> = Layer.Layer.Success<ReturnType<typeof testLayer<ROut>>>

@@ -59,6 +59,9 @@ export const modelsLayer = (
 export const testLayer = (models = modelsLayer()) =>
   Layer.mergeAll(MemoryStore.layer, models).pipe(Layer.provideMerge(IdsLayer.layerSequential))
 
+/** What `testLayer()` provides; test helpers type their effect with it instead of `any`. */
+export type FixtureServices = Layer.Layer.Success<ReturnType<typeof testLayer>>
+
 const epoch = new Date(0)
 
 /** Seeds the orders server (with a catalog) and the bare server (without one). */
@@ -117,6 +120,10 @@ export const seed = Effect.gen(function* () {
     createdAt: epoch
   })
 })
+
+/** Runs `effect` after `seed` on a fresh `layer`; it may use only the services the layer provides. */
+export const runSeeded = <A, E>(effect: Effect.Effect<A, E, FixtureServices>, layer = testLayer()) =>
+  Effect.zipRight(seed, effect).pipe(Effect.provide(layer))
 
 /** A valid spec as a user writes it: criterion ids and most defaults left out. */
 /** Overrides may name unknown keys too, to test that they are refused. */

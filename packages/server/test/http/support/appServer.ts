@@ -13,6 +13,9 @@ import * as Bootstrap from "../../../src/app/Bootstrap.js"
 import * as ServerConfig from "../../../src/config/ServerConfig.js"
 import { scriptedModels } from "../../support/scriptedModels.js"
 
+/** The services the whole server builds: stores, sinks, queues and the HTTP server itself. */
+export type AppServices = Layer.Layer.Success<ReturnType<typeof App.make>>
+
 export interface AppServer {
   /** `http://127.0.0.1:<port>` */
   readonly origin: string
@@ -23,9 +26,9 @@ export interface AppServer {
   /** The settings it was started with, for commands run beside it. */
   readonly config: ConfigProvider.ConfigProvider
   /** Its services (stores, sinks…), for commands and checks run beside it. */
-  readonly context: Context.Context<any>
-  /** Runs `effect` with the server's services. */
-  readonly run: <A, E>(effect: Effect.Effect<A, E, any>) => Promise<A>
+  readonly context: Context.Context<AppServices>
+  /** Runs `effect` with the server's services; it may need no service the server lacks. */
+  readonly run: <A, E>(effect: Effect.Effect<A, E, AppServices>) => Promise<A>
   readonly close: () => Promise<void>
 }
 
@@ -53,8 +56,8 @@ export const startAppServer = async (
   const context = await Effect.runPromise(Scope.extend(Layer.build(app), scope))
   const address = Context.get(context, HttpServer.HttpServer).address
   if (address._tag !== "TcpAddress") throw new Error("expected a TCP address")
-  const run = <A, E>(effect: Effect.Effect<A, E, any>) =>
-    Effect.runPromise(effect.pipe(Effect.provide(context)) as Effect.Effect<A, E>)
+  const run = <A, E>(effect: Effect.Effect<A, E, AppServices>) =>
+    Effect.runPromise(effect.pipe(Effect.provide(context)))
   return {
     origin: `http://127.0.0.1:${address.port}`,
     key: (role) =>
