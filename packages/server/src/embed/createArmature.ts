@@ -51,7 +51,8 @@ const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(codes, co
 /** The expected failure of `cause` as an `ArmatureError`; a defect as `internal_error`. */
 const toError = (cause: Cause.Cause<unknown>): ArmatureError =>
   Option.match(Cause.failureOption(cause), {
-    onSome: (error) => new ArmatureError(toApiErrorBody(error), { cause: error }),
+    onSome: (error) =>
+      error instanceof ArmatureError ? error : new ArmatureError(toApiErrorBody(error), { cause: error }),
     onNone: () =>
       new ArmatureError(
         { code: "internal_error", message: "Armature failed unexpectedly; the cause is attached." },

@@ -78,6 +78,22 @@ describe("the facade on the embedded database", () => {
     expect(error.details?.fieldErrors?.map((f) => f.field)).toContain("name")
     const missing = await rejection(armature.getRun("00000000-0000-4000-8000-000000000000"))
     expect(missing.code).toBe("run_not_found")
+    const server = await armature.registerServer({
+      name: "quiet",
+      transport: "streamable_http",
+      baseUrl: demo.url
+    })
+    const monitor = await armature.createMonitor({
+      name: "Never checked here",
+      mcpServerId: server.server.id,
+      toolName: "get_order",
+      arguments: { orderId: "A-1001" },
+      intervalSeconds: 60
+    })
+    // Nothing started yet: no check comes, and the wait says so with its own code.
+    const waited = await rejection(armature.waitForCheck(monitor.id, { timeoutSeconds: 1 }))
+    expect(waited.code).toBe("run_wait_timeout")
+    expect(waited.message).toContain("is the worker started?")
   })
 
   it("refuses a stdio server: the embedding application allowed no command", async () => {
