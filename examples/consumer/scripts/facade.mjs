@@ -5,14 +5,24 @@
  * `createArmature` on embedded PGlite in memory; its routes served by `node:http` through
  * `nodeHandler`; that MCP endpoint registered as a server with the owner's key as its bearer
  * secret; a monitor of its `get_organization_health` tool; the worker started; the first check
- * awaited. A refused call must reject with an `ArmatureError` naming the field.
+ * awaited. A refused call must reject with an `ArmatureError` naming the field. The language
+ * models are a scripted one from `@armature/core/testing/doubles`, which loads without vitest.
  *
  * Prints one JSON line: `{ ok, ... }`, `ok` true when the check passed and every step held.
  */
 import { createServer } from "node:http"
+import { LanguageModels } from "@armature/core"
+import { ScriptedModel } from "@armature/core/testing/doubles"
 import { ArmatureError, createArmature } from "@armature/server"
+import { Effect } from "effect"
 
-const armature = await createArmature({ database: "memory", network: { allowLoopback: true } })
+// The testing kit's doubles load without vitest: a scripted model as the whole LanguageModels.
+const scripted = ScriptedModel.make({ id: "scripted:tester", steps: () => ({ text: "All good." }) })
+const armature = await createArmature({
+  database: "memory",
+  network: { allowLoopback: true },
+  languageModels: ScriptedModel.layer({ "scripted:tester": scripted })
+})
 const http = createServer(armature.nodeHandler)
 await new Promise((resolve) => http.listen(0, "127.0.0.1", resolve))
 const base = `http://127.0.0.1:${http.address().port}`
@@ -34,6 +44,7 @@ try {
   const check = await armature.waitForCheck(monitor.id, { after: monitor.createdAt, timeoutSeconds: 60 })
   const refused = await armature.createMonitor({ name: "", mcpServerId: server.id }).catch((error) => error)
   const health = await fetch(`${base}/healthz`)
+  const catalog = await armature.runtime.runPromise(Effect.flatMap(LanguageModels, (m) => m.catalog))
   console.log(
     JSON.stringify({
       ok:
@@ -42,7 +53,8 @@ try {
         refused instanceof ArmatureError &&
         refused.code === "validation_failed" &&
         refused.details.fieldErrors.some((f) => f.field === "toolName") &&
-        health.ok,
+        health.ok &&
+        catalog.map((m) => m.id).join() === "scripted:tester",
       outcome: check.outcome,
       error: check.error,
       refused: refused?.code

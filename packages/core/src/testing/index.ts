@@ -1,6 +1,7 @@
 /**
  * @armature/core/testing — the testing kit: an in-memory store, a scripted language model, and
- * the contract suites every adapter runs against itself.
+ * the contract suites every adapter runs against itself. The suites run under vitest (through
+ * `@effect/vitest`, an optional peer); `@armature/core/testing/doubles` has the rest without them.
  */
 
 export type { StorePorts } from "../ports/StorePorts.js"
