@@ -38,74 +38,21 @@
  * PostgreSQL from ARMATURE_BENCH_DATABASE_URL (or ARMATURE_TEST_DATABASE_URL); a fresh database
  * is created for the run and dropped afterwards. No timing is asserted.
  */
-import { createServer } from "node:http"
-import type { AddressInfo } from "node:net"
 import { startDemoServer } from "../../../examples/demo-mcp-server/server.js"
-import { backendsOf, cpuOf } from "./support/cpu.js"
+import { backendsOf } from "./support/cpu.js"
 import { type BenchDatabase, onFreshDatabase, withSql } from "./support/database.js"
 import { keepAliveClient, restClient } from "./support/http.js"
-import { clients, drive, rounds, seconds, warmupSeconds } from "./support/load.js"
+import { clients, rounds, seconds, warmupSeconds } from "./support/load.js"
+import { startModel } from "./support/model.js"
 import { logger, num } from "./support/report.js"
 import { noRateLimits, startChild, startServer } from "./support/serverProcess.js"
-import { medianOfEach, pct } from "./support/stats.js"
+import { medianOfEach } from "./support/stats.js"
 import { sleep } from "./support/wait.js"
+import { measure, type Sample, type Workload } from "./support/workload.js"
 
 const runCount = Number(process.env.BENCH_RUNS ?? 30)
 const goal = { rps: 1500, p99: 30 }
 const log = logger("mcp")
-
-/** A loopback OpenAI-compatible endpoint: the tester calls `get_order`, then answers; the judge passes `c1`. */
-const startModel = async () => {
-  const state = { received: 0 }
-  const http = createServer(async (req, res) => {
-    let raw = ""
-    for await (const c of req) raw += c
-    state.received++
-    const body = JSON.parse(raw)
-    const toolResult = (body.messages as Array<{ role: string }>).some((m) => m.role === "tool")
-    const message =
-      body.response_format !== undefined
-        ? {
-            role: "assistant",
-            content: JSON.stringify({
-              verdicts: [
-                { criterionId: "c1", verdict: "pass", reasoning: "It looked the order up.", evidence: [] }
-              ]
-            })
-          }
-        : toolResult
-          ? { role: "assistant", content: "Order A-1001 has shipped; the total is 42.50 EUR." }
-          : {
-              role: "assistant",
-              content: null,
-              tool_calls: [
-                {
-                  id: `call_${state.received}`,
-                  type: "function",
-                  function: { name: "get_order", arguments: JSON.stringify({ orderId: "A-1001" }) }
-                }
-              ]
-            }
-    res.writeHead(200, { "content-type": "application/json" }).end(
-      JSON.stringify({
-        id: `chatcmpl-${state.received}`,
-        object: "chat.completion",
-        created: 1_700_000_000,
-        model: body.model,
-        choices: [{ index: 0, message, finish_reason: message.content === null ? "tool_calls" : "stop" }],
-        usage: { prompt_tokens: 120, completion_tokens: 20, total_tokens: 140 }
-      })
-    )
-  })
-  await new Promise<void>((r) => http.listen(0, "127.0.0.1", r))
-  return {
-    baseURL: `http://127.0.0.1:${(http.address() as AddressInfo).port}/v1`,
-    close: () => {
-      http.closeAllConnections()
-      return new Promise<void>((r) => http.close(() => r()))
-    }
-  }
-}
 
 // The baseline server: another process (so its CPU is not this client's), one stored body.
 const echoServer = `
@@ -130,49 +77,6 @@ const startEcho = async (body: string) => {
 /** One keep-alive socket per client. */
 const keepAlive = keepAliveClient(clients)
 const send = keepAlive.send
-
-/** One request of a workload, for client `c`'s `n`th request; returns an error text or null. */
-interface Workload {
-  readonly name: string
-  readonly cpuPid: () => ReadonlyArray<number>
-  readonly once: (c: number, n: number) => Promise<{ error: string | null; bytes: number }>
-}
-
-interface Sample {
-  readonly rps: number
-  readonly p50: number
-  readonly p99: number
-  readonly count: number
-  readonly bytes: number
-  readonly serverCpu: number
-  readonly pgCpu: number
-  readonly clientCpu: number
-}
-
-/** `clients` loops, back to back, for `duration` seconds. */
-const measure = async (
-  w: Workload,
-  duration: number,
-  pgPids: () => ReadonlyArray<number>
-): Promise<Sample> => {
-  const server = cpuOf(w.cpuPid())
-  const pg = cpuOf(pgPids())
-  const client = process.cpuUsage()
-  const driven = await drive(clients, duration, w.once)
-  const clientCpu = process.cpuUsage(client)
-  if (driven.errors.length > 0) throw new Error(`${w.name}: ${driven.errors.join("\n")}`)
-  const count = driven.count
-  return {
-    rps: driven.rps,
-    p50: pct(driven.latencies, 0.5),
-    p99: pct(driven.latencies, 0.99),
-    count,
-    bytes: driven.bytes,
-    serverCpu: server() / count,
-    pgCpu: pg() / count,
-    clientCpu: (clientCpu.user + clientCpu.system) / 1000 / count
-  }
-}
 
 const run = async (database: BenchDatabase) => {
   const model = await startModel()
