@@ -75,7 +75,9 @@ export const make = (server: McpServer, monitors: ReadonlyArray<Monitor>): Bench
         ...inert<ServerStore["Type"]>(),
         getServer: () => Effect.succeed(Option.some(server)),
         getAuthProfile: () => Effect.succeed(Option.none()),
-        listAuthProfiles: () => Effect.succeed([])
+        listAuthProfiles: () => Effect.succeed([]),
+        // The monitor loop reads the server's catalog to validate results (issue 13): none here.
+        latestCatalog: () => Effect.succeed(Option.none())
       }),
       Layer.succeed(AlertStore, {
         ...inert<AlertStore["Type"]>(),

@@ -14,12 +14,14 @@
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { setMaxListeners } from "node:events"
+import { loadavg } from "node:os"
 import { fileURLToPath } from "node:url"
 import { IdsLayer, type JsonObject } from "@armature/core"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import { generateText, jsonSchema, Output, stepCountIs, type ToolSet, tool } from "ai"
 import { Effect, Layer, ManagedRuntime } from "effect"
+import { type GoalResult, writeResults } from "../../../bench/writeResults.js"
 import * as Connector from "../src/McpConnector.js"
 import * as MonitorCheck from "../src/MonitorCheck.js"
 import * as RunExecutor from "../src/RunExecutor.js"
@@ -39,8 +41,20 @@ const startServer = () =>
     child.once("error", reject)
   })
 
-const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const sorted = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)
+const quantile = (xs: ReadonlyArray<number>, q: number) => sorted(xs)[Math.floor((xs.length - 1) * q)]!
+const median = (xs: ReadonlyArray<number>) => quantile(xs, 0.5)
 const fmt = (n: number, digits = 2) => n.toFixed(digits)
+
+/** What `compare` measured: medians of each side, and the paired ratios with their median and IQR. */
+interface Compared {
+  readonly baseline: number
+  readonly candidate: number
+  readonly ratio: number
+  readonly ratios: ReadonlyArray<number>
+  /** The interquartile range of the paired ratios: how much one pair can be trusted. */
+  readonly iqr: readonly [number, number]
+}
 
 /**
  * Alternates baseline and candidate rounds and takes the median of the paired ratios, so load
@@ -48,7 +62,11 @@ const fmt = (n: number, digits = 2) => n.toFixed(digits)
  * first alternates too (ABBA…): always measuring one right after the other would hand it the
  * other's leftovers (garbage to collect, timers, sockets closing) in every pair.
  */
-const compare = async (rounds: number, baseline: () => Promise<number>, candidate: () => Promise<number>) => {
+const compare = async (
+  rounds: number,
+  baseline: () => Promise<number>,
+  candidate: () => Promise<number>
+): Promise<Compared> => {
   const b: number[] = []
   const c: number[] = []
   for (let i = 0; i < rounds; i++) {
@@ -60,7 +78,14 @@ const compare = async (rounds: number, baseline: () => Promise<number>, candidat
       b.push(await baseline())
     }
   }
-  return { baseline: median(b), candidate: median(c), ratio: median(c.map((x, i) => x / b[i]!)) }
+  const ratios = c.map((x, i) => x / b[i]!)
+  return {
+    baseline: median(b),
+    candidate: median(c),
+    ratio: median(ratios),
+    ratios,
+    iqr: [quantile(ratios, 0.25), quantile(ratios, 0.75)]
+  }
 }
 
 /** Mean ms per iteration. */
@@ -107,8 +132,9 @@ const monitorCheckRatio = async (url: string) => {
   const bareCalls = (n: number) => time(n, () => bare.callTool({ name: "get_order", arguments: args }))
   await checks(300)
   await bareCalls(300)
+  // Issue 17: the median of at least 30 interleaved pairs, with its IQR.
   const r = await compare(
-    7,
+    31,
     () => bareCalls(300),
     () => checks(300)
   )
@@ -193,26 +219,38 @@ const runOverheadRatio = async (url: string) => {
   return compare(61, baseline, candidate)
 }
 
+const pairsLine = (label: string, r: Compared, unit: string, digits: number, goal: number) =>
+  `${label} ${fmt(r.candidate, digits)} ${unit} vs bare ${fmt(r.baseline, digits)} ${unit} → median ${fmt(r.ratio)}× of ${r.ratios.length} pairs, IQR ${fmt(r.iqr[0])}–${fmt(r.iqr[1])}× (goal ≤ ${goal}×)\n  per pair: ${r.ratios.map((x) => fmt(x)).join(" ")}`
+
+const overheadResult = (goal: string, limit: number, r: Compared): GoalResult => ({
+  goal,
+  met: r.ratio <= limit,
+  unit: "× bare",
+  value: r.ratio,
+  rounds: r.ratios,
+  details: { iqrLow: r.iqr[0], iqrHigh: r.iqr[1], candidateMs: r.candidate, bareMs: r.baseline }
+})
+
 const main = async () => {
+  const loadBefore = loadavg()
   const { url, child } = await startServer()
   try {
     const only = process.env.BENCH_ONLY
-    if (only === "run") {
-      const two = await runOverheadRatio(url)
-      console.log(
-        `20-call workflow   ${fmt(two.candidate, 1)} ms vs bare loop ${fmt(two.baseline, 1)} ms  → ${fmt(two.ratio)}×`
-      )
-      return
+    const results: GoalResult[] = []
+    if (only !== "run") {
+      const one = await monitorCheckRatio(url)
+      console.log(pairsLine("monitor check     ", one, "ms", 3, 1.3))
+      results.push(overheadResult("monitor check ÷ bare SDK callTool ≤ 1.3× (median of pairs)", 1.3, one))
     }
-    const one = await monitorCheckRatio(url)
+    if (only !== "monitor") {
+      const two = await runOverheadRatio(url)
+      console.log(pairsLine("20-call workflow  ", two, "ms", 1, 1.15))
+      results.push(overheadResult("workflow run ÷ bare loop ≤ 1.15× (median of pairs)", 1.15, two))
+    }
     console.log(
-      `monitor check      ${fmt(one.candidate, 3)} ms vs bare callTool ${fmt(one.baseline, 3)} ms  → ${fmt(one.ratio)}× (goal ≤ 1.3×)`
+      `written: ${writeResults("runner-overhead", results, { url: "loopback fixture" }, loadBefore)}`
     )
-    if (only === "monitor") return
-    const two = await runOverheadRatio(url)
-    console.log(
-      `20-call workflow   ${fmt(two.candidate, 1)} ms vs bare loop ${fmt(two.baseline, 1)} ms  → ${fmt(two.ratio)}× (goal ≤ 1.15×)`
-    )
+    if (only !== undefined) return
     for (const monitors of [4000, 8000]) {
       const three = await sustained(url, { monitors, intervalSeconds: 10, seconds: 12 })
       console.log(

@@ -74,6 +74,7 @@ const traced = (server: McpServer, session: LiveSession): LiveSession => {
     listTools: Effect.withSpan(session.listTools, "McpSession.listTools", { kind: "client", attributes }),
     callTool: (name, args, callOptions) =>
       Effect.withSpan(session.callTool(name, args, callOptions), "McpSession.callTool", {
+        captureStackTrace: false,
         kind: "client",
         attributes: { ...attributes, "armature.tool_name": name }
       })

@@ -154,6 +154,7 @@ export const execute = (target: CheckTarget): Effect.Effect<MonitorCheck, never,
     }
   }).pipe(
     Effect.withSpan("MonitorCheck.execute", {
+      captureStackTrace: false,
       attributes: {
         "armature.org_id": target.monitor.orgId,
         "armature.monitor_id": target.monitor.id,

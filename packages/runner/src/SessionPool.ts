@@ -207,16 +207,9 @@ export const make = (options: Options = {}) =>
           yield* Effect.annotateCurrentSpan("armature.session_replaced", true)
           return mayReconnect ? yield* attempt(false) : yield* outcome.left
         })
-      // The connect (when there is no session yet) and the call, as one span.
-      return attempt(true).pipe(
-        Effect.withSpan("SessionPool.call", {
-          attributes: {
-            "armature.org_id": server.orgId,
-            "armature.mcp_server_id": server.id,
-            "armature.tool_name": name
-          }
-        })
-      )
+      // No span of its own: on the hot path of every monitor check, the check's span and the
+      // session's `McpSession.callTool` (and `McpConnector.connect` when it connects) say enough.
+      return attempt(true)
     }
 
     const invalidate = (server: McpServer, profile: AuthProfile | null, pooled: Pooled) =>

@@ -17,6 +17,7 @@
  * Writes bench/results/api.json. No timing is asserted.
  */
 import { loadavg } from "node:os"
+import { type GoalResult, writeResults } from "../../../bench/writeResults.js"
 import { startDemoServer } from "../../../examples/demo-mcp-server/server.js"
 import { backendsOf } from "./support/cpu.js"
 import { type BenchDatabase, onFreshDatabase } from "./support/database.js"
@@ -24,7 +25,6 @@ import { keepAliveClient, restClient } from "./support/http.js"
 import { clients, warmupSeconds } from "./support/load.js"
 import { startModel } from "./support/model.js"
 import { logger, num } from "./support/report.js"
-import { type GoalResult, writeResults } from "./support/results.js"
 import { noRateLimits, startServer } from "./support/serverProcess.js"
 import { median, medianOfEach } from "./support/stats.js"
 import { until } from "./support/wait.js"

@@ -21,7 +21,7 @@ export interface GoalResult {
   readonly details?: Readonly<Record<string, number>>
 }
 
-const resultsDir = fileURLToPath(new URL("../../../../bench/results/", import.meta.url))
+const resultsDir = fileURLToPath(new URL("./results/", import.meta.url))
 
 /** Writes `bench/results/<bench>.json`; returns its path. */
 export const writeResults = (
