@@ -45,6 +45,7 @@ import { keepAliveClient, restClient } from "./support/http.js"
 import { clients, rounds, seconds, warmupSeconds } from "./support/load.js"
 import { startModel } from "./support/model.js"
 import { logger, num } from "./support/report.js"
+import { storeRuns } from "./support/seed.js"
 import { noRateLimits, startChild, startServer } from "./support/serverProcess.js"
 import { medianOfEach } from "./support/stats.js"
 import { sleep } from "./support/wait.js"
@@ -91,41 +92,9 @@ const run = async (database: BenchDatabase) => {
     const auth = { authorization: `Bearer ${server.key}` }
     const rest = restClient(send, server.origin, server.key)
 
-    const { server: shop } = await rest("POST", "/mcp-servers", {
-      name: "demo-shop",
-      baseUrl: demo.url,
-      authProfiles: [{ name: "none", kind: "none" }]
+    const { runIds } = await storeRuns(rest, demo.url, runCount, log).catch((error) => {
+      throw new Error(`${error}\n${server.output()}`)
     })
-    const created = await rest("POST", "/workflows", {
-      name: "Customer can look up an order",
-      mcpServerId: shop.id,
-      prompt: "Find order A-1001 and tell the customer its status and total.",
-      criteria: [{ text: "The agent looked the order up with get_order" }],
-      testerModels: ["openai:gpt-5-mini"],
-      judgeModel: "openai:gpt-5-mini"
-    })
-    const workflowId: string = created.workflow?.id ?? created.id
-    log(`dispatching ${runCount} runs`)
-    const runIds: string[] = []
-    for (let i = 0; i < runCount; i++) {
-      const dispatched = await rest("POST", `/workflows/${workflowId}/runs`, { idempotencyKey: `bench-${i}` })
-      runIds.push(dispatched.run.runId)
-    }
-    const deadline = Date.now() + 120_000
-    for (;;) {
-      const page = await rest("GET", `/runs?workflowId=${workflowId}&limit=100`)
-      const items = page.items as Array<{ status: string }>
-      const open = items.filter((r) => r.status === "pending" || r.status === "running").length
-      if (items.length >= runCount && open === 0) {
-        const notPassing = items.filter((r) => r.status !== "pass")
-        if (notPassing.length > 0)
-          throw new Error(`runs did not pass: ${JSON.stringify(notPassing)}\n${server.output()}`)
-        break
-      }
-      if (Date.now() > deadline) throw new Error(`runs not finished in 120 s: ${open} open`)
-      await sleep(250)
-    }
-    log(`${runCount} runs passed`)
 
     // MCP: one initialize, as a client does once; then stateless POSTs with the negotiated version.
     const mcpHeaders: Record<string, string> = {
