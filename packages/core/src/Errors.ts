@@ -391,7 +391,8 @@ export const toApiErrorBody = (error: unknown): ApiErrorBody => {
     : { code: error.code, message: error.message }
 }
 
-const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(codes, code)
+/** Whether `code` is one of the API error codes. */
+export const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(codes, code)
 
 /** HTTP status and JSON-RPC code of an error body. */
 export const statusOf = (body: ApiErrorBody) =>

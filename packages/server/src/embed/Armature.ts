@@ -58,16 +58,16 @@ const storeOf = (
 export const layer = (options: Options): Layer.Layer<Services, LayerError> =>
   Layer.unwrapEffect(
     Effect.map(checkOptions(options), () => {
-      const config = toServerConfig(options)
+      const settings = Layer.succeed(ServerConfigTag, toServerConfig(options))
       return App.servicesWith(storeOf(options), {
         ...(options.models === undefined ? {} : { models: options.models }),
         ...(options.alertSinks === undefined ? {} : { alertSinks: options.alertSinks }),
         ...(options.languageModels === undefined ? {} : { languageModels: options.languageModels }),
         ...(options.secretStore === undefined ? {} : { secretStore: options.secretStore })
       }).pipe(
-        Layer.provideMerge(Layer.merge(Layer.succeed(ServerConfigTag, config), NodeHttpServer.layerContext)),
+        Layer.provideMerge(Layer.merge(settings, NodeHttpServer.layerContext)),
         // Outermost, so that everything built and run under the layer is traced.
-        Layer.provide(Tracing.fromConfig.pipe(Layer.provide(Layer.succeed(ServerConfigTag, config))))
+        Layer.provide(Tracing.fromConfig.pipe(Layer.provide(settings)))
       )
     })
   )

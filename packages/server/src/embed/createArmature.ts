@@ -14,9 +14,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http"
 import {
   ApiKeys,
-  codes,
   type ErrorCode,
   type ErrorDetails,
+  isErrorCode,
   Monitors,
   Runs,
   Servers,
@@ -45,8 +45,6 @@ export class ArmatureError extends Error {
     this.details = body.details
   }
 }
-
-const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(codes, code)
 
 /** The expected failure of `cause` as an `ArmatureError`; a defect as `internal_error`. */
 const toError = (cause: Cause.Cause<unknown>): ArmatureError =>

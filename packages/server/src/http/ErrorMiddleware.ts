@@ -7,7 +7,7 @@
  * a database out of reach (503 `store_unavailable`) — and anything unexpected, as a bare
  * `internal_error`, so every error under the prefix has the API's shape.
  */
-import { Validation, validationFailed } from "@armature/core"
+import { isStoreError, Validation, validationFailed } from "@armature/core"
 import { HttpApiBuilder, HttpApiError, HttpServerError, HttpServerRequest } from "@effect/platform"
 import { Cause, Effect, FiberRef } from "effect"
 import { redactUrl } from "./AccessLog.js"
@@ -52,7 +52,7 @@ const toFailure = (
     )
   }
   // A store failure a use case did not expect still says whether the database is out of reach.
-  if ((error as { _tag?: unknown })?._tag === "StoreError") return HttpErrors.fromError(error)
+  if (isStoreError(error)) return HttpErrors.fromError(error)
   if (!HttpServerError.isServerError(error)) return null
   if (error._tag === "RequestError" && error.reason === "Decode" && isUnderPrefix(request.url)) {
     return HttpErrors.fromError(
