@@ -551,10 +551,12 @@ const summaryOf = (check: MonitorCheck, monitor: Monitor): string => {
 /**
  * Records a check executed by the worker: the check, the monitor's last outcome and the alert
  * outbox rows it causes (none for a monitor muted now) commit together. A duplicate check (same
- * monitor and `scheduledAt`) changes nothing.
+ * monitor and `scheduledAt`) changes nothing. `known.server`, the server the worker checked (read
+ * moments ago), spares the alerts a read of it when it is still the monitor's server.
  */
 export const recordCheck = (
-  check: MonitorCheck
+  check: MonitorCheck,
+  known?: { readonly server: { readonly id: string; readonly name: string } }
 ): Effect.Effect<
   { readonly recorded: boolean; readonly alerts: number },
   StoreError | Conflict,
@@ -566,18 +568,23 @@ export const recordCheck = (
         const store = yield* MonitorStore
         const inserted = yield* store.insertCheck(check)
         if (!inserted) return { recorded: false, alerts: 0 }
+        // `insertCheck` stored the monitor's last outcome too (unless a newer check had): the
+        // monitor is only read here, never written back whole, so an edit or claim racing this
+        // check is never undone, and a check costs no second write of the monitor row.
         const monitor = Option.getOrNull(yield* store.getMonitor(check.orgId, check.monitorId))
         // A check that was under way when its monitor was deleted is kept, and alerts nobody.
         if (monitor === null || monitor.state === "archived") return { recorded: true, alerts: 0 }
-        // A late check of an older fire must not overwrite a newer outcome.
+        // A late check of an older fire alerts nobody: a newer outcome is already recorded.
         if (monitor.lastCheckedAt !== null && monitor.lastCheckedAt.getTime() > check.startedAt.getTime()) {
           return { recorded: true, alerts: 0 }
         }
-        yield* store.updateMonitor({ ...monitor, lastOutcome: check.outcome, lastCheckedAt: check.startedAt })
         if (isMuted(monitor, yield* now)) return { recorded: true, alerts: 0 }
-        const server = Option.getOrNull(
-          yield* Effect.flatMap(ServerStore, (s) => s.getServer(check.orgId, monitor.mcpServerId))
-        )
+        const server =
+          known?.server.id === monitor.mcpServerId
+            ? known.server
+            : Option.getOrNull(
+                yield* Effect.flatMap(ServerStore, (s) => s.getServer(check.orgId, monitor.mcpServerId))
+              )
         const messages = yield* AlertEngine.onCheck({
           orgId: check.orgId,
           target: { type: "monitor", id: monitor.id, name: monitor.name },

@@ -180,6 +180,45 @@ describe("Worker", () => {
       expect(Option.getOrThrow(stored).lastOutcome).toBe("pass")
     }).pipe(Effect.provide(live([{ text: "unused" }])))
   )
+  it.live(
+    "two workers check every due fire exactly once, more fires than their slots (counted at the server)",
+    () =>
+      Effect.gen(function* () {
+        const { orgId, server } = yield* seed
+        const now = yield* Clock.currentTimeMillis
+        const calls = () => fixture.state.calls.get("get_order") ?? 0
+        const before = calls()
+        // Hourly: one fire each within the test. 40 fires, 2 × 3 slots: full batches must go on
+        // being claimed as slots free, and no fire may be claimed by both loops.
+        const monitors = Array.from({ length: 40 }, (_, i) =>
+          Fixtures.monitor(orgId, {
+            mcpServerId: server.id,
+            toolName: "get_order",
+            arguments: { orderId: "ord-1" },
+            intervalSeconds: 3600,
+            timeoutMs: 2000,
+            retries: 0,
+            nextCheckAt: new Date(now - 1000 - i)
+          })
+        )
+        yield* Effect.forEach(monitors, (m) => Effect.flatMap(MonitorStore, (s) => s.insertMonitor(m)))
+        const checksOf = Effect.forEach(monitors, (m) =>
+          Effect.flatMap(MonitorStore, (s) => s.listChecks(orgId, m.id, { limit: 10 }))
+        )
+        const checks = yield* Effect.scoped(
+          Effect.gen(function* () {
+            yield* Worker.make({ pollMs: 1000, monitorConcurrency: 3, monitorPollMs: 50 })
+            yield* Worker.make({ pollMs: 1000, monitorConcurrency: 3, monitorPollMs: 50 })
+            yield* poll(checksOf, (cs) => cs.every((c) => c.length > 0))
+            // Long enough for a second check of any fire to be recorded too.
+            yield* Effect.sleep("300 millis")
+            return yield* checksOf
+          })
+        ).pipe(Effect.timeout("20 seconds"))
+        expect(checks.map((c) => c.length)).toEqual(monitors.map(() => 1))
+        expect(calls() - before).toBe(monitors.length)
+      }).pipe(Effect.provide(live([{ text: "unused" }])))
+  )
 })
 
 describe("Worker: runs of lost or stopped workers (SPEC §8), on the in-memory store", () => {

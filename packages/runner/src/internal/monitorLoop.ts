@@ -80,31 +80,43 @@ export const start = (options: LoopOptions, stopping: Ref.Ref<boolean>) =>
       Effect.gen(function* () {
         if (yield* isPaused(monitor.orgId)) return
         const target = yield* targetOf(monitor)
-        const check: Check =
-          target === null
-            ? yield* missingServer(monitor, dueAt)
-            : yield* MonitorCheck.execute({ monitor, ...target, scheduledAt: dueAt })
-        yield* Monitors.recordCheck(check)
+        if (target === null) {
+          yield* Monitors.recordCheck(yield* missingServer(monitor, dueAt))
+          return
+        }
+        const check = yield* MonitorCheck.execute({ monitor, ...target, scheduledAt: dueAt })
+        yield* Monitors.recordCheck(check, { server: target.server })
       }).pipe(
         Effect.catchAllCause((cause) => Effect.logWarning("monitor check not recorded", cause)),
         Effect.ensuring(Queue.offer(wake, undefined))
       )
 
+    // Claims are batched: a completed check wakes the loop only while every slot was taken (it
+    // waits for one to free); otherwise nothing more is due until time passes, and claiming after
+    // each completion would cost one more statement per check. While fires keep coming (the last
+    // claim found some) it polls every `busyPollMs`, so lateness stays well under `pollMs`; an idle
+    // loop polls every `pollMs`.
+    const busyPollMs = Math.min(options.pollMs, 100)
     yield* Effect.gen(function* () {
+      let pause = options.pollMs
       while (true) {
         const free = options.concurrency - (yield* FiberSet.size(checks))
-        let claimed = 0
-        if (free > 0 && !(yield* Ref.get(stopping))) {
+        if (free <= 0) {
+          yield* Queue.take(wake).pipe(Effect.timeout(Duration.millis(options.pollMs)), Effect.ignore)
+          continue
+        }
+        if (!(yield* Ref.get(stopping))) {
           const due = yield* monitors
             .claimDue(new Date(yield* Clock.currentTimeMillis), free)
             .pipe(Effect.orElseSucceed(() => []))
           for (const { monitor, dueAt } of due) yield* FiberSet.run(checks, checkOne(monitor, dueAt))
-          claimed = due.length
+          // A full batch means more may be due already: claim again as soon as a slot frees.
+          if (due.length === free) continue
+          pause = due.length > 0 ? busyPollMs : options.pollMs
         }
-        // A full batch means more may be due already: claim again as soon as a slot frees.
-        if (claimed < free || free <= 0) {
-          yield* Queue.take(wake).pipe(Effect.timeout(Duration.millis(options.pollMs)), Effect.ignore)
-        }
+        // Completions meanwhile are no reason to claim: drop their wake-ups.
+        yield* Queue.takeAll(wake)
+        yield* Effect.sleep(Duration.millis(pause))
       }
     }).pipe(Effect.forkScoped)
 

@@ -87,6 +87,17 @@ export interface ServerProcess extends Pick<Started, "pid" | "output" | "stop"> 
 const listeningLine = /Listening on (http:\/\/[^\s"]+)/
 const ownerKeyLine = /\b(amt_[a-z0-9]+_[A-Za-z0-9_-]+)/
 
+/** The environment of a bench's `armature serve`: see `startServer`. */
+const serveEnv = (databaseUrl: string, env: Record<string, string | undefined>) => ({
+  DATABASE_URL: databaseUrl,
+  ARMATURE_SECRET_KEY: randomBytes(32).toString("base64"),
+  PORT: "0",
+  HOST: "127.0.0.1",
+  ARMATURE_ALLOW_LOOPBACK: "true",
+  ...env,
+  ARMATURE_DATA_DIR: undefined
+})
+
 /**
  * `armature serve` from the bundle on `databaseUrl` (a new secret key, a free port on loopback,
  * loopback MCP servers allowed), `env` over that (an `undefined` value unsets a variable;
@@ -103,20 +114,33 @@ export const startServer = async (
       ? [bin, "serve"]
       : ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir, bin, "serve"]
   const started = await startChild("armature serve", argv, {
-    env: {
-      DATABASE_URL: databaseUrl,
-      ARMATURE_SECRET_KEY: randomBytes(32).toString("base64"),
-      PORT: "0",
-      HOST: "127.0.0.1",
-      ARMATURE_ALLOW_LOOPBACK: "true",
-      ...env,
-      ARMATURE_DATA_DIR: undefined
-    },
+    env: serveEnv(databaseUrl, env),
     ready: (printed) => listeningLine.test(printed) && ownerKeyLine.test(printed)
   })
   return {
     origin: listeningLine.exec(started.printed)![1]!.replace("0.0.0.0", "127.0.0.1"),
     key: ownerKeyLine.exec(started.printed)![1]!,
+    pid: started.pid,
+    output: started.output,
+    stop: started.stop
+  }
+}
+
+/**
+ * Another `armature serve` on the database of a running one (a replica): the same environment as
+ * `startServer`, so `env` must carry the first one's `ARMATURE_SECRET_KEY`; resolves once it
+ * listens (the organization exists already, so it prints no owner key).
+ */
+export const startReplica = async (
+  databaseUrl: string,
+  env: Record<string, string | undefined>
+): Promise<Omit<ServerProcess, "key">> => {
+  const started = await startChild("armature serve (replica)", [bin, "serve"], {
+    env: serveEnv(databaseUrl, env),
+    ready: (printed) => listeningLine.test(printed)
+  })
+  return {
+    origin: listeningLine.exec(started.printed)![1]!.replace("0.0.0.0", "127.0.0.1"),
     pid: started.pid,
     output: started.output,
     stop: started.stop

@@ -13,6 +13,7 @@ export interface Workload {
 export interface Sample {
   readonly rps: number
   readonly p50: number
+  readonly p95: number
   readonly p99: number
   readonly count: number
   readonly bytes: number
@@ -21,22 +22,24 @@ export interface Sample {
   readonly clientCpu: number
 }
 
-/** `clients` loops, back to back, for `duration` seconds. */
+/** `concurrency` (`clients`) loops, back to back, for `duration` seconds. */
 export const measure = async (
   w: Workload,
   duration: number,
-  pgPids: () => ReadonlyArray<number>
+  pgPids: () => ReadonlyArray<number>,
+  concurrency: number = clients
 ): Promise<Sample> => {
   const server = cpuOf(w.cpuPid())
   const pg = cpuOf(pgPids())
   const client = process.cpuUsage()
-  const driven = await drive(clients, duration, w.once)
+  const driven = await drive(concurrency, duration, w.once)
   const clientCpu = process.cpuUsage(client)
   if (driven.errors.length > 0) throw new Error(`${w.name}: ${driven.errors.join("\n")}`)
   const count = driven.count
   return {
     rps: driven.rps,
     p50: pct(driven.latencies, 0.5),
+    p95: pct(driven.latencies, 0.95),
     p99: pct(driven.latencies, 0.99),
     count,
     bytes: driven.bytes,

@@ -205,11 +205,11 @@ export const make = Effect.gen(function* () {
         orStoreError("claimDue")
       ),
 
+    // One statement, no savepoint: it runs in the hot path of every monitor check, inside the
+    // caller's transaction. The UPDATE sees the INSERT's RETURNING, so a duplicate changes nothing.
     insertCheck: (c) =>
-      sql
-        .withTransaction(
-          Effect.gen(function* () {
-            const inserted = yield* sql`INSERT INTO monitor_checks ${sql.insert({
+      sql<{ readonly inserted: number }>`WITH ins AS (
+            INSERT INTO monitor_checks ${sql.insert({
               id: c.id,
               org_id: c.orgId,
               monitor_id: c.monitorId,
@@ -220,16 +220,16 @@ export const make = Effect.gen(function* () {
               error: c.error,
               result_excerpt: c.resultExcerpt,
               attempts: c.attempts
-            } satisfies CheckRow)} ON CONFLICT DO NOTHING RETURNING monitor_id`
-            if (inserted.length === 0) return false
-            // A late writer of an older check must not overwrite a newer outcome.
-            yield* sql`UPDATE monitors SET last_outcome = ${c.outcome}, last_checked_at = ${c.startedAt}
-              WHERE org_id = ${c.orgId} AND id = ${c.monitorId}
-                AND (last_checked_at IS NULL OR last_checked_at <= ${c.startedAt}::timestamptz)`
-            return true
-          })
-        )
-        .pipe(orStoreError("insertCheck")),
+            } satisfies CheckRow)} ON CONFLICT DO NOTHING RETURNING monitor_id),
+          upd AS (
+            UPDATE monitors SET last_outcome = ${c.outcome}, last_checked_at = ${c.startedAt}
+            WHERE org_id = ${c.orgId} AND id IN (SELECT monitor_id FROM ins)
+              -- A late writer of an older check must not overwrite a newer outcome.
+              AND (last_checked_at IS NULL OR last_checked_at <= ${c.startedAt}::timestamptz))
+          SELECT count(*)::int AS inserted FROM ins`.pipe(
+        Effect.map((rows) => (rows[0]?.inserted ?? 0) > 0),
+        orStoreError("insertCheck")
+      ),
 
     listChecks: (orgId, monitorId, options) =>
       sql<CheckRow>`SELECT * FROM monitor_checks WHERE org_id = ${orgId} AND monitor_id = ${monitorId}
