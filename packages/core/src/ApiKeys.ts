@@ -266,14 +266,14 @@ export const authenticate = (
     const parsed = parseToken(token)
     if (parsed === null) return yield* Effect.fail(invalid)
     const store = yield* OrgStore
-    const found = yield* store.getApiKey(parsed.keyId)
+    const found = yield* store.getApiKeyWithCreatorRole(parsed.keyId)
     if (Option.isNone(found)) {
       // Spend the same scrypt work as for a known key, so timing does not reveal which key ids exist.
       dummyHash ??= yield* hashSecret("armature-dummy-secret")
       yield* verifySecret(parsed.secret, dummyHash)
       return yield* Effect.fail(invalid)
     }
-    const key = found.value
+    const { key, creatorRole } = found.value
     const verified = yield* Effect.serviceOption(VerifiedTokens)
     const digest = tokenDigest(formatToken(parsed.keyId, parsed.secret))
     const known = Option.isSome(verified) && verified.value.get(digest) === key.secretHash
@@ -285,9 +285,8 @@ export const authenticate = (
     // keys are demoted with them, and a removed member's keys (deleted with them) never act.
     let role = key.role
     if (key.createdBy !== null) {
-      const member = yield* store.getMember(key.orgId, key.createdBy)
-      if (Option.isNone(member)) return yield* Effect.fail(invalid)
-      role = Roles.lower(role, member.value.role)
+      if (creatorRole === null) return yield* Effect.fail(invalid)
+      role = Roles.lower(role, creatorRole)
     }
     const at = yield* now
     // Recorded to the minute: a busy key would otherwise write its row on every request, and

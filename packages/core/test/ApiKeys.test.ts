@@ -41,6 +41,13 @@ const keyStore = Layer.sync(OrgStore, () => {
     removeMember: (_orgId, id) => Effect.sync(() => members.set(id, null) !== undefined),
     createApiKey: (key) => Effect.sync(() => void keys.set(key.id, key)),
     getApiKey: (keyId) => Effect.sync(() => Option.fromNullable(keys.get(keyId))),
+    getApiKeyWithCreatorRole: (keyId) =>
+      Effect.sync(() =>
+        Option.map(Option.fromNullable(keys.get(keyId)), (key) => ({
+          key,
+          creatorRole: key.createdBy === null ? null : (memberOf(key.orgId, key.createdBy)?.role ?? null)
+        }))
+      ),
     listApiKeys: (orgId) => Effect.sync(() => [...keys.values()].filter((k) => k.orgId === orgId)),
     touchApiKey: (keyId, at) =>
       Effect.sync(() => {

@@ -96,7 +96,10 @@ const run = async (database: BenchDatabase) => {
       get("GET /runs", () => "/api/armature/v1/runs?limit=20"),
       get("GET /runs/{id}", (c, n) => `/api/armature/v1/runs/${runIds[(c * 7 + n) % runIds.length]}`)
     ]
-    const workloads = [floor, ...goals]
+    // `BENCH_API_ONLY=monitors` measures only the workloads whose name holds it (with a CPU profile, say).
+    const only = process.env.BENCH_API_ONLY
+    const chosen = only === undefined ? goals : goals.filter((w) => w.name.includes(only))
+    const workloads = [floor, ...chosen]
     const pgPids = () => backendsOf(database.name)
     log(`warm-up: ${warmupSeconds} s per workload`)
     for (const w of workloads) await measure(w, warmupSeconds, pgPids)
@@ -106,7 +109,7 @@ const run = async (database: BenchDatabase) => {
       for (const w of order) samples.get(w.name)!.push(await measure(w, seconds, pgPids))
       log(`round ${round + 1}/${rounds} done`)
     }
-    return { floor: floor.name, goals: goals.map((w) => w.name), samples }
+    return { floor: floor.name, goals: chosen.map((w) => w.name), samples }
   } finally {
     keepAlive.close()
     await server.stop()

@@ -30,6 +30,14 @@ export class OrgStore extends Context.Tag("@armature/core/OrgStore")<
     readonly createApiKey: (key: ApiKey) => Effect.Effect<void, StoreError>
     /** Looked up by key id alone: authentication starts before the organization is known. */
     readonly getApiKey: (keyId: string) => Effect.Effect<Option.Option<ApiKey>, StoreError>
+    /**
+     * A key with the current role of the member who created it, in one read: what authenticating
+     * a request needs, on every request. `creatorRole` is null when the key has no creator or its
+     * creator is no longer a member of the key's organization.
+     */
+    readonly getApiKeyWithCreatorRole: (
+      keyId: string
+    ) => Effect.Effect<Option.Option<{ readonly key: ApiKey; readonly creatorRole: Role | null }>, StoreError>
     readonly listApiKeys: (
       orgId: string,
       page?: PageQuery

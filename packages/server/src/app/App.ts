@@ -332,5 +332,5 @@ export const make = (options: Options = {}) =>
   Layer.mergeAll(http, background).pipe(
     Layer.provide(Layer.merge(startup(options.apply), modelNotice)),
     Layer.provideMerge(services(options)),
-    Layer.provide(Tracing.fromConfig)
+    Layer.provide(Tracing.fromConfig(Tracing.off))
   )

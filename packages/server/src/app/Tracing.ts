@@ -102,9 +102,25 @@ export const layer = (settings: TracingSettings): Layer.Layer<never> =>
     Layer.provide(FetchHttpClient.layer)
   )
 
-/** Tracing as the server's configuration says: none without `OTEL_EXPORTER_OTLP_ENDPOINT`. */
-export const fromConfig: Layer.Layer<never, never, ServerConfigTag> = Layer.unwrapEffect(
-  Effect.map(ServerConfigTag, (config) =>
-    Option.match(config.tracing ?? Option.none(), { onNone: () => Layer.empty, onSome: layer })
-  )
+/**
+ * No spans at all: with nowhere to send them, the span of every request, use case and query
+ * would be made, annotated and dropped — measured, a tenth of a REST read's CPU.
+ */
+export const off: Layer.Layer<never> = Layer.merge(
+  Layer.setTracerEnabled(false),
+  Layer.locallyScoped(HttpMiddleware.currentTracerDisabledWhen, () => true)
 )
+
+/**
+ * Tracing as the server's configuration says. Without `OTEL_EXPORTER_OTLP_ENDPOINT`, `orElse`:
+ * `off` where the server owns the process, nothing where it is embedded (an application's own
+ * tracer keeps seeing Armature's spans).
+ */
+export const fromConfig = (
+  orElse: Layer.Layer<never> = Layer.empty
+): Layer.Layer<never, never, ServerConfigTag> =>
+  Layer.unwrapEffect(
+    Effect.map(ServerConfigTag, (config) =>
+      Option.match(config.tracing ?? Option.none(), { onNone: () => orElse, onSome: layer })
+    )
+  )

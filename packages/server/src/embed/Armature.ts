@@ -67,7 +67,7 @@ export const layer = (options: Options): Layer.Layer<Services, LayerError> =>
       }).pipe(
         Layer.provideMerge(Layer.merge(settings, NodeHttpServer.layerContext)),
         // Outermost, so that everything built and run under the layer is traced.
-        Layer.provide(Tracing.fromConfig.pipe(Layer.provide(settings)))
+        Layer.provide(Tracing.fromConfig().pipe(Layer.provide(settings)))
       )
     })
   )

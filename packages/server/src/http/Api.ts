@@ -183,7 +183,7 @@ const workflows = HttpApiGroup.make("workflows")
   .middleware(Authentication)
 
 const runs = HttpApiGroup.make("runs")
-  .add(HttpApiEndpoint.get("list", "/runs").setUrlParams(S.RunListParams).addSuccess(S.page(RunSummary)))
+  .add(HttpApiEndpoint.get("list", "/runs").setUrlParams(S.RunListParams).addSuccess(S.RunPage))
   .add(HttpApiEndpoint.get("get", "/runs/:id").setPath(S.IdPath).addSuccess(Run))
   .add(HttpApiEndpoint.get("trace", "/runs/:id/trace").setPath(S.IdPath).addSuccess(S.RunTrace))
   .add(
@@ -201,7 +201,7 @@ const monitors = HttpApiGroup.make("monitors")
       .setPayload(body(MonitorSpec, "MonitorSpec"))
       .addSuccess(Monitor, { status: 201 })
   )
-  .add(HttpApiEndpoint.get("list", "/monitors").setUrlParams(S.MonitorListParams).addSuccess(S.page(Monitor)))
+  .add(HttpApiEndpoint.get("list", "/monitors").setUrlParams(S.MonitorListParams).addSuccess(S.MonitorPage))
   .add(HttpApiEndpoint.get("get", "/monitors/:id").setPath(S.IdPath).addSuccess(Monitor))
   .add(
     HttpApiEndpoint.patch("update", "/monitors/:id")

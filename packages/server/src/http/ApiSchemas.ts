@@ -16,6 +16,7 @@ import {
   Invitation,
   McpServer,
   Member,
+  Monitor,
   MonitorStats,
   Role,
   RunError,
@@ -46,6 +47,10 @@ export const ProfilePath = Schema.Struct({ id: Param, profileId: Param })
 /** A page of a keyset-paginated list: follow `nextCursor` until it is `null`. */
 export const page = <A, I>(item: Schema.Schema<A, I>) =>
   Schema.Struct({ items: Schema.Array(item), nextCursor: Schema.NullOr(Schema.String) })
+
+/** The pages the hot reads answer with, named so the endpoint and its `respondWith` share one schema. */
+export const MonitorPage = page(Monitor)
+export const RunPage = page(RunSummary)
 
 /** `limit` (1–500, default 100) and `cursor` (a page's `nextCursor`) of a paginated list. */
 export const PageParams = Schema.Struct({ limit: Schema.optional(Param), cursor: Schema.optional(Param) })

@@ -233,6 +233,14 @@ export const make = Effect.gen(function* () {
         Effect.map(one),
         orStoreError("getApiKey")
       ),
+    getApiKeyWithCreatorRole: (keyId) =>
+      sql<ApiKeyRow & { readonly creator_role: Role | null }>`SELECT k.*, m.role AS creator_role
+          FROM api_keys k LEFT JOIN members m ON m.org_id = k.org_id AND m.id = k.created_by
+          WHERE k.id = ${keyId}`.pipe(
+        Effect.flatMap(mapRows((r) => ({ key: toApiKey(r), creatorRole: r.creator_role }))),
+        Effect.map(one),
+        orStoreError("getApiKeyWithCreatorRole")
+      ),
     listApiKeys: (orgId, query) => {
       const page = pageOf(sql, query)
       return sql<ApiKeyRow>`SELECT * FROM api_keys WHERE org_id = ${orgId} ${page.after}

@@ -90,6 +90,35 @@ export const orgStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void => {
         expect(Option.isNone(yield* store.getApiKey(key.id))).toBe(true)
       })
     )
+
+    it.effect("come with their creator's current role, none once the creator left", () =>
+      Effect.gen(function* () {
+        const store = yield* OrgStore
+        const [orgA, orgB] = [yield* newOrg, yield* newOrg]
+        const ada = member(orgA, { role: "admin" })
+        yield* store.addMember(ada)
+        const byAda = apiKey(orgA, { createdBy: ada.id })
+        const byNobody = apiKey(orgA)
+        // A creator id of another organization's member is not that member.
+        const stranger = member(orgB, { role: "owner" })
+        yield* store.addMember(stranger)
+        const crossed = apiKey(orgA, { createdBy: stranger.id })
+        for (const key of [byAda, byNobody, crossed]) yield* store.createApiKey(key)
+
+        const read = (id: string) => Effect.map(store.getApiKeyWithCreatorRole(id), Option.getOrThrow)
+        expect(yield* read(byAda.id)).toEqual({ key: byAda, creatorRole: "admin" })
+        expect(yield* read(byNobody.id)).toEqual({ key: byNobody, creatorRole: null })
+        expect((yield* read(crossed.id)).creatorRole).toBeNull()
+
+        yield* store.updateMember({ ...ada, role: "viewer" })
+        expect((yield* read(byAda.id)).creatorRole).toBe("viewer")
+        yield* store.removeMember(orgA, ada.id)
+        const afterRemoval = yield* store.getApiKeyWithCreatorRole(byAda.id)
+        // A store may delete the departed member's keys with them, or keep them without a role.
+        expect(Option.isNone(afterRemoval) || afterRemoval.value.creatorRole === null).toBe(true)
+        expect(Option.isNone(yield* store.getApiKeyWithCreatorRole(apiKey(orgA).id))).toBe(true)
+      })
+    )
   })
 
   describe("invitations", () => {

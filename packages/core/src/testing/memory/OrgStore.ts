@@ -48,6 +48,14 @@ export const makeOrgStore = (db: Db): Context.Tag.Service<OrgStore> => ({
       return Either.void
     }),
   getApiKey: (keyId) => db.run((t) => Option.fromNullable(t.apiKeys.get(keyId))),
+  getApiKeyWithCreatorRole: (keyId) =>
+    db.run((t) =>
+      Option.map(Option.fromNullable(t.apiKeys.get(keyId)), (key) => ({
+        key,
+        creatorRole:
+          key.createdBy === null ? null : (rowOf(t.members, key.orgId, key.createdBy)?.role ?? null)
+      }))
+    ),
   listApiKeys: (orgId, page) => db.run((t) => pageOf(rowsOf(t.apiKeys, orgId).sort(byCreation), page)),
   touchApiKey: (keyId, at) =>
     db.run((t) => {

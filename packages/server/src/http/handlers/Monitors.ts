@@ -4,12 +4,16 @@
  * lists it), reads, and the check history with success rate and latency percentiles over
  * 1 h / 24 h / 7 d.
  */
-import { Monitors, StoredMonitorState } from "@armature/core"
+import { Monitor, Monitors, StoredMonitorState } from "@armature/core"
 import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
 import { ArmatureApi } from "../Api.js"
-import { asCaller, withBody } from "./caller.js"
+import * as S from "../ApiSchemas.js"
+import { asCaller, respondWith, withBody } from "./caller.js"
 import * as Params from "./queryParams.js"
+
+const monitorPage = respondWith(S.MonitorPage)
+const monitor = respondWith(Monitor)
 
 export const layer = HttpApiBuilder.group(ArmatureApi, "monitors", (handlers) =>
   handlers
@@ -23,10 +27,10 @@ export const layer = HttpApiBuilder.group(ArmatureApi, "monitors", (handlers) =>
             ...(state === undefined ? {} : { state }),
             ...(yield* Params.page(urlParams))
           })
-        })
+        }).pipe(Effect.map(monitorPage))
       )
     )
-    .handle("get", ({ path }) => asCaller((caller) => Monitors.get(caller, path.id)))
+    .handle("get", ({ path }) => asCaller((caller) => Effect.map(Monitors.get(caller, path.id), monitor)))
     .handleRaw("update", ({ path, request }) =>
       withBody(request, (caller, body) => Monitors.update(caller, path.id, body))
     )

@@ -3,16 +3,20 @@
  * trace, evaluation, tool calls and multi-sample result, and its replay — core loads and
  * authorizes what to replay, the runner's `Replay` makes the calls again.
  */
-import { Conflict, Runs, toRunSummary, validationFailed } from "@armature/core"
+import { Conflict, Run, Runs, toRunSummary, validationFailed } from "@armature/core"
 import { Replay } from "@armature/runner"
 import { HttpApiBuilder } from "@effect/platform"
 import { Clock, Effect } from "effect"
 import { ArmatureApi } from "../Api.js"
-import { asCaller } from "./caller.js"
+import * as S from "../ApiSchemas.js"
+import { asCaller, respondWith } from "./caller.js"
 import * as Params from "./queryParams.js"
 
 const ranges = { "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000 } as const
 const rangeNames = Object.keys(ranges) as ReadonlyArray<keyof typeof ranges>
+
+const runPage = respondWith(S.RunPage)
+const run = respondWith(Run)
 
 export const layer = HttpApiBuilder.group(ArmatureApi, "runs", (handlers) =>
   handlers
@@ -36,11 +40,11 @@ export const layer = HttpApiBuilder.group(ArmatureApi, "runs", (handlers) =>
             ...(since === undefined ? {} : { after: since })
           } as Runs.SearchRequest
           const page = yield* Runs.search(caller, filter)
-          return { items: page.runs, nextCursor: page.nextCursor }
+          return runPage({ items: page.runs, nextCursor: page.nextCursor })
         })
       )
     )
-    .handle("get", ({ path }) => asCaller((caller) => Runs.get(caller, path.id)))
+    .handle("get", ({ path }) => asCaller((caller) => Effect.map(Runs.get(caller, path.id), run)))
     .handle("trace", ({ path }) =>
       asCaller((caller) =>
         Effect.map(Runs.get(caller, path.id), (run) => ({

@@ -1,8 +1,9 @@
 import { type Caller, type ValidationFailed, validationFailed } from "@armature/core"
-import type { HttpServerRequest } from "@effect/platform"
-import { Effect, FiberRef } from "effect"
+import { type HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { Effect, FiberRef, type Schema } from "effect"
 import { CurrentCaller } from "../Api.js"
 import * as HttpErrors from "../HttpErrors.js"
+import * as ResponseEncoder from "../ResponseEncoder.js"
 
 /**
  * Runs a use case as the authenticated caller and translates its failures into HTTP responses
@@ -51,3 +52,16 @@ export const withBody = <A, E, R>(
   useCase: (caller: Caller, body: unknown) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, HttpErrors.HttpFailure, R | CurrentCaller> =>
   asCaller((caller) => Effect.flatMap(jsonBody(request), (body) => useCase(caller, body)))
+
+/**
+ * A handler's result as its endpoint's 200 JSON response, encoded by `ResponseEncoder` (compiled
+ * once) instead of HttpApi's `Schema.encode` on every request: for the hot reads, lists and
+ * single records. `schema` is the endpoint's own success schema (one named constant in
+ * `ApiSchemas` for both); `ResponseEncoder.test.ts` checks these endpoints' output.
+ */
+export const respondWith = <A, I>(
+  schema: Schema.Schema<A, I, never>
+): ((value: A) => HttpServerResponse.HttpServerResponse) => {
+  const encode = ResponseEncoder.make(schema)
+  return (value) => HttpServerResponse.unsafeJson(encode(value))
+}
