@@ -20,12 +20,11 @@ import type { Caller } from "./domain/Audit.js"
 import type { Tool } from "./domain/Catalog.js"
 import { Timestamp } from "./domain/Common.js"
 import type { Monitor } from "./domain/Monitor.js"
-import type { ToolCall } from "./domain/Run.js"
 import type { Workflow } from "./domain/Workflow.js"
 import type { ForbiddenRole, NotFound, StoreError } from "./Errors.js"
 import { orNotFound } from "./internal/notFound.js"
 import { MonitorStore } from "./ports/MonitorStore.js"
-import { RunStore, type ToolCallRecord } from "./ports/RunStore.js"
+import { type RecentToolCall, RunStore, type ToolCallRecord } from "./ports/RunStore.js"
 import { ServerStore } from "./ports/ServerStore.js"
 import { WorkflowStore } from "./ports/WorkflowStore.js"
 import * as Roles from "./Roles.js"
@@ -124,8 +123,8 @@ export interface CoverageInput {
 }
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
-const reachedServer = (call: ToolCall) => !call.refused
-const succeeded = (call: ToolCall) => !call.refused && !call.isError && call.error === null
+const reachedServer = (call: RecentToolCall) => !call.refused
+const succeeded = (call: RecentToolCall) => !call.refused && !call.isError && call.error === null
 
 /** Computes the coverage report from a catalog, workflows, recent calls and monitors. */
 export const compute = (input: CoverageInput): CoverageReport => {
@@ -190,7 +189,7 @@ export const compute = (input: CoverageInput): CoverageReport => {
     covered.push({ tool: tool.name, workflows, lastSuccessfulCall: lastSuccess.get(tool.name) ?? null })
   }
 
-  const callsByTool = new Map<string, ToolCall[]>()
+  const callsByTool = new Map<string, RecentToolCall[]>()
   for (const { call } of calls) {
     if (!reachedServer(call)) continue
     const list = callsByTool.get(call.name) ?? []
@@ -282,7 +281,7 @@ const enumValues = (schema: unknown): ReadonlyArray<unknown> | undefined => {
   return undefined
 }
 
-const argumentCoverage = (tool: Tool, calls: ReadonlyArray<ToolCall>): ArgumentCoverage => {
+const argumentCoverage = (tool: Tool, calls: ReadonlyArray<RecentToolCall>): ArgumentCoverage => {
   const properties = isRecord(tool.inputSchema.properties) ? tool.inputSchema.properties : {}
   const args = calls.map((call) => call.arguments).filter(isRecord)
   const exercised: string[] = []

@@ -26,11 +26,11 @@ import * as Grading from "./Grading.js"
 import { now } from "./internal/clock.js"
 import { newId } from "./internal/ids.js"
 import { orNotFound } from "./internal/notFound.js"
-import { complete as completeRun } from "./internal/runCompletion.js"
+import { type CompleteOptions, complete as completeRun } from "./internal/runCompletion.js"
 import { insertAndEnqueue, pendingRun } from "./internal/runRecords.js"
 import { loadLiveWorkflow } from "./internal/workflowRecords.js"
 
-export { type Completion, failureSummary } from "./internal/runCompletion.js"
+export { type CompleteOptions, type Completion, failureSummary } from "./internal/runCompletion.js"
 export { JOB_KIND, MAX_ATTEMPTS } from "./internal/runRecords.js"
 
 import { loadRun } from "./internal/runLookup.js"
@@ -54,10 +54,11 @@ export type Env = WorkflowStore | RunStore | JobQueue | Transactor | Ids
 
 /**
  * Stores a terminal run and the alert outbox rows it causes in one transaction; a run already
- * terminal is left alone and alerts nobody (a retried job cannot alert twice).
+ * terminal is left alone and alerts nobody (a retried job cannot alert twice). `options` take
+ * what the worker already has: the run's server, and its job's end (`CompleteOptions`).
  */
-export const complete = (run: Run): ReturnType<typeof completeRun> =>
-  completeRun(run).pipe(
+export const complete = (run: Run, options: CompleteOptions = {}): ReturnType<typeof completeRun> =>
+  completeRun(run, options).pipe(
     Effect.withSpan("Runs.complete", {
       attributes: {
         "armature.org_id": run.orgId,
@@ -245,10 +246,15 @@ export const scheduledFire = (
     const runs = yield* RunStore
     const reason = `scheduled:${fireAt.toISOString()}`
     const id = RunIds.runId({ workflowId: workflow.id, reason, idempotencyKey: model })
-    const existing = yield* runs.getRun(workflow.orgId, id)
-    if (Option.isSome(existing)) return { skipped: false, run: existing.value, created: false } as const
+    // The usual fire finds no active run and inserts: the idempotent insert reports a run this
+    // fire already has, so it is read first only when an active run would skip the fire — a
+    // fire whose run exists (active or not) is that run, never a skip.
     const active = yield* runs.findActiveRun(workflow.orgId, workflow.id, model)
-    if (Option.isSome(active)) return { skipped: true, activeRunId: active.value.runId } as const
+    if (Option.isSome(active)) {
+      const existing = yield* runs.getRun(workflow.orgId, id)
+      if (Option.isSome(existing)) return { skipped: false, run: existing.value, created: false } as const
+      return { skipped: true, activeRunId: active.value.runId } as const
+    }
     const at = yield* now
     const run = pendingRun(
       workflow,

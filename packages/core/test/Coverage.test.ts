@@ -56,10 +56,11 @@ const monitor = (id: string, toolName: string, nextSteps: ReadonlyArray<string> 
 
 const minute = (n: number) => new Date(Date.UTC(2026, 0, 1, 0, n))
 let seq = 0
+/** A record carrying a whole `ToolCall`, more than `recentToolCalls` returns: coverage reads only its part. */
 const record = (
   name: string,
   opts: { run?: string; workflow?: string; at?: number; call?: Partial<ToolCall> } = {}
-): ToolCallRecord => ({
+): ToolCallRecord & { call: ToolCall } => ({
   runId: opts.run ?? "r1",
   workflowId: opts.workflow ?? "w1",
   runStartedAt: minute(opts.at ?? 0),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Option, TestClock } from "effect"
 import type { Run } from "../src/domain/Run.js"
+import { StoreError } from "../src/Errors.js"
 import { AlertStore } from "../src/ports/AlertStore.js"
 import { Ids } from "../src/ports/Ids.js"
 import { RunStore } from "../src/ports/RunStore.js"
@@ -126,6 +127,59 @@ describe("complete: the terminal run and its alert outbox rows commit together",
           expect((yield* tick).fired).toBe(0)
         }
         expect(yield* Effect.flatMap(AlertStore, (s) => s.listOutbox(orgId))).toEqual([])
+      })
+    )
+  )
+
+  it.effect("`alongside` commits with the run: when it fails, neither the run nor its alert is stored", () =>
+    run(
+      Effect.gen(function* () {
+        const { pending, rule, ended } = yield* dispatched
+        const alerts = yield* AlertStore
+        const exit = yield* Effect.exit(
+          Runs.complete(ended("fail"), {
+            alongside: Effect.fail(new StoreError({ message: "the job's end failed" }))
+          })
+        )
+        expect(Exit.isFailure(exit)).toBe(true)
+        expect(yield* stored(pending.id)).toEqual(pending)
+        expect(yield* alerts.listOutbox(orgId)).toEqual([])
+        expect(Option.getOrThrow(yield* alerts.getRule(orgId, rule.id)).firingSince).toBeNull()
+
+        let ran = 0
+        const alongside = Effect.sync(() => ran++)
+        expect(yield* Runs.complete(ended("fail"), { alongside })).toEqual({ completed: true, alerts: 1 })
+        // Also when the run was already terminal: the caller's part does not depend on the outcome.
+        expect(yield* Runs.complete(ended("pass"), { alongside })).toEqual({ completed: false, alerts: 0 })
+        expect(ran).toBe(2)
+      })
+    )
+  )
+
+  it.effect("a server the caller passes is the one the alert names, not read again", () =>
+    run(
+      Effect.gen(function* () {
+        const { ended } = yield* dispatched
+        const failed = ended("error", { error: { code: "server_unreachable", message: "ECONNREFUSED" } })
+        yield* Runs.complete(failed, { server: { id: serverId, name: "Orders as the run saw it" } })
+        const [message] = yield* Effect.flatMap(AlertStore, (s) => s.listOutbox(orgId))
+        expect(message?.message.server).toEqual({ id: serverId, name: "Orders as the run saw it" })
+        expect(message!.nextAttemptAt.getTime() - message!.createdAt.getTime()).toBe(60_000)
+      })
+    )
+  )
+
+  it.effect("a server passed as `null` (gone when the run started) is not read: no server, no hold", () =>
+    run(
+      Effect.gen(function* () {
+        const { ended } = yield* dispatched
+        yield* Runs.complete(ended("error", { error: { code: "internal_error", message: "x" } }), {
+          server: null
+        })
+        const [message] = yield* Effect.flatMap(AlertStore, (s) => s.listOutbox(orgId))
+        expect(message?.message.server ?? null).toBeNull()
+        // Without a server no incident can take the firing in: it is not held back.
+        expect(message!.nextAttemptAt.getTime()).toBe(message!.createdAt.getTime())
       })
     )
   )

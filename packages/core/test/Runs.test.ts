@@ -373,6 +373,37 @@ describe("scheduledFire: one run per fire and model, no overlap", () => {
         })
       )
   )
+
+  it.effect(
+    "a repeat of a fire whose run already ended returns that run, even while a later run is active; nothing is enqueued twice",
+    () =>
+      run(
+        Effect.gen(function* () {
+          const wf = yield* workflow
+          const fireAt = new Date("2025-01-01T09:00:00Z")
+          const first = yield* Runs.scheduledFire(wf, "anthropic:claude", fireAt)
+          if (first.skipped) throw new Error("unexpected skip")
+          yield* finish(first.run, "pass")
+          const later = yield* Runs.scheduledFire(wf, "anthropic:claude", new Date("2025-01-01T09:15:00Z"))
+          expect(later).toMatchObject({ skipped: false, created: true })
+
+          const again = yield* Runs.scheduledFire(wf, "anthropic:claude", fireAt)
+          expect(again).toMatchObject({ skipped: false, created: false, run: { id: first.run.id } })
+          if (!again.skipped) expect(again.run.status).toBe("pass")
+          // With no run active, the repeat finds its run through the idempotent insert.
+          if (!later.skipped) yield* finish(later.run, "pass")
+          expect(yield* Runs.scheduledFire(wf, "anthropic:claude", fireAt)).toMatchObject({
+            skipped: false,
+            created: false,
+            run: { id: first.run.id, status: "pass" }
+          })
+          // One job per fire: the repeats enqueued none.
+          expect((yield* jobs).map((j) => j.targetId).sort()).toEqual(
+            [first.run.id, later.skipped ? "" : later.run.id].sort()
+          )
+        })
+      )
+  )
 })
 
 describe("passRates exclude error runs", () => {

@@ -40,21 +40,36 @@ const terminalError = (run: Run, code: "internal_error" | "worker_lost", message
 })
 
 /**
+ * Ends the job of a run as `done` or `skipped` (the worker's `JobQueue.complete`; its result, false
+ * when the lease was lost, changes nothing here). `executeRun` calls it in the transaction that
+ * stores the terminal run when there is one, so a run and its job end with one commit.
+ */
+export type EndJob = (outcome: JobOutcome) => Effect.Effect<unknown, StoreError>
+
+/**
  * Stores a terminal run and the alerts it causes in one transaction; false when it was already
  * terminal (another attempt finished it), in which case nothing is written or alerted.
  */
 export const persist = (
-  run: Run
+  run: Run,
+  options: Runs.CompleteOptions = {}
 ): Effect.Effect<
   boolean,
   StoreError,
   RunStore | ServerStore | WorkflowStore | AlertStore | Ids | Transactor
-> => Effect.map(Runs.complete(run), (c) => c.completed)
+> => Effect.map(Runs.complete(run, options), (c) => c.completed)
 
-/** Completes the job with its terminal run; when another attempt finished first, with the run it stored. */
-const finish = (ended: Run) =>
+/**
+ * Completes the job with its terminal run (the job ends in the same transaction); when another
+ * attempt finished first, with the run it stored. `server`: the one the run ran against, if loaded.
+ */
+const finish = (ended: Run, endJob: EndJob | undefined, server?: McpServer) =>
   Effect.gen(function* () {
-    if (yield* persist(ended)) return { outcome: "done", run: ended } as const
+    const options: Runs.CompleteOptions = {
+      ...(endJob !== undefined && { alongside: endJob("done") }),
+      ...(server !== undefined && { server: { id: server.id, name: server.name } })
+    }
+    if (yield* persist(ended, options)) return { outcome: "done", run: ended } as const
     const stored = yield* Effect.flatMap(RunStore, (s) => s.getRun(ended.orgId, ended.id))
     return { outcome: "done", run: Option.getOrNull(stored) } as const
   })
@@ -106,11 +121,14 @@ const target = (orgId: string, serverId: string, profileId: string | null) =>
 /**
  * Executes the run a job names. `attempt` > 1 means an earlier worker lost the job: a run it left
  * `running` is retried once when the workflow's retry policy allows, else ends `worker_lost`.
+ * With `endJob` (the worker), the job is ended here too: with the terminal run's transaction, or
+ * alone when there was nothing to store (the run is gone or already terminal).
  */
 export const executeRun = (
   orgId: string,
   runId: string,
-  attempt: number
+  attempt: number,
+  endJob?: EndJob
 ): Effect.Effect<
   { readonly outcome: JobOutcome; readonly run: Run | null },
   StoreError,
@@ -127,8 +145,14 @@ export const executeRun = (
   Effect.gen(function* () {
     const runs = yield* RunStore
     const stored = Option.getOrNull(yield* runs.getRun(orgId, runId))
-    if (stored === null) return { outcome: "skipped", run: null } as const
-    if (isTerminal(stored.status)) return { outcome: "done", run: stored } as const
+    if (stored === null) {
+      if (endJob !== undefined) yield* endJob("skipped")
+      return { outcome: "skipped", run: null } as const
+    }
+    if (isTerminal(stored.status)) {
+      if (endJob !== undefined) yield* endJob("done")
+      return { outcome: "done", run: stored } as const
+    }
     const at = new Date(yield* Clock.currentTimeMillis)
     const version = Option.getOrNull(
       yield* Effect.flatMap(WorkflowStore, (s) => s.getVersion(orgId, stored.workflowVersionId))
@@ -140,12 +164,12 @@ export const executeRun = (
         "The pinned workflow version no longer exists",
         at
       )
-      return yield* finish(ended)
+      return yield* finish(ended, endJob)
     }
     if (stored.status === "running" && attempt > 1) {
       if (!version.spec.retryPolicy.retryOnWorkerLost || stored.attempt > 1) {
         const ended = terminalError(stored, "worker_lost", workerLostMessage, at)
-        return yield* finish(ended)
+        return yield* finish(ended, endJob)
       }
     }
     const pinned = yield* target(orgId, stored.mcpServerId, version.spec.authProfileId)
@@ -156,7 +180,7 @@ export const executeRun = (
         "The run's MCP server or auth profile no longer exists",
         at
       )
-      return yield* finish(ended)
+      return yield* finish(ended, endJob)
     }
     const running: Run = {
       ...stored,
@@ -166,7 +190,7 @@ export const executeRun = (
     }
     yield* runs.updateRun(running)
     const ended = yield* RunExecutor.execute({ run: running, spec: version.spec, ...pinned })
-    return yield* finish(ended)
+    return yield* finish(ended, endJob, pinned.server)
   }).pipe(
     Effect.tap(({ outcome, run }) =>
       Effect.annotateCurrentSpan({

@@ -1,7 +1,16 @@
-import { AlertStore, IdsLayer, RunStore, ServerStore, WorkflowStore } from "@armature/core"
+import {
+  AlertStore,
+  IdsLayer,
+  JobQueue,
+  RunStore,
+  Runs,
+  ServerStore,
+  StoreError,
+  WorkflowStore
+} from "@armature/core"
 import { Fixtures, MemoryStore } from "@armature/core/testing"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Option } from "effect"
+import { Effect, Exit, Layer, Option } from "effect"
 import * as Connector from "../src/McpConnector.js"
 import * as RunJob from "../src/RunJob.js"
 import { type Fixture, startFixture } from "./fixtures/fixtureServer.js"
@@ -103,6 +112,94 @@ describe("RunJob: a run whose worker was lost (SPEC §8)", () => {
       const again = yield* RunJob.executeRun(orgId, run.id, 3)
       expect(again.outcome).toBe("done")
       expect(again.run?.attempt).toBe(2)
+    }).pipe(Effect.provide(Live()))
+  )
+})
+
+/** The orphan's job, claimed by `owner` (attempt 2, as after a lost worker). */
+const claimedBy = (orgId: string, runId: string, owner: string) =>
+  Effect.gen(function* () {
+    const queue = yield* JobQueue
+    const now = new Date()
+    yield* queue.enqueue(
+      {
+        orgId,
+        kind: Runs.JOB_KIND,
+        targetId: runId,
+        model: "test:tester",
+        fireAt: now,
+        runAfter: now,
+        payload: { runId },
+        maxAttempts: 3
+      },
+      now
+    )
+    const [job] = yield* queue.claim({ owner, kinds: [Runs.JOB_KIND], now, leaseMs: 60_000, limit: 1 })
+    return job!
+  })
+
+describe("RunJob: the worker's job ends with the terminal run", () => {
+  it.live("in the same transaction: when ending the job fails, the run is not stored either", () =>
+    Effect.gen(function* () {
+      const { orgId, run } = yield* orphan(true)
+      const outcomes: Array<string> = []
+      const failing: RunJob.EndJob = (outcome) =>
+        Effect.zipRight(
+          Effect.sync(() => outcomes.push(outcome)),
+          Effect.fail(new StoreError({ message: "jobs unavailable" }))
+        )
+      const exit = yield* Effect.exit(RunJob.executeRun(orgId, run.id, 2, failing))
+      expect(Exit.isFailure(exit)).toBe(true)
+      expect(outcomes).toEqual(["done"])
+      const stored = Option.getOrThrow(yield* Effect.flatMap(RunStore, (s) => s.getRun(orgId, run.id)))
+      expect(stored.status).toBe("running")
+      expect(yield* Effect.flatMap(AlertStore, (s) => s.listOutbox(orgId))).toEqual([])
+    }).pipe(Effect.provide(Live()))
+  )
+
+  it.live("a lease lost meanwhile: the run is stored all the same, the job stays its new holder's", () =>
+    Effect.gen(function* () {
+      const { orgId, run } = yield* orphan(true)
+      const queue = yield* JobQueue
+      const job = yield* claimedBy(orgId, run.id, "worker-a")
+      // worker-a's lease expires and worker-b takes the job over.
+      yield* queue.recoverExpired(new Date(Date.now() + 120_000), 10)
+      const [taken] = yield* queue.claim({
+        owner: "worker-b",
+        kinds: [Runs.JOB_KIND],
+        now: new Date(Date.now() + 120_000),
+        leaseMs: 60_000,
+        limit: 1
+      })
+      expect(taken?.id).toBe(job.id)
+      const ended: Array<boolean> = []
+      const result = yield* RunJob.executeRun(orgId, run.id, job.attempts, (outcome) =>
+        Effect.tap(queue.complete("worker-a", job.id, outcome, new Date()), (held) => ended.push(held))
+      )
+      expect(ended).toEqual([false])
+      expect(result).toMatchObject({ outcome: "done", run: { status: "pass" } })
+      const stored = Option.getOrThrow(yield* Effect.flatMap(RunStore, (s) => s.getRun(orgId, run.id)))
+      expect(stored.status).toBe("pass")
+      expect(yield* queue.get(job.id)).toMatchObject({ state: "running", leaseOwner: "worker-b" })
+      // worker-b finds the run terminal and ends the job, outside any run transaction.
+      const again = yield* RunJob.executeRun(orgId, run.id, taken!.attempts, (outcome) =>
+        queue.complete("worker-b", job.id, outcome, new Date())
+      )
+      expect(again.outcome).toBe("done")
+      expect((yield* queue.get(job.id))?.state).toBe("done")
+    }).pipe(Effect.provide(Live()))
+  )
+
+  it.live("a run that is gone ends its job `skipped`", () =>
+    Effect.gen(function* () {
+      const orgId = yield* Fixtures.newOrg
+      const queue = yield* JobQueue
+      const job = yield* claimedBy(orgId, "no-such-run", "worker-a")
+      const result = yield* RunJob.executeRun(orgId, "no-such-run", job.attempts, (outcome) =>
+        queue.complete("worker-a", job.id, outcome, new Date())
+      )
+      expect(result.outcome).toBe("skipped")
+      expect((yield* queue.get(job.id))?.state).toBe("skipped")
     }).pipe(Effect.provide(Live()))
   )
 })

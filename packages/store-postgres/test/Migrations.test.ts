@@ -1,7 +1,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { AlertStore, MonitorStore, OrgStore, RunStore, ServerStore, WorkflowStore } from "@armature/core"
+import {
+  AlertStore,
+  MonitorStore,
+  OrgStore,
+  RunStore,
+  recentToolCall,
+  ServerStore,
+  WorkflowStore
+} from "@armature/core"
 import { Fixtures } from "@armature/core/testing"
 import { SqlClient } from "@effect/sql"
 import * as Migrator from "@effect/sql/Migrator"
@@ -104,7 +112,7 @@ describe("Migrations", () => {
         // 0003 and whatever came after it; nothing before it runs again.
         expect(applied.map(([id]) => id)[0]).toBe(3)
         expect(stored).toEqual([Option.some(run), Option.some(running)])
-        expect(calls.map((c) => c.call)).toEqual(run.toolCalls)
+        expect(calls.map((c) => c.call)).toEqual(run.toolCalls.map(recentToolCall))
         expect(gone).toEqual([{ old: null }])
       })
     )

@@ -34,13 +34,31 @@ export const failureSummary = (run: Run): string => {
   return failing.length === 0 ? `Run ${run.status}` : failing.join("\n")
 }
 
+/** What the caller of `complete` already has, so that the completion need not read or commit it apart. */
+export interface CompleteOptions {
+  /**
+   * The server the run ran against, as the worker loaded it to start the run (same organization,
+   * the run's `mcpServerId`); `null` when it was gone then. Left out, it is read here. The alerts
+   * then name the server the run actually ran against, even if it was renamed or deleted since.
+   */
+  readonly server?: { readonly id: string; readonly name: string } | null
+  /**
+   * Runs first in the completion's transaction, whatever `complete` then does (the worker ends
+   * the run's job here: one commit per run instead of two). First, so that its row lock is taken
+   * in the order every other job-and-run transaction takes them (job, then run): no deadlock with
+   * a replica recovering the same job.
+   */
+  readonly alongside?: Effect.Effect<unknown, StoreError>
+}
+
 /**
  * Stores a terminal run and, in the same transaction, applies its outcome to the alert rules of
  * its workflow and to its server's incident, and enqueues the resulting messages. A run that is already terminal
  * is left alone and causes no alert, so a retried job cannot alert twice.
  */
 export const complete = (
-  run: Run
+  run: Run,
+  options: CompleteOptions = {}
 ): Effect.Effect<
   Completion,
   StoreError,
@@ -50,6 +68,7 @@ export const complete = (
     ? Effect.flatMap(Transactor, (tx) =>
         tx.withTransaction(
           Effect.gen(function* () {
+            if (options.alongside !== undefined) yield* options.alongside
             const updated = yield* Effect.flatMap(RunStore, (s) => s.updateRun(run))
             if (!updated) return { completed: false, alerts: 0 }
             // A paused workflow alerts nobody (SPEC §7), even for a run someone started by hand.
@@ -58,9 +77,12 @@ export const complete = (
             )
             if (Option.isSome(workflow) && workflow.value.state === "paused")
               return { completed: true, alerts: 0 }
-            const server = Option.getOrNull(
-              yield* Effect.flatMap(ServerStore, (s) => s.getServer(run.orgId, run.mcpServerId))
-            )
+            const server =
+              options.server !== undefined
+                ? options.server
+                : Option.getOrNull(
+                    yield* Effect.flatMap(ServerStore, (s) => s.getServer(run.orgId, run.mcpServerId))
+                  )
             const messages = yield* AlertEngine.onRun({
               orgId: run.orgId,
               target: { type: "workflow", id: run.workflowId, name: run.workflowName },

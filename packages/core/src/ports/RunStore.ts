@@ -43,12 +43,33 @@ export const decodeRunCursor = (cursor: string): RunCursor | undefined => {
   return undefined
 }
 
+/**
+ * What coverage and drift impact read of a tool call: everything but its result (`content`,
+ * `structuredContent`) and timing. Results are most of a call's size (~450 KB for a server's 50
+ * newest runs at the reads-at-scale bench); a `ToolCall` is one of these.
+ */
+export type RecentToolCall = Pick<
+  ToolCall,
+  "id" | "name" | "arguments" | "isError" | "refused" | "error" | "startedAt"
+>
+
+/** The `RecentToolCall` part of a tool call (what `recentToolCalls` returns of it). */
+export const recentToolCall = (call: RecentToolCall): RecentToolCall => ({
+  id: call.id,
+  name: call.name,
+  arguments: call.arguments,
+  isError: call.isError,
+  refused: call.refused,
+  error: call.error,
+  startedAt: call.startedAt
+})
+
 /** A tool call with the run it belongs to: the input of coverage. */
 export interface ToolCallRecord {
   readonly runId: string
   readonly workflowId: string
   readonly runStartedAt: Date | null
-  readonly call: ToolCall
+  readonly call: RecentToolCall
 }
 
 /** Pass-rate counts of one workflow in a window; `error` runs are counted apart. */
@@ -97,7 +118,10 @@ export class RunStore extends Context.Tag("@armature/core/RunStore")<
       workflowId: string,
       testerModel: string
     ) => Effect.Effect<Option.Option<RunSummary>, StoreError>
-    /** Tool calls of the `limit` most recent terminal runs (by start time) of a server's workflows. */
+    /**
+     * Tool calls of the `limit` most recent terminal runs (by start time) of a server's workflows,
+     * newest run first and each run's calls in order, without their results (`RecentToolCall`).
+     */
     readonly recentToolCalls: (
       orgId: string,
       mcpServerId: string,

@@ -50,11 +50,17 @@ export const start = (options: LoopOptions, stopping: Ref.Ref<boolean>) =>
         })
       )
 
+    // The job ends in the transaction that stores its terminal run (one commit, not two). A lease
+    // lost meanwhile makes `complete` a no-op, as it was when it ran after that transaction: the
+    // run is stored all the same, and the job is its new holder's.
+    const endJob =
+      (job: Job): RunJob.EndJob =>
+      (outcome) =>
+        Effect.flatMap(now, (at) => queue.complete(owner, job.id, outcome, at))
+
     const runOne = (job: Job) =>
-      Effect.gen(function* () {
-        const result = yield* RunJob.executeRun(job.orgId, RunJob.runIdOf(job), job.attempts)
-        yield* queue.complete(owner, job.id, result.outcome, yield* now)
-      }).pipe(
+      RunJob.executeRun(job.orgId, RunJob.runIdOf(job), job.attempts, endJob(job)).pipe(
+        Effect.asVoid,
         Effect.catchAllCause((cause) =>
           Cause.isInterruptedOnly(cause)
             ? Effect.void

@@ -183,13 +183,23 @@ export const make = Effect.gen(function* () {
         ...ruleColumns(rule),
         created_at: rule.createdAt
       } satisfies RuleRow)}`.pipe(atomic, Effect.asVoid, orConflict("insertRule", ruleConflicts)),
-    updateRule: (rule) =>
-      sql`UPDATE alert_rules SET ${sql.update(ruleColumns(rule))}
-          WHERE org_id = ${rule.orgId} AND id = ${rule.id}`.pipe(
-        atomic,
-        Effect.asVoid,
+    // The rule engine saves only a rule's state, in the transaction of the run or check that moved
+    // it: while the name stays, no unique key can be violated, so that update needs no savepoint
+    // (two round trips fewer per alert). A new name (or a rule gone) takes the savepoint path.
+    updateRule: (rule) => {
+      const { name, ...state } = ruleColumns(rule)
+      return sql`UPDATE alert_rules SET ${sql.update(state)}
+          WHERE org_id = ${rule.orgId} AND id = ${rule.id} AND name = ${name}
+          RETURNING id`.pipe(
+        Effect.flatMap((rows) =>
+          rows.length > 0
+            ? Effect.void
+            : sql`UPDATE alert_rules SET ${sql.update(ruleColumns(rule))}
+                WHERE org_id = ${rule.orgId} AND id = ${rule.id}`.pipe(atomic, Effect.asVoid)
+        ),
         orConflict("updateRule", ruleConflicts)
-      ),
+      )
+    },
     getRule: (orgId, id) =>
       sql<RuleRow>`SELECT * FROM alert_rules WHERE org_id = ${orgId} AND id = ${id}`.pipe(
         Effect.flatMap(mapRows(toRule)),

@@ -2,6 +2,7 @@ import {
   decodeRunCursor,
   encodeRunCursor,
   type PassCounts,
+  type RecentToolCall,
   type Run,
   RunStore,
   StoreError
@@ -13,7 +14,6 @@ import {
   callsParameter,
   containsPattern,
   type RunRow,
-  type RunToolCallsRow,
   type RunWithCallsRow,
   runRecords,
   runRow,
@@ -25,8 +25,37 @@ import {
 } from "../internal/runRows.js"
 import { date, dateOrNull, mapRows, orStoreError } from "../internal/sql.js"
 
-/** A coverage input: a terminal run's identity and its tool calls (`recentToolCalls`). */
-type RecentCallsRow = Pick<RunRow, "id" | "workflow_id" | "started_at"> & Pick<RunToolCallsRow, "calls">
+/** A stored tool call's `RecentToolCall` fields, in the order `recentToolCalls` selects them. */
+type RecentCallTuple = readonly [
+  id: string,
+  name: string,
+  arguments: unknown,
+  isError: boolean,
+  refused: boolean,
+  error: string | null,
+  startedAt: string
+]
+
+/**
+ * A coverage input: a terminal run's identity and its tool calls as `RecentCallTuple`s (a JSON
+ * array, parsed by the driver or not; NULL when the run has none).
+ */
+type RecentCallsRow = Pick<RunRow, "id" | "workflow_id" | "started_at"> & { readonly calls: unknown }
+
+const toRecentCalls = (value: unknown): ReadonlyArray<RecentToolCall> =>
+  value === null || value === undefined
+    ? []
+    : ((typeof value === "string" ? JSON.parse(value) : value) as ReadonlyArray<RecentCallTuple>).map(
+        ([id, name, args, isError, refused, error, startedAt]) => ({
+          id,
+          name,
+          arguments: args,
+          isError,
+          refused,
+          error,
+          startedAt: new Date(startedAt)
+        })
+      )
 
 /** One day of terminal runs by status (`dailyPassCounts`). */
 interface DailyCountsRow {
@@ -46,6 +75,11 @@ interface PassCountsRow extends Omit<DailyCountsRow, "day"> {
 
 const terminal = ["pass", "fail", "partial", "error"] as const
 const active = ["pending", "running"] as const
+
+/** How many of the newest candidate runs a search term is first looked for in (`searchRuns`). */
+const searchWindow = 1_000
+/** Fewer matches than this among them: the term is rare lately, and the trigram index finds it. */
+const fewMatches = 3
 
 /** Statements shared by the port and the bulk import. */
 const statements = (sql: SqlClient.SqlClient) => {
@@ -93,24 +127,27 @@ export const make = Effect.gen(function* () {
 
     // One statement (atomic without a transaction, no savepoint inside a caller's): the run's
     // calls are replaced only when the run was updated. The status condition re-checks after any
-    // row lock wait: a run that became terminal meanwhile is left alone.
+    // row lock wait: a run that became terminal meanwhile is left alone. A run without calls (one
+    // starting) takes the shorter statement: less for PostgreSQL to plan on every call.
     updateRun: (run) => {
       const { id: _id, org_id: _org, ...columns } = runRow(run)
-      return sql`WITH input AS (SELECT ${callsParameter(run)}::json AS calls),
-          updated AS (
-            UPDATE runs SET ${sql.update(columns)}
+      const calls = callsParameter(run)
+      const updated = sql`UPDATE runs SET ${sql.update(columns)}
             WHERE org_id = ${run.orgId} AND id = ${run.id} AND status IN ${sql.in(active)}
-            RETURNING id, org_id),
-          saved AS (
-            INSERT INTO run_tool_calls (run_id, org_id, calls)
-            SELECT updated.id, updated.org_id, input.calls FROM updated, input
-            WHERE input.calls IS NOT NULL
-            ON CONFLICT (run_id) DO UPDATE SET calls = excluded.calls),
-          cleared AS (
-            DELETE FROM run_tool_calls
-            WHERE run_id IN (SELECT id FROM updated) AND (SELECT calls IS NULL FROM input))
-          SELECT id FROM updated`.pipe(
-        Effect.map((updated) => updated.length > 0),
+            RETURNING id, org_id`
+      return (
+        calls === null
+          ? sql`WITH updated AS (${updated}),
+              cleared AS (DELETE FROM run_tool_calls WHERE run_id IN (SELECT id FROM updated))
+              SELECT id FROM updated`
+          : sql`WITH updated AS (${updated}),
+              saved AS (
+                INSERT INTO run_tool_calls (run_id, org_id, calls)
+                SELECT id, org_id, ${calls}::json FROM updated
+                ON CONFLICT (run_id) DO UPDATE SET calls = excluded.calls)
+              SELECT id FROM updated`
+      ).pipe(
+        Effect.map((rows) => rows.length > 0),
         orStoreError("updateRun")
       )
     },
@@ -131,14 +168,38 @@ export const make = Effect.gen(function* () {
           ...(filter.after === undefined ? [] : [sql`sort_at >= ${filter.after}::timestamptz`]),
           ...(position === undefined
             ? []
-            : [sql`(sort_at, id) < (${position.sortAt}::timestamptz, ${position.id})`]),
-          ...(filter.search === undefined || filter.search === ""
-            ? []
-            : [sql`search_text LIKE lower(${containsPattern(filter.search)})`])
+            : [sql`(sort_at, id) < (${position.sortAt}::timestamptz, ${position.id})`])
         ]
-        const rows =
-          yield* sql<SummaryRow>`SELECT ${sql.literal(summaryColumns)} FROM runs WHERE ${sql.and(conditions)}
+        const term =
+          filter.search === undefined || filter.search === ""
+            ? undefined
+            : sql`search_text LIKE lower(${containsPattern(filter.search)})`
+        const columns = sql.literal(summaryColumns)
+        const where = sql.and(term === undefined ? conditions : [...conditions, term])
+        const planned = sql<SummaryRow>`SELECT ${columns} FROM runs WHERE ${where}
           ORDER BY sort_at DESC, id DESC LIMIT ${limit + 1}`
+        let rows: ReadonlyArray<SummaryRow> = term === undefined ? yield* planned : []
+        if (term !== undefined) {
+          // The planner estimates a term's matches over the whole table, not where they are: a term
+          // of old runs only (a renamed workflow, last month's deploy note) looked common enough
+          // to filter the newest-first scan, which then read ~770k of 1M runs (2.5 s, reads-at-scale
+          // bench). So the newest `searchWindow` candidates are filtered first (stopping once the
+          // page is full: any match further back is older than all of them); a term found there
+          // at least `fewMatches` times is common among recent runs and gets the planner's plan,
+          // one found less often gets its matches from the trigram index, however old, sorted.
+          rows = yield* sql<SummaryRow>`SELECT ${columns} FROM (
+              SELECT ${columns}, search_text FROM runs WHERE ${sql.and(conditions)}
+              ORDER BY sort_at DESC, id DESC LIMIT ${searchWindow}) recent
+            WHERE ${term} ORDER BY sort_at DESC, id DESC LIMIT ${limit + 1}`
+          if (rows.length <= limit) {
+            rows =
+              rows.length >= fewMatches
+                ? yield* planned
+                : yield* sql<SummaryRow>`WITH matches AS MATERIALIZED (
+                      SELECT ${columns} FROM runs WHERE ${where})
+                    SELECT ${columns} FROM matches ORDER BY sort_at DESC, id DESC LIMIT ${limit + 1}`
+          }
+        }
         const page = rows.slice(0, limit)
         const last = page.at(-1)
         return {
@@ -159,9 +220,18 @@ export const make = Effect.gen(function* () {
       ),
 
     // The newest terminal runs come from the (org, server, sort_at) index, their calls (one
-    // stored JSON array per run) by primary key.
+    // stored JSON array per run) by primary key. Only what `RecentToolCall` holds leaves the
+    // database, one `RecentCallTuple` per call: whole calls were ~450 KB for 50 runs at the
+    // reads-at-scale bench, mostly results, and decoding them cost the server ~8.5 ms of CPU a
+    // coverage report. Each field is selected as `json`: its stored text is copied as is, not
+    // unescaped into `text` and encoded again.
     recentToolCalls: (orgId, mcpServerId, limit) =>
-      sql<RecentCallsRow>`SELECT r.id, r.workflow_id, r.started_at, c.calls
+      sql<RecentCallsRow>`SELECT r.id, r.workflow_id, r.started_at,
+            (SELECT json_agg(json_build_array(x.id, x.name, x.arguments, x."isError", x.refused, x.error,
+                  x."startedAt") ORDER BY x.n)
+              FROM ROWS FROM (json_to_recordset(c.calls) AS (id json, name json, arguments json,
+                  "isError" json, refused json, error json, "startedAt" json))
+                WITH ORDINALITY AS x(id, name, arguments, "isError", refused, error, "startedAt", n)) AS calls
           FROM (SELECT id, workflow_id, started_at, sort_at FROM runs
                 WHERE org_id = ${orgId} AND mcp_server_id = ${mcpServerId} AND status IN ${sql.in(terminal)}
                 ORDER BY sort_at DESC, id DESC LIMIT ${limit}) r
@@ -170,7 +240,7 @@ export const make = Effect.gen(function* () {
         Effect.flatMap(
           mapRows((r: RecentCallsRow) => {
             const runStartedAt = dateOrNull(r.started_at)
-            return toToolCalls(r.calls).map((call) => ({
+            return toRecentCalls(r.calls).map((call) => ({
               runId: r.id,
               workflowId: r.workflow_id,
               runStartedAt,

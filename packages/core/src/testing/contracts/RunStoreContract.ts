@@ -1,8 +1,9 @@
 import { describe, expect, type Vitest } from "@effect/vitest"
 import { Effect, Option } from "effect"
+import * as Coverage from "../../Coverage.js"
 import type { Page } from "../../domain/Common.js"
-import type { RunSummary } from "../../domain/Run.js"
-import { type RunFilter, RunStore } from "../../ports/RunStore.js"
+import type { Run, RunSummary } from "../../domain/Run.js"
+import { type RunFilter, RunStore, recentToolCall, type ToolCallRecord } from "../../ports/RunStore.js"
 import type { StorePorts } from "../../ports/StorePorts.js"
 import { at, era, newOrg, plus, run, toolCall, uid } from "./fixtures.js"
 
@@ -217,10 +218,87 @@ export const runStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void => {
           runId: newest.id,
           workflowId: newest.workflowId,
           runStartedAt: at(30),
-          call: newest.toolCalls[0]
+          call: recentToolCall(newest.toolCalls[0]!)
         })
+        expect(record.call).not.toHaveProperty("content")
         expect(yield* store.recentToolCalls(otherOrg, uid(), 50)).toEqual([])
       })
+    )
+
+    it.effect(
+      "returns each call's fields as getRun does, in order, and coverage is the same as from whole calls",
+      () =>
+        Effect.gen(function* () {
+          const store = yield* RunStore
+          const orgId = yield* newOrg
+          const mcpServerId = uid()
+          const result = { content: [{ type: "text", text: "x".repeat(2000) }], structuredContent: { n: 1 } }
+          const older = run(orgId, {
+            mcpServerId,
+            startedAt: at(10),
+            toolCalls: [
+              toolCall("get_order", {
+                arguments: { orderId: "A-1", mode: "fast", tags: ["a", "b"] },
+                ...result
+              }),
+              // Same start as the next call: the order decides which is the last one.
+              toolCall("get_order", { arguments: { orderId: "A-2", mode: "slow" }, isError: true }),
+              toolCall("get_order", { arguments: { orderId: "A-3" }, isError: true }),
+              toolCall("cancel_order", { arguments: { orderId: "A-4" }, refused: true }),
+              toolCall("list_products", {
+                arguments: null,
+                error: 'timed out "after" 60 s\n\t',
+                ...result
+              })
+            ]
+          })
+          const newer = run(orgId, {
+            mcpServerId,
+            startedAt: at(20),
+            toolCalls: [
+              toolCall("søk_ordre", {
+                arguments: {
+                  query: 'mug ☕ \u00e9 "tea" \\',
+                  maxPriceEur: 1e21,
+                  exact: 12.5,
+                  nested: { b: [1, { c: null }], a: -3 }
+                },
+                ...result
+              }),
+              toolCall("get_order", { arguments: "not an object" }),
+              toolCall("get_order", { arguments: [1, 2], phase: "teardown", step: 0 }),
+              toolCall("list_products", { arguments: { mode: ["fast"] }, startedAt: at(21) })
+            ]
+          })
+          for (const r of [older, newer]) yield* store.insertRun(r)
+
+          const records = yield* store.recentToolCalls(orgId, mcpServerId, 50)
+          const whole: Array<ToolCallRecord> = []
+          for (const r of [newer, older]) {
+            const stored: Run = Option.getOrThrow(yield* store.getRun(orgId, r.id))
+            for (const call of stored.toolCalls) {
+              whole.push({ runId: r.id, workflowId: r.workflowId, runStartedAt: r.startedAt, call })
+            }
+          }
+          expect(records).toEqual(whole.map((w) => ({ ...w, call: recentToolCall(w.call) })))
+
+          const mode = { type: "string", enum: ["fast", "slow", "eco"] }
+          const tools = ["get_order", "cancel_order", "list_products", "søk_ordre"].map((name) => ({
+            name,
+            inputSchema: {
+              type: "object",
+              properties: {
+                orderId: { type: "string" },
+                mode,
+                tags: { type: "array" },
+                query: { type: "string" }
+              }
+            }
+          }))
+          const coverage = (calls: ReadonlyArray<ToolCallRecord>) =>
+            Coverage.compute({ tools, workflows: [], calls, monitors: [] })
+          expect(coverage(records)).toEqual(coverage(whole))
+        })
     )
   })
 

@@ -6,6 +6,7 @@ import {
   type PassCounts,
   type RunCursor,
   type RunStore,
+  recentToolCall,
   type ToolCallRecord
 } from "../../ports/RunStore.js"
 import { compareIds, type Db, rowOf, rowsOf } from "./Tables.js"
@@ -88,7 +89,7 @@ export const makeRunStore = (db: Db): Context.Tag.Service<RunStore> => ({
               runId: run.id,
               workflowId: run.workflowId,
               runStartedAt: run.startedAt,
-              call
+              call: recentToolCall(call)
             })
           )
         )
