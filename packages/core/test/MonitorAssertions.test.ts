@@ -179,6 +179,19 @@ describe("monitor assertions: each kind passes, and fails naming itself, the pat
     expect(Monitors.checkAssertions([], result())).toBeNull()
   })
 
+  it("compiled patterns and schemas are reused: the same pattern with other flags, or an edited schema, is its own", () => {
+    // Each twice: the second answer comes from the caches and must equal the first.
+    for (let i = 0; i < 2; i++) {
+      expect(check({ type: "textMatches", pattern: "SHIPPED" })).not.toBeNull()
+      expect(check({ type: "textMatches", pattern: "SHIPPED", flags: "i" })).toBeNull()
+      expect(check({ type: "jsonSchema", schema: { type: "object", required: ["id"] } })).toBeNull()
+      expect(check({ type: "jsonSchema", schema: { type: "object", required: ["missing"] } })).not.toBeNull()
+    }
+    const schema = { type: "object", properties: { total: { type: "number" } } }
+    expect(Monitors.checkOutputSchema("t", schema, result())).toBeNull()
+    expect(Monitors.checkOutputSchema("t", schema, result({ total: "ten" }))).not.toBeNull()
+  })
+
   it("the actual value is redacted (known secrets and credential shapes) before it is truncated", () => {
     const secret = "s3cr3t-value-of-the-profile"
     const key = `sk-${"a".repeat(30)}`

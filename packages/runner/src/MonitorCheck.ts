@@ -88,23 +88,15 @@ export const execute = (target: CheckTarget): Effect.Effect<MonitorCheck, never,
 
     for (const [index, step] of steps.entries()) {
       failedStep = index
-      const args = yield* Effect.try({
-        try: () => resolve(step.arguments as JsonObject, results),
-        catch: (e) => e as UnresolvedReference
-      }).pipe(Effect.either)
-      if (Either.isLeft(args)) {
-        last = { error: args.left, attempts: 0, secrets: last.secrets }
+      // Pure and synchronous: a plain try, not an Effect (and an Either) per step of every check.
+      let args: JsonObject
+      try {
+        args = resolve(step.arguments as JsonObject, results)
+      } catch (e) {
+        last = { error: e as UnresolvedReference, attempts: 0, secrets: last.secrets }
         break
       }
-      last = yield* callWithRetries(
-        pool,
-        server,
-        profile,
-        step.toolName,
-        args.right,
-        deadline,
-        monitor.retries
-      )
+      last = yield* callWithRetries(pool, server, profile, step.toolName, args, deadline, monitor.retries)
       attempts = Math.max(attempts, last.attempts)
       if (last.error !== undefined || last.result === undefined) break
       results.push(last.result)

@@ -145,8 +145,12 @@ export const make = (options: Options = {}) =>
         const now = yield* Clock.currentTimeMillis
         let entry = entries.get(key)
         yield* Effect.annotateCurrentSpan("armature.session_reused", entry !== undefined)
-        if (entry) entry.lastUsed = now
-        else {
+        if (entry) {
+          entry.lastUsed = now
+          // Connected already (the common case of every check): nothing to wait for, so no
+          // timeout race (a fiber and a timer per check) around an await that is already done.
+          if (entry.value !== undefined) return entry.value
+        } else {
           // Registered before connecting, so concurrent checks of one server share one connect.
           entry = {
             deferred: yield* Deferred.make<Pooled, ServerUnreachable>(),

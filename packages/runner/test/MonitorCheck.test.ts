@@ -128,6 +128,24 @@ layer(Live, { excludeTestServices: true })("monitor check outcomes (SPEC §5)", 
     })
   )
 
+  it.effect("concurrent first checks share one connect; a connected session is handed out at once", () =>
+    Effect.gen(function* () {
+      const pool = yield* SessionPool
+      const srv = server({ id: "00000000-0000-4000-8000-0000000000b3", baseUrl: fixture.url })
+      const inits = fixture.methods.get("initialize") ?? 0
+      const checks = yield* Effect.all(
+        Array.from({ length: 4 }, () => check({}, srv)),
+        { concurrency: "unbounded" }
+      )
+      expect(checks.map((c) => c.outcome)).toEqual(["pass", "pass", "pass", "pass"])
+      expect((fixture.methods.get("initialize") ?? 0) - inits).toBe(1)
+      // Connected: even a 1 ms wait budget gets the pooled session (no wait, so no timeout).
+      const pooled = yield* pool.get(srv, null)
+      expect(yield* pool.get(srv, null, 1)).toBe(pooled)
+      expect((fixture.methods.get("initialize") ?? 0) - inits).toBe(1)
+    })
+  )
+
   it.effect("a crashed server is error; after restart the pool reconnects transparently", () =>
     Effect.gen(function* () {
       const srv = server({ id: "00000000-0000-4000-8000-0000000000b3", baseUrl: fixture.url })

@@ -32,6 +32,14 @@ const re2Flags: Record<string, number> = {
 }
 
 /**
+ * Compiled patterns by flags and source: every check of a monitor tests the same few patterns, and
+ * compiling one (translation, parse, program) costs more than testing it. Bounded, oldest out;
+ * invalid patterns are not kept (they throw before they are stored).
+ */
+const compiledPatterns = new Map<string, Pattern>()
+const maxCompiledPatterns = 500
+
+/**
  * A user's regular expression (assertions of monitors and workflows), compiled by RE2JS: its
  * matching time is linear in the text, so a pattern like `(a+)+$` on a long tool result cannot
  * stall the worker that every organization's checks share (with JavaScript's backtracking engine
@@ -40,13 +48,20 @@ const re2Flags: Record<string, number> = {
  * always on and `g`/`y` mean nothing for a test. Throws when invalid.
  */
 export const regexOf = (pattern: string, flags: string | undefined): Pattern => {
+  const key = `${flags ?? ""}/${pattern}`
+  const hit = compiledPatterns.get(key)
+  if (hit !== undefined) return hit
   let mask = 0
   for (const f of flags ?? "") {
     if (!"imsugy".includes(f)) throw new Error(`unknown flag ${JSON.stringify(f)}`)
     mask |= re2Flags[f] ?? 0
   }
   const re = RE2JS.compile(RE2JS.translateRegExp(pattern), mask)
-  return { test: (text) => re.test(text) }
+  const compiled: Pattern = { test: (text) => re.test(text) }
+  compiledPatterns.set(key, compiled)
+  if (compiledPatterns.size > maxCompiledPatterns)
+    compiledPatterns.delete(compiledPatterns.keys().next().value!)
+  return compiled
 }
 
 /** Why a pattern does not compile (or needs backtracking), or `undefined`. */

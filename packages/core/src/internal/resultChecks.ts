@@ -87,8 +87,23 @@ export const jsonPathProblem = (path: string): string | undefined => {
 const compiled = new Map<string, ValidateFunction | null>()
 const maxCompiled = 500
 
+/**
+ * The same schema object (a catalog's tool, a stored assertion) is checked on every check: found
+ * by identity first, without serializing the schema to look it up by text. Held weakly, so it
+ * lives no longer than the schema object.
+ */
+const bySchemaObject = new WeakMap<object, ValidateFunction | null>()
+
 /** A validator for a JSON Schema, cached; `null` when Ajv cannot compile it. */
 const validatorOf = (schema: { readonly [key: string]: unknown }): ValidateFunction | null => {
+  const known = bySchemaObject.get(schema)
+  if (known !== undefined) return known
+  const validate = validatorOfText(schema)
+  bySchemaObject.set(schema, validate)
+  return validate
+}
+
+const validatorOfText = (schema: { readonly [key: string]: unknown }): ValidateFunction | null => {
   const key = JSON.stringify(schema)
   const hit = compiled.get(key)
   if (hit !== undefined) {
@@ -258,31 +273,32 @@ const failureOf = (
     return `the path could not be evaluated: ${e instanceof Error ? e.message : String(e)}`
   }
   const value = selected(matches)
-  const found = `found ${show(value, secrets)}`
+  // Built only for a failure: redacting the value (a dozen patterns) on every passing check was waste.
+  const found = () => `found ${show(value, secrets)}`
   switch (a.type) {
     case "jsonPath": {
-      if (a.absent === true || a.exists === false) return matches.length === 0 ? null : found
+      if (a.absent === true || a.exists === false) return matches.length === 0 ? null : found()
       if (matches.length === 0) return "found nothing at the path"
       if (a.equals !== undefined) {
         const equal =
           (matches.length === 1 && deepEqual(matches[0], a.equals)) || deepEqual(matches, a.equals)
-        return equal ? null : found
+        return equal ? null : found()
       }
       if (a.matches !== undefined) {
         const re = regexOf(a.matches, a.flags)
         const textOf = (v: unknown) => (typeof v === "string" ? v : (JSON.stringify(v) ?? String(v)))
-        return matches.every((m) => re.test(textOf(m))) ? null : found
+        return matches.every((m) => re.test(textOf(m))) ? null : found()
       }
       return null
     }
     case "numberInRange": {
       if (matches.length === 0) return "found nothing at the path"
       const ok = matches.every((m) => typeof m === "number" && Number.isFinite(m) && inRange(m, a.min, a.max))
-      return ok ? null : found
+      return ok ? null : found()
     }
     case "arrayLength": {
       if (matches.length === 0) return "found nothing at the path"
-      if (matches.length > 1 || !Array.isArray(value)) return `${found}, not one array`
+      if (matches.length > 1 || !Array.isArray(value)) return `${found()}, not one array`
       return inRange(value.length, a.min, a.max) ? null : `found an array of length ${value.length}`
     }
     case "jsonSchema": {

@@ -47,6 +47,14 @@ const authenticatedFetch = (
   credentials: Credentials,
   sent: Set<string>
 ): FetchLike => {
+  // Nothing to add (no credentials, no extra headers): the SDK's request goes out as it is, without
+  // copying its headers or another promise per request (every pooled monitor check comes here).
+  if (credentials.kind === "none" && Object.keys(extraHeaders).length === 0) {
+    return (url, init) => {
+      allowManyListeners(init?.signal)
+      return fetch(url, init)
+    }
+  }
   return async (url, init) => {
     allowManyListeners(init?.signal)
     const headers = new Headers(init?.headers)
