@@ -12,7 +12,6 @@ import {
   Organization,
   Plans,
   Run,
-  RunSummary,
   Servers,
   Team,
   Workflow,

@@ -43,8 +43,12 @@ const compile = (ast: AST.AST): Encode => {
     case "Refinement":
       return compile(ast.from)
     case "Suspend": {
+      // Compiled on first use: a recursive schema refers to itself.
       let compiled: Encode | undefined
-      return (value) => (compiled ??= compile(ast.f()))(value)
+      return (value) => {
+        compiled ??= compile(ast.f())
+        return compiled(value)
+      }
     }
     case "TypeLiteral":
       return typeLiteral(ast)
