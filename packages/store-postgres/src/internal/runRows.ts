@@ -1,7 +1,7 @@
 import { Run, type RunSummary, type ToolCall, TraceEvent } from "@armature/core"
 import { Schema } from "effect"
 import * as Column from "./columns.js"
-import { date, dateOrNull, decodeJson, fromJson, json, jsonNullable } from "./sql.js"
+import { date, dateOrNull, decodeJson, fromJson, json, jsonArray, jsonNullable } from "./sql.js"
 
 /** A row of `runs` as the drivers return it (shared by `RunStore` and the mappers here). */
 export const RunRow = Schema.Struct({
@@ -170,12 +170,7 @@ export const toToolCall = (o: StoredToolCall): ToolCall => {
 
 /** The tool calls of a row that selected `run_tool_calls.calls` (NULL: the run has none). */
 export const toToolCalls = (value: unknown): ReadonlyArray<ToolCall> =>
-  value === null || value === undefined
-    ? []
-    : (typeof value === "string"
-        ? (JSON.parse(value) as Array<StoredToolCall>)
-        : (value as Array<StoredToolCall>)
-      ).map(toToolCall)
+  jsonArray<StoredToolCall>(value).map(toToolCall)
 
 const decodeTrace = decodeJson(Schema.Array(TraceEvent))
 

@@ -136,6 +136,15 @@ export const decodeJson = <A, I>(schema: Schema.Schema<A, I>) => {
 /** A JSON column read as stored (pg and PGlite both parse jsonb). */
 export const fromJson = <A>(value: unknown): A => value as A
 
+/**
+ * A `json` array from a column or an expression, as the driver hands it over: parsed, or its text
+ * when the driver leaves `json` unparsed; SQL NULL is no elements.
+ */
+export const jsonArray = <A>(value: unknown): ReadonlyArray<A> =>
+  value === null || value === undefined
+    ? []
+    : ((typeof value === "string" ? JSON.parse(value) : value) as ReadonlyArray<A>)
+
 /** Dates from the drivers are `Date`s already; this keeps `null` and normalizes strings. */
 export const date = (value: unknown): Date => (value instanceof Date ? value : new Date(value as string))
 export const dateOrNull = (value: unknown): Date | null =>

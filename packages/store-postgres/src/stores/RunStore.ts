@@ -23,7 +23,7 @@ import {
   toSummary,
   toToolCalls
 } from "../internal/runRows.js"
-import { date, dateOrNull, mapRows, orStoreError } from "../internal/sql.js"
+import { date, dateOrNull, jsonArray, mapRows, orStoreError } from "../internal/sql.js"
 
 /** A stored tool call's `RecentToolCall` fields, in the order `recentToolCalls` selects them. */
 type RecentCallTuple = readonly [
@@ -43,19 +43,15 @@ type RecentCallTuple = readonly [
 type RecentCallsRow = Pick<RunRow, "id" | "workflow_id" | "started_at"> & { readonly calls: unknown }
 
 const toRecentCalls = (value: unknown): ReadonlyArray<RecentToolCall> =>
-  value === null || value === undefined
-    ? []
-    : ((typeof value === "string" ? JSON.parse(value) : value) as ReadonlyArray<RecentCallTuple>).map(
-        ([id, name, args, isError, refused, error, startedAt]) => ({
-          id,
-          name,
-          arguments: args,
-          isError,
-          refused,
-          error,
-          startedAt: new Date(startedAt)
-        })
-      )
+  jsonArray<RecentCallTuple>(value).map(([id, name, args, isError, refused, error, startedAt]) => ({
+    id,
+    name,
+    arguments: args,
+    isError,
+    refused,
+    error,
+    startedAt: date(startedAt)
+  }))
 
 /** One day of terminal runs by status (`dailyPassCounts`). */
 interface DailyCountsRow {
