@@ -18,15 +18,13 @@
  */
 import { loadavg } from "node:os"
 import { type GoalResult, writeResults } from "../../../bench/writeResults.js"
-import { startDemoServer } from "../../../examples/demo-mcp-server/server.js"
 import { backendsOf } from "./support/cpu.js"
 import { type BenchDatabase, onFreshDatabase } from "./support/database.js"
 import { keepAliveClient, restClient } from "./support/http.js"
 import { clients, warmupSeconds } from "./support/load.js"
-import { startModel } from "./support/model.js"
 import { logger, num } from "./support/report.js"
 import { storeRuns } from "./support/seed.js"
-import { noRateLimits, startServer } from "./support/serverProcess.js"
+import { startStack } from "./support/stack.js"
 import { median, medianOfEach } from "./support/stats.js"
 import { until } from "./support/wait.js"
 import { measure, type Sample, type Workload } from "./support/workload.js"
@@ -43,13 +41,8 @@ const keepAlive = keepAliveClient(clients)
 const send = keepAlive.send
 
 const run = async (database: BenchDatabase) => {
-  const model = await startModel()
-  const demo = await startDemoServer({ port: 0 })
-  const server = await startServer(
-    database.url,
-    { OPENAI_API_KEY: "bench", OPENAI_BASE_URL: model.baseURL, ...noRateLimits },
-    process.env.BENCH_CPU_PROF
-  )
+  const stack = await startStack(database.url)
+  const { demo, server } = stack
   try {
     const rest = restClient(send, server.origin, server.key)
     const { serverId, runIds } = await storeRuns(rest, demo.url, runCount, log)
@@ -112,9 +105,7 @@ const run = async (database: BenchDatabase) => {
     return { floor: floor.name, goals: chosen.map((w) => w.name), samples }
   } finally {
     keepAlive.close()
-    await server.stop()
-    await demo.close()
-    await model.close()
+    await stack.close()
   }
 }
 

@@ -38,15 +38,14 @@
  * PostgreSQL from ARMATURE_BENCH_DATABASE_URL (or ARMATURE_TEST_DATABASE_URL); a fresh database
  * is created for the run and dropped afterwards. No timing is asserted.
  */
-import { startDemoServer } from "../../../examples/demo-mcp-server/server.js"
 import { backendsOf } from "./support/cpu.js"
 import { type BenchDatabase, onFreshDatabase, withSql } from "./support/database.js"
 import { keepAliveClient, restClient } from "./support/http.js"
 import { clients, rounds, seconds, warmupSeconds } from "./support/load.js"
-import { startModel } from "./support/model.js"
 import { logger, num } from "./support/report.js"
 import { storeRuns } from "./support/seed.js"
-import { noRateLimits, startChild, startServer } from "./support/serverProcess.js"
+import { startChild } from "./support/serverProcess.js"
+import { startStack } from "./support/stack.js"
 import { medianOfEach } from "./support/stats.js"
 import { sleep } from "./support/wait.js"
 import { measure, type Sample, type Workload } from "./support/workload.js"
@@ -80,13 +79,8 @@ const keepAlive = keepAliveClient(clients)
 const send = keepAlive.send
 
 const run = async (database: BenchDatabase) => {
-  const model = await startModel()
-  const demo = await startDemoServer({ port: 0 })
-  const server = await startServer(
-    database.url,
-    { OPENAI_API_KEY: "bench", OPENAI_BASE_URL: model.baseURL, ...noRateLimits },
-    process.env.BENCH_CPU_PROF
-  )
+  const stack = await startStack(database.url)
+  const { demo, server } = stack
   let echo: Awaited<ReturnType<typeof startEcho>> | undefined
   try {
     const auth = { authorization: `Bearer ${server.key}` }
@@ -248,9 +242,7 @@ const run = async (database: BenchDatabase) => {
   } finally {
     keepAlive.close()
     await echo?.stop()
-    await server.stop()
-    await demo.close()
-    await model.close()
+    await stack.close()
   }
 }
 

@@ -41,16 +41,14 @@ import { PgStore } from "@armature/store-postgres"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { type GoalResult, writeResults } from "../../../bench/writeResults.js"
-import { startDemoServer } from "../../../examples/demo-mcp-server/server.js"
 import { backendsOf } from "./support/cpu.js"
 import { type BenchDatabase, onFreshDatabase, withSql } from "./support/database.js"
 import { keepAliveClient, restClient } from "./support/http.js"
 import { warmupSeconds } from "./support/load.js"
-import { startModel } from "./support/model.js"
 import { logger, num } from "./support/report.js"
 import { storeRuns } from "./support/seed.js"
 import { type ScaleSeed, type ScaleWorkflow, seedScale } from "./support/seedScale.js"
-import { noRateLimits, startServer } from "./support/serverProcess.js"
+import { startStack } from "./support/stack.js"
 import { median, medianOfEach } from "./support/stats.js"
 import { measure, type Sample, type Workload } from "./support/workload.js"
 
@@ -88,13 +86,8 @@ const moreWorkflows = [
 ] as const
 
 const run = async (database: BenchDatabase) => {
-  const model = await startModel()
-  const demo = await startDemoServer({ port: 0 })
-  const server = await startServer(
-    database.url,
-    { OPENAI_API_KEY: "bench", OPENAI_BASE_URL: model.baseURL, ...noRateLimits },
-    process.env.BENCH_CPU_PROF
-  )
+  const stack = await startStack(database.url)
+  const { demo, server } = stack
   try {
     const rest = restClient(send, server.origin, server.key)
     const stored = await storeRuns(rest, demo.url, 3, log)
@@ -236,9 +229,7 @@ const run = async (database: BenchDatabase) => {
     }
   } finally {
     keepAlive.close()
-    await server.stop()
-    await demo.close()
-    await model.close()
+    await stack.close()
   }
 }
 
