@@ -1,7 +1,17 @@
 import { Run, type RunSummary, type ToolCall, TraceEvent } from "@armature/core"
 import { Schema } from "effect"
 import * as Column from "./columns.js"
-import { date, dateOrNull, decodeJson, fromJson, json, jsonArray, jsonNullable } from "./sql.js"
+import {
+  date,
+  dateOrNull,
+  decodeJson,
+  fromJson,
+  json,
+  jsonArray,
+  jsonNullable,
+  storable,
+  stringify
+} from "./sql.js"
 
 /** A row of `runs` as the drivers return it (shared by `RunStore` and the mappers here). */
 export const RunRow = Schema.Struct({
@@ -94,6 +104,11 @@ const runRecord = (run: Run): Omit<RunRow, GeneratedColumns> => ({
 /** The columns of `runs` for one run as statement parameters (JSON documents serialized). */
 export const runRow = (run: Run) => ({
   ...runRecord(run),
+  // The free-text columns (`runRecords` maps the whole document).
+  workflow_name: storable(run.workflowName),
+  reason: storable(run.reason),
+  idempotency_key: storable(run.idempotencyKey),
+  final_answer: storable(run.finalAnswer),
   trace: json(run.trace),
   criteria: json(run.criteria),
   assertions: json(run.assertions),
@@ -134,7 +149,7 @@ const callsDocument = (run: Run) => (run.toolCalls.length === 0 ? null : run.too
  * column it expects but is missing reads as NULL: the round-trip tests of every field catch both.
  */
 export const runRecords = (runs: ReadonlyArray<Run>): string =>
-  JSON.stringify(
+  stringify(
     runs.map((run) => {
       const record: Record<string, unknown> = runRecord(run)
       record.calls = callsDocument(run)
@@ -145,7 +160,7 @@ export const runRecords = (runs: ReadonlyArray<Run>): string =>
 /** A run's tool calls as one `json` parameter, or SQL NULL when it has none. */
 export const callsParameter = (run: Run): string | null => {
   const calls = callsDocument(run)
-  return calls === null ? null : JSON.stringify(calls)
+  return calls === null ? null : stringify(calls)
 }
 
 /** A stored tool call; an absent (or, from before 0003, null) `structuredContent` stays absent. */

@@ -108,7 +108,6 @@ export const orConflict =
       }
     )
 
-/** A JSON column value: serialized here, cast by the column (or `::jsonb`) in SQL. */
 /**
  * A `PageQuery` on a list ordered by `(created_at, id)`: `after` goes into the WHERE clause, `limit`
  * after the ORDER BY; both are empty without a page.
@@ -121,11 +120,42 @@ export const pageOf = (sql: SqlClient.SqlClient, page: PageQuery | undefined) =>
   limit: page === undefined ? sql`` : sql`LIMIT ${page.limit}`
 })
 
-export const json = (value: unknown): string => JSON.stringify(value ?? null)
+/**
+ * Text as PostgreSQL can store it: `text` and `jsonb` cannot hold U+0000 (nor can `json` once a
+ * function such as `json_to_recordset` turns it into text), and a statement carrying one fails.
+ * Strings from outside — an MCP server's results and catalog, a model's answer — may contain it,
+ * and one such character must not cost the whole run or check: it is stored as U+FFFD, the
+ * replacement character, which is what it reads back as.
+ */
+export const storable = <S extends string | null>(text: S): S =>
+  (text?.includes("\u0000") ? text.replaceAll("\u0000", "\uFFFD") : text) as S
+
+const withoutNul = (value: unknown): unknown =>
+  typeof value === "string"
+    ? storable(value)
+    : Array.isArray(value)
+      ? value.map(withoutNul)
+      : typeof value === "object" && value !== null
+        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [storable(k), withoutNul(v)]))
+        : value
+
+/**
+ * `JSON.stringify` with every U+0000 in keys and strings `storable`. JSON writes the character as
+ * the escape `\u0000`; only a document that has that text is parsed back and mapped, so the common
+ * case costs one substring search (an escaped backslash before `u0000` is a false alarm that maps
+ * nothing).
+ */
+export const stringify = (value: unknown): string => {
+  const text = JSON.stringify(value)
+  return text.includes("\\u0000") ? JSON.stringify(withoutNul(JSON.parse(text))) : text
+}
+
+/** A JSON column value: serialized here, cast by the column (or `::jsonb`) in SQL. */
+export const json = (value: unknown): string => stringify(value ?? null)
 
 /** A JSON column that may be SQL NULL: `null` and `undefined` both store NULL. */
 export const jsonNullable = (value: unknown): string | null =>
-  value === null || value === undefined ? null : JSON.stringify(value)
+  value === null || value === undefined ? null : stringify(value)
 
 /** Decodes a JSON column through a domain schema (revives dates, applies defaults). */
 export const decodeJson = <A, I>(schema: Schema.Schema<A, I>) => {

@@ -6,6 +6,7 @@ import {
   MonitorStore,
   OrgStore,
   ProposalStore,
+  type Run,
   RunStore,
   ServerStore,
   Transactor,
@@ -103,6 +104,48 @@ export const roundTrips = (it: Vitest.MethodsNonLive<PgStore.Stores | SqlClient.
       const repeat = { ...imported[0]!, reason: "a second copy" }
       expect(yield* PgStore.importRuns([...imported, repeat, { ...done, toolCalls: [] }])).toBe(2)
       for (const r of [...imported, done]) expect(yield* runs.getRun(org.id, r.id)).toEqual(Option.some(r))
+    })
+  )
+
+  it.effect("a U+0000 from an MCP server or a model is stored as U+FFFD, wherever it is in a run", () =>
+    Effect.gen(function* () {
+      const { org, workflow } = yield* seedOrg
+      const runs = yield* RunStore
+      const nul = "a\u0000b"
+      const withNul = (r: Run): Run => ({
+        ...r,
+        finalAnswer: nul,
+        toolCalls: r.toolCalls.map((c) => ({
+          ...c,
+          arguments: { [nul]: [nul, 1] },
+          content: [{ type: "text", text: nul }],
+          error: nul
+        })),
+        trace: [{ id: "e1", at: F.t0, type: "message", role: "assistant", text: nul }],
+        serverInfo: { name: nul, version: "1" },
+        error: { code: "internal_error", message: nul }
+      })
+      // What reads back: the same run with every U+0000, in keys and values, as U+FFFD.
+      const stored = (r: Run): Run =>
+        JSON.parse(JSON.stringify(r).replaceAll("\\u0000", "\uFFFD"), (k, v) =>
+          ["at", "startedAt", "finishedAt", "createdAt", "fireAt"].includes(k) && typeof v === "string"
+            ? new Date(v)
+            : v
+        )
+      const inserted = withNul(F.run(workflow, F.t0, {}, 2))
+      expect((yield* runs.insertRun(inserted)).created).toBe(true)
+      expect(yield* runs.getRun(org.id, inserted.id)).toEqual(Option.some(stored(inserted)))
+      expect(JSON.stringify(yield* runs.getRun(org.id, inserted.id))).not.toContain("\\u0000")
+
+      const running = F.run(workflow, F.t0, { status: "running", finishedAt: null }, 0)
+      yield* runs.insertRun(running)
+      const ended = withNul({ ...F.run(workflow, F.t0, { id: running.id }, 2), reason: nul })
+      expect(yield* runs.updateRun(ended)).toBe(true)
+      expect(yield* runs.getRun(org.id, running.id)).toEqual(Option.some(stored(ended)))
+
+      const recent = yield* runs.recentToolCalls(org.id, workflow.spec.mcpServerId, 10)
+      expect(recent.length).toBe(4)
+      for (const { call } of recent) expect(call.arguments).toEqual({ "a\uFFFDb": ["a\uFFFDb", 1] })
     })
   )
 
