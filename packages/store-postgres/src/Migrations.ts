@@ -25,6 +25,7 @@ import archivedMonitors from "./migrations/0017_archived_monitors.js"
 import slackInstallationsByTeam from "./migrations/0018_slack_installations_by_team.js"
 import slackProposalsChannel from "./migrations/0019_slack_proposals_channel.js"
 import mutedUntil from "./migrations/0020_muted_until.js"
+import recentToolCalls from "./migrations/0021_recent_tool_calls.js"
 
 /** The table recording applied migrations. */
 export const table = "armature_migrations"
@@ -49,7 +50,8 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0017_archived_monitors": archivedMonitors,
   "0018_slack_installations_by_team": slackInstallationsByTeam,
   "0019_slack_proposals_channel": slackProposalsChannel,
-  "0020_muted_until": mutedUntil
+  "0020_muted_until": mutedUntil,
+  "0021_recent_tool_calls": recentToolCalls
 }
 
 // Any constant works; it only has to be the same for every replica.

@@ -66,43 +66,52 @@ const at = "__AT__"
 
 type Status = "pass" | "fail" | "partial" | "error"
 
-/** Variant `v` of `callsPerRun` tool calls of a run ending with `status`, as stored JSON. */
-const callsTemplate = (status: Status, v: number, callsPerRun: number): string =>
-  JSON.stringify(
-    Array.from({ length: callsPerRun }, (_, n) => {
-      const last = n === callsPerRun - 1
-      const kind = (n * 7 + v * 3) % 10
-      // Several tools, one of them since removed from the catalog (`search_orders`).
-      const name =
-        kind < 5 ? "get_order" : kind < 8 ? "list_products" : kind < 9 ? "search_orders" : "cancel_order"
-      const failed = last && (status === "fail" || status === "partial")
-      const broken = last && status === "error"
-      const text = failed
-        ? v % 2 === 0
-          ? "internal error: order service timed out"
-          : `no order A-${9000 + v}`
-        : JSON.stringify(name === "list_products" ? products : order)
-      return {
-        id: `call_${String(n + 1).padStart(2, "0")}`,
-        phase: n === 0 && v % 3 === 0 ? "setup" : "agent",
-        step: n === 0 && v % 3 === 0 ? 0 : n + 1,
-        name,
-        arguments:
-          name === "list_products"
-            ? { maxPriceEur: 10 + ((n + v) % 4) * 10 }
-            : name === "search_orders"
-              ? { query: "mug" }
-              : { orderId: `A-${1001 + ((n + v) % 5)}` },
-        content: broken ? [] : [{ type: "text", text }],
-        ...(failed || broken ? {} : { structuredContent: name === "list_products" ? products : order }),
-        isError: failed,
-        refused: name === "cancel_order" && v % 2 === 1,
-        error: broken ? "MCP request timed out after 60000 ms" : null,
-        startedAt: at,
-        durationMs: 30 + ((n * 37 + v * 11) % 400)
-      }
-    })
+/** Variant `v` of `callsPerRun` tool calls of a run ending with `status`, as stored. */
+const callsTemplate = (status: Status, v: number, callsPerRun: number) =>
+  Array.from({ length: callsPerRun }, (_, n) => {
+    const last = n === callsPerRun - 1
+    const kind = (n * 7 + v * 3) % 10
+    // Several tools, one of them since removed from the catalog (`search_orders`).
+    const name =
+      kind < 5 ? "get_order" : kind < 8 ? "list_products" : kind < 9 ? "search_orders" : "cancel_order"
+    const failed = last && (status === "fail" || status === "partial")
+    const broken = last && status === "error"
+    const text = failed
+      ? v % 2 === 0
+        ? "internal error: order service timed out"
+        : `no order A-${9000 + v}`
+      : JSON.stringify(name === "list_products" ? products : order)
+    return {
+      id: `call_${String(n + 1).padStart(2, "0")}`,
+      phase: n === 0 && v % 3 === 0 ? "setup" : "agent",
+      step: n === 0 && v % 3 === 0 ? 0 : n + 1,
+      name,
+      arguments:
+        name === "list_products"
+          ? { maxPriceEur: 10 + ((n + v) % 4) * 10 }
+          : name === "search_orders"
+            ? { query: "mug" }
+            : { orderId: `A-${1001 + ((n + v) % 5)}` },
+      content: broken ? [] : [{ type: "text", text }],
+      ...(failed || broken ? {} : { structuredContent: name === "list_products" ? products : order }),
+      isError: failed,
+      refused: name === "cancel_order" && v % 2 === 1,
+      error: broken ? "MCP request timed out after 60000 ms" : null,
+      startedAt: at,
+      durationMs: 30 + ((n * 37 + v * 11) % 400)
+    }
+  })
+
+/**
+ * A variant's calls as stored JSON, and their `recent` projection as the store writes it beside
+ * them (migration 0021; `recentDocument` in store-postgres' `internal/runRows.ts`).
+ */
+const templatesOf = (calls: ReturnType<typeof callsTemplate>) => ({
+  calls: JSON.stringify(calls),
+  recent: JSON.stringify(
+    calls.map((c) => [c.id, c.name, c.arguments, c.isError, c.refused, c.error, c.startedAt])
   )
+})
 
 /** The tool-call variants per status: `json_to_recordset` input of the calls statement. */
 const variants = 8
@@ -112,7 +121,7 @@ const callTemplates = (callsPerRun: number) =>
       Array.from({ length: variants }, (_, v) => ({
         status,
         v,
-        calls: callsTemplate(status, v, callsPerRun)
+        ...templatesOf(callsTemplate(status, v, callsPerRun))
       }))
     )
   )
@@ -241,11 +250,13 @@ export const seedScale = (options: {
             ON w.early = g.early AND g.h1 % 10000 >= w.lo AND g.h1 % 10000 < w.hi
           RETURNING id, org_id, status, started_at),
         calls AS (
-          INSERT INTO run_tool_calls (run_id, org_id, calls)
-          SELECT r.id, r.org_id, replace(t.calls,
-              ${at}, to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::json
-          FROM inserted r
-          JOIN json_to_recordset(${callTemplates(callsPerRun)}::json) AS t(status text, v int, calls text)
+          INSERT INTO run_tool_calls (run_id, org_id, calls, recent)
+          SELECT r.id, r.org_id, replace(t.calls, ${at}, r.at)::json, replace(t.recent, ${at}, r.at)::json
+          FROM (SELECT id, org_id, status,
+                  to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
+                FROM inserted) r
+          JOIN json_to_recordset(${callTemplates(callsPerRun)}::json)
+              AS t(status text, v int, calls text, recent text)
             ON t.status = r.status AND t.v = abs(hashtext(r.id)) % ${variants}
           WHERE ${callsPerRun}::int > 0
           RETURNING 1)

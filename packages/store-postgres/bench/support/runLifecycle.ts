@@ -18,7 +18,7 @@
 import { JobQueue, type Run, RunStore, Runs, ServerStore, type Workflow, WorkflowStore } from "@armature/core"
 import { SqlClient } from "@effect/sql"
 import { Effect, Option } from "effect"
-import { callsParameter, runRow } from "../../src/internal/runRows.js"
+import { callsParameters, runRow } from "../../src/internal/runRows.js"
 import * as Seed from "../seed.js"
 
 /** Milliseconds spent in each step of one run. */
@@ -150,8 +150,9 @@ export const bareRows = (run: Run, ruleId: string, at: Date) =>
     yield* sql.withTransaction(
       Effect.gen(function* () {
         yield* sql`INSERT INTO runs ${sql.insert(runRow(run))}`
-        yield* sql`INSERT INTO run_tool_calls (run_id, org_id, calls)
-          VALUES (${run.id}, ${run.orgId}, ${callsParameter(run)}::json)`
+        const calls = callsParameters(run)!
+        yield* sql`INSERT INTO run_tool_calls (run_id, org_id, calls, recent)
+          VALUES (${run.id}, ${run.orgId}, ${calls.calls}::json, ${calls.recent}::json)`
         yield* sql`INSERT INTO jobs ${sql.insert({
           org_id: run.orgId,
           kind: Runs.JOB_KIND,

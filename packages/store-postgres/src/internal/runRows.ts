@@ -1,4 +1,4 @@
-import { Run, type RunSummary, type ToolCall, TraceEvent } from "@armature/core"
+import { type RecentToolCall, Run, type RunSummary, type ToolCall, TraceEvent } from "@armature/core"
 import { Schema } from "effect"
 import * as Column from "./columns.js"
 import {
@@ -140,11 +140,38 @@ const callDocument = (call: ToolCall) => ({
 /** A run's tool calls as stored, or `null` when it has none (no row is written then). */
 const callsDocument = (run: Run) => (run.toolCalls.length === 0 ? null : run.toolCalls.map(callDocument))
 
+/** A tool call's `RecentToolCall` fields as stored in `run_tool_calls.recent` (migration 0021). */
+export type RecentCallTuple = readonly [
+  id: string,
+  name: string,
+  arguments: unknown,
+  isError: boolean,
+  refused: boolean,
+  error: string | null,
+  startedAt: string
+]
+
+/** A run's tool calls as coverage reads them (`run_tool_calls.recent`), written with `calls`. */
+const recentDocument = (run: Run) =>
+  run.toolCalls.map((c) => [c.id, c.name, c.arguments ?? null, c.isError, c.refused, c.error, c.startedAt])
+
+/** The `recent` column (or the reader's fallback, picked out of `calls`), one `RecentCallTuple` a call. */
+export const toRecentCalls = (value: unknown): ReadonlyArray<RecentToolCall> =>
+  jsonArray<RecentCallTuple>(value).map(([id, name, args, isError, refused, error, startedAt]) => ({
+    id,
+    name,
+    arguments: args,
+    isError,
+    refused,
+    error,
+    startedAt: date(startedAt)
+  }))
+
 /**
  * Runs travel to the database as one JSON document per statement, the argument of
  * `armature_insert_runs` (migration 0003), which expands it with `json_to_recordset`: one
  * parameter however many runs, and one round trip for a run with all its tool calls. Each record
- * is keyed by column, with `calls`, the run's tool calls (or null); JSON keeps dates as ISO
+ * is keyed by column, with `calls`, the run's tool calls, and `recent` (or both null); JSON keeps dates as ISO
  * strings, which PostgreSQL reads back. A key the function's record type lacks is ignored, and a
  * column it expects but is missing reads as NULL: the round-trip tests of every field catch both.
  */
@@ -153,14 +180,15 @@ export const runRecords = (runs: ReadonlyArray<Run>): string =>
     runs.map((run) => {
       const record: Record<string, unknown> = runRecord(run)
       record.calls = callsDocument(run)
+      record.recent = record.calls === null ? null : recentDocument(run)
       return record
     })
   )
 
-/** A run's tool calls as one `json` parameter, or SQL NULL when it has none. */
-export const callsParameter = (run: Run): string | null => {
+/** A run's tool calls and their `recent` projection as `json` parameters, or null when it has none. */
+export const callsParameters = (run: Run): { readonly calls: string; readonly recent: string } | null => {
   const calls = callsDocument(run)
-  return calls === null ? null : stringify(calls)
+  return calls === null ? null : { calls: stringify(calls), recent: stringify(recentDocument(run)) }
 }
 
 /** A stored tool call; an absent (or, from before 0003, null) `structuredContent` stays absent. */

@@ -2,7 +2,6 @@ import {
   decodeRunCursor,
   encodeRunCursor,
   type PassCounts,
-  type RecentToolCall,
   type Run,
   RunStore,
   StoreError
@@ -11,7 +10,7 @@ import { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Effect, Layer, Option } from "effect"
 import {
-  callsParameter,
+  callsParameters,
   containsPattern,
   type RunRow,
   type RunWithCallsRow,
@@ -19,39 +18,18 @@ import {
   runRow,
   type SummaryRow,
   summaryColumns,
+  toRecentCalls,
   toRun,
   toSummary,
   toToolCalls
 } from "../internal/runRows.js"
-import { date, dateOrNull, jsonArray, mapRows, orStoreError } from "../internal/sql.js"
-
-/** A stored tool call's `RecentToolCall` fields, in the order `recentToolCalls` selects them. */
-type RecentCallTuple = readonly [
-  id: string,
-  name: string,
-  arguments: unknown,
-  isError: boolean,
-  refused: boolean,
-  error: string | null,
-  startedAt: string
-]
+import { date, dateOrNull, mapRows, orStoreError } from "../internal/sql.js"
 
 /**
  * A coverage input: a terminal run's identity and its tool calls as `RecentCallTuple`s (a JSON
  * array, parsed by the driver or not; NULL when the run has none).
  */
 type RecentCallsRow = Pick<RunRow, "id" | "workflow_id" | "started_at"> & { readonly calls: unknown }
-
-const toRecentCalls = (value: unknown): ReadonlyArray<RecentToolCall> =>
-  jsonArray<RecentCallTuple>(value).map(([id, name, args, isError, refused, error, startedAt]) => ({
-    id,
-    name,
-    arguments: args,
-    isError,
-    refused,
-    error,
-    startedAt: date(startedAt)
-  }))
 
 /** One day of terminal runs by status (`dailyPassCounts`). */
 interface DailyCountsRow {
@@ -127,7 +105,7 @@ export const make = Effect.gen(function* () {
     // starting) takes the shorter statement: less for PostgreSQL to plan on every call.
     updateRun: (run) => {
       const { id: _id, org_id: _org, ...columns } = runRow(run)
-      const calls = callsParameter(run)
+      const calls = callsParameters(run)
       const updated = sql`UPDATE runs SET ${sql.update(columns)}
             WHERE org_id = ${run.orgId} AND id = ${run.id} AND status IN ${sql.in(active)}
             RETURNING id, org_id`
@@ -138,9 +116,9 @@ export const make = Effect.gen(function* () {
               SELECT id FROM updated`
           : sql`WITH updated AS (${updated}),
               saved AS (
-                INSERT INTO run_tool_calls (run_id, org_id, calls)
-                SELECT id, org_id, ${calls}::json FROM updated
-                ON CONFLICT (run_id) DO UPDATE SET calls = excluded.calls)
+                INSERT INTO run_tool_calls (run_id, org_id, calls, recent)
+                SELECT id, org_id, ${calls.calls}::json, ${calls.recent}::json FROM updated
+                ON CONFLICT (run_id) DO UPDATE SET calls = excluded.calls, recent = excluded.recent)
               SELECT id FROM updated`
       ).pipe(
         Effect.map((rows) => rows.length > 0),
@@ -215,19 +193,19 @@ export const make = Effect.gen(function* () {
         orStoreError("findActiveRun")
       ),
 
-    // The newest terminal runs come from the (org, server, sort_at) index, their calls (one
-    // stored JSON array per run) by primary key. Only what `RecentToolCall` holds leaves the
-    // database, one `RecentCallTuple` per call: whole calls were ~450 KB for 50 runs at the
-    // reads-at-scale bench, mostly results, and decoding them cost the server ~8.5 ms of CPU a
-    // coverage report. Each field is selected as `json`: its stored text is copied as is, not
-    // unescaped into `text` and encoded again.
+    // The newest terminal runs come from the (org, server, sort_at) index, their calls' `recent`
+    // projection (migration 0021) by primary key: what `RecentToolCall` holds, one
+    // `RecentCallTuple` a call, without the results (~450 KB of whole calls for 50 runs at the
+    // reads-at-scale bench) and without parsing the stored calls. A row written before 0021 has
+    // no projection: its fields are picked out of `calls` in the same shape, each selected as
+    // `json` so that its stored text is copied as is, not unescaped into `text` and encoded again.
     recentToolCalls: (orgId, mcpServerId, limit) =>
-      sql<RecentCallsRow>`SELECT r.id, r.workflow_id, r.started_at,
+      sql<RecentCallsRow>`SELECT r.id, r.workflow_id, r.started_at, coalesce(c.recent,
             (SELECT json_agg(json_build_array(x.id, x.name, x.arguments, x."isError", x.refused, x.error,
                   x."startedAt") ORDER BY x.n)
               FROM ROWS FROM (json_to_recordset(c.calls) AS (id json, name json, arguments json,
                   "isError" json, refused json, error json, "startedAt" json))
-                WITH ORDINALITY AS x(id, name, arguments, "isError", refused, error, "startedAt", n)) AS calls
+                WITH ORDINALITY AS x(id, name, arguments, "isError", refused, error, "startedAt", n))) AS calls
           FROM (SELECT id, workflow_id, started_at, sort_at FROM runs
                 WHERE org_id = ${orgId} AND mcp_server_id = ${mcpServerId} AND status IN ${sql.in(terminal)}
                 ORDER BY sort_at DESC, id DESC LIMIT ${limit}) r

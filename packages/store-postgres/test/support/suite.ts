@@ -12,7 +12,7 @@ import {
   Transactor,
   WorkflowStore
 } from "@armature/core"
-import type { SqlClient } from "@effect/sql"
+import { SqlClient } from "@effect/sql"
 import { expect, type Vitest } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { PgStore } from "../../src/index.js"
@@ -147,6 +147,31 @@ export const roundTrips = (it: Vitest.MethodsNonLive<PgStore.Stores | SqlClient.
       expect(recent.length).toBe(4)
       for (const { call } of recent) expect(call.arguments).toEqual({ "a\uFFFDb": ["a\uFFFDb", 1] })
     })
+  )
+
+  it.effect(
+    "coverage reads a run's calls the same from its projection and, without one, from its calls",
+    () =>
+      Effect.gen(function* () {
+        const { org, workflow } = yield* seedOrg
+        const runs = yield* RunStore
+        const sql = yield* SqlClient.SqlClient
+        const serverId = workflow.spec.mcpServerId
+        const inserted = F.run(workflow, F.t0, { toolCalls: [] }, 3)
+        yield* runs.insertRun(F.run(workflow, F.t0, {}, 3))
+        const running = F.run(workflow, F.plus(F.t0, 1000), { status: "running", finishedAt: null }, 0)
+        yield* runs.insertRun(running)
+        yield* runs.updateRun(F.run(workflow, F.plus(F.t0, 1000), { id: running.id }, 2))
+        yield* runs.insertRun(inserted)
+        const projected = yield* runs.recentToolCalls(org.id, serverId, 10)
+        expect(projected.length).toBe(5)
+        const projections = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM run_tool_calls
+          WHERE org_id = ${org.id} AND recent IS NOT NULL`
+        expect(projections).toEqual([{ n: 2 }])
+        // As a row written before migration 0021 (or by a replica of the version before it) is.
+        yield* sql`UPDATE run_tool_calls SET recent = NULL WHERE org_id = ${org.id}`
+        expect(yield* runs.recentToolCalls(org.id, serverId, 10)).toEqual(projected)
+      })
   )
 
   it.effect("a rolled-back transaction leaves neither the terminal run nor its outbox rows", () =>
