@@ -72,7 +72,6 @@ export interface ToolCallRecord {
   readonly call: RecentToolCall
 }
 
-/** Pass-rate counts of one workflow in a window; `error` runs are counted apart. */
 /** A UTC day's terminal runs by status (`dailyPassCounts`). */
 export interface DayCounts {
   /** 00:00 UTC of the day. */
@@ -83,6 +82,7 @@ export interface DayCounts {
   readonly error: number
 }
 
+/** Pass-rate counts of one workflow in a window; `error` runs are counted apart. */
 export interface PassCounts {
   readonly workflowId: string
   readonly pass: number
