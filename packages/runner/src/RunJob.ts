@@ -19,9 +19,10 @@ import {
   ServerStore,
   type StoreError,
   type Transactor,
-  WorkflowStore
+  WorkflowStore,
+  type WorkflowVersion
 } from "@armature/core"
-import { Clock, Effect, Option } from "effect"
+import { Cache, Clock, Data, Duration, Effect, Option } from "effect"
 import * as RunExecutor from "./RunExecutor.js"
 
 /** The error message of a run ended `worker_lost`. */
@@ -104,31 +105,65 @@ export const runIdOf = (job: { readonly payload: unknown; readonly targetId: str
   return typeof payload?.runId === "string" ? payload.runId : job.targetId
 }
 
-/** The server and profile of a workflow spec (`authProfileId: null` = the server's first profile). */
+/**
+ * The server and profile of a workflow spec (`authProfileId: null` = the server's first profile),
+ * read afresh for every run in one read: an edited server or profile counts from the next run on.
+ */
 const target = (orgId: string, serverId: string, profileId: string | null) =>
   Effect.gen(function* () {
-    const store = yield* ServerStore
-    const server = Option.getOrNull(yield* store.getServer(orgId, serverId))
-    if (server === null) return null
-    if (profileId !== null) {
-      const profile = Option.getOrNull(yield* store.getAuthProfile(orgId, profileId))
-      return profile === null ? null : { server, profile }
+    const found = Option.getOrNull(
+      yield* Effect.flatMap(ServerStore, (s) => s.getServerWithProfiles(orgId, serverId, profileId))
+    )
+    if (found === null) return null
+    const profile = profilesInOrder(found.profiles)[0] ?? null
+    if (profileId !== null && profile === null) return null
+    return { server: found.server, profile } as { server: McpServer; profile: AuthProfile | null }
+  })
+
+/** Reads the workflow version a run is pinned to (`WorkflowStore.getVersion`, or a worker's `pinnedVersions`). */
+export type PinnedVersions = (
+  orgId: string,
+  versionId: string
+) => Effect.Effect<Option.Option<WorkflowVersion>, StoreError>
+
+/**
+ * A worker's reader of pinned versions, keeping up to `capacity` of them: a stored version never
+ * changes, so each is read once per process. Only found versions are kept; a version not found,
+ * or a failed read, is read again next time.
+ */
+export const pinnedVersions = (capacity = 1_000): Effect.Effect<PinnedVersions, never, WorkflowStore> =>
+  Effect.gen(function* () {
+    const store = yield* WorkflowStore
+    const cache = yield* Cache.make({
+      capacity,
+      timeToLive: Duration.infinity,
+      lookup: (key: { readonly orgId: string; readonly versionId: string }) =>
+        store.getVersion(key.orgId, key.versionId)
+    })
+    return (orgId, versionId) => {
+      const key = Data.struct({ orgId, versionId })
+      // Dropped at once rather than after a time to live: the Clock may stand still (TestClock).
+      const forget = cache.invalidate(key)
+      return cache.get(key).pipe(
+        Effect.tap((version) => (Option.isNone(version) ? forget : Effect.void)),
+        Effect.tapError(() => forget)
+      )
     }
-    const profiles = profilesInOrder(yield* store.listAuthProfiles(orgId, serverId))
-    return { server, profile: profiles[0] ?? null } as { server: McpServer; profile: AuthProfile | null }
   })
 
 /**
  * Executes the run a job names. `attempt` > 1 means an earlier worker lost the job: a run it left
  * `running` is retried once when the workflow's retry policy allows, else ends `worker_lost`.
  * With `endJob` (the worker), the job is ended here too: with the terminal run's transaction, or
- * alone when there was nothing to store (the run is gone or already terminal).
+ * alone when there was nothing to store (the run is gone or already terminal). `versions` reads
+ * the pinned version (the worker's `pinnedVersions`); without it, from the store.
  */
 export const executeRun = (
   orgId: string,
   runId: string,
   attempt: number,
-  endJob?: EndJob
+  endJob?: EndJob,
+  versions?: PinnedVersions
 ): Effect.Effect<
   { readonly outcome: JobOutcome; readonly run: Run | null },
   StoreError,
@@ -155,7 +190,9 @@ export const executeRun = (
     }
     const at = new Date(yield* Clock.currentTimeMillis)
     const version = Option.getOrNull(
-      yield* Effect.flatMap(WorkflowStore, (s) => s.getVersion(orgId, stored.workflowVersionId))
+      yield* versions !== undefined
+        ? versions(orgId, stored.workflowVersionId)
+        : Effect.flatMap(WorkflowStore, (s) => s.getVersion(orgId, stored.workflowVersionId))
     )
     if (version === null) {
       const ended = terminalError(

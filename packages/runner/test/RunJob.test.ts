@@ -203,3 +203,98 @@ describe("RunJob: the worker's job ends with the terminal run", () => {
     }).pipe(Effect.provide(Live()))
   )
 })
+
+/** A pending run of a workflow on the fixture server, with a profile the spec names or not. */
+const pendingOf = (orgId: string, workflowVersionId: string, workflowId: string, serverId: string) =>
+  Effect.gen(function* () {
+    const run = Fixtures.run(orgId, {
+      workflowId,
+      workflowVersionId,
+      mcpServerId: serverId,
+      testerModel: "test:tester",
+      judgeModel: "test:judge",
+      status: "pending",
+      startedAt: null,
+      finishedAt: null,
+      attempt: 1
+    })
+    yield* Effect.flatMap(RunStore, (s) => s.insertRun(run))
+    return run
+  })
+
+describe("RunJob: what a worker reads to start a run", () => {
+  it.live("the pinned version once per worker; the server and its profile afresh for every run", () =>
+    Effect.gen(function* () {
+      const orgId = yield* Fixtures.newOrg
+      const servers = yield* ServerStore
+      const server = Fixtures.server(orgId, { transport: "streamable_http", baseUrl: fixture.url })
+      yield* servers.insertServer(server)
+      const profile = Fixtures.authProfile(orgId, server.id, { kind: "none" })
+      yield* servers.insertAuthProfile(profile)
+      const { workflow, version } = Fixtures.workflow(orgId, {
+        mcpServerId: server.id,
+        authProfileId: profile.id,
+        testerModels: ["test:tester"],
+        judgeModel: "test:judge",
+        criteria: [{ id: "c1", text: "Answered", required: true }],
+        assertions: [],
+        setup: [],
+        teardown: []
+      })
+      const store = yield* WorkflowStore
+      yield* store.insertWorkflow(workflow, version)
+      const reads: Array<string> = []
+      const counting = {
+        ...store,
+        getVersion: (o: string, id: string) =>
+          Effect.zipRight(
+            Effect.sync(() => reads.push(id)),
+            store.getVersion(o, id)
+          )
+      }
+      const versions = yield* Effect.provideService(RunJob.pinnedVersions(), WorkflowStore, counting)
+      const start = (run: { readonly id: string }) => RunJob.executeRun(orgId, run.id, 1, undefined, versions)
+
+      const first = yield* start(yield* pendingOf(orgId, version.id, workflow.id, server.id))
+      expect(first.run?.status).toBe("pass")
+      // The server moved: the next run goes to its new address (nothing listens there).
+      yield* servers.updateServer({ ...server, baseUrl: "http://127.0.0.1:9/mcp" })
+      const moved = yield* start(yield* pendingOf(orgId, version.id, workflow.id, server.id))
+      expect(moved.run?.status).toBe("error")
+      yield* servers.updateServer(server)
+      // The profile the spec names is gone: the next run cannot start.
+      yield* servers.deleteAuthProfile(orgId, profile.id)
+      const unprofiled = yield* start(yield* pendingOf(orgId, version.id, workflow.id, server.id))
+      expect(unprofiled.run?.error).toEqual({
+        code: "internal_error",
+        message: "The run's MCP server or auth profile no longer exists"
+      })
+      expect(reads).toEqual([version.id])
+    }).pipe(Effect.provide(Live()))
+  )
+
+  it.live("a version not found is read again next time, and not kept", () =>
+    Effect.gen(function* () {
+      const orgId = yield* Fixtures.newOrg
+      const store = yield* WorkflowStore
+      const reads: Array<string> = []
+      const counting = {
+        ...store,
+        getVersion: (o: string, id: string) =>
+          Effect.zipRight(
+            Effect.sync(() => reads.push(id)),
+            store.getVersion(o, id)
+          )
+      }
+      const versions = yield* Effect.provideService(RunJob.pinnedVersions(), WorkflowStore, counting)
+      const { workflow, version } = Fixtures.workflow(orgId)
+      expect(Option.isNone(yield* versions(orgId, version.id))).toBe(true)
+      yield* store.insertWorkflow(workflow, version)
+      expect(Option.getOrThrow(yield* versions(orgId, version.id)).id).toBe(version.id)
+      expect(Option.getOrThrow(yield* versions(orgId, version.id)).id).toBe(version.id)
+      // Another organization's read of the same id is its own.
+      expect(Option.isNone(yield* versions(yield* Fixtures.newOrg, version.id))).toBe(true)
+      expect(reads).toHaveLength(3)
+    }).pipe(Effect.provide(Live()))
+  )
+})

@@ -28,7 +28,7 @@ import { median, pct } from "../../server/bench/support/stats.js"
 import { PgSecretStore, PgStore } from "../src/index.js"
 import { freshDatabase } from "./support/freshDatabase.js"
 import { type Lane, nextFire, setup } from "./support/ingestWorkflows.js"
-import { bareRows, ended, failsAt, serverPath } from "./support/runLifecycle.js"
+import { bareRows, ended, failsAt, pinnedVersions, serverPath } from "./support/runLifecycle.js"
 
 const rounds = Number(process.env.BENCH_INGEST_ROUNDS ?? 5)
 const seconds = Number(process.env.BENCH_INGEST_SECONDS ?? 4)
@@ -119,9 +119,10 @@ const program = Effect.gen(function* () {
     const lanes = yield* setup(workers, workflowsPerWorker)
     const context = yield* Effect.context<Env>()
     const run = <A, E>(effect: Effect.Effect<A, E, Env>) => Effect.orDie(Effect.provide(effect, context))
+    const versions = yield* pinnedVersions()
     const path: Op = (w, lane) => {
       const { workflow, fireAt, n } = nextFire(lane)
-      return run(serverPath(`bench-worker-${w}`, workflow, fireAt, calls, n))
+      return run(serverPath(`bench-worker-${w}`, versions, workflow, fireAt, calls, n))
     }
     // The baseline writes the same rows for workflows and rules of its own organization, so that
     // its rule updates never meet the path's rules.

@@ -35,9 +35,9 @@ import { MonitorStore } from "../ports/MonitorStore.js"
 import {
   AlertingConfig,
   engineStore,
-  enqueue,
   heldSince,
   type OutcomeInput,
+  outboxRow,
   resolveLink,
   type Server,
   type Store
@@ -50,36 +50,48 @@ import { isMuted } from "./mutes.js"
 export { type EventInput, onEvent } from "./alertDrift.js"
 export { AlertingConfig, enqueue, type OutcomeInput, resolveLink } from "./alertMessages.js"
 
-/** The monitor's or workflow's own rules, except those an open incident speaks for. */
+/**
+ * The monitor's or workflow's own rules, except those an open incident speaks for. `locked`: the
+ * rules, when the caller has already read and locked them.
+ */
 const ownRules = (
   store: Store,
   input: OutcomeInput,
   link: string | null,
   server: Server | null,
-  incident: AlertIncident | null
+  incident: AlertIncident | null,
+  locked?: ReadonlyArray<AlertRule>
 ) =>
   Effect.gen(function* () {
     const config = yield* AlertingConfig
     const at = yield* now
     const covered = new Set(incident?.ruleIds ?? [])
     const out: OutboxMessage[] = []
-    const rules = yield* store.listRules(input.orgId, {
-      target: { type: input.target.type, id: input.target.id },
-      forUpdate: true
-    })
+    const rules =
+      locked ??
+      (yield* store.listRules(input.orgId, {
+        target: { type: input.target.type, id: input.target.id },
+        forUpdate: true
+      }))
     for (const rule of rules) {
       if (covered.has(rule.id) && rule.firingSince !== null) continue
       const t = Rules.transition(rule, input.outcome, input.at)
       if (t.kind === "none") continue
-      yield* store.updateRule(t.rule)
+      // The rule's new state is saved with the message it sends, in one round trip, or alone
+      // when it sends none (the rule is locked: saving it after the withdrawal changes nothing).
       if (t.kind === "recovery" && server !== null) {
         // Recovered before its firing left: a blip shorter than the window sends nothing.
         const withdrawn = yield* store.withdrawHeld(input.orgId, { ruleId: rule.id }, yield* heldSince)
-        if (withdrawn.length > 0) continue
+        if (withdrawn.length > 0) {
+          yield* store.updateRule(t.rule)
+          continue
+        }
       }
-      if (t.kind === "recovery" && !rule.notifyRecovery) continue
-      // A muted rule's state moved above as if the message went out; only the message is left out.
-      if (isMuted(rule, at)) continue
+      // A muted rule's state moves as if the message went out; only the message is left out.
+      if ((t.kind === "recovery" && !rule.notifyRecovery) || isMuted(rule, at)) {
+        yield* store.updateRule(t.rule)
+        continue
+      }
       const held = t.kind === "firing" && input.outcome === "error" && server !== null
       const message = Rules.message(t.kind, rule, {
         objectName: input.target.name,
@@ -93,7 +105,9 @@ const ownRules = (
         toolName: input.toolName,
         firingSince: t.kind === "firing" ? null : rule.firingSince
       })
-      out.push(yield* enqueue(rule, message, held ? config.incidentWindowMs : 0))
+      const row = yield* outboxRow(rule, message, held ? config.incidentWindowMs : 0)
+      yield* store.updateRuleAndEnqueue(t.rule, row)
+      out.push(row)
     }
     return out
   })
@@ -110,6 +124,14 @@ const apply = (
       source === "probe" ? { id: input.target.id, name: input.target.name } : (input.server ?? null)
     const target = { type: input.target.type, id: input.target.id, name: input.target.name }
     const normalized = { ...input, target }
+    const link = resolveLink(config.dashboardUrl, input.link)
+    // The usual outcome — an answer of a check or run while its server has no open incident —
+    // leaves the server side alone (`serverSide` decides nothing then and takes no lock): its
+    // rules come locked in one read, and `null` sends it the long way.
+    if (server !== null && source !== "probe" && input.outcome !== "error") {
+      const locked = yield* store.lockRulesUnlessIncident(input.orgId, target, server.id)
+      if (locked !== null) return yield* ownRules(store, normalized, link, server, null, locked)
+    }
     const out: OutboxMessage[] = []
     let incident: AlertIncident | null = null
     if (server !== null) {
@@ -126,15 +148,7 @@ const apply = (
     }
     // A server's own rules follow its incidents only.
     if (source !== "probe") {
-      out.push(
-        ...(yield* ownRules(
-          store,
-          normalized,
-          resolveLink(config.dashboardUrl, input.link),
-          server,
-          incident
-        ))
-      )
+      out.push(...(yield* ownRules(store, normalized, link, server, incident)))
     }
     return out
   })

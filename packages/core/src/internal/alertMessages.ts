@@ -44,14 +44,17 @@ export interface OutcomeInput {
  * The `AlertStore` as the rule engine uses it. The engine saves a rule's firing state, never its
  * name, so the name `Conflict` of `updateRule` cannot happen here: were it to, it is a defect.
  */
-export type Store = Omit<Context.Tag.Service<AlertStore>, "updateRule"> & {
+export type Store = Omit<Context.Tag.Service<AlertStore>, "updateRule" | "updateRuleAndEnqueue"> & {
   readonly updateRule: (rule: AlertRule) => Effect.Effect<void, StoreError>
+  readonly updateRuleAndEnqueue: (rule: AlertRule, message: OutboxMessage) => Effect.Effect<void, StoreError>
 }
 
 /** The engine's view of the `AlertStore` (see `Store`). */
 export const engineStore: Effect.Effect<Store, never, AlertStore> = Effect.map(AlertStore, (store) => ({
   ...store,
-  updateRule: (rule) => store.updateRule(rule).pipe(Effect.catchTag("Conflict", (e) => Effect.die(e)))
+  updateRule: (rule) => store.updateRule(rule).pipe(Effect.catchTag("Conflict", (e) => Effect.die(e))),
+  updateRuleAndEnqueue: (rule, message) =>
+    store.updateRuleAndEnqueue(rule, message).pipe(Effect.catchTag("Conflict", (e) => Effect.die(e)))
 }))
 export type Server = { readonly id: string; readonly name: string }
 
@@ -59,12 +62,12 @@ export type Server = { readonly id: string; readonly name: string }
 export const resolveLink = (base: string, link: string | null): string | null =>
   link?.startsWith("/") ? `${base.replace(/\/+$/, "")}${link}` : link
 
-/** Writes one outbox row for a rule (a group's message goes out under its first rule); `delayMs` holds it back. */
-export const enqueue = (
+/** The outbox row of a message of a rule, pending; `delayMs` holds it back. */
+export const outboxRow = (
   rule: Pick<AlertRule, "id" | "orgId" | "destination">,
   message: AlertMessage,
   delayMs = 0
-): Effect.Effect<OutboxMessage, StoreError, AlertStore | Ids> =>
+): Effect.Effect<OutboxMessage, never, Ids> =>
   Effect.gen(function* () {
     const at = yield* now
     const row: OutboxMessage = {
@@ -80,9 +83,21 @@ export const enqueue = (
       createdAt: at,
       deliveredAt: null
     }
-    yield* Effect.flatMap(AlertStore, (s) => s.enqueue(row))
     return row
   })
+
+/** Writes one outbox row for a rule (a group's message goes out under its first rule); `delayMs` holds it back. */
+export const enqueue = (
+  rule: Pick<AlertRule, "id" | "orgId" | "destination">,
+  message: AlertMessage,
+  delayMs = 0
+): Effect.Effect<OutboxMessage, StoreError, AlertStore | Ids> =>
+  Effect.flatMap(outboxRow(rule, message, delayMs), (row) =>
+    Effect.as(
+      Effect.flatMap(AlertStore, (s) => s.enqueue(row)),
+      row
+    )
+  )
 
 /** Messages enqueued after this instant are still held back (not due, so not claimed). */
 export const heldSince = Effect.gen(function* () {

@@ -53,6 +53,17 @@ export class AlertStore extends Context.Tag("@armature/core/AlertStore")<
         readonly forUpdate?: boolean
       }
     ) => Effect.Effect<ReadonlyArray<AlertRule>, StoreError>
+    /**
+     * The rules of `target`, as `listRules` with `forUpdate` has them, unless the server
+     * `serverId` has an open `server` incident: then `null`, and nothing is locked. The engine's
+     * read for an outcome that has nothing to decide about its server, in one round trip instead
+     * of `listIncidents` and then `listRules`.
+     */
+    readonly lockRulesUnlessIncident: (
+      orgId: string,
+      target: AlertTarget,
+      serverId: string
+    ) => Effect.Effect<ReadonlyArray<AlertRule> | null, StoreError>
     readonly deleteRule: (orgId: string, id: string) => Effect.Effect<boolean, StoreError>
     /**
      * Enabled rules that are firing, have `reminderMinutes`, and whose last message
@@ -90,6 +101,15 @@ export class AlertStore extends Context.Tag("@armature/core/AlertStore")<
     readonly updateIncident: (incident: AlertIncident) => Effect.Effect<void, StoreError>
 
     readonly enqueue: (message: OutboxMessage) => Effect.Effect<void, StoreError>
+    /**
+     * `updateRule(rule)` and then `enqueue(message)` (a message of that rule), in one round trip
+     * when the rule keeps its name: the rule engine saving the state a rule moved to with the
+     * message the move sends. A `Conflict` (as `updateRule`'s) enqueues nothing.
+     */
+    readonly updateRuleAndEnqueue: (
+      rule: AlertRule,
+      message: OutboxMessage
+    ) => Effect.Effect<void, StoreError | Conflict>
     /**
      * Takes back held alerts: deletes and returns the pending `firing` messages with outcome
      * `error` that no attempt has touched and that were enqueued after `heldSince` — so they are

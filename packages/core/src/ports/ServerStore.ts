@@ -32,6 +32,20 @@ export class ServerStore extends Context.Tag("@armature/core/ServerStore")<
       orgId: string,
       serverId: string
     ) => Effect.Effect<ReadonlyArray<AuthProfile>, StoreError>
+    /**
+     * A server with the profiles a connection to it may use, in one read (a worker starting a
+     * run): the profile `profileId` as `getAuthProfile` finds it (none when it is gone), or with
+     * `null` every profile of the server, oldest first (the id breaks ties). `None` when the
+     * server does not exist in that organization.
+     */
+    readonly getServerWithProfiles: (
+      orgId: string,
+      serverId: string,
+      profileId: string | null
+    ) => Effect.Effect<
+      Option.Option<{ readonly server: McpServer; readonly profiles: ReadonlyArray<AuthProfile> }>,
+      StoreError
+    >
     /** Deletes one auth profile; returns whether it existed in that organization. */
     readonly deleteAuthProfile: (orgId: string, id: string) => Effect.Effect<boolean, StoreError>
     /**

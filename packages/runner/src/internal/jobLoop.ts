@@ -35,6 +35,8 @@ export const start = (options: LoopOptions, stopping: Ref.Ref<boolean>) =>
     // interleave at yields).
     const active = new Map<string, Job>()
     const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
+    // The worker's runs read each pinned workflow version once (versions never change).
+    const versions = yield* RunJob.pinnedVersions()
 
     // A job that will not be tried again must not leave its run `running` or `pending`: the job
     // and the run end in one transaction, so a failure leaves both to the next attempt at this.
@@ -59,7 +61,7 @@ export const start = (options: LoopOptions, stopping: Ref.Ref<boolean>) =>
         Effect.flatMap(now, (at) => queue.complete(owner, job.id, outcome, at))
 
     const runOne = (job: Job) =>
-      RunJob.executeRun(job.orgId, RunJob.runIdOf(job), job.attempts, endJob(job)).pipe(
+      RunJob.executeRun(job.orgId, RunJob.runIdOf(job), job.attempts, endJob(job), versions).pipe(
         Effect.asVoid,
         Effect.catchAllCause((cause) =>
           Cause.isInterruptedOnly(cause)

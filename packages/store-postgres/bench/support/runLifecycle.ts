@@ -5,19 +5,32 @@
  * 1. scheduler — `Runs.scheduledFire` (core/Scheduler.ts): findActiveRun, then in one
  *    transaction insertRun (which reports a run this fire already has) and JobQueue.enqueue;
  * 2. worker — `JobQueue.claim` (runner/internal/jobLoop.ts), then `RunJob.executeRun`: getRun,
- *    WorkflowStore.getVersion, ServerStore.getServer, listAuthProfiles (the spec names no
- *    profile), updateRun (`running`); the MCP session, agent and judge touch no store;
+ *    the pinned version from the worker's `RunJob.pinnedVersions` (WorkflowStore.getVersion only
+ *    the first time), ServerStore.getServerWithProfiles (the server and its profiles in one
+ *    read), updateRun (`running`); the MCP session, agent and judge touch no store;
  * 3. `RunJob.persist` = `Runs.complete` with the server loaded in step 2 and the job's end: in one
  *    transaction JobQueue.complete, updateRun (terminal, with the tool calls), getWorkflow
- *    (paused?), then the alert engine (`onRun`): listIncidents of the server, listRules of the
- *    workflow FOR UPDATE, updateRule and AlertStore.enqueue per rule that moves.
+ *    (paused?), then the alert engine (`onRun`): AlertStore.lockRulesUnlessIncident (the server
+ *    has no open incident, and the workflow's rules FOR UPDATE), updateRule, a recovery's
+ *    withdrawHeld, and AlertStore.enqueue per rule that moves.
  *
  * The runner cannot be imported here (store-postgres sits below it), so step 2 repeats
- * `RunJob.executeRun`'s store calls in its order; steps 1 and 3 call core's use cases themselves.
+ * `RunJob.executeRun`'s store calls in its order, and `pinnedVersions` its version cache; steps 1
+ * and 3 call core's use cases themselves.
  */
-import { JobQueue, type Run, RunStore, Runs, ServerStore, type Workflow, WorkflowStore } from "@armature/core"
+import {
+  JobQueue,
+  type Run,
+  RunStore,
+  Runs,
+  ServerStore,
+  type StoreError,
+  type Workflow,
+  WorkflowStore,
+  type WorkflowVersion
+} from "@armature/core"
 import { SqlClient } from "@effect/sql"
-import { Effect, Option } from "effect"
+import { Cache, Data, Duration, Effect, Option } from "effect"
 import { callsParameters, runRow } from "../../src/internal/runRows.js"
 import * as Seed from "../seed.js"
 
@@ -29,6 +42,33 @@ export interface Steps {
 }
 
 const leaseMs = 60_000
+
+/** Reads a run's pinned workflow version (`RunJob.PinnedVersions`). */
+export type PinnedVersions = (
+  orgId: string,
+  versionId: string
+) => Effect.Effect<Option.Option<WorkflowVersion>, StoreError>
+
+/** `RunJob.pinnedVersions`: a worker keeps the versions it found (they never change). */
+export const pinnedVersions = (capacity = 1_000): Effect.Effect<PinnedVersions, never, WorkflowStore> =>
+  Effect.gen(function* () {
+    const store = yield* WorkflowStore
+    const cache = yield* Cache.make({
+      capacity,
+      timeToLive: Duration.infinity,
+      lookup: (key: { readonly orgId: string; readonly versionId: string }) =>
+        store.getVersion(key.orgId, key.versionId)
+    })
+    return (orgId, versionId) => {
+      const key = Data.struct({ orgId, versionId })
+      // Dropped at once rather than after a time to live: the Clock may stand still (TestClock).
+      const forget = cache.invalidate(key)
+      return cache.get(key).pipe(
+        Effect.tap((version) => (Option.isNone(version) ? forget : Effect.void)),
+        Effect.tapError(() => forget)
+      )
+    }
+  })
 
 /**
  * Whether the run of a fire fails: fires are a minute apart and alternate, so that each
@@ -104,10 +144,18 @@ export const ended = (pending: Run, failing: boolean, calls: number, i: number):
 
 /**
  * One run through the server's path by worker `owner`: the fire of `workflow` at `fireAt`,
- * claimed (any queued job: workers share the queue), started and completed. Returns the time of
- * each step, or null when the fire was skipped or no job was left to claim.
+ * claimed (any queued job: workers share the queue), started and completed. `versions`: the
+ * worker process's (one for all the bench's workers). Returns the time of each step, or null when
+ * the fire was skipped or no job was left to claim.
  */
-export const serverPath = (owner: string, workflow: Workflow, fireAt: Date, calls: number, i: number) =>
+export const serverPath = (
+  owner: string,
+  versions: PinnedVersions,
+  workflow: Workflow,
+  fireAt: Date,
+  calls: number,
+  i: number
+) =>
   Effect.gen(function* () {
     const t0 = performance.now()
     const fired = yield* Runs.scheduledFire(workflow, workflow.spec.testerModels[0]!, fireAt)
@@ -121,12 +169,12 @@ export const serverPath = (owner: string, workflow: Workflow, fireAt: Date, call
     const runs = yield* RunStore
     const orgId = job.orgId
     const stored = Option.getOrThrow(yield* runs.getRun(orgId, (job.payload as { runId: string }).runId))
-    const version = Option.getOrThrow(
-      yield* Effect.flatMap(WorkflowStore, (s) => s.getVersion(orgId, stored.workflowVersionId))
+    const version = Option.getOrThrow(yield* versions(orgId, stored.workflowVersionId))
+    const { server } = Option.getOrThrow(
+      yield* Effect.flatMap(ServerStore, (s) =>
+        s.getServerWithProfiles(orgId, stored.mcpServerId, version.spec.authProfileId)
+      )
     )
-    const servers = yield* ServerStore
-    const server = Option.getOrThrow(yield* servers.getServer(orgId, stored.mcpServerId))
-    if (version.spec.authProfileId === null) yield* servers.listAuthProfiles(orgId, stored.mcpServerId)
     const running: Run = { ...stored, status: "running", startedAt: now }
     yield* runs.updateRun(running)
     const t2 = performance.now()

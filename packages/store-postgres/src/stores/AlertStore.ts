@@ -104,6 +104,20 @@ const ruleColumns = (rule: AlertRule): Omit<RuleRow, "id" | "org_id" | "created_
   muted_until: rule.mutedUntil
 })
 
+const outboxRow = (m: OutboxMessage): OutboxRow => ({
+  id: m.id,
+  org_id: m.orgId,
+  rule_id: m.ruleId,
+  destination: json(m.destination),
+  message: json(m.message),
+  status: m.status,
+  attempts: m.attempts,
+  next_attempt_at: m.nextAttemptAt,
+  last_error: m.lastError,
+  created_at: m.createdAt,
+  delivered_at: m.deliveredAt
+})
+
 // The message carries an instant (`at`), which JSON holds as a string.
 const decodeMessage = decodeJson(AlertMessage)
 
@@ -219,6 +233,27 @@ export const make = Effect.gen(function* () {
         Effect.flatMap(mapRows(toRule)),
         orStoreError("listRules")
       ),
+    // One statement: whether the server has an open incident, and the target's rules locked only
+    // when it has none — the lock then comes without the server's lock, as it did after a read.
+    lockRulesUnlessIncident: (orgId, target, serverId) =>
+      sql<Partial<RuleRow> & { readonly incident: boolean }>`SELECT i.open AS incident, r.*
+          FROM (SELECT EXISTS (SELECT 1 FROM alert_incidents
+              WHERE org_id = ${orgId} AND server_id = ${serverId} AND kind = 'server' AND resolved_at IS NULL
+            ) AS open) i
+          LEFT JOIN LATERAL (SELECT * FROM alert_rules
+              WHERE org_id = ${orgId} AND target_type = ${target.type} AND target_id = ${target.id}
+                AND NOT i.open
+              ORDER BY created_at, id FOR UPDATE) r ON true
+          ORDER BY r.created_at, r.id`.pipe(
+        Effect.flatMap((rows) =>
+          rows[0]?.incident !== false
+            ? Effect.succeed(null)
+            : mapRows(toRule)(
+                rows.filter((r): r is RuleRow & { incident: boolean } => typeof r.id === "string")
+              )
+        ),
+        orStoreError("lockRulesUnlessIncident")
+      ),
     deleteRule: (orgId, id) =>
       sql`DELETE FROM alert_rules WHERE org_id = ${orgId} AND id = ${id} RETURNING id`.pipe(
         Effect.map((rows) => rows.length > 0),
@@ -275,19 +310,37 @@ export const make = Effect.gen(function* () {
       ),
 
     enqueue: (m) =>
-      sql`INSERT INTO alert_outbox ${sql.insert({
-        id: m.id,
-        org_id: m.orgId,
-        rule_id: m.ruleId,
-        destination: json(m.destination),
-        message: json(m.message),
-        status: m.status,
-        attempts: m.attempts,
-        next_attempt_at: m.nextAttemptAt,
-        last_error: m.lastError,
-        created_at: m.createdAt,
-        delivered_at: m.deliveredAt
-      } satisfies OutboxRow)}`.pipe(Effect.asVoid, orStoreError("enqueue")),
+      sql`INSERT INTO alert_outbox ${sql.insert(outboxRow(m))}`.pipe(Effect.asVoid, orStoreError("enqueue")),
+    // One statement while the name stays (as `updateRule`'s fast path): the row goes in only with
+    // the rule's update. Otherwise both calls, the update in its savepoint, so that its Conflict
+    // leaves the caller's transaction usable and enqueues nothing.
+    updateRuleAndEnqueue: (rule, m) => {
+      const { name, ...state } = ruleColumns(rule)
+      const row = outboxRow(m)
+      return sql`WITH updated AS (
+            UPDATE alert_rules SET ${sql.update(state)}
+            WHERE org_id = ${rule.orgId} AND id = ${rule.id} AND name = ${name}
+            RETURNING id)
+          INSERT INTO alert_outbox (id, org_id, rule_id, destination, message, status, attempts,
+            next_attempt_at, last_error, created_at, delivered_at)
+          SELECT ${row.id}, ${row.org_id}, ${row.rule_id}, ${row.destination}::jsonb, ${row.message}::jsonb,
+            ${row.status}, ${row.attempts}::int, ${row.next_attempt_at}::timestamptz, ${row.last_error},
+            ${row.created_at}::timestamptz, ${row.delivered_at}::timestamptz
+          FROM updated
+          RETURNING id`.pipe(
+        Effect.flatMap((rows) =>
+          rows.length > 0
+            ? Effect.void
+            : sql`UPDATE alert_rules SET ${sql.update(ruleColumns(rule))}
+                WHERE org_id = ${rule.orgId} AND id = ${rule.id}`.pipe(
+                atomic,
+                Effect.zipRight(sql`INSERT INTO alert_outbox ${sql.insert(row)}`),
+                Effect.asVoid
+              )
+        ),
+        orConflict("updateRuleAndEnqueue", ruleConflicts)
+      )
+    },
     // Held messages are not due yet, so no dispatcher has claimed them: deleting them races with nothing.
     withdrawHeld: (orgId, filter, heldSince) =>
       sql<OutboxRow>`DELETE FROM alert_outbox

@@ -15,6 +15,7 @@ import {
   dateOrNull,
   fromJson,
   json,
+  jsonArray,
   mapRows,
   orConflict,
   orStoreError,
@@ -210,6 +211,22 @@ export const make = Effect.gen(function* () {
     listAuthProfiles: (orgId, serverId) =>
       sql<ProfileRow>`SELECT * FROM auth_profiles WHERE org_id = ${orgId} AND server_id = ${serverId}
           ORDER BY created_at, id`.pipe(Effect.flatMap(mapRows(toProfile)), orStoreError("listAuthProfiles")),
+    // One statement for a worker starting a run: the profiles come as a JSON array beside the
+    // server's row (timestamps as text there, which `toProfile` reads as well).
+    getServerWithProfiles: (orgId, serverId, profileId) =>
+      sql<ServerRow & { readonly profiles: unknown }>`SELECT s.*, (
+            SELECT coalesce(json_agg(p ORDER BY p.created_at, p.id), '[]'::json) FROM auth_profiles p
+            WHERE p.org_id = s.org_id AND ${profileId === null ? sql`p.server_id = s.id` : sql`p.id = ${profileId}`}
+          ) AS profiles
+          FROM mcp_servers s WHERE s.org_id = ${orgId} AND s.id = ${serverId}`.pipe(
+        Effect.map((rows) =>
+          Option.map(Option.fromNullable(rows[0]), (row) => ({
+            server: toServer(row),
+            profiles: jsonArray<ProfileRow>(row.profiles).map(toProfile)
+          }))
+        ),
+        orStoreError("getServerWithProfiles")
+      ),
     deleteAuthProfile: (orgId, id) =>
       sql`DELETE FROM auth_profiles WHERE org_id = ${orgId} AND id = ${id} RETURNING id`.pipe(
         Effect.map((rows) => rows.length > 0),

@@ -168,6 +168,40 @@ export const alertStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void => 
       })
     )
 
+    it.effect(
+      "lockRulesUnlessIncident lists a target's rules unless its server has an open server incident",
+      () =>
+        Effect.gen(function* () {
+          const store = yield* AlertStore
+          const { withTransaction } = yield* Transactor
+          const [orgId, otherOrg] = [yield* newOrg, yield* newOrg]
+          const serverId = uid()
+          const target = { type: "workflow" as const, id: uid() }
+          const [late, early] = [
+            alertRule(orgId, { target, createdAt: at(20) }),
+            alertRule(orgId, { target, createdAt: at(10), firingSince: at(15) })
+          ]
+          for (const r of [late, early, alertRule(orgId), alertRule(otherOrg, { target })])
+            yield* store.insertRule(r)
+          const read = (org: string) => withTransaction(store.lockRulesUnlessIncident(org, target, serverId))
+          expect(yield* read(orgId)).toEqual([early, late])
+          expect(
+            yield* store.lockRulesUnlessIncident(orgId, { type: "monitor", id: target.id }, serverId)
+          ).toEqual([])
+          // Neither a drift incident, nor a resolved one, nor another server's or organization's counts.
+          yield* store.insertIncident(alertIncident(orgId, { serverId, kind: "drift" }))
+          yield* store.insertIncident(alertIncident(orgId, { serverId, resolvedAt: at(30) }))
+          yield* store.insertIncident(alertIncident(orgId))
+          yield* store.insertIncident(alertIncident(otherOrg, { serverId }))
+          expect((yield* read(orgId))?.map((r) => r.id)).toEqual([early.id, late.id])
+          yield* store.insertIncident(alertIncident(orgId, { serverId }))
+          expect(yield* read(orgId)).toBeNull()
+          expect(
+            yield* store.lockRulesUnlessIncident(orgId, { type: "monitor", id: uid() }, serverId)
+          ).toBeNull()
+        })
+    )
+
     it.effect("lockServer can be taken in a transaction, also twice and for a server without incidents", () =>
       Effect.gen(function* () {
         const store = yield* AlertStore
@@ -183,6 +217,43 @@ export const alertStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void => 
   })
 
   describe("outbox", () => {
+    it.effect("updateRuleAndEnqueue saves the rule with its message; a Conflict enqueues nothing", () =>
+      Effect.gen(function* () {
+        const store = yield* AlertStore
+        const { withTransaction } = yield* Transactor
+        const orgId = yield* newOrg
+        const [rule, other] = [alertRule(orgId), alertRule(orgId)]
+        for (const r of [rule, other]) yield* store.insertRule(r)
+        const firing = { ...rule, firingSince: at(30), lastFiredAt: at(30) }
+        const message = outboxMessage(orgId, { ruleId: rule.id, destination: rule.destination })
+        yield* store.updateRuleAndEnqueue(firing, message)
+        expect(Option.getOrThrow(yield* store.getRule(orgId, rule.id))).toEqual(firing)
+        expect(yield* store.listOutbox(orgId)).toEqual([message])
+
+        // A new name is saved too; one taken is a Conflict that leaves the transaction usable.
+        const renamed = { ...firing, name: `${rule.name} (renamed)`, lastFiredAt: at(40) }
+        const second = outboxMessage(orgId, { ruleId: rule.id, createdAt: at(40) })
+        yield* store.updateRuleAndEnqueue(renamed, second)
+        expect(Option.getOrThrow(yield* store.getRule(orgId, rule.id))).toEqual(renamed)
+        const refused = outboxMessage(orgId, { ruleId: rule.id, createdAt: at(50) })
+        const after = outboxMessage(orgId, { createdAt: at(60) })
+        const error = yield* withTransaction(
+          Effect.gen(function* () {
+            const e = yield* Effect.flip(
+              store.updateRuleAndEnqueue({ ...renamed, name: other.name }, refused)
+            )
+            yield* store.enqueue(after)
+            return e
+          })
+        )
+        expect(error._tag).toBe("Conflict")
+        expect(Option.getOrThrow(yield* store.getRule(orgId, rule.id))).toEqual(renamed)
+        expect((yield* store.listOutbox(orgId)).map((m) => m.id).sort()).toEqual(
+          [message.id, second.id, after.id].sort()
+        )
+      })
+    )
+
     const claim = (now: Date, leaseUntil: Date, mine: ReadonlyArray<OutboxMessage>) =>
       Effect.flatMap(AlertStore, (store) =>
         Effect.map(store.claimOutbox(now, leaseUntil, 1000), (claimed) =>

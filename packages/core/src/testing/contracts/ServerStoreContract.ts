@@ -149,6 +149,46 @@ export const serverStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void =>
       })
     )
 
+    it.effect("a server comes with its profiles in one read: all of them in order, or the one named", () =>
+      Effect.gen(function* () {
+        const store = yield* ServerStore
+        const [orgA, orgB] = [yield* newOrg, yield* newOrg]
+        const s = server(orgA)
+        const other = server(orgA)
+        yield* store.insertServer(s)
+        yield* store.insertServer(other)
+        // Inserted out of order: the read orders by creation, the id breaking ties.
+        const [late, tieB, tieA] = [
+          authProfile(orgA, s.id, { createdAt: at(20), scopes: ["read", "write"], secretRef: "ref-1" }),
+          authProfile(orgA, s.id, {
+            id: `b-${uid()}`,
+            createdAt: at(10),
+            kind: "api_key_header",
+            headerName: "X-Key"
+          }),
+          authProfile(orgA, s.id, { id: `a-${uid()}`, createdAt: at(10) })
+        ]
+        const elsewhere = authProfile(orgA, other.id)
+        for (const p of [late, tieB, tieA, elsewhere]) yield* store.insertAuthProfile(p)
+
+        const all = Option.getOrThrow(yield* store.getServerWithProfiles(orgA, s.id, null))
+        expect(all.server).toEqual(s)
+        expect(all.profiles).toEqual([tieA, tieB, late])
+        expect(yield* store.getServerWithProfiles(orgA, other.id, late.id)).toEqual(
+          Option.some({ server: other, profiles: [late] })
+        )
+        expect(Option.getOrThrow(yield* store.getServerWithProfiles(orgA, s.id, uid())).profiles).toEqual([])
+        expect(Option.isNone(yield* store.getServerWithProfiles(orgB, s.id, null))).toBe(true)
+        expect(Option.isNone(yield* store.getServerWithProfiles(orgA, uid(), null))).toBe(true)
+        const bare = Option.getOrThrow(yield* store.getServerWithProfiles(orgA, other.id, null))
+        yield* store.deleteAuthProfile(orgA, elsewhere.id)
+        expect(bare.profiles).toEqual([elsewhere])
+        expect(Option.getOrThrow(yield* store.getServerWithProfiles(orgA, other.id, null)).profiles).toEqual(
+          []
+        )
+      })
+    )
+
     it.effect("a profile's secret reference is replaced in place, only within its organization", () =>
       Effect.gen(function* () {
         const store = yield* ServerStore

@@ -52,6 +52,18 @@ export const makeAlertStore = (db: Db): Context.Tag.Service<AlertStore> => ({
           (filter?.ids === undefined || filter.ids.includes(r.id))
       ).sort(byCreation)
     ),
+  lockRulesUnlessIncident: (orgId, target, serverId) =>
+    db.run((t) =>
+      rowsOf(
+        t.alertIncidents,
+        orgId,
+        (i) => i.serverId === serverId && i.kind === "server" && i.resolvedAt === null
+      ).length > 0
+        ? null
+        : rowsOf(t.alertRules, orgId, (r) => r.target.type === target.type && r.target.id === target.id).sort(
+            byCreation
+          )
+    ),
   deleteRule: (orgId, id) =>
     db.run((t) => rowOf(t.alertRules, orgId, id) !== undefined && t.alertRules.delete(id)),
   listDueReminders: (now, limit) =>
@@ -109,6 +121,17 @@ export const makeAlertStore = (db: Db): Context.Tag.Service<AlertStore> => ({
   enqueue: (message) =>
     db.attempt((t) => {
       if (t.outbox.has(message.id)) return Either.left(duplicate("outbox message", message.id))
+      t.outbox.set(message.id, message)
+      return Either.void
+    }),
+  updateRuleAndEnqueue: (rule, message) =>
+    db.attempt<void, StoreError | Conflict>((t) => {
+      const stored = rowOf(t.alertRules, rule.orgId, rule.id) !== undefined
+      if (stored && nameTaken(t.alertRules, rule, rule.name, (r) => r.name)) {
+        return Either.left(conflict("name", `an alert rule named "${rule.name}" exists`))
+      }
+      if (t.outbox.has(message.id)) return Either.left(duplicate("outbox message", message.id))
+      if (stored) t.alertRules.set(rule.id, rule)
       t.outbox.set(message.id, message)
       return Either.void
     }),

@@ -52,6 +52,17 @@ export const makeServerStore = (db: Db): Context.Tag.Service<ServerStore> => ({
   getAuthProfile: (orgId, id) => db.run((t) => Option.fromNullable(rowOf(t.authProfiles, orgId, id))),
   listAuthProfiles: (orgId, serverId) =>
     db.run((t) => rowsOf(t.authProfiles, orgId, (p) => p.serverId === serverId).sort(byCreation)),
+  getServerWithProfiles: (orgId, serverId, profileId) =>
+    db.run((t) => {
+      const server = rowOf(t.servers, orgId, serverId)
+      if (server === undefined) return Option.none()
+      if (profileId !== null) {
+        const profile = rowOf(t.authProfiles, orgId, profileId)
+        return Option.some({ server, profiles: profile === undefined ? [] : [profile] })
+      }
+      const profiles = rowsOf(t.authProfiles, orgId, (p) => p.serverId === serverId).sort(byCreation)
+      return Option.some({ server, profiles })
+    }),
   deleteAuthProfile: (orgId, id) =>
     db.run((t) => rowOf(t.authProfiles, orgId, id) !== undefined && t.authProfiles.delete(id)),
   setAuthProfileSecret: (orgId, id, secretRef) =>
