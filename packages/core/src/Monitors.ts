@@ -589,7 +589,6 @@ export const recordCheck = (
           orgId: check.orgId,
           target: { type: "monitor", id: monitor.id, name: monitor.name },
           outcome: check.outcome,
-          previousOutcome: monitor.lastOutcome,
           summary: summaryOf(check, monitor),
           link: `/monitors/${monitor.id}`,
           at: check.startedAt,

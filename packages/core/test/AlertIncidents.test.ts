@@ -264,7 +264,6 @@ describe("a server down is one incident: one firing and one recovery per destina
           orgId,
           target: { type: "workflow", id: "wf-1", name: "Checkout" },
           outcome: "error",
-          previousOutcome: null,
           summary: "server_unreachable: ECONNREFUSED",
           link: null,
           at: new Date(yield* TestClock.currentTimeMillis),

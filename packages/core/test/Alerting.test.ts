@@ -66,7 +66,6 @@ const outcome = (
     orgId,
     target: { type: "monitor", id: monitor.id, name: monitor.name },
     outcome: value,
-    previousOutcome: null,
     summary: `it was ${value}`,
     link: `/monitors/${monitor.id}`,
     at: new Date(atMs),

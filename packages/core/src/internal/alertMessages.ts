@@ -27,8 +27,6 @@ export interface OutcomeInput {
   readonly target: { readonly type: AlertTarget["type"]; readonly id: string; readonly name: string }
   /** `pass`, `degraded`, `fail`, `partial`, `error`. */
   readonly outcome: string
-  /** For messages and callers' bookkeeping; transitions are decided by each rule's own state. */
-  readonly previousOutcome: string | null
   /** Error text, or the failing criteria with the judge's reasoning. */
   readonly summary: string
   /** Dashboard path (`/monitors/<id>`) or absolute URL. */

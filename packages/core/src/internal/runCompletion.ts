@@ -87,7 +87,6 @@ export const complete = (
               orgId: run.orgId,
               target: { type: "workflow", id: run.workflowId, name: run.workflowName },
               outcome: run.status,
-              previousOutcome: null,
               summary: failureSummary(run),
               link: `/runs/${run.id}`,
               at: run.finishedAt ?? run.createdAt,

@@ -49,13 +49,11 @@ export const probeAndRecord = (server: McpServer, profile: AuthProfile | null) =
     const tx = yield* Transactor
     const result = yield* Effect.either(probeLive(server, profile, policy.probeTimeoutMs))
     const at = yield* now
-    const previous = server.lastProbedAt === null ? null : server.state === "active" ? "pass" : "error"
     const transition = (outcome: "pass" | "error", summary: string) =>
       AlertEngine.onProbe({
         orgId: server.orgId,
         target: { type: "mcp_server", id: server.id, name: server.name },
         outcome,
-        previousOutcome: previous,
         summary,
         link: `/mcp-servers/${server.id}`,
         at
@@ -190,7 +188,6 @@ export const probeStateOnly = (server: McpServer, profile: AuthProfile | null) =
           orgId: server.orgId,
           target: { type: "mcp_server", id: server.id, name: server.name },
           outcome: error === null ? "pass" : "error",
-          previousOutcome: server.lastProbedAt === null ? null : server.state === "active" ? "pass" : "error",
           summary: error === null ? "Probe succeeded" : `Probe failed: ${describeFailure(error)}`,
           link: `/mcp-servers/${server.id}`,
           at
