@@ -19,7 +19,8 @@ import {
   mapRows,
   orConflict,
   orStoreError,
-  pageOf
+  pageOf,
+  storable
 } from "../internal/sql.js"
 
 /** A row of `mcp_servers` as the drivers return it. */
@@ -103,7 +104,8 @@ const serverRow = (s: McpServer): ServerRow => ({
   extra_headers: json(s.extraHeaders),
   launch_approved: s.launchApproved,
   state: s.state,
-  last_probe_error: s.lastProbeError,
+  // An MCP server's own error text may carry a U+0000.
+  last_probe_error: storable(s.lastProbeError),
   last_probed_at: s.lastProbedAt,
   created_at: s.createdAt,
   updated_at: s.updatedAt
@@ -156,7 +158,7 @@ export const make = Effect.gen(function* () {
             command = ${s.command}, args = ${json(s.args)}::jsonb, env = ${json(s.env)}::jsonb,
             extra_headers = ${json(s.extraHeaders)}::jsonb, launch_approved = ${s.launchApproved},
             state = ${s.state},
-            last_probe_error = ${s.lastProbeError}, last_probed_at = ${s.lastProbedAt},
+            last_probe_error = ${storable(s.lastProbeError)}, last_probed_at = ${s.lastProbedAt},
             updated_at = ${s.updatedAt}
           WHERE org_id = ${s.orgId} AND id = ${s.id}`).pipe(
         Effect.asVoid,
@@ -247,7 +249,7 @@ export const make = Effect.gen(function* () {
           version: v.version,
           hash: v.hash,
           server_info: json(v.serverInfo),
-          protocol_version: v.protocolVersion,
+          protocol_version: storable(v.protocolVersion),
           capabilities: json(v.capabilities),
           tools: json(v.tools),
           created_at: v.createdAt

@@ -2,6 +2,7 @@
 import {
   AlertStore,
   AuditLog,
+  type CatalogVersion,
   JobQueue,
   MonitorStore,
   OrgStore,
@@ -107,9 +108,9 @@ export const roundTrips = (it: Vitest.MethodsNonLive<PgStore.Stores | SqlClient.
     })
   )
 
-  it.effect("a U+0000 from an MCP server or a model is stored as U+FFFD, wherever it is in a run", () =>
+  it.effect("a U+0000 from an MCP server or a model is stored as U+FFFD, in a run, a probe, a catalog", () =>
     Effect.gen(function* () {
-      const { org, workflow } = yield* seedOrg
+      const { org, server, workflow } = yield* seedOrg
       const runs = yield* RunStore
       const nul = "a\u0000b"
       const withNul = (r: Run): Run => ({
@@ -146,6 +147,35 @@ export const roundTrips = (it: Vitest.MethodsNonLive<PgStore.Stores | SqlClient.
       const recent = yield* runs.recentToolCalls(org.id, workflow.spec.mcpServerId, 10)
       expect(recent.length).toBe(4)
       for (const { call } of recent) expect(call.arguments).toEqual({ "a\uFFFDb": ["a\uFFFDb", 1] })
+
+      // What a probe and a catalog sync store of a server's own text.
+      const servers = yield* ServerStore
+      const probed = { ...server, lastProbeError: nul, lastProbedAt: F.t0 }
+      yield* servers.updateServer(probed)
+      expect(yield* servers.getServer(org.id, server.id)).toEqual(
+        Option.some({ ...probed, lastProbeError: "a\uFFFDb" })
+      )
+      const catalog: CatalogVersion = {
+        id: "catalog-nul",
+        orgId: org.id,
+        serverId: server.id,
+        version: 1,
+        hash: "h",
+        serverInfo: { name: nul, version: "1" },
+        protocolVersion: nul,
+        capabilities: { tools: {} },
+        tools: [{ name: "get_order", description: nul, inputSchema: { type: "object" } }],
+        createdAt: F.t0
+      }
+      yield* servers.insertCatalogVersion(catalog)
+      expect(yield* servers.latestCatalog(org.id, server.id)).toEqual(
+        Option.some({
+          ...catalog,
+          serverInfo: { name: "a\uFFFDb", version: "1" },
+          protocolVersion: "a\uFFFDb",
+          tools: [{ name: "get_order", description: "a\uFFFDb", inputSchema: { type: "object" } }]
+        })
+      )
     })
   )
 
