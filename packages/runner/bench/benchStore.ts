@@ -82,13 +82,15 @@ export const make = (server: McpServer, monitors: ReadonlyArray<Monitor>): Bench
       Layer.succeed(AlertStore, {
         ...inert<AlertStore["Type"]>(),
         listRules: () => Effect.succeed([]),
+        lockRulesUnlessIncident: () => Effect.succeed([]),
         listIncidents: () => Effect.succeed([]),
         lockServer: () => Effect.void
       }),
       Layer.succeed(JobQueue, {
         ...inert<JobQueue["Type"]>(),
         claim: () => Effect.succeed([]),
-        heartbeat: () => Effect.succeed([])
+        heartbeat: () => Effect.succeed([]),
+        recoverExpired: () => Effect.succeed([])
       }),
       Layer.succeed(RunStore, inert<RunStore["Type"]>()),
       Layer.succeed(WorkflowStore, inert<WorkflowStore["Type"]>()),
