@@ -16,7 +16,8 @@ import {
   mapRows,
   orConflict,
   orStoreError,
-  pageOf
+  pageOf,
+  storable
 } from "../internal/sql.js"
 
 /** A row of `monitors` as the drivers return it. */
@@ -217,8 +218,9 @@ export const make = Effect.gen(function* () {
               started_at: c.startedAt,
               outcome: c.outcome,
               latency_ms: c.latencyMs,
-              error: c.error,
-              result_excerpt: c.resultExcerpt,
+              // A tool's result and error text are the MCP server's own words (U+0000 included).
+              error: storable(c.error),
+              result_excerpt: storable(c.resultExcerpt),
               attempts: c.attempts
             } satisfies CheckRow)} ON CONFLICT DO NOTHING RETURNING monitor_id),
           upd AS (

@@ -108,75 +108,86 @@ export const roundTrips = (it: Vitest.MethodsNonLive<PgStore.Stores | SqlClient.
     })
   )
 
-  it.effect("a U+0000 from an MCP server or a model is stored as U+FFFD, in a run, a probe, a catalog", () =>
-    Effect.gen(function* () {
-      const { org, server, workflow } = yield* seedOrg
-      const runs = yield* RunStore
-      const nul = "a\u0000b"
-      const withNul = (r: Run): Run => ({
-        ...r,
-        finalAnswer: nul,
-        toolCalls: r.toolCalls.map((c) => ({
-          ...c,
-          arguments: { [nul]: [nul, 1] },
-          content: [{ type: "text", text: nul }],
-          error: nul
-        })),
-        trace: [{ id: "e1", at: F.t0, type: "message", role: "assistant", text: nul }],
-        serverInfo: { name: nul, version: "1" },
-        error: { code: "internal_error", message: nul }
-      })
-      // What reads back: the same run with every U+0000, in keys and values, as U+FFFD.
-      const stored = (r: Run): Run =>
-        JSON.parse(JSON.stringify(r).replaceAll("\\u0000", "\uFFFD"), (k, v) =>
-          ["at", "startedAt", "finishedAt", "createdAt", "fireAt"].includes(k) && typeof v === "string"
-            ? new Date(v)
-            : v
-        )
-      const inserted = withNul(F.run(workflow, F.t0, {}, 2))
-      expect((yield* runs.insertRun(inserted)).created).toBe(true)
-      expect(yield* runs.getRun(org.id, inserted.id)).toEqual(Option.some(stored(inserted)))
-      expect(JSON.stringify(yield* runs.getRun(org.id, inserted.id))).not.toContain("\\u0000")
-
-      const running = F.run(workflow, F.t0, { status: "running", finishedAt: null }, 0)
-      yield* runs.insertRun(running)
-      const ended = withNul({ ...F.run(workflow, F.t0, { id: running.id }, 2), reason: nul })
-      expect(yield* runs.updateRun(ended)).toBe(true)
-      expect(yield* runs.getRun(org.id, running.id)).toEqual(Option.some(stored(ended)))
-
-      const recent = yield* runs.recentToolCalls(org.id, workflow.spec.mcpServerId, 10)
-      expect(recent.length).toBe(4)
-      for (const { call } of recent) expect(call.arguments).toEqual({ "a\uFFFDb": ["a\uFFFDb", 1] })
-
-      // What a probe and a catalog sync store of a server's own text.
-      const servers = yield* ServerStore
-      const probed = { ...server, lastProbeError: nul, lastProbedAt: F.t0 }
-      yield* servers.updateServer(probed)
-      expect(yield* servers.getServer(org.id, server.id)).toEqual(
-        Option.some({ ...probed, lastProbeError: "a\uFFFDb" })
-      )
-      const catalog: CatalogVersion = {
-        id: "catalog-nul",
-        orgId: org.id,
-        serverId: server.id,
-        version: 1,
-        hash: "h",
-        serverInfo: { name: nul, version: "1" },
-        protocolVersion: nul,
-        capabilities: { tools: {} },
-        tools: [{ name: "get_order", description: nul, inputSchema: { type: "object" } }],
-        createdAt: F.t0
-      }
-      yield* servers.insertCatalogVersion(catalog)
-      expect(yield* servers.latestCatalog(org.id, server.id)).toEqual(
-        Option.some({
-          ...catalog,
-          serverInfo: { name: "a\uFFFDb", version: "1" },
-          protocolVersion: "a\uFFFDb",
-          tools: [{ name: "get_order", description: "a\uFFFDb", inputSchema: { type: "object" } }]
+  it.effect(
+    "a U+0000 from an MCP server or a model is stored as U+FFFD: in a run, a check, a probe, a catalog",
+    () =>
+      Effect.gen(function* () {
+        const { org, server, workflow } = yield* seedOrg
+        const runs = yield* RunStore
+        const nul = "a\u0000b"
+        const withNul = (r: Run): Run => ({
+          ...r,
+          finalAnswer: nul,
+          toolCalls: r.toolCalls.map((c) => ({
+            ...c,
+            arguments: { [nul]: [nul, 1] },
+            content: [{ type: "text", text: nul }],
+            error: nul
+          })),
+          trace: [{ id: "e1", at: F.t0, type: "message", role: "assistant", text: nul }],
+          serverInfo: { name: nul, version: "1" },
+          error: { code: "internal_error", message: nul }
         })
-      )
-    })
+        // What reads back: the same run with every U+0000, in keys and values, as U+FFFD.
+        const stored = (r: Run): Run =>
+          JSON.parse(JSON.stringify(r).replaceAll("\\u0000", "\uFFFD"), (k, v) =>
+            ["at", "startedAt", "finishedAt", "createdAt", "fireAt"].includes(k) && typeof v === "string"
+              ? new Date(v)
+              : v
+          )
+        const inserted = withNul(F.run(workflow, F.t0, {}, 2))
+        expect((yield* runs.insertRun(inserted)).created).toBe(true)
+        expect(yield* runs.getRun(org.id, inserted.id)).toEqual(Option.some(stored(inserted)))
+        expect(JSON.stringify(yield* runs.getRun(org.id, inserted.id))).not.toContain("\\u0000")
+
+        const running = F.run(workflow, F.t0, { status: "running", finishedAt: null }, 0)
+        yield* runs.insertRun(running)
+        const ended = withNul({ ...F.run(workflow, F.t0, { id: running.id }, 2), reason: nul })
+        expect(yield* runs.updateRun(ended)).toBe(true)
+        expect(yield* runs.getRun(org.id, running.id)).toEqual(Option.some(stored(ended)))
+
+        const recent = yield* runs.recentToolCalls(org.id, workflow.spec.mcpServerId, 10)
+        expect(recent.length).toBe(4)
+        for (const { call } of recent) expect(call.arguments).toEqual({ "a\uFFFDb": ["a\uFFFDb", 1] })
+
+        // What a monitor check, a probe and a catalog sync store of a server's own text.
+        const monitors = yield* MonitorStore
+        const monitor = F.monitor(org.id, server.id)
+        yield* monitors.insertMonitor(monitor)
+        const check = F.check(monitor, F.t0, { outcome: "fail", error: nul, resultExcerpt: nul })
+        expect(yield* monitors.insertCheck(check)).toBe(true)
+        expect(yield* monitors.listChecks(org.id, monitor.id, { limit: 1 })).toEqual([
+          { ...check, error: "a\uFFFDb", resultExcerpt: "a\uFFFDb" }
+        ])
+
+        const servers = yield* ServerStore
+        const probed = { ...server, lastProbeError: nul, lastProbedAt: F.t0 }
+        yield* servers.updateServer(probed)
+        expect(yield* servers.getServer(org.id, server.id)).toEqual(
+          Option.some({ ...probed, lastProbeError: "a\uFFFDb" })
+        )
+        const catalog: CatalogVersion = {
+          id: "catalog-nul",
+          orgId: org.id,
+          serverId: server.id,
+          version: 1,
+          hash: "h",
+          serverInfo: { name: nul, version: "1" },
+          protocolVersion: nul,
+          capabilities: { tools: {} },
+          tools: [{ name: "get_order", description: nul, inputSchema: { type: "object" } }],
+          createdAt: F.t0
+        }
+        yield* servers.insertCatalogVersion(catalog)
+        expect(yield* servers.latestCatalog(org.id, server.id)).toEqual(
+          Option.some({
+            ...catalog,
+            serverInfo: { name: "a\uFFFDb", version: "1" },
+            protocolVersion: "a\uFFFDb",
+            tools: [{ name: "get_order", description: "a\uFFFDb", inputSchema: { type: "object" } }]
+          })
+        )
+      })
   )
 
   it.effect(
