@@ -3,7 +3,7 @@
  * immutable version; runs are pinned to the version current at dispatch. One validation path
  * (`validateSpec`) serves direct edits, proposals and regression drafts.
  */
-import { Effect, Option, Schema } from "effect"
+import { Cache, Data, Duration, Effect, Option, Schema } from "effect"
 import type { Caller } from "./domain/Audit.js"
 import type { FieldDiff } from "./domain/Proposal.js"
 import { type Workflow, WorkflowSpec, type WorkflowState, type WorkflowVersion } from "./domain/Workflow.js"
@@ -319,3 +319,34 @@ export const models = (
     Roles.authorize(caller.actor, "workflows.read"),
     Effect.flatMap(LanguageModels, (m) => m.catalog)
   ).pipe(Effect.withSpan("Workflows.models", { attributes: { "armature.org_id": caller.orgId } }))
+
+/** Reads the workflow version a run is pinned to (`WorkflowStore.getVersion`, or `pinnedVersions`). */
+export type PinnedVersions = (
+  orgId: string,
+  versionId: string
+) => Effect.Effect<Option.Option<WorkflowVersion>, StoreError>
+
+/**
+ * A worker's reader of pinned versions, keeping up to `capacity` of them: a stored version never
+ * changes, so each is read once per process. Only found versions are kept; a version not found,
+ * or a failed read, is read again next time.
+ */
+export const pinnedVersions = (capacity = 1_000): Effect.Effect<PinnedVersions, never, WorkflowStore> =>
+  Effect.gen(function* () {
+    const store = yield* WorkflowStore
+    const cache = yield* Cache.make({
+      capacity,
+      timeToLive: Duration.infinity,
+      lookup: (key: { readonly orgId: string; readonly versionId: string }) =>
+        store.getVersion(key.orgId, key.versionId)
+    })
+    return (orgId, versionId) => {
+      const key = Data.struct({ orgId, versionId })
+      // Dropped at once rather than after a time to live: the Clock may stand still (TestClock).
+      const forget = cache.invalidate(key)
+      return cache.get(key).pipe(
+        Effect.tap((version) => (Option.isNone(version) ? forget : Effect.void)),
+        Effect.tapError(() => forget)
+      )
+    }
+  })

@@ -20,9 +20,9 @@ import {
   type StoreError,
   type Transactor,
   WorkflowStore,
-  type WorkflowVersion
+  type Workflows
 } from "@armature/core"
-import { Cache, Clock, Data, Duration, Effect, Option } from "effect"
+import { Clock, Effect, Option } from "effect"
 import * as RunExecutor from "./RunExecutor.js"
 
 /** The error message of a run ended `worker_lost`. */
@@ -120,50 +120,19 @@ const target = (orgId: string, serverId: string, profileId: string | null) =>
     return { server: found.server, profile } as { server: McpServer; profile: AuthProfile | null }
   })
 
-/** Reads the workflow version a run is pinned to (`WorkflowStore.getVersion`, or a worker's `pinnedVersions`). */
-export type PinnedVersions = (
-  orgId: string,
-  versionId: string
-) => Effect.Effect<Option.Option<WorkflowVersion>, StoreError>
-
-/**
- * A worker's reader of pinned versions, keeping up to `capacity` of them: a stored version never
- * changes, so each is read once per process. Only found versions are kept; a version not found,
- * or a failed read, is read again next time.
- */
-export const pinnedVersions = (capacity = 1_000): Effect.Effect<PinnedVersions, never, WorkflowStore> =>
-  Effect.gen(function* () {
-    const store = yield* WorkflowStore
-    const cache = yield* Cache.make({
-      capacity,
-      timeToLive: Duration.infinity,
-      lookup: (key: { readonly orgId: string; readonly versionId: string }) =>
-        store.getVersion(key.orgId, key.versionId)
-    })
-    return (orgId, versionId) => {
-      const key = Data.struct({ orgId, versionId })
-      // Dropped at once rather than after a time to live: the Clock may stand still (TestClock).
-      const forget = cache.invalidate(key)
-      return cache.get(key).pipe(
-        Effect.tap((version) => (Option.isNone(version) ? forget : Effect.void)),
-        Effect.tapError(() => forget)
-      )
-    }
-  })
-
 /**
  * Executes the run a job names. `attempt` > 1 means an earlier worker lost the job: a run it left
  * `running` is retried once when the workflow's retry policy allows, else ends `worker_lost`.
  * With `endJob` (the worker), the job is ended here too: with the terminal run's transaction, or
  * alone when there was nothing to store (the run is gone or already terminal). `versions` reads
- * the pinned version (the worker's `pinnedVersions`); without it, from the store.
+ * the pinned version (the worker's `Workflows.pinnedVersions`); without it, from the store.
  */
 export const executeRun = (
   orgId: string,
   runId: string,
   attempt: number,
   endJob?: EndJob,
-  versions?: PinnedVersions
+  versions?: Workflows.PinnedVersions
 ): Effect.Effect<
   { readonly outcome: JobOutcome; readonly run: Run | null },
   StoreError,

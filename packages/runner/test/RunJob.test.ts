@@ -6,7 +6,8 @@ import {
   Runs,
   ServerStore,
   StoreError,
-  WorkflowStore
+  WorkflowStore,
+  Workflows
 } from "@armature/core"
 import { Fixtures, MemoryStore } from "@armature/core/testing"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
@@ -252,7 +253,7 @@ describe("RunJob: what a worker reads to start a run", () => {
             store.getVersion(o, id)
           )
       }
-      const versions = yield* Effect.provideService(RunJob.pinnedVersions(), WorkflowStore, counting)
+      const versions = yield* Effect.provideService(Workflows.pinnedVersions(), WorkflowStore, counting)
       const start = (run: { readonly id: string }) => RunJob.executeRun(orgId, run.id, 1, undefined, versions)
 
       const first = yield* start(yield* pendingOf(orgId, version.id, workflow.id, server.id))
@@ -286,7 +287,7 @@ describe("RunJob: what a worker reads to start a run", () => {
             store.getVersion(o, id)
           )
       }
-      const versions = yield* Effect.provideService(RunJob.pinnedVersions(), WorkflowStore, counting)
+      const versions = yield* Effect.provideService(Workflows.pinnedVersions(), WorkflowStore, counting)
       const { workflow, version } = Fixtures.workflow(orgId)
       expect(Option.isNone(yield* versions(orgId, version.id))).toBe(true)
       yield* store.insertWorkflow(workflow, version)

@@ -18,7 +18,7 @@
  */
 import { randomBytes } from "node:crypto"
 import { cpus, loadavg } from "node:os"
-import { IdsLayer, type Run } from "@armature/core"
+import { IdsLayer, type Run, Workflows } from "@armature/core"
 import { SqlClient } from "@effect/sql"
 import { Effect, Either, Layer, Redacted } from "effect"
 import { type GoalResult, writeResults } from "../../../bench/writeResults.js"
@@ -28,7 +28,7 @@ import { median, pct } from "../../server/bench/support/stats.js"
 import { PgSecretStore, PgStore } from "../src/index.js"
 import { freshDatabase } from "./support/freshDatabase.js"
 import { type Lane, nextFire, setup } from "./support/ingestWorkflows.js"
-import { bareRows, ended, failsAt, pinnedVersions, serverPath } from "./support/runLifecycle.js"
+import { bareRows, ended, failsAt, serverPath } from "./support/runLifecycle.js"
 
 const rounds = Number(process.env.BENCH_INGEST_ROUNDS ?? 5)
 const seconds = Number(process.env.BENCH_INGEST_SECONDS ?? 4)
@@ -119,7 +119,7 @@ const program = Effect.gen(function* () {
     const lanes = yield* setup(workers, workflowsPerWorker)
     const context = yield* Effect.context<Env>()
     const run = <A, E>(effect: Effect.Effect<A, E, Env>) => Effect.orDie(Effect.provide(effect, context))
-    const versions = yield* pinnedVersions()
+    const versions = yield* Workflows.pinnedVersions()
     const path: Op = (w, lane) => {
       const { workflow, fireAt, n } = nextFire(lane)
       return run(serverPath(`bench-worker-${w}`, versions, workflow, fireAt, calls, n))

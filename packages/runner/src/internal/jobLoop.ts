@@ -4,7 +4,7 @@
  * the queue (`JobQueue.recoverExpired`), ending their runs `worker_lost` once their attempts are
  * used up, so no run stays `running` after a crash; and on shutdown hands back what is left.
  */
-import { type Job, JobQueue, Runs, Transactor } from "@armature/core"
+import { type Job, JobQueue, Runs, Transactor, Workflows } from "@armature/core"
 import { Cause, Clock, Duration, Effect, FiberMap, Queue, Ref, Schedule } from "effect"
 import * as RunJob from "../RunJob.js"
 
@@ -36,7 +36,7 @@ export const start = (options: LoopOptions, stopping: Ref.Ref<boolean>) =>
     const active = new Map<string, Job>()
     const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
     // The worker's runs read each pinned workflow version once (versions never change).
-    const versions = yield* RunJob.pinnedVersions()
+    const versions = yield* Workflows.pinnedVersions()
 
     // A job that will not be tried again must not leave its run `running` or `pending`: the job
     // and the run end in one transaction, so a failure leaves both to the next attempt at this.

@@ -5,7 +5,7 @@
  * 1. scheduler — `Runs.scheduledFire` (core/Scheduler.ts): findActiveRun, then in one
  *    transaction insertRun (which reports a run this fire already has) and JobQueue.enqueue;
  * 2. worker — `JobQueue.claim` (runner/internal/jobLoop.ts), then `RunJob.executeRun`: getRun,
- *    the pinned version from the worker's `RunJob.pinnedVersions` (WorkflowStore.getVersion only
+ *    the pinned version from the worker's `Workflows.pinnedVersions` (WorkflowStore.getVersion only
  *    the first time), ServerStore.getServerWithProfiles (the server and its profiles in one
  *    read), updateRun (`running`); the MCP session, agent and judge touch no store;
  * 3. `RunJob.persist` = `Runs.complete` with the server loaded in step 2 and the job's end: in one
@@ -15,8 +15,8 @@
  *    withdrawHeld, and AlertStore.enqueue per rule that moves.
  *
  * The runner cannot be imported here (store-postgres sits below it), so step 2 repeats
- * `RunJob.executeRun`'s store calls in its order, and `pinnedVersions` its version cache; steps 1
- * and 3 call core's use cases themselves.
+ * `RunJob.executeRun`'s store calls in its order; steps 1 and 3 call core's use cases themselves,
+ * as does the version cache (`Workflows.pinnedVersions`).
  */
 import {
   JobQueue,
@@ -24,13 +24,11 @@ import {
   RunStore,
   Runs,
   ServerStore,
-  type StoreError,
   type Workflow,
-  WorkflowStore,
-  type WorkflowVersion
+  type Workflows
 } from "@armature/core"
 import { SqlClient } from "@effect/sql"
-import { Cache, Data, Duration, Effect, Option } from "effect"
+import { Effect, Option } from "effect"
 import { callsParameters, runRow } from "../../src/internal/runRows.js"
 import * as Seed from "../seed.js"
 
@@ -42,33 +40,6 @@ export interface Steps {
 }
 
 const leaseMs = 60_000
-
-/** Reads a run's pinned workflow version (`RunJob.PinnedVersions`). */
-export type PinnedVersions = (
-  orgId: string,
-  versionId: string
-) => Effect.Effect<Option.Option<WorkflowVersion>, StoreError>
-
-/** `RunJob.pinnedVersions`: a worker keeps the versions it found (they never change). */
-export const pinnedVersions = (capacity = 1_000): Effect.Effect<PinnedVersions, never, WorkflowStore> =>
-  Effect.gen(function* () {
-    const store = yield* WorkflowStore
-    const cache = yield* Cache.make({
-      capacity,
-      timeToLive: Duration.infinity,
-      lookup: (key: { readonly orgId: string; readonly versionId: string }) =>
-        store.getVersion(key.orgId, key.versionId)
-    })
-    return (orgId, versionId) => {
-      const key = Data.struct({ orgId, versionId })
-      // Dropped at once rather than after a time to live: the Clock may stand still (TestClock).
-      const forget = cache.invalidate(key)
-      return cache.get(key).pipe(
-        Effect.tap((version) => (Option.isNone(version) ? forget : Effect.void)),
-        Effect.tapError(() => forget)
-      )
-    }
-  })
 
 /**
  * Whether the run of a fire fails: fires are a minute apart and alternate, so that each
@@ -150,7 +121,7 @@ export const ended = (pending: Run, failing: boolean, calls: number, i: number):
  */
 export const serverPath = (
   owner: string,
-  versions: PinnedVersions,
+  versions: Workflows.PinnedVersions,
   workflow: Workflow,
   fireAt: Date,
   calls: number,
