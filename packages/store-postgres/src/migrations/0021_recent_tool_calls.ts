@@ -7,9 +7,10 @@ import { Effect } from "effect"
  * Coverage (and the organization's health) reads the calls of a server's 50 newest runs, but of
  * each call only what `RecentToolCall` holds — never its result. Picking those fields out of the
  * stored `calls` made PostgreSQL decompress and parse each run's whole document (~9 KB at the
- * reads-at-scale bench, 1.7 ms a run, 89 ms a report). `recent` holds just them, one JSON array
- * `[id, name, arguments, isError, refused, error, startedAt]` per call (`recentDocument` in
- * `internal/runRows.ts`), written by the same statements that write `calls`.
+ * reads-at-scale bench: ~3 ms of its CPU a report, most of what the report cost it). `recent`
+ * holds just them, one JSON array `[id, name, arguments, isError, refused, error, startedAt]`
+ * per call (`recentDocument` in `internal/runRows.ts`), written by the statements that write
+ * `calls`.
  *
  * Rows from before this migration (or from a replica still running the previous version during
  * a rolling deploy) have none, and the reader falls back to picking the fields out of `calls`.
