@@ -262,30 +262,33 @@ export const authenticate = (
   OrgStore
 > =>
   Effect.gen(function* () {
-    const invalid = new Unauthenticated({ message: "Invalid or revoked API key." })
+    // Built only on failure: an error captures a stack trace, which every valid request would pay.
+    const invalid = Effect.suspend(() =>
+      Effect.fail(new Unauthenticated({ message: "Invalid or revoked API key." }))
+    )
     const parsed = parseToken(token)
-    if (parsed === null) return yield* Effect.fail(invalid)
+    if (parsed === null) return yield* invalid
     const store = yield* OrgStore
     const found = yield* store.getApiKeyWithCreatorRole(parsed.keyId)
     if (Option.isNone(found)) {
       // Spend the same scrypt work as for a known key, so timing does not reveal which key ids exist.
       dummyHash ??= yield* hashSecret("armature-dummy-secret")
       yield* verifySecret(parsed.secret, dummyHash)
-      return yield* Effect.fail(invalid)
+      return yield* invalid
     }
     const { key, creatorRole } = found.value
     const verified = yield* Effect.serviceOption(VerifiedTokens)
     const digest = tokenDigest(formatToken(parsed.keyId, parsed.secret))
     const known = Option.isSome(verified) && verified.value.get(digest) === key.secretHash
     if (!known) {
-      if (!(yield* verifySecret(parsed.secret, key.secretHash))) return yield* Effect.fail(invalid)
+      if (!(yield* verifySecret(parsed.secret, key.secretHash))) return yield* invalid
       if (Option.isSome(verified)) verified.value.set(digest, key.secretHash)
     }
     // A key acts with the lower of its own role and its member's current one: a demoted member's
     // keys are demoted with them, and a removed member's keys (deleted with them) never act.
     let role = key.role
     if (key.createdBy !== null) {
-      if (creatorRole === null) return yield* Effect.fail(invalid)
+      if (creatorRole === null) return yield* invalid
       role = Roles.lower(role, creatorRole)
     }
     const at = yield* now
