@@ -106,9 +106,12 @@ const readBody = async (req: IncomingMessage): Promise<unknown> => {
   return text ? JSON.parse(text) : undefined
 }
 
-/** Starts the demo server; `/mcp` is the MCP endpoint, `/regression` toggles the regression. */
+/**
+ * Starts the demo server; `/mcp` is the MCP endpoint, `/regression` toggles the regression.
+ * `toolLatencyMs` holds every tool call's answer back that long (a slow server, for tests).
+ */
 export const startDemoServer = async (
-  options: { port?: number; host?: string; regression?: boolean } = {}
+  options: { port?: number; host?: string; regression?: boolean; toolLatencyMs?: number } = {}
 ) => {
   const state: DemoServerState = { regression: options.regression ?? false, calls: {} }
   const http: Server = createServer(async (req, res) => {
@@ -127,12 +130,15 @@ export const startDemoServer = async (
         return
       }
       const body = req.method === "POST" ? await readBody(req) : undefined
+      let toolCall = false
       for (const message of Array.isArray(body) ? body : [body]) {
         const call = message as { method?: string; params?: { name?: string } } | undefined
         if (call?.method === "tools/call" && typeof call.params?.name === "string") {
           state.calls[call.params.name] = (state.calls[call.params.name] ?? 0) + 1
+          toolCall = true
         }
       }
+      if (toolCall && options.toolLatencyMs) await new Promise((r) => setTimeout(r, options.toolLatencyMs))
       const server = makeMcpServer(state)
       const transport = new StreamableHTTPServerTransport({ enableJsonResponse: true })
       res.on("close", () => {

@@ -28,7 +28,10 @@ describe.runIf(available)("two serve processes on one PostgreSQL", () => {
 
   beforeAll(async () => {
     url = await Effect.runPromise(Scope.extend(freshDatabaseUrl, database))
-    demo = await startDemoServer({ port: 0 })
+    // Each process checks one monitor at a time and a check takes 300 ms: when the monitors fall
+    // due together, the first process to poll cannot take them all before the other polls (every
+    // 500 ms), so both take part whichever polls first.
+    demo = await startDemoServer({ port: 0, toolLatencyMs: 300 })
     await new Promise<void>((r) => model.listen(0, "127.0.0.1", r))
     const modelPort = (model.address() as { port: number }).port
     const env = {
@@ -37,7 +40,8 @@ describe.runIf(available)("two serve processes on one PostgreSQL", () => {
       DATABASE_URL: url,
       ARMATURE_SECRET_KEY: Buffer.alloc(32, 7).toString("base64"),
       ARMATURE_ALLOW_LOOPBACK: "true",
-      ARMATURE_WORKER_CONCURRENCY: "2"
+      ARMATURE_WORKER_CONCURRENCY: "2",
+      ARMATURE_MONITOR_CONCURRENCY: "1"
     }
     // Started together: they race on migrations and bootstrap, which must yield one organization.
     processes.push(...(await Promise.all([startServer(env), startServer(env)])))
