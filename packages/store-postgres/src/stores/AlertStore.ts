@@ -188,6 +188,12 @@ export const make = Effect.gen(function* () {
   // A statement that may fail with Conflict runs in a savepoint inside a caller's transaction,
   // so the caller can handle the Conflict and go on (a failed statement aborts a transaction).
   const atomic = sql.withTransaction
+  // A rule's whole row, a new name included (the slow path of `updateRule` and `updateRuleAndEnqueue`).
+  const saveRule = (rule: AlertRule) =>
+    sql`UPDATE alert_rules SET ${sql.update(ruleColumns(rule))}
+        WHERE org_id = ${rule.orgId} AND id = ${rule.id}`.pipe(atomic, Effect.asVoid)
+  const insertOutbox = (m: OutboxMessage) =>
+    sql`INSERT INTO alert_outbox ${sql.insert(outboxRow(m))}`.pipe(Effect.asVoid)
 
   return AlertStore.of({
     insertRule: (rule) =>
@@ -205,12 +211,7 @@ export const make = Effect.gen(function* () {
       return sql`UPDATE alert_rules SET ${sql.update(state)}
           WHERE org_id = ${rule.orgId} AND id = ${rule.id} AND name = ${name}
           RETURNING id`.pipe(
-        Effect.flatMap((rows) =>
-          rows.length > 0
-            ? Effect.void
-            : sql`UPDATE alert_rules SET ${sql.update(ruleColumns(rule))}
-                WHERE org_id = ${rule.orgId} AND id = ${rule.id}`.pipe(atomic, Effect.asVoid)
-        ),
+        Effect.flatMap((rows) => (rows.length > 0 ? Effect.void : saveRule(rule))),
         orConflict("updateRule", ruleConflicts)
       )
     },
@@ -309,8 +310,7 @@ export const make = Effect.gen(function* () {
         orStoreError("updateIncident")
       ),
 
-    enqueue: (m) =>
-      sql`INSERT INTO alert_outbox ${sql.insert(outboxRow(m))}`.pipe(Effect.asVoid, orStoreError("enqueue")),
+    enqueue: (m) => insertOutbox(m).pipe(orStoreError("enqueue")),
     // One statement while the name stays (as `updateRule`'s fast path): the row goes in only with
     // the rule's update. Otherwise both calls, the update in its savepoint, so that its Conflict
     // leaves the caller's transaction usable and enqueues nothing.
@@ -329,14 +329,7 @@ export const make = Effect.gen(function* () {
           FROM updated
           RETURNING id`.pipe(
         Effect.flatMap((rows) =>
-          rows.length > 0
-            ? Effect.void
-            : sql`UPDATE alert_rules SET ${sql.update(ruleColumns(rule))}
-                WHERE org_id = ${rule.orgId} AND id = ${rule.id}`.pipe(
-                atomic,
-                Effect.zipRight(sql`INSERT INTO alert_outbox ${sql.insert(row)}`),
-                Effect.asVoid
-              )
+          rows.length > 0 ? Effect.void : Effect.zipRight(saveRule(rule), insertOutbox(m))
         ),
         orConflict("updateRuleAndEnqueue", ruleConflicts)
       )

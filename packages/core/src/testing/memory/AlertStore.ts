@@ -20,6 +20,23 @@ const held = (m: OutboxMessage, heldSince: Date) =>
 
 const newestFirst = (a: OutboxMessage, b: OutboxMessage) => -byCreation(a, b)
 
+const updateRule = (db: Db) => (rule: AlertRule) =>
+  db.attempt<void, Conflict>((t) => {
+    if (rowOf(t.alertRules, rule.orgId, rule.id) === undefined) return Either.void
+    if (nameTaken(t.alertRules, rule, rule.name, (r) => r.name)) {
+      return Either.left(conflict("name", `an alert rule named "${rule.name}" exists`))
+    }
+    t.alertRules.set(rule.id, rule)
+    return Either.void
+  })
+
+const enqueue = (db: Db) => (message: OutboxMessage) =>
+  db.attempt((t) => {
+    if (t.outbox.has(message.id)) return Either.left(duplicate("outbox message", message.id))
+    t.outbox.set(message.id, message)
+    return Either.void
+  })
+
 /** In-memory `AlertStore`. */
 export const makeAlertStore = (db: Db): Context.Tag.Service<AlertStore> => ({
   insertRule: (rule) =>
@@ -31,15 +48,7 @@ export const makeAlertStore = (db: Db): Context.Tag.Service<AlertStore> => ({
       t.alertRules.set(rule.id, rule)
       return Either.void
     }),
-  updateRule: (rule) =>
-    db.attempt<void, Conflict>((t) => {
-      if (rowOf(t.alertRules, rule.orgId, rule.id) === undefined) return Either.void
-      if (nameTaken(t.alertRules, rule, rule.name, (r) => r.name)) {
-        return Either.left(conflict("name", `an alert rule named "${rule.name}" exists`))
-      }
-      t.alertRules.set(rule.id, rule)
-      return Either.void
-    }),
+  updateRule: updateRule(db),
   getRule: (orgId, id) => db.run((t) => Option.fromNullable(rowOf(t.alertRules, orgId, id))),
   listRules: (orgId, filter) =>
     db.run((t) =>
@@ -118,23 +127,10 @@ export const makeAlertStore = (db: Db): Context.Tag.Service<AlertStore> => ({
       }
     }),
 
-  enqueue: (message) =>
-    db.attempt((t) => {
-      if (t.outbox.has(message.id)) return Either.left(duplicate("outbox message", message.id))
-      t.outbox.set(message.id, message)
-      return Either.void
-    }),
+  enqueue: enqueue(db),
+  // Both or neither, as the PostgreSQL adapter's one statement.
   updateRuleAndEnqueue: (rule, message) =>
-    db.attempt<void, StoreError | Conflict>((t) => {
-      const stored = rowOf(t.alertRules, rule.orgId, rule.id) !== undefined
-      if (stored && nameTaken(t.alertRules, rule, rule.name, (r) => r.name)) {
-        return Either.left(conflict("name", `an alert rule named "${rule.name}" exists`))
-      }
-      if (t.outbox.has(message.id)) return Either.left(duplicate("outbox message", message.id))
-      if (stored) t.alertRules.set(rule.id, rule)
-      t.outbox.set(message.id, message)
-      return Either.void
-    }),
+    db.transaction(Effect.zipRight(updateRule(db)(rule), enqueue(db)(message))),
   withdrawHeld: (orgId, filter, heldSince) =>
     db.run((t) => {
       const taken = rowsOf(
