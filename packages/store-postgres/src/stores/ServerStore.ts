@@ -153,17 +153,12 @@ export const make = Effect.gen(function* () {
         Effect.asVoid,
         orConflict("insertServer", serverConflicts)
       ),
-    updateServer: (s) =>
-      atomic(sql`UPDATE mcp_servers SET name = ${s.name}, transport = ${s.transport}, base_url = ${s.baseUrl},
-            command = ${s.command}, args = ${json(s.args)}::jsonb, env = ${json(s.env)}::jsonb,
-            extra_headers = ${json(s.extraHeaders)}::jsonb, launch_approved = ${s.launchApproved},
-            state = ${s.state},
-            last_probe_error = ${storable(s.lastProbeError)}, last_probed_at = ${s.lastProbedAt},
-            updated_at = ${s.updatedAt}
-          WHERE org_id = ${s.orgId} AND id = ${s.id}`).pipe(
-        Effect.asVoid,
-        orConflict("updateServer", serverConflicts)
-      ),
+    updateServer: (s) => {
+      const { id, org_id, created_at: _created, ...columns } = serverRow(s)
+      return atomic(
+        sql`UPDATE mcp_servers SET ${sql.update(columns)} WHERE org_id = ${org_id} AND id = ${id}`
+      ).pipe(Effect.asVoid, orConflict("updateServer", serverConflicts))
+    },
     getServer: (orgId, id) =>
       sql<ServerRow>`SELECT * FROM mcp_servers WHERE org_id = ${orgId} AND id = ${id}`.pipe(
         Effect.flatMap(mapRows(toServer)),
@@ -221,12 +216,13 @@ export const make = Effect.gen(function* () {
             WHERE p.org_id = s.org_id AND ${profileId === null ? sql`p.server_id = s.id` : sql`p.id = ${profileId}`}
           ) AS profiles
           FROM mcp_servers s WHERE s.org_id = ${orgId} AND s.id = ${serverId}`.pipe(
-        Effect.map((rows) =>
-          Option.map(Option.fromNullable(rows[0]), (row) => ({
+        Effect.flatMap(
+          mapRows((row) => ({
             server: toServer(row),
             profiles: jsonArray<ProfileRow>(row.profiles).map(toProfile)
           }))
         ),
+        Effect.map((rows) => Option.fromNullable(rows[0])),
         orStoreError("getServerWithProfiles")
       ),
     deleteAuthProfile: (orgId, id) =>

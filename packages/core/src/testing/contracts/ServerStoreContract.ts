@@ -52,7 +52,11 @@ export const serverStoreSuite = (it: Vitest.MethodsNonLive<StorePorts>): void =>
           ...first,
           state: "unreachable" as const,
           lastProbeError: "refused",
-          lastProbedAt: at(5)
+          lastProbedAt: at(5),
+          args: ["--port", "1"],
+          env: { REGION: "eu" },
+          extraHeaders: { "x-tenant": "acme" },
+          updatedAt: at(5)
         }
         yield* store.updateServer(updated)
         expect(Option.getOrThrow(yield* store.getServer(orgId, first.id))).toEqual(updated)
