@@ -223,6 +223,24 @@ const pendingOf = (orgId: string, workflowVersionId: string, workflowId: string,
     return run
   })
 
+/** A worker's `pinnedVersions` over the store, with the version ids it read from the store. */
+const countedVersions = Effect.gen(function* () {
+  const store = yield* WorkflowStore
+  const reads: Array<string> = []
+  const counting = {
+    ...store,
+    getVersion: (o: string, id: string) =>
+      Effect.zipRight(
+        Effect.sync(() => reads.push(id)),
+        store.getVersion(o, id)
+      )
+  }
+  return {
+    reads,
+    versions: yield* Effect.provideService(Workflows.pinnedVersions(), WorkflowStore, counting)
+  }
+})
+
 describe("RunJob: what a worker reads to start a run", () => {
   it.live("the pinned version once per worker; the server and its profile afresh for every run", () =>
     Effect.gen(function* () {
@@ -244,16 +262,7 @@ describe("RunJob: what a worker reads to start a run", () => {
       })
       const store = yield* WorkflowStore
       yield* store.insertWorkflow(workflow, version)
-      const reads: Array<string> = []
-      const counting = {
-        ...store,
-        getVersion: (o: string, id: string) =>
-          Effect.zipRight(
-            Effect.sync(() => reads.push(id)),
-            store.getVersion(o, id)
-          )
-      }
-      const versions = yield* Effect.provideService(Workflows.pinnedVersions(), WorkflowStore, counting)
+      const { reads, versions } = yield* countedVersions
       const start = (run: { readonly id: string }) => RunJob.executeRun(orgId, run.id, 1, undefined, versions)
 
       const first = yield* start(yield* pendingOf(orgId, version.id, workflow.id, server.id))
@@ -278,16 +287,7 @@ describe("RunJob: what a worker reads to start a run", () => {
     Effect.gen(function* () {
       const orgId = yield* Fixtures.newOrg
       const store = yield* WorkflowStore
-      const reads: Array<string> = []
-      const counting = {
-        ...store,
-        getVersion: (o: string, id: string) =>
-          Effect.zipRight(
-            Effect.sync(() => reads.push(id)),
-            store.getVersion(o, id)
-          )
-      }
-      const versions = yield* Effect.provideService(Workflows.pinnedVersions(), WorkflowStore, counting)
+      const { reads, versions } = yield* countedVersions
       const { workflow, version } = Fixtures.workflow(orgId)
       expect(Option.isNone(yield* versions(orgId, version.id))).toBe(true)
       yield* store.insertWorkflow(workflow, version)
