@@ -2,6 +2,7 @@ import {
   decodeRunCursor,
   encodeRunCursor,
   type PassCounts,
+  type RecentToolCall,
   type Run,
   RunStore,
   StoreError
@@ -9,6 +10,7 @@ import {
 import { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Effect, Layer, Option } from "effect"
+import { recentCallsCache, recentCallsKey } from "../internal/recentCallsCache.js"
 import {
   callsParameters,
   containsPattern,
@@ -25,11 +27,14 @@ import {
 } from "../internal/runRows.js"
 import { date, dateOrNull, mapRows, orStoreError } from "../internal/sql.js"
 
-/**
- * A coverage input: a terminal run's identity and its tool calls as `RecentCallTuple`s (a JSON
- * array, parsed by the driver or not; NULL when the run has none).
- */
-type RecentCallsRow = Pick<RunRow, "id" | "workflow_id" | "started_at"> & { readonly calls: unknown }
+/** A coverage input: a terminal run's identity. */
+type RecentRunRow = Pick<RunRow, "id" | "workflow_id" | "started_at">
+
+/** Its tool calls as `RecentCallTuple`s (a JSON array, parsed by the driver or not). */
+interface RecentCallsRow {
+  readonly run_id: string
+  readonly calls: unknown
+}
 
 /** One day of terminal runs by status (`dailyPassCounts`). */
 interface DailyCountsRow {
@@ -86,6 +91,7 @@ const statements = (sql: SqlClient.SqlClient) => {
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const { insertRuns, load, toRuns } = statements(sql)
+  const parsedCalls = recentCallsCache()
 
   return RunStore.of({
     insertRun: (run) =>
@@ -193,38 +199,52 @@ export const make = Effect.gen(function* () {
         orStoreError("findActiveRun")
       ),
 
-    // The newest terminal runs come from the (org, server, sort_at) index, their calls' `recent`
-    // projection (migration 0021) by primary key: what `RecentToolCall` holds, one
-    // `RecentCallTuple` a call, without the results (~450 KB of whole calls for 50 runs at the
-    // reads-at-scale bench) and without parsing the stored calls. A row written before 0021 has
-    // no projection: its fields are picked out of `calls` in the same shape, each selected as
-    // `json` so that its stored text is copied as is, not unescaped into `text` and encoded again.
+    // The newest terminal runs come from the (org, server, sort_at) index; their calls from the
+    // cache, or else from the `recent` projection (migration 0021) by primary key, parsed once:
+    // what `RecentToolCall` holds, one `RecentCallTuple` a call, without the results (~450 KB of
+    // whole calls for 50 runs at the reads-at-scale bench) and without parsing the stored calls.
+    // A row written before 0021 has no projection: its fields are picked out of `calls` in the
+    // same shape, each selected as `json` so that its stored text is copied as is, not unescaped
+    // into `text` and encoded again.
     recentToolCalls: (orgId, mcpServerId, limit) =>
-      sql<RecentCallsRow>`SELECT r.id, r.workflow_id, r.started_at, coalesce(c.recent,
-            (SELECT json_agg(json_build_array(x.id, x.name, x.arguments, x."isError", x.refused, x.error,
-                  x."startedAt") ORDER BY x.n)
-              FROM ROWS FROM (json_to_recordset(c.calls) AS (id json, name json, arguments json,
-                  "isError" json, refused json, error json, "startedAt" json))
-                WITH ORDINALITY AS x(id, name, arguments, "isError", refused, error, "startedAt", n))) AS calls
-          FROM (SELECT id, workflow_id, started_at, sort_at FROM runs
-                WHERE org_id = ${orgId} AND mcp_server_id = ${mcpServerId} AND status IN ${sql.in(terminal)}
-                ORDER BY sort_at DESC, id DESC LIMIT ${limit}) r
-          JOIN run_tool_calls c ON c.run_id = r.id AND c.org_id = ${orgId}
-          ORDER BY r.sort_at DESC, r.id DESC`.pipe(
-        Effect.flatMap(
-          mapRows((r: RecentCallsRow) => {
-            const runStartedAt = dateOrNull(r.started_at)
-            return toRecentCalls(r.calls).map((call) => ({
-              runId: r.id,
-              workflowId: r.workflow_id,
-              runStartedAt,
-              call
-            }))
+      Effect.gen(function* () {
+        const runs = yield* sql<RecentRunRow>`SELECT id, workflow_id, started_at FROM runs
+            WHERE org_id = ${orgId} AND mcp_server_id = ${mcpServerId} AND status IN ${sql.in(terminal)}
+            ORDER BY sort_at DESC, id DESC LIMIT ${limit}`
+        const calls = new Map<string, ReadonlyArray<RecentToolCall>>()
+        for (const r of runs) {
+          const cached = parsedCalls.get(recentCallsKey(orgId, r.id))
+          if (cached !== undefined) calls.set(r.id, cached)
+        }
+        const missing = runs.filter((r) => !calls.has(r.id))
+        if (missing.length > 0) {
+          const rows = yield* sql<RecentCallsRow>`SELECT run_id, coalesce(recent,
+                (SELECT json_agg(json_build_array(x.id, x.name, x.arguments, x."isError", x.refused, x.error,
+                      x."startedAt") ORDER BY x.n)
+                  FROM ROWS FROM (json_to_recordset(calls) AS (id json, name json, arguments json,
+                      "isError" json, refused json, error json, "startedAt" json))
+                    WITH ORDINALITY AS x(id, name, arguments, "isError", refused, error, "startedAt", n))) AS calls
+              FROM run_tool_calls WHERE org_id = ${orgId} AND run_id IN ${sql.in(missing.map((r) => r.id))}`
+          const stored = new Map(rows.map((r) => [r.run_id, r.calls]))
+          // A terminal run without a row has no calls, and never will.
+          const parsed = yield* mapRows((r: RecentRunRow) => toRecentCalls(stored.get(r.id) ?? null))(missing)
+          // Inside a transaction a run just written may yet roll back, and its retry differ.
+          const settled = Option.isNone(yield* Effect.serviceOption(SqlClient.TransactionConnection))
+          missing.forEach((r, i) => {
+            calls.set(r.id, parsed[i]!)
+            if (settled) parsedCalls.set(recentCallsKey(orgId, r.id), parsed[i]!)
           })
-        ),
-        Effect.map((perRun) => perRun.flat()),
-        orStoreError("recentToolCalls")
-      ),
+        }
+        return runs.flatMap((r) => {
+          const runStartedAt = dateOrNull(r.started_at)
+          return (calls.get(r.id) ?? []).map((call) => ({
+            runId: r.id,
+            workflowId: r.workflow_id,
+            runStartedAt,
+            call
+          }))
+        })
+      }).pipe(orStoreError("recentToolCalls")),
 
     dailyPassCounts: (orgId, since) =>
       sql<DailyCountsRow>`SELECT date_trunc('day', sort_at, 'UTC') AS day,

@@ -17,6 +17,7 @@ import { SqlClient } from "@effect/sql"
 import { expect, type Vitest } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { PgStore } from "../../src/index.js"
+import * as RunStoreLive from "../../src/stores/RunStore.js"
 import * as F from "./fixtures.js"
 
 /** A fresh organization with a server and a workflow. */
@@ -209,10 +210,45 @@ export const roundTrips = (it: Vitest.MethodsNonLive<PgStore.Stores | SqlClient.
         const projections = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM run_tool_calls
           WHERE org_id = ${org.id} AND recent IS NOT NULL`
         expect(projections).toEqual([{ n: 2 }])
-        // As a row written before migration 0021 (or by a replica of the version before it) is.
+        // As a row written before migration 0021 (or by a replica of the version before it) is,
+        // read by a store that has not parsed these runs yet.
         yield* sql`UPDATE run_tool_calls SET recent = NULL WHERE org_id = ${org.id}`
-        expect(yield* runs.recentToolCalls(org.id, serverId, 10)).toEqual(projected)
+        const fresh = yield* RunStoreLive.make
+        expect(yield* fresh.recentToolCalls(org.id, serverId, 10)).toEqual(projected)
       })
+  )
+
+  it.effect("coverage parses a terminal run's calls once, but not those a transaction may roll back", () =>
+    Effect.gen(function* () {
+      const { org, workflow } = yield* seedOrg
+      const runs = yield* RunStore
+      const sql = yield* SqlClient.SqlClient
+      const serverId = workflow.spec.mcpServerId
+      const pending = F.run(workflow, F.t0, { status: "running", finishedAt: null }, 0)
+      yield* runs.insertRun(pending)
+      const callsOf = (records: ReadonlyArray<{ readonly call: { readonly id: string } }>) =>
+        records.map((r) => r.call.id)
+
+      const rolledBack = yield* (yield* Transactor)
+        .withTransaction(
+          Effect.gen(function* () {
+            yield* runs.updateRun(F.run(workflow, F.t0, { id: pending.id }, 3))
+            const read = yield* runs.recentToolCalls(org.id, serverId, 10)
+            return yield* Effect.fail(callsOf(read))
+          })
+        )
+        .pipe(Effect.flip)
+      expect(rolledBack.length).toBe(3)
+      const retried = F.run(workflow, F.t0, { id: pending.id }, 2)
+      yield* runs.updateRun(retried)
+      const expected = retried.toolCalls.map((c) => c.id)
+      expect(callsOf(yield* runs.recentToolCalls(org.id, serverId, 10))).toEqual(expected)
+
+      // Settled, the run's calls are not read again: what is stored no longer matters to this store.
+      yield* sql`UPDATE run_tool_calls SET recent = '[]' WHERE org_id = ${org.id}`
+      expect(callsOf(yield* runs.recentToolCalls(org.id, serverId, 10))).toEqual(expected)
+      expect(yield* (yield* RunStoreLive.make).recentToolCalls(org.id, serverId, 10)).toEqual([])
+    })
   )
 
   it.effect("a rolled-back transaction leaves neither the terminal run nor its outbox rows", () =>
