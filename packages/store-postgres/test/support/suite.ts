@@ -238,7 +238,7 @@ export const roundTrips = (it: Vitest.MethodsNonLive<PgStore.Stores | SqlClient.
           })
         )
         .pipe(Effect.flip)
-      expect(rolledBack.length).toBe(3)
+      expect(rolledBack).toHaveLength(3)
       const retried = F.run(workflow, F.t0, { id: pending.id }, 2)
       yield* runs.updateRun(retried)
       const expected = retried.toolCalls.map((c) => c.id)
