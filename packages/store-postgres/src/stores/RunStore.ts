@@ -211,9 +211,10 @@ export const make = Effect.gen(function* () {
         const runs = yield* sql<RecentRunRow>`SELECT id, workflow_id, started_at FROM runs
             WHERE org_id = ${orgId} AND mcp_server_id = ${mcpServerId} AND status IN ${sql.in(terminal)}
             ORDER BY sort_at DESC, id DESC LIMIT ${limit}`
+        const keyOf = (r: RecentRunRow) => recentCallsKey(orgId, r.id, dateOrNull(r.started_at))
         const calls = new Map<string, ReadonlyArray<RecentToolCall>>()
         for (const r of runs) {
-          const cached = parsedCalls.get(recentCallsKey(orgId, r.id))
+          const cached = parsedCalls.get(keyOf(r))
           if (cached !== undefined) calls.set(r.id, cached)
         }
         const missing = runs.filter((r) => !calls.has(r.id))
@@ -232,7 +233,7 @@ export const make = Effect.gen(function* () {
           const settled = Option.isNone(yield* Effect.serviceOption(SqlClient.TransactionConnection))
           missing.forEach((r, i) => {
             calls.set(r.id, parsed[i]!)
-            if (settled) parsedCalls.set(recentCallsKey(orgId, r.id), parsed[i]!)
+            if (settled) parsedCalls.set(keyOf(r), parsed[i]!)
           })
         }
         return runs.flatMap((r) => {

@@ -218,37 +218,48 @@ export const roundTrips = (it: Vitest.MethodsNonLive<PgStore.Stores | SqlClient.
       })
   )
 
-  it.effect("coverage parses a terminal run's calls once, but not those a transaction may roll back", () =>
-    Effect.gen(function* () {
-      const { org, workflow } = yield* seedOrg
-      const runs = yield* RunStore
-      const sql = yield* SqlClient.SqlClient
-      const serverId = workflow.spec.mcpServerId
-      const pending = F.run(workflow, F.t0, { status: "running", finishedAt: null }, 0)
-      yield* runs.insertRun(pending)
-      const callsOf = (records: ReadonlyArray<{ readonly call: { readonly id: string } }>) =>
-        records.map((r) => r.call.id)
+  it.effect(
+    "coverage parses a terminal run's calls once, not those a transaction may roll back, and a pruned run's id anew",
+    () =>
+      Effect.gen(function* () {
+        const { org, workflow } = yield* seedOrg
+        const runs = yield* RunStore
+        const sql = yield* SqlClient.SqlClient
+        const serverId = workflow.spec.mcpServerId
+        const pending = F.run(workflow, F.t0, { status: "running", finishedAt: null }, 0)
+        yield* runs.insertRun(pending)
+        const callsOf = (records: ReadonlyArray<{ readonly call: { readonly id: string } }>) =>
+          records.map((r) => r.call.id)
 
-      const rolledBack = yield* (yield* Transactor)
-        .withTransaction(
-          Effect.gen(function* () {
-            yield* runs.updateRun(F.run(workflow, F.t0, { id: pending.id }, 3))
-            const read = yield* runs.recentToolCalls(org.id, serverId, 10)
-            return yield* Effect.fail(callsOf(read))
-          })
+        const rolledBack = yield* (yield* Transactor)
+          .withTransaction(
+            Effect.gen(function* () {
+              yield* runs.updateRun(F.run(workflow, F.t0, { id: pending.id }, 3))
+              const read = yield* runs.recentToolCalls(org.id, serverId, 10)
+              return yield* Effect.fail(callsOf(read))
+            })
+          )
+          .pipe(Effect.flip)
+        expect(rolledBack).toHaveLength(3)
+        const retried = F.run(workflow, F.t0, { id: pending.id }, 2)
+        yield* runs.updateRun(retried)
+        const expected = retried.toolCalls.map((c) => c.id)
+        expect(callsOf(yield* runs.recentToolCalls(org.id, serverId, 10))).toEqual(expected)
+
+        // Settled, the run's calls are not read again: what is stored no longer matters to this store.
+        yield* sql`UPDATE run_tool_calls SET recent = '[]' WHERE org_id = ${org.id}`
+        expect(callsOf(yield* runs.recentToolCalls(org.id, serverId, 10))).toEqual(expected)
+        expect(yield* (yield* RunStoreLive.make).recentToolCalls(org.id, serverId, 10)).toEqual([])
+
+        // Pruned, the run may come back under its id (derived from workflow, reason and idempotency
+        // key) with other calls: those are read.
+        yield* sql`DELETE FROM runs WHERE id = ${pending.id}`
+        const again = F.run(workflow, F.plus(F.t0, 60_000), { id: pending.id }, 1)
+        yield* runs.insertRun(again)
+        expect(callsOf(yield* runs.recentToolCalls(org.id, serverId, 10))).toEqual(
+          again.toolCalls.map((c) => c.id)
         )
-        .pipe(Effect.flip)
-      expect(rolledBack).toHaveLength(3)
-      const retried = F.run(workflow, F.t0, { id: pending.id }, 2)
-      yield* runs.updateRun(retried)
-      const expected = retried.toolCalls.map((c) => c.id)
-      expect(callsOf(yield* runs.recentToolCalls(org.id, serverId, 10))).toEqual(expected)
-
-      // Settled, the run's calls are not read again: what is stored no longer matters to this store.
-      yield* sql`UPDATE run_tool_calls SET recent = '[]' WHERE org_id = ${org.id}`
-      expect(callsOf(yield* runs.recentToolCalls(org.id, serverId, 10))).toEqual(expected)
-      expect(yield* (yield* RunStoreLive.make).recentToolCalls(org.id, serverId, 10)).toEqual([])
-    })
+      })
   )
 
   it.effect("a rolled-back transaction leaves neither the terminal run nor its outbox rows", () =>
