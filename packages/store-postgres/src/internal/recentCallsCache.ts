@@ -13,11 +13,9 @@ import { LRUCache } from "lru-cache"
  */
 export type RecentCallsCache = LRUCache<string, ReadonlyArray<RecentToolCall>>
 
+/** Each entry is `set` with its size: the length of the JSON text it was parsed from. */
 export const recentCallsCache = (maxJsonLength = 8_000_000): RecentCallsCache =>
-  new LRUCache({
-    maxSize: maxJsonLength,
-    sizeCalculation: (calls) => Math.max(1, JSON.stringify(calls).length)
-  })
+  new LRUCache({ maxSize: maxJsonLength })
 
 /**
  * A run by organization, id and start: a run's id is derived from its workflow, reason and

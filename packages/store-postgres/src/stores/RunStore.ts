@@ -30,10 +30,10 @@ import { date, dateOrNull, mapRows, orStoreError } from "../internal/sql.js"
 /** A coverage input: a terminal run's identity. */
 type RecentRunRow = Pick<RunRow, "id" | "workflow_id" | "started_at">
 
-/** Its tool calls as `RecentCallTuple`s (a JSON array, parsed by the driver or not). */
+/** Its tool calls as `RecentCallTuple`s: a JSON array, as text. */
 interface RecentCallsRow {
   readonly run_id: string
-  readonly calls: unknown
+  readonly calls: string
 }
 
 /** One day of terminal runs by status (`dailyPassCounts`). */
@@ -224,8 +224,9 @@ export const make = Effect.gen(function* () {
                       x."startedAt") ORDER BY x.n)
                   FROM ROWS FROM (json_to_recordset(calls) AS (id json, name json, arguments json,
                       "isError" json, refused json, error json, "startedAt" json))
-                    WITH ORDINALITY AS x(id, name, arguments, "isError", refused, error, "startedAt", n))) AS calls
+                    WITH ORDINALITY AS x(id, name, arguments, "isError", refused, error, "startedAt", n)))::text AS calls
               FROM run_tool_calls WHERE org_id = ${orgId} AND run_id IN ${sql.in(missing.map((r) => r.id))}`
+          // As text, parsed here once: its length is what the cache counts.
           const stored = new Map(rows.map((r) => [r.run_id, r.calls]))
           // A terminal run without a row has no calls, and never will.
           const parsed = yield* mapRows((r: RecentRunRow) => toRecentCalls(stored.get(r.id) ?? null))(missing)
@@ -233,7 +234,8 @@ export const make = Effect.gen(function* () {
           const settled = Option.isNone(yield* Effect.serviceOption(SqlClient.TransactionConnection))
           missing.forEach((r, i) => {
             calls.set(r.id, parsed[i]!)
-            if (settled) parsedCalls.set(keyOf(r), parsed[i]!)
+            if (settled)
+              parsedCalls.set(keyOf(r), parsed[i]!, { size: Math.max(1, stored.get(r.id)?.length ?? 0) })
           })
         }
         return runs.flatMap((r) => {
