@@ -26,6 +26,7 @@ import slackInstallationsByTeam from "./migrations/0018_slack_installations_by_t
 import slackProposalsChannel from "./migrations/0019_slack_proposals_channel.js"
 import mutedUntil from "./migrations/0020_muted_until.js"
 import recentToolCalls from "./migrations/0021_recent_tool_calls.js"
+import runSearchByName from "./migrations/0022_run_search_by_name.js"
 
 /** The table recording applied migrations. */
 export const table = "armature_migrations"
@@ -51,7 +52,8 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0018_slack_installations_by_team": slackInstallationsByTeam,
   "0019_slack_proposals_channel": slackProposalsChannel,
   "0020_muted_until": mutedUntil,
-  "0021_recent_tool_calls": recentToolCalls
+  "0021_recent_tool_calls": recentToolCalls,
+  "0022_run_search_by_name": runSearchByName
 }
 
 // Any constant works; it only has to be the same for every replica.

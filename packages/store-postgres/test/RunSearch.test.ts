@@ -29,8 +29,8 @@ const allPages = (orgId: string, filter: Omit<RunFilter, "cursor">) =>
 
 /**
  * `searchRuns` looks for a term among the newest 1,000 candidates first and, when it finds too
- * few there, asks the planner or the trigram index for the rest: whichever way a term goes, the
- * pages must list exactly its matches, newest first, each once.
+ * few there, asks the planner, or the workflow names and the trigram index, for the rest:
+ * whichever way a term goes, the pages must list exactly its matches, newest first, each once.
  */
 const searchSuite = (it: Vitest.MethodsNonLive<PgStore.Stores | SqlClient.SqlClient>) =>
   it.effect("finds a term's matches newest first however old they are, each once", () =>
@@ -42,7 +42,10 @@ const searchSuite = (it: Vitest.MethodsNonLive<PgStore.Stores | SqlClient.SqlCli
           ? `deploy 7 (${i})`
           : [1050, 1090, 1120, 1149].includes(i) || (i >= 50 && i <= 80)
             ? `hotfix ${i}`
-            : null
+            : // In a run of another name, and (99) in one of the same.
+              [5, 44, 99].includes(i)
+              ? `LEGACY cleanup ${i}`
+              : null
       const runs: Run[] = Array.from({ length: 1150 }, (_, i) =>
         F.run(
           workflow,
@@ -61,12 +64,20 @@ const searchSuite = (it: Vitest.MethodsNonLive<PgStore.Stores | SqlClient.SqlCli
         newestFirst
           .filter((r) => `${r.workflowName}\u001f${r.reason ?? ""}\u001f${r.id}`.toLowerCase().includes(term))
           .map((r) => r.id)
-      // Only in old runs (none among the newest 1,000), twice there, four times there, everywhere.
+      // Only in old runs (none among the newest 1,000; in names and reasons), twice there, four
+      // times there, everywhere.
       for (const term of ["legacy", "deploy 7", "hotfix", "current"]) {
         const expected = matching(term)
         expect(expected.length).toBeGreaterThan(20)
         expect(yield* allPages(org.id, { limit: 10, search: term })).toEqual(expected)
       }
+      // An old run's id, pasted in capitals; a name with another condition.
+      const pasted = runs[20]!.id.slice(2, 10)
+      expect(yield* allPages(org.id, { limit: 10, search: pasted.toUpperCase() })).toEqual(matching(pasted))
+      const after = F.plus(F.t0, 44 * 1000)
+      expect(yield* allPages(org.id, { limit: 4, search: "Legacy", after })).toEqual(
+        matching("legacy").filter((id) => runs.findIndex((r) => r.id === id) >= 44)
+      )
       // With another condition the window is of the runs it selects.
       const before = F.plus(F.t0, 1095 * 1000)
       expect(yield* allPages(org.id, { limit: 7, search: "hotfix", before })).toEqual(

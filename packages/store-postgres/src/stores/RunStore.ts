@@ -9,6 +9,7 @@ import {
 } from "@armature/core"
 import { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
+import type * as Statement from "@effect/sql/Statement"
 import { Effect, Layer, Option } from "effect"
 import { recentCallsCache, recentCallsKey } from "../internal/recentCallsCache.js"
 import {
@@ -57,7 +58,7 @@ const active = ["pending", "running"] as const
 
 /** How many of the newest candidate runs a search term is first looked for in (`searchRuns`). */
 const searchWindow = 1_000
-/** Fewer matches than this among them: the term is rare lately, and the trigram index finds it. */
+/** Fewer matches than this among them: the term is rare lately, and is looked up by name and index. */
 const fewMatches = 3
 
 /** Statements shared by the port and the bulk import. */
@@ -150,43 +151,64 @@ export const make = Effect.gen(function* () {
             ? []
             : [sql`(sort_at, id) < (${position.sortAt}::timestamptz, ${position.id})`])
         ]
-        const term =
-          filter.search === undefined || filter.search === ""
-            ? undefined
-            : sql`search_text LIKE lower(${containsPattern(filter.search)})`
+        /** The page of `limit` in `rows` (up to `limit + 1`, the next page's first telling there is one). */
+        const page = (rows: ReadonlyArray<SummaryRow>) => {
+          const items = rows.slice(0, limit)
+          const last = items.at(-1)
+          return Effect.map(mapRows(toSummary)(items), (items) => ({
+            items,
+            nextCursor:
+              rows.length > limit && last
+                ? encodeRunCursor({ sortAt: date(last.sort_at), id: last.id })
+                : null
+          }))
+        }
         const columns = sql.literal(summaryColumns)
-        const where = sql.and(term === undefined ? conditions : [...conditions, term])
-        const planned = sql<SummaryRow>`SELECT ${columns} FROM runs WHERE ${where}
+        const newest = (where: ReadonlyArray<Statement.Fragment>) =>
+          sql<SummaryRow>`SELECT ${columns} FROM runs WHERE ${sql.and(where)}
+            ORDER BY sort_at DESC, id DESC LIMIT ${limit + 1}`
+        if (filter.search === undefined || filter.search === "") return yield* page(yield* newest(conditions))
+        const pattern = containsPattern(filter.search)
+        const term = sql`search_text LIKE lower(${pattern})`
+        /**
+         * The matches of a term that is rare lately (migration 0022). Names: an organization's
+         * distinct workflow names by a skip scan of `runs_org_name_sort_idx`, and each name that
+         * matches its newest runs from the same index. Reasons and ids, in runs whose name does
+         * not match: the trigram index, every match read and sorted (materialized, so that the
+         * planner cannot turn it into a newest-first scan for a term it wrongly thinks common).
+         */
+        const rareTerm = sql<SummaryRow>`WITH RECURSIVE names AS (
+              (SELECT workflow_name AS name FROM runs WHERE org_id = ${orgId} ORDER BY workflow_name LIMIT 1)
+              UNION ALL
+              SELECT (SELECT workflow_name FROM runs WHERE org_id = ${orgId} AND workflow_name > names.name
+                  ORDER BY workflow_name LIMIT 1)
+                FROM names WHERE names.name IS NOT NULL),
+            by_name AS (
+              SELECT ${columns} FROM names CROSS JOIN LATERAL (
+                  SELECT ${columns} FROM runs WHERE ${sql.and(conditions)} AND workflow_name = names.name
+                  ORDER BY sort_at DESC, id DESC LIMIT ${limit + 1}) named
+                WHERE lower(names.name) LIKE lower(${pattern})),
+            by_other AS MATERIALIZED (
+              SELECT ${columns} FROM runs WHERE ${sql.and(conditions)}
+                AND (lower(coalesce(reason, '')) || chr(31) || lower(id)) LIKE lower(${pattern})
+                AND lower(workflow_name) NOT LIKE lower(${pattern}))
+          SELECT ${columns} FROM (SELECT * FROM by_name UNION ALL SELECT * FROM by_other) found
           ORDER BY sort_at DESC, id DESC LIMIT ${limit + 1}`
-        let rows: ReadonlyArray<SummaryRow> = term === undefined ? yield* planned : []
-        if (term !== undefined) {
-          // The planner estimates a term's matches over the whole table, not where they are: a term
-          // of old runs only (a renamed workflow, last month's deploy note) looked common enough
-          // to filter the newest-first scan, which then read ~770k of 1M runs (2.5 s, reads-at-scale
-          // bench). So the newest `searchWindow` candidates are filtered first (stopping once the
-          // page is full: any match further back is older than all of them); a term found there
-          // at least `fewMatches` times is common among recent runs and gets the planner's plan,
-          // one found less often gets its matches from the trigram index, however old, sorted.
-          rows = yield* sql<SummaryRow>`SELECT ${columns} FROM (
-              SELECT ${columns}, search_text FROM runs WHERE ${sql.and(conditions)}
-              ORDER BY sort_at DESC, id DESC LIMIT ${searchWindow}) recent
-            WHERE ${term} ORDER BY sort_at DESC, id DESC LIMIT ${limit + 1}`
-          if (rows.length <= limit) {
-            rows =
-              rows.length >= fewMatches
-                ? yield* planned
-                : yield* sql<SummaryRow>`WITH matches AS MATERIALIZED (
-                      SELECT ${columns} FROM runs WHERE ${where})
-                    SELECT ${columns} FROM matches ORDER BY sort_at DESC, id DESC LIMIT ${limit + 1}`
-          }
-        }
-        const page = rows.slice(0, limit)
-        const last = page.at(-1)
-        return {
-          items: yield* mapRows(toSummary)(page),
-          nextCursor:
-            rows.length > limit && last ? encodeRunCursor({ sortAt: date(last.sort_at), id: last.id }) : null
-        }
+        // The planner estimates a term's matches over the whole table, not where they are: a term
+        // of old runs only (a renamed workflow, last month's deploy note) looked common enough
+        // to filter the newest-first scan, which then read ~770k of 1M runs (2.5 s, reads-at-scale
+        // bench). So the newest `searchWindow` candidates are filtered first (stopping once the
+        // page is full: any match further back is older than all of them); a term found there
+        // at least `fewMatches` times is common among recent runs and gets the planner's plan,
+        // one found less often is looked up as `rareTerm`, however old its matches.
+        const recent = yield* sql<SummaryRow>`SELECT ${columns} FROM (
+            SELECT ${columns}, search_text FROM runs WHERE ${sql.and(conditions)}
+            ORDER BY sort_at DESC, id DESC LIMIT ${searchWindow}) recent
+          WHERE ${term} ORDER BY sort_at DESC, id DESC LIMIT ${limit + 1}`
+        if (recent.length > limit) return yield* page(recent)
+        return yield* page(
+          recent.length >= fewMatches ? yield* newest([...conditions, term]) : yield* rareTerm
+        )
       }).pipe(orStoreError("searchRuns")),
 
     findActiveRun: (orgId, workflowId, testerModel) =>
