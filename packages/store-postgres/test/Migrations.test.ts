@@ -19,6 +19,7 @@ import { Migrations, PgStore } from "../src/index.js"
 import { runRow } from "../src/internal/runRows.js"
 import { freshDatabaseUrl, postgresAvailable, testKeys } from "./support/databases.js"
 import * as F from "./support/fixtures.js"
+import { seedOrg } from "./support/suite.js"
 
 const postgres = await postgresAvailable("Migrations.test.ts")
 
@@ -199,6 +200,55 @@ describe("Migrations", () => {
         expect(monitorNames).toEqual(["Ping", "Ping (2)", "Ping (3)"])
       })
     )
+  )
+
+  it.live.runIf(postgres)(
+    "0022 without pg_trgm adds the name index, and search still finds every field",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const url = Redacted.make(yield* Effect.orDie(freshDatabaseUrl))
+          const store = PgStore.layer({ url, migrate: false, maxConnections: 1, secretKeys: testKeys() })
+          const { applied, index, runs, found } = yield* Effect.provide(
+            Effect.gen(function* () {
+              const sql = yield* SqlClient.SqlClient
+              const before = Object.fromEntries(
+                Object.entries(Migrations.migrations).filter(([id]) => id < "0022")
+              )
+              yield* Migrator.make({})({ loader: Migrator.fromRecord(before), table: Migrations.table })
+              // As a server without the extension is left by 0002: no trigram index at all.
+              yield* sql`DROP EXTENSION pg_trgm CASCADE`
+              const applied = yield* Migrations.run
+              const { org, workflow } = yield* seedOrg
+              const runs = [
+                F.run(workflow, F.t0, { workflowName: "Old name", reason: "deploy 41" }, 0),
+                F.run(workflow, F.plus(F.t0, 1000), { workflowName: "New name", reason: null }, 0)
+              ] as const
+              yield* PgStore.importRuns(runs)
+              const store = yield* RunStore
+              const found: Record<string, ReadonlyArray<string>> = {}
+              for (const search of ["old", "DEPLOY 4", runs[1].id.slice(3, 11), "name"]) {
+                found[search] = (yield* store.searchRuns(org.id, { limit: 10, search })).items.map(
+                  (i) => i.runId
+                )
+              }
+              const index = yield* sql<{ indexname: string }>`SELECT indexname FROM pg_indexes
+                WHERE indexname IN ${sql.in(searchIndexes)}`
+              return { applied, index, runs, found }
+            }),
+            store.pipe(Layer.orDie)
+          )
+          expect(applied.map(([id]) => id)).toEqual([22])
+          expect(index.map((i) => i.indexname)).toEqual(["runs_org_name_sort_idx"])
+          const [older, newer] = runs
+          expect(found).toEqual({
+            old: [older.id],
+            "DEPLOY 4": [older.id],
+            [newer.id.slice(3, 11)]: [newer.id],
+            name: [newer.id, older.id]
+          })
+        })
+      )
   )
 
   it.live.runIf(postgres)("0010 renames alert rules whose names collide instead of dropping them", () =>

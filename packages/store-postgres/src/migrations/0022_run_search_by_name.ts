@@ -14,19 +14,30 @@ import { Effect } from "effect"
  * index (`runs_search_other_trgm_idx`, its expression repeated exactly in `searchRuns`, or the
  * planner will not use it), and the trigram index of `search_text`, names included, goes.
  *
- * Without `pg_trgm` (migration 0002 logged why) there is no trigram index to replace: the
- * reason and the id are then matched by a scan, as every term was.
+ * Without `pg_trgm` (migration 0002 logged why), or with it where its operator class is not
+ * found, there is no trigram index to build: this migration logs why, keeps any old one, and
+ * reasons and ids are matched by a scan.
  *
  * The indexes are built in the migration's transaction, not concurrently, so writes to `runs`
- * wait while they are built: ~17 s at 1M runs on the bench machine.
+ * wait while they are built: ~17 s at 1M runs on the bench machine. An operator may build them
+ * beforehand with `CREATE INDEX CONCURRENTLY` under these names and definitions (hence `IF NOT
+ * EXISTS`). The old index is dropped last, since dropping it locks out reads until commit.
  */
 export default Effect.flatMap(SqlClient.SqlClient, (sql) =>
-  Effect.gen(function* () {
-    yield* sql`CREATE INDEX runs_org_name_sort_idx ON runs (org_id, workflow_name, sort_at, id)`
-    const trigrams = yield* sql`SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'`
-    if (trigrams.length === 0) return
-    yield* sql`CREATE INDEX runs_search_other_trgm_idx ON runs
-      USING gin ((lower(coalesce(reason, '')) || chr(31) || lower(id)) gin_trgm_ops)`
-    yield* sql`DROP INDEX IF EXISTS runs_search_trgm_idx`
-  })
+  Effect.zipRight(
+    sql`CREATE INDEX IF NOT EXISTS runs_org_name_sort_idx ON runs (org_id, workflow_name, sort_at, id)`,
+    sql
+      .withTransaction(
+        Effect.zipRight(
+          sql`CREATE INDEX IF NOT EXISTS runs_search_other_trgm_idx ON runs
+            USING gin ((lower(coalesce(reason, '')) || chr(31) || lower(id)) gin_trgm_ops)`,
+          sql`DROP INDEX IF EXISTS runs_search_trgm_idx`
+        )
+      )
+      .pipe(
+        Effect.catchAll((error) =>
+          Effect.logWarning("pg_trgm is not available: run search will scan reasons and ids", error)
+        )
+      )
+  )
 )

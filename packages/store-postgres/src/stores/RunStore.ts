@@ -58,7 +58,7 @@ const active = ["pending", "running"] as const
 
 /** How many of the newest candidate runs a search term is first looked for in (`searchRuns`). */
 const searchWindow = 1_000
-/** Fewer matches than this among them: the term is rare lately, and is looked up by name and index. */
+/** Matches by reason or id among them from which such matches are common lately (`searchRuns`). */
 const fewMatches = 3
 
 /** Statements shared by the port and the bulk import. */
@@ -168,46 +168,52 @@ export const make = Effect.gen(function* () {
           sql<SummaryRow>`SELECT ${columns} FROM runs WHERE ${sql.and(where)}
             ORDER BY sort_at DESC, id DESC LIMIT ${limit + 1}`
         if (filter.search === undefined || filter.search === "") return yield* page(yield* newest(conditions))
+        // `search_text` separates the fields with U+001F so that a term cannot span two of them:
+        // a term holding it matches no run, as in the in-memory store, whichever path it takes.
+        if (filter.search.includes("\u001f")) return yield* page([])
         const pattern = containsPattern(filter.search)
         const term = sql`search_text LIKE lower(${pattern})`
-        /**
-         * The matches of a term that is rare lately (migration 0022). Names: an organization's
-         * distinct workflow names by a skip scan of `runs_org_name_sort_idx`, and each name that
-         * matches its newest runs from the same index. Reasons and ids, in runs whose name does
-         * not match: the trigram index, every match read and sorted (materialized, so that the
-         * planner cannot turn it into a newest-first scan for a term it wrongly thinks common).
-         */
-        const rareTerm = sql<SummaryRow>`WITH RECURSIVE names AS (
-              (SELECT workflow_name AS name FROM runs WHERE org_id = ${orgId} ORDER BY workflow_name LIMIT 1)
-              UNION ALL
-              SELECT (SELECT workflow_name FROM runs WHERE org_id = ${orgId} AND workflow_name > names.name
-                  ORDER BY workflow_name LIMIT 1)
-                FROM names WHERE names.name IS NOT NULL),
-            by_name AS (
-              SELECT ${columns} FROM names CROSS JOIN LATERAL (
-                  SELECT ${columns} FROM runs WHERE ${sql.and(conditions)} AND workflow_name = names.name
-                  ORDER BY sort_at DESC, id DESC LIMIT ${limit + 1}) named
-                WHERE lower(names.name) LIKE lower(${pattern})),
-            by_other AS MATERIALIZED (
-              SELECT ${columns} FROM runs WHERE ${sql.and(conditions)}
-                AND (lower(coalesce(reason, '')) || chr(31) || lower(id)) LIKE lower(${pattern})
-                AND lower(workflow_name) NOT LIKE lower(${pattern}))
-          SELECT ${columns} FROM (SELECT * FROM by_name UNION ALL SELECT * FROM by_other) found
-          ORDER BY sort_at DESC, id DESC LIMIT ${limit + 1}`
         // The planner estimates a term's matches over the whole table, not where they are: a term
         // of old runs only (a renamed workflow, last month's deploy note) looked common enough
         // to filter the newest-first scan, which then read ~770k of 1M runs (2.5 s, reads-at-scale
-        // bench). So the newest `searchWindow` candidates are filtered first (stopping once the
-        // page is full: any match further back is older than all of them); a term found there
-        // at least `fewMatches` times is common among recent runs and gets the planner's plan,
-        // one found less often is looked up as `rareTerm`, however old its matches.
+        // bench). So the newest `searchWindow` candidates are filtered first, stopping once the
+        // page is full: any match further back is older than all of them.
         const recent = yield* sql<SummaryRow>`SELECT ${columns} FROM (
             SELECT ${columns}, search_text FROM runs WHERE ${sql.and(conditions)}
             ORDER BY sort_at DESC, id DESC LIMIT ${searchWindow}) recent
           WHERE ${term} ORDER BY sort_at DESC, id DESC LIMIT ${limit + 1}`
         if (recent.length > limit) return yield* page(recent)
+        // Otherwise names and the other fields are looked up apart (migration 0022). Names: the
+        // organization's distinct workflow names by a skip scan of `runs_org_name_sort_idx`, and
+        // each matching name's newest runs from the same index, however old. Reasons and ids,
+        // in runs whose name does not match: a term matched there at least `fewMatches` times
+        // lately gets the planner's plan (the newest-first scan soon fills the page); a rarer one
+        // has its matches from the trigram index, each read and sorted, materialized so that the
+        // planner cannot choose that scan for a term it wrongly thinks common.
+        const lowered = filter.search.toLowerCase()
+        const otherLately = recent.filter((r) => !r.workflow_name.toLowerCase().includes(lowered)).length
+        const other = sql`SELECT ${columns} FROM runs WHERE ${sql.and(conditions)}
+            AND (lower(coalesce(reason, '')) || chr(31) || lower(id)) LIKE lower(${pattern})
+            AND lower(workflow_name) NOT LIKE lower(${pattern})`
+        const byOther =
+          otherLately >= fewMatches
+            ? sql`by_other AS (${other} ORDER BY sort_at DESC, id DESC LIMIT ${limit + 1})`
+            : sql`by_other AS MATERIALIZED (${other})`
         return yield* page(
-          recent.length >= fewMatches ? yield* newest([...conditions, term]) : yield* rareTerm
+          yield* sql<SummaryRow>`WITH RECURSIVE names AS (
+                (SELECT workflow_name AS name FROM runs WHERE org_id = ${orgId} ORDER BY workflow_name LIMIT 1)
+                UNION ALL
+                SELECT (SELECT workflow_name FROM runs WHERE org_id = ${orgId} AND workflow_name > names.name
+                    ORDER BY workflow_name LIMIT 1)
+                  FROM names WHERE names.name IS NOT NULL),
+              by_name AS (
+                SELECT ${columns} FROM names CROSS JOIN LATERAL (
+                    SELECT ${columns} FROM runs WHERE ${sql.and(conditions)} AND workflow_name = names.name
+                    ORDER BY sort_at DESC, id DESC LIMIT ${limit + 1}) named
+                  WHERE lower(names.name) LIKE lower(${pattern})),
+              ${byOther}
+            SELECT ${columns} FROM (SELECT * FROM by_name UNION ALL SELECT * FROM by_other) found
+            ORDER BY sort_at DESC, id DESC LIMIT ${limit + 1}`
         )
       }).pipe(orStoreError("searchRuns")),
 
