@@ -9,7 +9,6 @@ import {
 } from "@armature/core"
 import { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
-import type * as Statement from "@effect/sql/Statement"
 import { Effect, Layer, Option } from "effect"
 import { recentCallsCache, recentCallsKey } from "../internal/recentCallsCache.js"
 import {
@@ -164,24 +163,27 @@ export const make = Effect.gen(function* () {
           }))
         }
         const columns = sql.literal(summaryColumns)
-        const newest = (where: ReadonlyArray<Statement.Fragment>) =>
-          sql<SummaryRow>`SELECT ${columns} FROM runs WHERE ${sql.and(where)}
-            ORDER BY sort_at DESC, id DESC LIMIT ${limit + 1}`
-        if (filter.search === undefined || filter.search === "") return yield* page(yield* newest(conditions))
+        const where = sql.and(conditions)
+        if (filter.search === undefined || filter.search === "")
+          return yield* page(
+            yield* sql<SummaryRow>`SELECT ${columns} FROM runs WHERE ${where}
+              ORDER BY sort_at DESC, id DESC LIMIT ${limit + 1}`
+          )
         // `search_text` separates the fields with U+001F so that a term cannot span two of them:
         // a term holding it matches no run, as in the in-memory store, whichever path it takes.
         if (filter.search.includes("\u001f")) return yield* page([])
         const pattern = containsPattern(filter.search)
-        const term = sql`search_text LIKE lower(${pattern})`
         // The planner estimates a term's matches over the whole table, not where they are: a term
         // of old runs only (a renamed workflow, last month's deploy note) looked common enough
         // to filter the newest-first scan, which then read ~770k of 1M runs (2.5 s, reads-at-scale
         // bench). So the newest `searchWindow` candidates are filtered first, stopping once the
-        // page is full: any match further back is older than all of them.
-        const recent = yield* sql<SummaryRow>`SELECT ${columns} FROM (
-            SELECT ${columns}, search_text FROM runs WHERE ${sql.and(conditions)}
-            ORDER BY sort_at DESC, id DESC LIMIT ${searchWindow}) recent
-          WHERE ${term} ORDER BY sort_at DESC, id DESC LIMIT ${limit + 1}`
+        // page is full: any match further back is older than all of them. Each match says
+        // whether its name matched, for the plan of the other fields below.
+        const recent = yield* sql<SummaryRow & { readonly named: boolean }>`SELECT ${columns},
+            lower(workflow_name) LIKE lower(${pattern}) AS named FROM (
+              SELECT ${columns}, search_text FROM runs WHERE ${where}
+              ORDER BY sort_at DESC, id DESC LIMIT ${searchWindow}) recent
+          WHERE search_text LIKE lower(${pattern}) ORDER BY sort_at DESC, id DESC LIMIT ${limit + 1}`
         if (recent.length > limit) return yield* page(recent)
         // Otherwise names and the other fields are looked up apart (migration 0022). Names: the
         // organization's distinct workflow names by a skip scan of `runs_org_name_sort_idx`, and
@@ -190,9 +192,8 @@ export const make = Effect.gen(function* () {
         // lately gets the planner's plan (the newest-first scan soon fills the page); a rarer one
         // has its matches from the trigram index, each read and sorted, materialized so that the
         // planner cannot choose that scan for a term it wrongly thinks common.
-        const lowered = filter.search.toLowerCase()
-        const otherLately = recent.filter((r) => !r.workflow_name.toLowerCase().includes(lowered)).length
-        const other = sql`SELECT ${columns} FROM runs WHERE ${sql.and(conditions)}
+        const otherLately = recent.filter((r) => !r.named).length
+        const other = sql`SELECT ${columns} FROM runs WHERE ${where}
             AND (lower(coalesce(reason, '')) || chr(31) || lower(id)) LIKE lower(${pattern})
             AND lower(workflow_name) NOT LIKE lower(${pattern})`
         const byOther =
@@ -208,7 +209,7 @@ export const make = Effect.gen(function* () {
                   FROM names WHERE names.name IS NOT NULL),
               by_name AS (
                 SELECT ${columns} FROM names CROSS JOIN LATERAL (
-                    SELECT ${columns} FROM runs WHERE ${sql.and(conditions)} AND workflow_name = names.name
+                    SELECT ${columns} FROM runs WHERE ${where} AND workflow_name = names.name
                     ORDER BY sort_at DESC, id DESC LIMIT ${limit + 1}) named
                   WHERE lower(names.name) LIKE lower(${pattern})),
               ${byOther}

@@ -32,6 +32,17 @@ export const seedOrg = Effect.gen(function* () {
   return { org, server: srv, workflow, version }
 })
 
+/** `seedOrg`, with what the coverage tests read and write beside it. */
+const seedCoverage = Effect.gen(function* () {
+  const seeded = yield* seedOrg
+  return {
+    ...seeded,
+    runs: yield* RunStore,
+    sql: yield* SqlClient.SqlClient,
+    serverId: seeded.workflow.spec.mcpServerId
+  }
+})
+
 export const roundTrips = (it: Vitest.MethodsNonLive<PgStore.Stores | SqlClient.SqlClient>) => {
   it.effect("stores and reads back every kind of record exactly", () =>
     Effect.gen(function* () {
@@ -195,10 +206,7 @@ export const roundTrips = (it: Vitest.MethodsNonLive<PgStore.Stores | SqlClient.
     "coverage reads a run's calls the same from its projection and, without one, from its calls",
     () =>
       Effect.gen(function* () {
-        const { org, workflow } = yield* seedOrg
-        const runs = yield* RunStore
-        const sql = yield* SqlClient.SqlClient
-        const serverId = workflow.spec.mcpServerId
+        const { org, workflow, runs, sql, serverId } = yield* seedCoverage
         const inserted = F.run(workflow, F.t0, { toolCalls: [] }, 3)
         yield* runs.insertRun(F.run(workflow, F.t0, {}, 3))
         const running = F.run(workflow, F.plus(F.t0, 1000), { status: "running", finishedAt: null }, 0)
@@ -222,10 +230,7 @@ export const roundTrips = (it: Vitest.MethodsNonLive<PgStore.Stores | SqlClient.
     "coverage parses a terminal run's calls once, not those a transaction may roll back, and a pruned run's id anew",
     () =>
       Effect.gen(function* () {
-        const { org, workflow } = yield* seedOrg
-        const runs = yield* RunStore
-        const sql = yield* SqlClient.SqlClient
-        const serverId = workflow.spec.mcpServerId
+        const { org, workflow, runs, sql, serverId } = yield* seedCoverage
         const pending = F.run(workflow, F.t0, { status: "running", finishedAt: null }, 0)
         yield* runs.insertRun(pending)
         const callsOf = (records: ReadonlyArray<{ readonly call: { readonly id: string } }>) =>
